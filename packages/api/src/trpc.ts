@@ -1,0 +1,60 @@
+import { assertAdmin, requireMember } from '@switchboard/core';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z, ZodError } from 'zod';
+import type { ApiContext } from './context.ts';
+import { fieldErrorsOf, toTRPCError, zodMessage } from './errors.ts';
+
+const t = initTRPC.context<ApiContext>().create({
+  errorFormatter({ shape, error }) {
+    const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    return {
+      ...shape,
+      // Internal errors may carry anything (SQL, paths): the client gets a fixed text.
+      message: internal
+        ? 'Internal server error'
+        : error.cause instanceof ZodError
+          ? zodMessage(error.cause)
+          : shape.message,
+      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, fieldErrors: fieldErrorsOf(error) },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Turns core errors into tRPC errors, for every procedure. */
+const mapCoreErrors = t.middleware(async function mapCoreErrors({ next }) {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = toTRPCError(result.error.cause ?? result.error);
+    if (mapped instanceof TRPCError) throw mapped;
+  }
+  return result;
+});
+
+/** Anyone, signed in or not. */
+export const publicProcedure = t.procedure.use(mapCoreErrors);
+
+/** A signed-in user (session cookie or personal access token). */
+export const authedProcedure = publicProcedure.use(function requireUser({ ctx, next }) {
+  if (!ctx.auth) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in, or send a personal access token' });
+  return next({ ctx: { ...ctx, auth: ctx.auth } });
+});
+
+/** Input every workspace-scoped procedure has. */
+export const workspaceInput = z.object({ workspaceId: z.string().min(1, 'workspaceId is required') });
+
+/** A member of the workspace named by `input.workspaceId`; ctx gains `member` (role included). */
+export const workspaceProcedure = authedProcedure
+  .input(workspaceInput)
+  .use(async function requireMembership({ ctx, input, next }) {
+    const member = await requireMember(ctx.core.db, ctx.auth.userId, input.workspaceId);
+    return next({ ctx: { ...ctx, member } });
+  });
+
+/** An owner or admin of the workspace. */
+export const adminProcedure = workspaceProcedure.use(function requireAdminRole({ ctx, next }) {
+  assertAdmin(ctx.member);
+  return next();
+});

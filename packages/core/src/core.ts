@@ -1,0 +1,68 @@
+import type { ProviderAdapter, ProviderId } from '@switchboard/providers/spec';
+import { ChangeBus } from './changes.ts';
+import { Keyring } from './crypto/keyring.ts';
+import { loadMasterKey, type MasterKeySource } from './crypto/master-key.ts';
+import { type DatabaseConfig, type DatabaseHandle, migrateToLatest, openDatabase } from './db/connect.ts';
+import type { Db } from './db/schema.ts';
+
+/** Everything core services need; built once by the server or the CLI (the composition roots). */
+export interface Core {
+  db: Db;
+  database: DatabaseHandle;
+  keyring: Keyring;
+  masterKey: MasterKeySource;
+  changes: ChangeBus;
+  /** Provider adapters by id, wired in by the caller; core never imports an implementation. */
+  providers: ReadonlyMap<ProviderId, ProviderAdapter>;
+  /** Data directory (SQLite file, master key file). */
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** How to build a Core. */
+export interface CoreOptions {
+  database: DatabaseConfig;
+  dataDir: string;
+  /** `SWITCHBOARD_MASTER_KEY` and `SWITCHBOARD_MASTER_KEY_PREVIOUS`. */
+  masterKey?: { env?: string | undefined; previous?: string | undefined };
+  providers?: ProviderAdapter[];
+  /** Run pending migrations (default true). */
+  migrate?: boolean;
+}
+
+/**
+ * Opens the database, runs migrations, loads the master key and checks it against
+ * the stored data keys. Throws (and closes what it opened) when any of that fails,
+ * so a server never starts with a wrong key.
+ */
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const database = openDatabase(options.database);
+  try {
+    if (options.migrate !== false) await migrateToLatest(database.db);
+    const wrapped = await database.db
+      .selectFrom('workspace_keys')
+      .select((eb) => eb.fn.countAll<string | number>().as('count'))
+      .executeTakeFirstOrThrow();
+    const masterKey = loadMasterKey({
+      envKey: options.masterKey?.env,
+      envPreviousKeys: options.masterKey?.previous,
+      dataDir: options.dataDir,
+      mayCreate: Number(wrapped.count) === 0,
+    });
+    const keyring = new Keyring(database.db, masterKey);
+    await keyring.verify();
+    return {
+      db: database.db,
+      database,
+      keyring,
+      masterKey,
+      changes: new ChangeBus(),
+      providers: new Map((options.providers ?? []).map((adapter) => [adapter.manifest.id, adapter])),
+      dataDir: options.dataDir,
+      close: () => database.close(),
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

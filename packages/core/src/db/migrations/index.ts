@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as accounts from './2026-11-30T0000-accounts.ts';
+
+/**
+ * Every migration, by name; names sort in the order they run. Provided from code
+ * (not read from a folder) so a bundled server still finds them.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-30T0000-accounts': accounts,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,17 @@
+export * from './access.ts';
+export * from './audit.ts';
+export * from './changes.ts';
+export * from './core.ts';
+export { Keyring } from './crypto/keyring.ts';
+export { maskSecret, isMaskOf } from './crypto/mask.ts';
+export {
+  generateMasterKey,
+  type MasterKey,
+  MasterKeyError,
+  type MasterKeySource,
+  masterKeyFilePath,
+  parseMasterKey,
+} from './crypto/master-key.ts';
+export { type DatabaseConfig, type DatabaseHandle, migrateToLatest, openDatabase, pingDatabase } from './db/connect.ts';
+export * from './errors.ts';
+export { newId, nowIso } from './ids.ts';

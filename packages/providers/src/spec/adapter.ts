@@ -1,0 +1,88 @@
+import type {
+  ChatCompletion,
+  ChatRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  RerankRequest,
+  RerankResponse,
+  SpeechRequest,
+  TranscriptionRequest,
+  TranscriptionResponse,
+  Usage,
+} from './canonical.ts';
+import type { CredentialValues, ModelInfo, ModelType, ProviderManifest } from './manifest.ts';
+
+/** What every operation receives besides its request. */
+export interface CallContext {
+  /** The credential's form values, secrets decrypted. Never logged, never put in an error. */
+  credentials: CredentialValues;
+  /** Aborted when the client goes away: the upstream request is cancelled at once. */
+  signal: AbortSignal;
+}
+
+/** A non-streaming chat answer. */
+export interface ChatResult {
+  completion: ChatCompletion;
+  /**
+   * The upstream's own response bytes when they already are the canonical JSON
+   * (OpenAI-compatible upstreams): the gateway sends them as they are.
+   */
+  raw?: Uint8Array;
+  usage?: Usage;
+}
+
+/**
+ * A streaming chat answer, begun: the upstream has answered 2xx, nothing has been
+ * read of the body yet. Failures before this point reject the `chatStream` call
+ * (so the gateway can try another key); failures after it make `body` throw.
+ */
+export interface ChatStream {
+  /**
+   * Server-sent events in OpenAI's format, ready to write to the client:
+   * `data: {chat.completion.chunk}\n\n` ... `data: [DONE]\n\n`. Throws a
+   * ProviderError if the upstream fails or closes before finishing.
+   */
+  body: AsyncIterable<Uint8Array>;
+  /** Token usage, once `body` has been read to the end (undefined if the upstream gave none). */
+  usage(): Usage | undefined;
+}
+
+/** Binary audio from `speak`. */
+export interface AudioStream {
+  contentType: string;
+  body: AsyncIterable<Uint8Array>;
+}
+
+/** What proving a credential found, for the console to show. */
+export interface ValidationResult {
+  /** Models the key can see, when the check listed them. */
+  models?: ModelInfo[];
+}
+
+/** The custom model a model-level credential is checked against. */
+export interface ValidationTarget {
+  model: string;
+  type: ModelType;
+}
+
+/**
+ * One provider. Every operation throws only ProviderError subclasses.
+ * Operations the provider does not offer are absent.
+ */
+export interface ProviderAdapter {
+  readonly manifest: ProviderManifest;
+  /**
+   * One cheap real call that proves the key and endpoint work. With `target`, it
+   * checks a custom model's credential against that model. Throws with `field` set
+   * to the form field at fault.
+   */
+  validateCredentials(context: CallContext, target?: ValidationTarget): Promise<ValidationResult>;
+  /** Models the server has loaded (discoverable providers only). */
+  discoverModels?(context: CallContext): Promise<ModelInfo[]>;
+  chat?(request: ChatRequest, context: CallContext): Promise<ChatResult>;
+  chatStream?(request: ChatRequest, context: CallContext): Promise<ChatStream>;
+  embed?(request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse>;
+  rerank?(request: RerankRequest, context: CallContext): Promise<RerankResponse>;
+  transcribe?(request: TranscriptionRequest, context: CallContext): Promise<TranscriptionResponse>;
+  speak?(request: SpeechRequest, context: CallContext): Promise<AudioStream>;
+}

@@ -1,0 +1,12 @@
+export { type DatabaseTarget, ENGINES, type EngineName, freshDatabaseTarget } from './database-targets.ts';
+export {
+  type CannedResponse,
+  closedPort,
+  type FakeUpstream,
+  fixture,
+  type RecordedRequest,
+  type Responder,
+  splitBytes,
+  startFakeUpstream,
+} from './fake-upstream.ts';
+export { findPostgresBinaries, type PostgresCluster, startPostgresCluster } from './postgres-cluster.ts';
