@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Db, DbOrTrx } from '../db/schema.ts';
+import type { Db, DbOrTrx, Trx } from '../db/schema.ts';
 import { nowIso } from '../ids.ts';
 import { open, seal } from './aead.ts';
 import { type MasterKey, MasterKeyError, type MasterKeySource, reloadMasterKey } from './master-key.ts';
@@ -72,7 +72,7 @@ export class Keyring {
    * Re-wraps every data key with `next` in one transaction; on success `next` becomes
    * current. Running servers keep their unwrapped data keys, so nothing stops.
    */
-  async rewrapAll(next: MasterKey): Promise<number> {
+  async rewrapAll(next: MasterKey, alsoInTransaction?: (trx: Trx, count: number) => Promise<void>): Promise<number> {
     const count = await this.#db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('workspace_keys').selectAll().execute();
       for (const row of rows) {
@@ -87,6 +87,7 @@ export class Keyring {
           .where('workspace_id', '=', row.workspace_id)
           .execute();
       }
+      await alsoInTransaction?.(trx, rows.length);
       return rows.length;
     });
     this.#source = { ...this.#source, current: next, previous: [this.#source.current, ...this.#source.previous] };
