@@ -46,7 +46,10 @@ export function createSwitchboardClient(options: SwitchboardClientOptions): Swit
           EventSource,
           eventSourceOptions: () => ({
             fetch: (input, init) =>
-              baseFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...authorization } }),
+              baseFetch(input, {
+                ...init,
+                headers: { ...(init?.headers as Record<string, string>), ...authorization },
+              }),
           }),
         }),
         false: httpBatchLink({

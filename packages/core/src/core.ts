@@ -2,7 +2,7 @@ import type { ProviderAdapter, ProviderId } from '@switchboard/providers/spec';
 import { ChangeBus } from './changes.ts';
 import { Keyring } from './crypto/keyring.ts';
 import { loadMasterKey, type MasterKeySource } from './crypto/master-key.ts';
-import { type DatabaseConfig, type DatabaseHandle, migrateToLatest, openDatabase } from './db/connect.ts';
+import { type DatabaseConfig, type DatabaseHandle, migrateHandle, openDatabase } from './db/connect.ts';
 import type { Db } from './db/schema.ts';
 
 /** Everything core services need; built once by the server or the CLI (the composition roots). */
@@ -38,16 +38,18 @@ export interface CoreOptions {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const database = openDatabase(options.database);
   try {
-    if (options.migrate !== false) await migrateToLatest(database.db);
-    const wrapped = await database.db
-      .selectFrom('workspace_keys')
+    if (options.migrate !== false) await migrateHandle(database);
+    // A key file is only ever created for a database that has no workspace yet: otherwise a
+    // lost key would silently be replaced and every stored secret become unreadable.
+    const workspaces = await database.db
+      .selectFrom('workspaces')
       .select((eb) => eb.fn.countAll<string | number>().as('count'))
       .executeTakeFirstOrThrow();
     const masterKey = loadMasterKey({
       envKey: options.masterKey?.env,
       envPreviousKeys: options.masterKey?.previous,
       dataDir: options.dataDir,
-      mayCreate: Number(wrapped.count) === 0,
+      mayCreate: Number(workspaces.count) === 0,
     });
     const keyring = new Keyring(database.db, masterKey);
     await keyring.verify();

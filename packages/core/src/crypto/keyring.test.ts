@@ -12,14 +12,19 @@ describe.each(ENGINES)('keyring on %s', (engine) => {
   beforeAll(async () => {
     core = await createTestCore(engine);
     const now = nowIso();
-    await core.db.insertInto('workspaces').values({ id: workspaceId, name: 'Acme', created_at: now, updated_at: now }).execute();
+    await core.db
+      .insertInto('workspaces')
+      .values({ id: workspaceId, name: 'Acme', created_at: now, updated_at: now })
+      .execute();
   });
   afterAll(() => core.close());
 
   it('round-trips a secret bound to its record id', async () => {
     const sealed = await core.keyring.encrypt(workspaceId, 'crd_1', 'sk-test-not-a-real-key-0001');
     expect(sealed).not.toContain('sk-test');
-    await expect(core.keyring.decrypt(workspaceId, 'crd_1', sealed)).resolves.toBe('sk-test-not-a-real-key-0001');
+    await expect(core.keyring.decrypt(workspaceId, 'crd_1', sealed)).resolves.toBe(
+      'sk-test-not-a-real-key-0001',
+    );
     await expect(core.keyring.decrypt(workspaceId, 'crd_2', sealed)).rejects.toThrow();
   });
 

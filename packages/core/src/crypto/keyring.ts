@@ -4,6 +4,8 @@ import { nowIso } from '../ids.ts';
 import { open, seal } from './aead.ts';
 import { type MasterKey, MasterKeyError, type MasterKeySource, reloadMasterKey } from './master-key.ts';
 
+/** `meta` row holding the id of the master key this database uses. */
+const MASTER_KEY_ID = 'master_key_id';
 const wrapContext = (workspaceId: string) => `workspace-key:${workspaceId}`;
 const secretContext = (workspaceId: string, recordId: string) => `secret:${workspaceId}:${recordId}`;
 
@@ -32,12 +34,22 @@ export class Keyring {
    * Seals `plaintext` for one record of one workspace. Inside a transaction pass it as
    * `db`: on SQLite the one connection is held by the transaction.
    */
-  async encrypt(workspaceId: string, recordId: string, plaintext: string, db: DbOrTrx = this.#db): Promise<string> {
+  async encrypt(
+    workspaceId: string,
+    recordId: string,
+    plaintext: string,
+    db: DbOrTrx = this.#db,
+  ): Promise<string> {
     const key = await this.#dataKey(workspaceId, db);
     return seal(key, Buffer.from(plaintext, 'utf8'), secretContext(workspaceId, recordId));
   }
 
-  async decrypt(workspaceId: string, recordId: string, sealed: string, db: DbOrTrx = this.#db): Promise<string> {
+  async decrypt(
+    workspaceId: string,
+    recordId: string,
+    sealed: string,
+    db: DbOrTrx = this.#db,
+  ): Promise<string> {
     const key = await this.#dataKey(workspaceId, db);
     return open(key, sealed, secretContext(workspaceId, recordId)).toString('utf8');
   }
@@ -58,8 +70,29 @@ export class Keyring {
    * before anything is served. Called on start.
    */
   async verify(): Promise<void> {
-    const rows = await this.#db.selectFrom('workspace_keys').select(['workspace_id', 'master_key_id']).execute();
     const known = this.#knownIds();
+    // The id of the key in use is recorded on first start, so a wrong key is refused even
+    // before any secret exists.
+    const recorded = await this.#db
+      .selectFrom('meta')
+      .select('value')
+      .where('key', '=', MASTER_KEY_ID)
+      .executeTakeFirst();
+    if (!recorded) {
+      await this.#db
+        .insertInto('meta')
+        .values({ key: MASTER_KEY_ID, value: this.#source.current.id })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+    } else if (!known.has(recorded.value)) {
+      throw new MasterKeyError(
+        `The master key does not match the one this database was set up with (key ${recorded.value}). Use the original SWITCHBOARD_MASTER_KEY or key file.`,
+      );
+    }
+    const rows = await this.#db
+      .selectFrom('workspace_keys')
+      .select(['workspace_id', 'master_key_id'])
+      .execute();
     const unknown = rows.filter((row) => !known.has(row.master_key_id));
     if (unknown.length > 0) {
       throw new MasterKeyError(
@@ -72,7 +105,10 @@ export class Keyring {
    * Re-wraps every data key with `next` in one transaction; on success `next` becomes
    * current. Running servers keep their unwrapped data keys, so nothing stops.
    */
-  async rewrapAll(next: MasterKey, alsoInTransaction?: (trx: Trx, count: number) => Promise<void>): Promise<number> {
+  async rewrapAll(
+    next: MasterKey,
+    alsoInTransaction?: (trx: Trx, count: number) => Promise<void>,
+  ): Promise<number> {
     const count = await this.#db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('workspace_keys').selectAll().execute();
       for (const row of rows) {
@@ -87,10 +123,15 @@ export class Keyring {
           .where('workspace_id', '=', row.workspace_id)
           .execute();
       }
+      await trx.updateTable('meta').set({ value: next.id }).where('key', '=', MASTER_KEY_ID).execute();
       await alsoInTransaction?.(trx, rows.length);
       return rows.length;
     });
-    this.#source = { ...this.#source, current: next, previous: [this.#source.current, ...this.#source.previous] };
+    this.#source = {
+      ...this.#source,
+      current: next,
+      previous: [this.#source.current, ...this.#source.previous],
+    };
     return count;
   }
 
@@ -107,7 +148,8 @@ export class Keyring {
   #unwrap(workspaceId: string, masterKeyId: string, wrapped: string): Buffer {
     if (!this.#knownIds().has(masterKeyId)) this.#source = reloadMasterKey(this.#source);
     const master = [this.#source.current, ...this.#source.previous].find((key) => key.id === masterKeyId);
-    if (!master) throw new MasterKeyError(`No master key ${masterKeyId} is loaded for workspace ${workspaceId}`);
+    if (!master)
+      throw new MasterKeyError(`No master key ${masterKeyId} is loaded for workspace ${workspaceId}`);
     return open(master.key, wrapped, wrapContext(workspaceId));
   }
 

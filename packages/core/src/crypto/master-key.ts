@@ -24,9 +24,13 @@ export function masterKeyId(key: Buffer): string {
 /** Parses a key given as base64 (44 characters) or hex (64 characters). */
 export function parseMasterKey(text: string, where: string): MasterKey {
   const trimmed = text.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  const key = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed, 'base64');
   if (key.length !== 32) {
-    throw new MasterKeyError(`${where} must be 32 random bytes, base64 or hex encoded (got ${key.length} bytes)`);
+    throw new MasterKeyError(
+      `${where} must be 32 random bytes, base64 or hex encoded (got ${key.length} bytes)`,
+    );
   }
   return { id: masterKeyId(key), key };
 }
@@ -79,7 +83,9 @@ export function loadMasterKey(options: LoadMasterKeyOptions): MasterKeySource {
 function readKeyFiles(path: string): MasterKeySource {
   const mode = statSync(path).mode & 0o777;
   if (mode & 0o077) {
-    throw new MasterKeyError(`${path} is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it`);
+    throw new MasterKeyError(
+      `${path} is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it`,
+    );
   }
   const current = parseMasterKey(readFileSync(path, 'utf8'), path);
   // `.next` exists only if a rotation stopped between its commit and its rename: it may wrap data keys.

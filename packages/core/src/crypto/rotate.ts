@@ -19,7 +19,10 @@ export interface RotationResult {
  * after the commit, and the old one is kept as `master.key.previous`; servers that meet
  * the new key id re-read the file. With SWITCHBOARD_MASTER_KEY: pass the new key.
  */
-export async function rotateMasterKey(core: Core, options: { newKey?: string | undefined } = {}): Promise<RotationResult> {
+export async function rotateMasterKey(
+  core: Core,
+  options: { newKey?: string | undefined } = {},
+): Promise<RotationResult> {
   const source = core.masterKey;
   const audit = (count: number) => async (trx: Parameters<typeof recordAudit>[0]) =>
     recordAudit(trx, {

@@ -19,7 +19,13 @@ export type DatabaseConfig =
 /** An open database and the engine-specific handle that a few features need (LISTEN/NOTIFY, data_version). */
 export type DatabaseHandle =
   | { engine: 'sqlite'; db: Db; sqlite: SQLite.Database; config: DatabaseConfig; close(): Promise<void> }
-  | { engine: 'postgres'; db: Db; pool: pg.Pool; config: DatabaseConfig & { engine: 'postgres' }; close(): Promise<void> };
+  | {
+      engine: 'postgres';
+      db: Db;
+      pool: pg.Pool;
+      config: DatabaseConfig & { engine: 'postgres' };
+      close(): Promise<void>;
+    };
 
 /** PostgreSQL client options shared by the pool and by dedicated LISTEN connections. */
 export function postgresClientConfig(config: DatabaseConfig & { engine: 'postgres' }): pg.ClientConfig {
@@ -46,14 +52,30 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
 }
 
 /** Runs every pending migration; throws with the failing migration's name and cause. */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+export async function migrateToLatest(db: Db, schema?: string): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every schema unless told which one: name it,
+  // or a second schema in the same database (tests, tenants) would see the first one's tables.
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${String(error)}`, { cause: error });
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${String(error)}`, {
+      cause: error,
+    });
   }
   return (results ?? []).map((result) => result.migrationName);
+}
+
+/** Runs migrations on an open handle, in its PostgreSQL schema when it has one (`public` by default). */
+export function migrateHandle(handle: DatabaseHandle): Promise<string[]> {
+  return migrateToLatest(
+    handle.db,
+    handle.engine === 'postgres' ? (handle.config.schema ?? 'public') : undefined,
+  );
 }
 
 /** Cheap liveness check for /healthz. */

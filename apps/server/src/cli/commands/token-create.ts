@@ -1,0 +1,18 @@
+import { createPersonalAccessToken, findUserByEmail, notFound } from '@switchboard/core';
+import { type Command, requireOption } from '../command.ts';
+
+export const tokenCreateCommand: Command = {
+  path: ['token', 'create'],
+  summary: 'Create a personal access token (sbp_…) for a user; prints it once',
+  usage: 'switchboard token create --email E --name N',
+  options: { email: { type: 'string' }, name: { type: 'string' } },
+  async run({ values, io, core }) {
+    const email = requireOption(values, 'email');
+    const name = requireOption(values, 'name');
+    const opened = await core();
+    const user = await findUserByEmail(opened, email);
+    if (!user) throw notFound(`User ${email}`);
+    const { token } = await createPersonalAccessToken(opened, user.id, name);
+    io.stdout(`${token}\n`);
+  },
+};

@@ -1,0 +1,3 @@
+export { readEnv, type ServerEnv } from './env.ts';
+export { createLogger, type Logger } from './log.ts';
+export { openCore, type RunningServer, startServer } from './server.ts';

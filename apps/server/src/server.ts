@@ -1,0 +1,76 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type Core, createCore, type DatabaseConfig } from '@switchboard/core';
+import { createAllAdapters, type ProviderAdapter } from '@switchboard/providers';
+import type { ServerEnv } from './env.ts';
+import { createApp } from './http/app.ts';
+import type { Logger } from './log.ts';
+
+/** A running server. */
+export interface RunningServer {
+  /** `http://HOST:PORT` as actually bound. */
+  url: string;
+  core: Core;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes the database. */
+  stop(): Promise<void>;
+}
+
+/** The database the environment asks for: PostgreSQL with DATABASE_URL, else SQLite in the data dir. */
+export function databaseConfig(env: Pick<ServerEnv, 'databaseUrl' | 'dataDir'>): DatabaseConfig {
+  return env.databaseUrl
+    ? { engine: 'postgres', connectionString: env.databaseUrl }
+    : { engine: 'sqlite', filename: join(env.dataDir, 'switchboard.db') };
+}
+
+/** Opens core with every adapter wired in: the composition root shared by the server and the CLI. */
+export async function openCore(
+  env: ServerEnv,
+  providers: ProviderAdapter[] = createAllAdapters(),
+): Promise<Core> {
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(env.dataDir, { recursive: true });
+  return createCore({
+    database: databaseConfig(env),
+    dataDir: env.dataDir,
+    masterKey: { env: env.masterKey, previous: env.masterKeyPrevious },
+    providers,
+  });
+}
+
+/** Starts the whole server on env.host:env.port. */
+export async function startServer(env: ServerEnv, logger: Logger, core?: Core): Promise<RunningServer> {
+  const opened = core ?? (await openCore(env));
+  const server = createApp({ core: opened, logger });
+  const streams = new Set<import('node:http').ServerResponse>();
+  server.on('request', (request, response) => {
+    // Long-lived event streams would hold shutdown for its whole timeout: they are ended first.
+    if ((request.headers.accept ?? '').includes('text/event-stream')) {
+      streams.add(response);
+      response.on('close', () => streams.delete(response));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(env.port, env.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${port}`;
+  logger.info('listening', { url, database: opened.database.engine });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info('shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      for (const stream of streams) stream.end();
+      const timer = setTimeout(() => server.closeAllConnections(), env.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(timer);
+      await opened.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { url, core: opened, stop };
+}

@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Core, createCore } from '@switchboard/core';
+import { type EngineName, freshDatabaseTarget } from '@switchboard/test-utils';
+import type { ServerEnv } from '../src/env.ts';
+import { createLogger } from '../src/log.ts';
+import { type RunningServer, startServer } from '../src/server.ts';
+
+/** Fake master key for tests: 32 bytes, base64. */
+export const TEST_MASTER_KEY = Buffer.alloc(32, 9).toString('base64');
+
+export function testEnv(overrides: Partial<ServerEnv> = {}): ServerEnv {
+  return {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: mkdtempSync(join(tmpdir(), 'switchboard-server-')),
+    databaseUrl: undefined,
+    masterKey: TEST_MASTER_KEY,
+    masterKeyPrevious: undefined,
+    logLevel: 'silent',
+    shutdownTimeoutMs: 2_000,
+    ...overrides,
+  };
+}
+
+/** A real server on a free port over a fresh database of the given engine. */
+export async function startTestServer(engine: EngineName): Promise<RunningServer & { core: Core }> {
+  const env = testEnv();
+  const target = await freshDatabaseTarget(engine);
+  const core = await createCore({
+    database:
+      target.engine === 'sqlite' ? { engine: 'sqlite', filename: join(env.dataDir, 'test.db') } : target,
+    dataDir: env.dataDir,
+    masterKey: { env: TEST_MASTER_KEY },
+  });
+  return startServer(env, createLogger('silent'), core);
+}

@@ -1,0 +1,116 @@
+import {
+  acceptInvitation,
+  addMember,
+  createWorkspace,
+  requireMember,
+  setupFirstOwner,
+} from '@switchboard/core';
+import { createSwitchboardClient } from '@switchboard/client';
+import { ENGINES } from '@switchboard/test-utils';
+import { TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/server.ts';
+import { startTestServer } from './helpers.ts';
+
+async function trpcCode(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return (error.data as { code?: string } | undefined)?.code;
+    throw error;
+  }
+}
+
+describe.each(ENGINES)('server over HTTP on %s', (engine) => {
+  let server: RunningServer;
+  let ownerToken: string;
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(engine);
+    const setup = await setupFirstOwner(server.core, {
+      email: 'owner@example.test',
+      password: 'correct horse battery',
+      workspaceName: 'Acme',
+    });
+    ownerToken = setup.token;
+    workspaceId = setup.workspace.id;
+  });
+  afterAll(() => server.stop());
+
+  it('answers /healthz when the database is reachable', async () => {
+    const response = await fetch(`${server.url}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('serves auth.me to the token printed by setup, through the typed client', async () => {
+    const client = createSwitchboardClient({ url: server.url, token: ownerToken });
+    const me = await client.auth.me.query();
+    expect(me.user.email).toBe('owner@example.test');
+    expect(me.workspaces.map((entry) => entry.workspace.id)).toEqual([workspaceId]);
+  });
+
+  it('refuses a missing or wrong token with UNAUTHORIZED', async () => {
+    expect(await trpcCode(createSwitchboardClient({ url: server.url }).auth.me.query())).toBe('UNAUTHORIZED');
+    const wrong = createSwitchboardClient({ url: server.url, token: 'sbp_thisisnotarealtokenatall000000' });
+    expect(await trpcCode(wrong.auth.me.query())).toBe('UNAUTHORIZED');
+  });
+
+  it('gives a non-member NOT_FOUND for another workspace', async () => {
+    const owner = await requireMember(server.core.db, (await ownerMe()).user.id, workspaceId);
+    const invited = await addMember(server.core, owner, { email: 'outsider@example.test', role: 'member' });
+    if (!('token' in invited) || !invited.token)
+      throw new Error('expected an invitation for an unknown email');
+    const accepted = await acceptInvitation(server.core, {
+      token: invited.token,
+      name: 'Outsider',
+      password: 'another long password',
+    });
+    const own = await createWorkspace(server.core, accepted.user.id, 'Elsewhere');
+    const ownerClient = createSwitchboardClient({ url: server.url, token: ownerToken });
+    expect(await trpcCode(ownerClient.workspaces.byId.query({ workspaceId: own.id }))).toBe('NOT_FOUND');
+    expect(
+      await trpcCode(ownerClient.workspaces.byId.query({ workspaceId: 'ws_doesnotexist000000000' })),
+    ).toBe('NOT_FOUND');
+  });
+
+  it('signs in with a session cookie and refuses cross-site writes that rely on it', async () => {
+    const login = await fetch(`${server.url}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@example.test', password: 'correct horse battery' }),
+    });
+    expect(login.status).toBe(200);
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^sb_session=[^;]+;.*HttpOnly/);
+    const cookie = setCookie.split(';')[0] as string;
+
+    const me = await fetch(`${server.url}/trpc/auth.me`, { headers: { cookie } });
+    expect(me.status).toBe(200);
+
+    const crossSite = await fetch(`${server.url}/trpc/workspaces.create`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: JSON.stringify({ name: 'Forged' }),
+    });
+    expect(crossSite.status).toBe(403);
+    const formPost = await fetch(`${server.url}/trpc/workspaces.create`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'text/plain' },
+      body: JSON.stringify({ name: 'Forged' }),
+    });
+    expect(formPost.status).toBe(403);
+    const sameSite = await fetch(`${server.url}/trpc/workspaces.create`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json', origin: server.url },
+      body: JSON.stringify({ name: 'Legit' }),
+    });
+    expect(sameSite.status).toBe(200);
+  });
+
+  async function ownerMe() {
+    return createSwitchboardClient({ url: server.url, token: ownerToken }).auth.me.query();
+  }
+});

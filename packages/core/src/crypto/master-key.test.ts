@@ -1,0 +1,121 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENGINES, freshDatabaseTarget } from '@switchboard/test-utils';
+import { describe, expect, it } from 'vitest';
+import { createCore } from '../core.ts';
+import { newId, nowIso } from '../ids.ts';
+import { loadMasterKey, MasterKeyError, parseMasterKey } from './master-key.ts';
+import { rotateMasterKey } from './rotate.ts';
+
+const freshDir = () => mkdtempSync(join(tmpdir(), 'switchboard-key-'));
+
+describe('master key loading', () => {
+  it('creates the key file with mode 0600 on first start and reads the same key afterwards', () => {
+    const dataDir = freshDir();
+    const first = loadMasterKey({ dataDir, mayCreate: true });
+    expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+    const again = loadMasterKey({ dataDir, mayCreate: true });
+    expect(again.current.id).toBe(first.current.id);
+  });
+
+  it('refuses to create a key when the database already holds secrets', () => {
+    expect(() => loadMasterKey({ dataDir: freshDir(), mayCreate: false })).toThrow(/No master key/);
+  });
+
+  it('refuses a key file other users can read, and a key of the wrong size', () => {
+    const dataDir = freshDir();
+    writeFileSync(join(dataDir, 'master.key'), Buffer.alloc(32, 3).toString('base64'), { mode: 0o644 });
+    expect(() => loadMasterKey({ dataDir, mayCreate: true })).toThrow(/readable by other users/);
+    expect(() => parseMasterKey('c2hvcnQ=', 'SWITCHBOARD_MASTER_KEY')).toThrow(
+      /SWITCHBOARD_MASTER_KEY must be 32 random bytes/,
+    );
+  });
+});
+
+describe.each(ENGINES)('master key checks on %s', (engine) => {
+  it('refuses to start with a different key, and never touches the existing key file', async () => {
+    const dataDir = freshDir();
+    const database = await freshDatabaseTarget(engine);
+    const target =
+      database.engine === 'sqlite'
+        ? { engine: 'sqlite' as const, filename: join(dataDir, 'db.sqlite') }
+        : database;
+    const core = await createCore({ database: target, dataDir });
+    const keyFile = join(dataDir, 'master.key');
+    const original = readFileSync(keyFile, 'utf8');
+    await core.close();
+
+    const wrong = createCore({
+      database: target,
+      dataDir,
+      masterKey: { env: Buffer.alloc(32, 5).toString('base64') },
+    });
+    await expect(wrong).rejects.toThrow(MasterKeyError);
+    await expect(wrong).rejects.toThrow(/does not match/);
+    expect(readFileSync(keyFile, 'utf8')).toBe(original);
+  });
+
+  it('rotates a key file without losing any secret, keeping the old key as .previous', async () => {
+    const dataDir = freshDir();
+    const database = await freshDatabaseTarget(engine);
+    const target =
+      database.engine === 'sqlite'
+        ? { engine: 'sqlite' as const, filename: join(dataDir, 'db.sqlite') }
+        : database;
+    const core = await createCore({ database: target, dataDir });
+    const workspaceId = newId('ws');
+    const now = nowIso();
+    await core.db
+      .insertInto('workspaces')
+      .values({ id: workspaceId, name: 'Acme', created_at: now, updated_at: now })
+      .execute();
+    const sealed = await core.keyring.encrypt(workspaceId, 'crd_x', 'sk-test-rotation-0003');
+    const before = core.masterKey.current.id;
+
+    const result = await rotateMasterKey(core);
+    expect(result.rewrapped).toBe(1);
+    expect(result.newKeyId).not.toBe(before);
+    expect(existsSync(join(dataDir, 'master.key.previous'))).toBe(true);
+    expect(existsSync(join(dataDir, 'master.key.next'))).toBe(false);
+    const audit = await core.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'master_key.rotate')
+      .execute();
+    expect(audit).toHaveLength(1);
+    // The running process keeps working on its cached data key...
+    await expect(core.keyring.decrypt(workspaceId, 'crd_x', sealed)).resolves.toBe('sk-test-rotation-0003');
+    await core.close();
+
+    // ...and a process started afterwards, with only the new file, reads the same secret.
+    rmSync(join(dataDir, 'master.key.previous'));
+    const restarted = await createCore({ database: target, dataDir });
+    expect(restarted.masterKey.current.id).toBe(result.newKeyId);
+    await expect(restarted.keyring.decrypt(workspaceId, 'crd_x', sealed)).resolves.toBe(
+      'sk-test-rotation-0003',
+    );
+    await restarted.close();
+  });
+
+  it('rotates an environment key only when the new key is given', async () => {
+    const dataDir = freshDir();
+    const database = await freshDatabaseTarget(engine);
+    const target =
+      database.engine === 'sqlite'
+        ? { engine: 'sqlite' as const, filename: join(dataDir, 'db.sqlite') }
+        : database;
+    const oldKey = Buffer.alloc(32, 11).toString('base64');
+    const newKey = Buffer.alloc(32, 12).toString('base64');
+    const core = await createCore({ database: target, dataDir, masterKey: { env: oldKey } });
+    await expect(rotateMasterKey(core)).rejects.toThrow(/SWITCHBOARD_MASTER_KEY_NEW/);
+    const result = await rotateMasterKey(core, { newKey });
+    expect(result.nextSteps).toMatch(/SWITCHBOARD_MASTER_KEY_PREVIOUS/);
+    await core.close();
+    const withNew = await createCore({ database: target, dataDir, masterKey: { env: newKey } });
+    await withNew.close();
+    await expect(createCore({ database: target, dataDir, masterKey: { env: oldKey } })).rejects.toThrow(
+      MasterKeyError,
+    );
+  });
+});
