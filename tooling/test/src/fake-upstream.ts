@@ -72,7 +72,7 @@ export function splitBytes(text: string, size: number): Buffer[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function answer(canned: CannedResponse, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function answer(canned: CannedResponse, _request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (canned.hang) return;
   if (canned.delayMs) await sleep(canned.delayMs);
   const headers: Record<string, string> = { ...canned.headers };
@@ -81,7 +81,8 @@ async function answer(canned: CannedResponse, request: IncomingMessage, response
   if (canned.chunks) {
     response.flushHeaders();
     for (const chunk of canned.chunks) {
-      if (request.destroyed || response.destroyed) return;
+      // Not `request.destroyed`: Node destroys a fully read request, which is every request here.
+      if (response.destroyed || response.socket?.destroyed !== false) return;
       response.write(chunk);
       if (canned.chunkDelayMs) await sleep(canned.chunkDelayMs);
     }
