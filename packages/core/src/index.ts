@@ -1,6 +1,7 @@
 export * from './access.ts';
 export * from './audit.ts';
 export * from './changes.ts';
+export * from './changes/index.ts';
 export * from './core.ts';
 export { Keyring } from './crypto/keyring.ts';
 export { maskSecret, isMaskOf } from './crypto/mask.ts';

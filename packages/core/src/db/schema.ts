@@ -106,6 +106,19 @@ export interface MetaTable {
   value: string;
 }
 
+/** The change outbox SQLite processes poll to hear each other's changes (unused on PostgreSQL). */
+export interface ChangesTable {
+  /** Numbered by SQLite (`integer primary key`); readers remember the last one they saw. */
+  seq: Generated<number>;
+  workspace_id: string;
+  kind: string;
+  record_id: string | null;
+  action: string;
+  at: string;
+  /** Instance id of the process that published the change. */
+  origin: string;
+}
+
 /** Every table; later migrations add theirs here. */
 export interface Database {
   users: UsersTable;
@@ -118,6 +131,7 @@ export interface Database {
   audit_log: AuditLogTable;
   workspace_keys: WorkspaceKeysTable;
   meta: MetaTable;
+  changes: ChangesTable;
 }
 
 /** The database, or a transaction on it: repositories accept either unless they need atomicity. */
@@ -136,3 +150,4 @@ export type InvitationRow = Selectable<InvitationsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type WorkspaceKeyRow = Selectable<WorkspaceKeysTable>;
+export type ChangeRow = Selectable<ChangesTable>;

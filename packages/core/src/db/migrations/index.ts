@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as accounts from './2026-11-30T0000-accounts.ts';
+import * as changeLog from './2026-11-30T0300-change-log.ts';
 
 /**
  * Every migration, by name; names sort in the order they run. Provided from code
@@ -7,6 +8,7 @@ import * as accounts from './2026-11-30T0000-accounts.ts';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-30T0000-accounts': accounts,
+  '2026-11-30T0300-change-log': changeLog,
 };
 
 export const migrationProvider: MigrationProvider = {

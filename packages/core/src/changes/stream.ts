@@ -1,0 +1,61 @@
+import type { ChangeBus, ChangeEvent } from '../changes.ts';
+import { isResync } from './transport.ts';
+
+/** Events queued for one slow subscriber before the oldest are dropped for a resync notice. */
+const MAX_QUEUED = 1_000;
+
+/**
+ * The changes of one workspace as an async iterable, until `signal` aborts (a
+ * subscription over SSE ends when its client goes away). A resync notice is
+ * passed on with the workspace's id, so the subscriber refetches everything.
+ * Whoever calls this has already checked that the caller is a member.
+ */
+export async function* workspaceChanges(
+  bus: ChangeBus,
+  workspaceId: string,
+  signal?: AbortSignal,
+): AsyncGenerator<ChangeEvent, void> {
+  const queue: ChangeEvent[] = [];
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  const unsubscribe = bus.subscribe((event) => {
+    if (isResync(event)) {
+      queue.push({ ...event, workspaceId });
+    } else if (event.workspaceId === workspaceId) {
+      queue.push(event);
+    } else {
+      return;
+    }
+    // A subscriber that stopped reading must not grow memory without bound: it gets one resync instead.
+    if (queue.length > MAX_QUEUED) {
+      queue.length = 0;
+      queue.push({
+        workspaceId,
+        kind: 'workspace',
+        id: null,
+        action: 'changes.resync',
+        at: new Date().toISOString(),
+      });
+    }
+    notify();
+  });
+  signal?.addEventListener('abort', notify, { once: true });
+  try {
+    while (!signal?.aborted) {
+      const next = queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+  } finally {
+    unsubscribe();
+    signal?.removeEventListener('abort', notify);
+  }
+}
