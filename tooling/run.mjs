@@ -3,7 +3,7 @@
 // installs the workspace with the pinned pnpm, then starts the server or runs every check.
 // It exists because better-sqlite3 compiles from source here, and pnpm (unlike npm) ignores
 // `nodedir` from .npmrc: node-gyp must be told where this Node's headers are, or it downloads them.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +51,14 @@ function findResults(dir, found = []) {
 run(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
 
 if (command === 'start') {
-  process.exit(run(['--filter', '@switchboard/server', 'start', ...rest], { allowFailure: true }));
+  // Started from the repository root, so SWITCHBOARD_DATA_DIR=./data means the same folder
+  // for the server and for `pnpm switchboard`.
+  const server = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts', ...rest], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+  server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else if (command === 'test') {
   for (const file of findResults(root)) rmSync(file);
   const status = run(['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', '--continue', ...rest], {
