@@ -1,0 +1,73 @@
+import type { ChatCompletion, ChatToolCall, Usage } from '../spec/canonical.ts';
+import { MalformedResponseError } from '../spec/errors.ts';
+import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.ts';
+
+/** Token counts as Anthropic reports them; `input_tokens` excludes cache reads and writes. */
+export interface AnthropicUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  cache_creation_input_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+}
+
+/** A Messages API response (the fields Switchboard reads). */
+export interface AnthropicResponse {
+  id: string;
+  type: 'message';
+  model: string;
+  content: { type: string; text?: string; id?: string; name?: string; input?: unknown }[];
+  stop_reason: string | null;
+  usage?: AnthropicUsage;
+}
+
+/** OpenAI usage from Anthropic's: prompt tokens include cache reads and writes, as OpenAI's include cached ones. */
+export function toCanonicalUsage(usage: AnthropicUsage): Usage {
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  const prompt = (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + cacheRead;
+  const completion = usage.output_tokens ?? 0;
+  const result: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
+  if (cacheRead > 0) result.prompt_tokens_details = { cached_tokens: cacheRead };
+  return result;
+}
+
+/** The canonical completion for a Messages API response. */
+export function toChatCompletion(response: AnthropicResponse, created: number): ChatCompletion {
+  if (!response || !Array.isArray(response.content)) {
+    throw new MalformedResponseError('Anthropic: the response has no content', { provider: 'anthropic' });
+  }
+  let text: string | null = null;
+  const toolCalls: ChatToolCall[] = [];
+  for (const block of response.content) {
+    if (block.type === 'text') text = (text ?? '') + (block.text ?? '');
+    else if (block.type === 'tool_use') {
+      toolCalls.push({
+        id: block.id ?? `toolu_${toolCalls.length}`,
+        type: 'function',
+        function: { name: block.name ?? '', arguments: JSON.stringify(block.input ?? {}) },
+      });
+    }
+  }
+  const completion: ChatCompletion = {
+    id: response.id,
+    object: 'chat.completion',
+    created,
+    model: response.model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: text,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+        },
+        finish_reason: mapAnthropicFinishReason(response.stop_reason) ?? 'stop',
+      },
+    ],
+  };
+  if (response.usage) completion.usage = toCanonicalUsage(response.usage);
+  return completion;
+}

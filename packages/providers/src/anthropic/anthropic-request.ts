@@ -1,0 +1,193 @@
+import type { ChatContentPart, ChatMessage, ChatRequest, ChatToolChoice } from '../spec/canonical.ts';
+import { BadRequestError } from '../spec/errors.ts';
+import { defaultMaxTokens } from './anthropic-manifest.ts';
+
+/** A content block of an Anthropic message (the subset Switchboard sends). */
+export type AnthropicContentBlock =
+  | { type: 'text'; text: string }
+  | {
+      type: 'image';
+      source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+    }
+  | { type: 'document'; source: { type: 'base64'; media_type: string; data: string } }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'tool_result'; tool_use_id: string; content: string | AnthropicContentBlock[] };
+
+/** One turn of `messages`. */
+export interface AnthropicMessage {
+  role: 'user' | 'assistant';
+  content: string | AnthropicContentBlock[];
+}
+
+/** POST /v1/messages body. */
+export interface AnthropicRequest {
+  model: string;
+  max_tokens: number;
+  messages: AnthropicMessage[];
+  system?: { type: 'text'; text: string }[];
+  tools?: { name: string; description?: string; input_schema: Record<string, unknown> }[];
+  tool_choice?: {
+    type: 'auto' | 'any' | 'none' | 'tool';
+    name?: string;
+    disable_parallel_tool_use?: boolean;
+  };
+  stop_sequences?: string[];
+  temperature?: number;
+  top_p?: number;
+  metadata?: { user_id: string };
+  output_config?: { format: { type: 'json_schema'; schema: Record<string, unknown> } };
+  stream?: boolean;
+}
+
+const badRequest = (message: string, field: string) =>
+  new BadRequestError(`Anthropic: ${message}`, { provider: 'anthropic', field });
+
+/** Splits `data:image/png;base64,AAAA` without a regex; undefined for anything else. */
+export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
+  if (!url.startsWith('data:')) return undefined;
+  const comma = url.indexOf(',');
+  const marker = url.lastIndexOf(';base64', comma);
+  if (comma === -1 || marker === -1) return undefined;
+  return { mediaType: url.slice(5, marker), data: url.slice(comma + 1) };
+}
+
+function partToBlock(part: ChatContentPart): AnthropicContentBlock {
+  switch (part.type) {
+    case 'text':
+      return { type: 'text', text: part.text };
+    case 'image_url': {
+      const inline = parseDataUrl(part.image_url.url);
+      return inline
+        ? { type: 'image', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } }
+        : { type: 'image', source: { type: 'url', url: part.image_url.url } };
+    }
+    case 'file': {
+      const inline = part.file.file_data ? parseDataUrl(part.file.file_data) : undefined;
+      if (!inline) throw badRequest('files must be sent inline as a data: URL', 'messages');
+      return {
+        type: 'document',
+        source: { type: 'base64', media_type: inline.mediaType, data: inline.data },
+      };
+    }
+    default:
+      throw badRequest(`content of type "${part.type}" is not supported`, 'messages');
+  }
+}
+
+function contentBlocks(content: string | ChatContentPart[] | null | undefined): AnthropicContentBlock[] {
+  if (content === null || content === undefined || content === '') return [];
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  return content.map(partToBlock);
+}
+
+function textOf(content: string | ChatContentPart[]): string {
+  if (typeof content === 'string') return content;
+  let text = '';
+  for (const part of content) {
+    if (part.type !== 'text') throw badRequest('system messages may only contain text', 'messages');
+    text += part.text;
+  }
+  return text;
+}
+
+function parseArguments(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest('tool call arguments are not valid JSON', 'messages');
+  }
+}
+
+function blocksOf(message: ChatMessage): AnthropicContentBlock[] {
+  if (message.role === 'system' || message.role === 'developer') return [];
+  if (message.role === 'tool') {
+    const content = typeof message.content === 'string' ? message.content : contentBlocks(message.content);
+    return [{ type: 'tool_result', tool_use_id: message.tool_call_id, content }];
+  }
+  const blocks = contentBlocks(message.content);
+  if (message.role === 'assistant' && message.tool_calls) {
+    for (const call of message.tool_calls) {
+      blocks.push({
+        type: 'tool_use',
+        id: call.id,
+        name: call.function.name,
+        input: parseArguments(call.function.arguments),
+      });
+    }
+  }
+  return blocks;
+}
+
+function toolChoice(
+  choice: ChatToolChoice | undefined,
+  parallel: boolean | undefined,
+): AnthropicRequest['tool_choice'] | undefined {
+  let mapped: AnthropicRequest['tool_choice'];
+  if (choice === 'auto') mapped = { type: 'auto' };
+  else if (choice === 'required') mapped = { type: 'any' };
+  else if (choice === 'none') return { type: 'none' };
+  else if (choice) mapped = { type: 'tool', name: choice.function.name };
+  if (parallel === false) return { ...(mapped ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  return mapped;
+}
+
+/**
+ * The Messages API body for a canonical request. System messages move to `system`; tool results
+ * become user turns; consecutive turns of one role are merged, because the API alternates roles.
+ */
+export function toAnthropicRequest(request: ChatRequest, stream: boolean): AnthropicRequest {
+  if (request.n !== undefined && request.n !== 1) throw badRequest('only n = 1 is supported', 'n');
+  const system: { type: 'text'; text: string }[] = [];
+  const messages: AnthropicMessage[] = [];
+  let current: { role: 'user' | 'assistant'; blocks: AnthropicContentBlock[] } | undefined;
+  const flush = () => {
+    if (!current || current.blocks.length === 0) return;
+    const only = current.blocks[0];
+    // A lone text block goes as a plain string: the shorthand the API documents.
+    const content = current.blocks.length === 1 && only?.type === 'text' ? only.text : current.blocks;
+    messages.push({ role: current.role, content });
+  };
+  for (const message of request.messages) {
+    if (message.role === 'system' || message.role === 'developer') {
+      system.push({ type: 'text', text: textOf(message.content) });
+      continue;
+    }
+    const role = message.role === 'assistant' ? 'assistant' : 'user';
+    const blocks = blocksOf(message);
+    if (current?.role === role) current.blocks.push(...blocks);
+    else {
+      flush();
+      current = { role, blocks };
+    }
+  }
+  flush();
+
+  const body: AnthropicRequest = {
+    model: request.model,
+    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens(request.model),
+    messages,
+  };
+  if (system.length > 0) body.system = system;
+  if (request.tools && request.tools.length > 0) {
+    body.tools = request.tools.map(({ function: tool }) => ({
+      name: tool.name,
+      ...(tool.description === undefined ? {} : { description: tool.description }),
+      input_schema: tool.parameters ?? { type: 'object', properties: {} },
+    }));
+  }
+  const choice = body.tools ? toolChoice(request.tool_choice, request.parallel_tool_calls) : undefined;
+  if (choice) body.tool_choice = choice;
+  if (request.stop !== undefined)
+    body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.top_p !== undefined) body.top_p = request.top_p;
+  if (request.user) body.metadata = { user_id: request.user };
+  const format = request.response_format;
+  // Current Claude models reject a forced tool choice, so JSON output uses output_config rather than a synthetic tool.
+  if (format?.type === 'json_schema' && format.json_schema.schema) {
+    body.output_config = { format: { type: 'json_schema', schema: format.json_schema.schema } };
+  }
+  if (stream) body.stream = true;
+  return body;
+}

@@ -1,0 +1,123 @@
+import { baseUrl, stringValue } from '../shared/fields.ts';
+import { createHttpClient, type HttpRequest, type HttpSettings } from '../shared/http.ts';
+import { secretValues } from '../shared/redact.ts';
+import type { ErrorContext } from '../shared/upstream-errors.ts';
+import type { CallContext, ProviderAdapter, ValidationTarget } from '../spec/adapter.ts';
+import type { ModelFeature, ModelInfo } from '../spec/manifest.ts';
+import { type AnthropicResponse, toChatCompletion } from './anthropic-chat.ts';
+import { readAnthropicErrorBody, refineAnthropicError } from './anthropic-errors.ts';
+import { ANTHROPIC_DEFAULT_BASE_URL, ANTHROPIC_VERSION, anthropicManifest } from './anthropic-manifest.ts';
+import { toAnthropicRequest } from './anthropic-request.ts';
+import { translateAnthropicStream } from './anthropic-stream.ts';
+
+export { anthropicManifest } from './anthropic-manifest.ts';
+
+/** One entry of `GET /v1/models`. */
+interface AnthropicModelEntry {
+  id: string;
+  display_name?: string;
+  max_input_tokens?: number | null;
+  max_tokens?: number | null;
+  capabilities?: { image_input?: { supported?: boolean }; thinking?: { supported?: boolean } } | null;
+}
+
+const FORMS = [anthropicManifest.providerCredentialForm, anthropicManifest.modelCredentialForm];
+
+function toModelInfo(entry: AnthropicModelEntry): ModelInfo {
+  const known = anthropicManifest.models.find((model) => model.id === entry.id);
+  const features: ModelFeature[] = ['tool-call', 'streaming'];
+  if (entry.capabilities?.image_input?.supported) features.push('vision');
+  if (entry.capabilities?.thinking?.supported) features.push('reasoning');
+  return {
+    id: entry.id,
+    type: 'llm',
+    ...(entry.display_name ? { label: entry.display_name } : {}),
+    ...(entry.max_input_tokens ? { contextSize: entry.max_input_tokens } : {}),
+    ...(entry.max_tokens ? { maxOutputTokens: entry.max_tokens } : {}),
+    features: known?.features ?? features,
+    ...(known?.pricing ? { pricing: known.pricing } : {}),
+  };
+}
+
+/** The Anthropic adapter: Messages API chat (streaming included) and key validation. */
+export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAdapter {
+  const client = createHttpClient(settings, readAnthropicErrorBody);
+
+  const send = async (
+    context: CallContext,
+    request: Omit<HttpRequest, 'url' | 'headers' | 'signal'> & { path: string },
+    notFoundField?: string,
+  ) => {
+    const { credentials } = context;
+    const errorContext: ErrorContext = {
+      provider: 'anthropic',
+      label: 'Anthropic',
+      secrets: secretValues(FORMS, credentials),
+      ...(notFoundField ? { notFoundField } : {}),
+    };
+    const headers: Record<string, string> = {
+      'x-api-key': stringValue(credentials, 'api_key') ?? '',
+      'anthropic-version': ANTHROPIC_VERSION,
+    };
+    try {
+      const response = await client.send(
+        {
+          method: request.method,
+          url: `${baseUrl(credentials, ANTHROPIC_DEFAULT_BASE_URL)}${request.path}`,
+          headers,
+          body: request.body,
+          signal: context.signal,
+          proxyUrl: stringValue(credentials, 'proxy_url'),
+        },
+        errorContext,
+      );
+      return { response, errorContext };
+    } catch (error) {
+      throw refineAnthropicError(error);
+    }
+  };
+
+  return {
+    manifest: anthropicManifest,
+
+    async validateCredentials(context, target?: ValidationTarget) {
+      if (target) {
+        const { response } = await send(context, {
+          method: 'GET',
+          path: `/v1/models/${encodeURIComponent(target.model)}`,
+        });
+        return { models: [toModelInfo(await response.json<AnthropicModelEntry>())] };
+      }
+      const { response } = await send(context, { method: 'GET', path: '/v1/models?limit=1000' }, 'base_url');
+      const page = await response.json<{ data?: AnthropicModelEntry[] }>();
+      return { models: (page.data ?? []).map(toModelInfo) };
+    },
+
+    async chat(request, context) {
+      const { response } = await send(context, {
+        method: 'POST',
+        path: '/v1/messages',
+        body: toAnthropicRequest(request, false),
+      });
+      const completion = toChatCompletion(
+        await response.json<AnthropicResponse>(),
+        Math.floor(Date.now() / 1000),
+      );
+      return { completion, ...(completion.usage ? { usage: completion.usage } : {}) };
+    },
+
+    async chatStream(request, context) {
+      const { response, errorContext } = await send(context, {
+        method: 'POST',
+        path: '/v1/messages',
+        body: toAnthropicRequest(request, true),
+      });
+      return translateAnthropicStream(response.body, {
+        includeUsage: request.stream_options?.include_usage === true,
+        created: Math.floor(Date.now() / 1000),
+        model: request.model,
+        context: errorContext,
+      });
+    },
+  };
+}
