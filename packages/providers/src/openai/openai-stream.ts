@@ -1,0 +1,185 @@
+import { redact } from '../shared/redact.ts';
+import { type ErrorContext, errorForStatus } from '../shared/upstream-errors.ts';
+import type { ChatCompletionChunk, Usage } from '../spec/canonical.ts';
+import { UpstreamUnavailableError } from '../spec/errors.ts';
+import { readUsage } from './openai-usage.ts';
+
+/** Fixes a provider's deviation from OpenAI's chunk format; `changed` events are re-encoded. */
+export interface ChunkRepair {
+  /** Cheap test on the event text: only events that pass are parsed. */
+  mayNeed(eventText: string): boolean;
+  /** Repairs the chunk in place; returns true when it changed anything. */
+  repair(chunk: ChatCompletionChunk): boolean;
+}
+
+/** What the pass-through noticed while the bytes went by. */
+export interface PassThroughState {
+  usage: Usage | undefined;
+  done: boolean;
+}
+
+const LF = 10;
+const CR = 13;
+const USAGE = /"usage"\s*:\s*\{/;
+const DONE = /^data: ?\[DONE\]\s*$/m;
+const encoder = new TextEncoder();
+
+/**
+ * Indexes just past each complete event in `bytes` (an event ends with a blank
+ * line, `\n\n` or `\r\n\r\n`), scanning from `from`.
+ */
+function eventEnds(bytes: Uint8Array, from: number): number[] {
+  const ends: number[] = [];
+  let index = bytes.indexOf(LF, from);
+  while (index !== -1 && index + 1 < bytes.length) {
+    const next = bytes[index + 1];
+    if (next === LF) {
+      ends.push(index + 2);
+      index = bytes.indexOf(LF, index + 2);
+      continue;
+    }
+    if (next === CR && bytes[index + 2] === LF) {
+      ends.push(index + 3);
+      index = bytes.indexOf(LF, index + 3);
+      continue;
+    }
+    index = bytes.indexOf(LF, index + 1);
+  }
+  return ends;
+}
+
+function dataOf(eventText: string): string {
+  const lines: string[] = [];
+  for (const line of eventText.split(/\r?\n/)) {
+    if (line.startsWith('data:')) lines.push(line.slice(line.charCodeAt(5) === 32 ? 6 : 5));
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Passes an OpenAI-format SSE body through byte for byte, in whole events, while
+ * noticing the usage chunk and `data: [DONE]`. An error event, or an end without
+ * `[DONE]`, throws a ProviderError: a cut stream never looks like a success.
+ */
+export async function* passThroughSse(
+  body: AsyncIterable<Uint8Array>,
+  state: PassThroughState,
+  context: ErrorContext,
+  repair?: ChunkRepair,
+): AsyncIterable<Uint8Array> {
+  const decoder = new TextDecoder('utf-8');
+  let pending: Uint8Array | undefined;
+  const iterator = body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const step = await iterator.next();
+      if (step.done) break;
+      const chunk = step.value;
+      const buffer = pending ? concat(pending, chunk) : chunk;
+      const ends = eventEnds(buffer, pending ? Math.max(0, pending.length - 2) : 0);
+      if (ends.length === 0) {
+        pending = buffer;
+        continue;
+      }
+      const parts: Uint8Array[] = [];
+      let start = 0;
+      let rewritten = false;
+      let failure: Error | undefined;
+      for (const end of ends) {
+        const event = buffer.subarray(start, end);
+        const outcome = state.done ? 'skip' : inspect(decoder.decode(event), state, context, repair);
+        if (outcome instanceof Error) {
+          failure = outcome;
+          break;
+        }
+        if (outcome === 'skip') rewritten = true;
+        else if (outcome instanceof Uint8Array) {
+          parts.push(outcome);
+          rewritten = true;
+        } else parts.push(event);
+        start = end;
+      }
+      const last = ends[ends.length - 1] ?? 0;
+      pending = failure === undefined && last < buffer.length ? buffer.slice(last) : undefined;
+      if (!rewritten && failure === undefined) {
+        if (last > 0) yield buffer.subarray(0, last);
+      } else if (parts.length > 0) yield concat(...parts);
+      if (failure) throw failure;
+      if (state.done) break;
+    }
+    if (!state.done) {
+      throw new UpstreamUnavailableError(`${context.label}: the stream ended before it finished`, {
+        provider: context.provider,
+        status: 200,
+      });
+    }
+    // Drain what follows [DONE] so the connection goes back to the pool.
+    try {
+      for (;;) if ((await iterator.next()).done) break;
+    } catch {
+      // The answer is complete; a failure after [DONE] changes nothing for the caller.
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+type Outcome = 'keep' | 'skip' | Uint8Array | Error;
+
+function inspect(
+  text: string,
+  state: PassThroughState,
+  context: ErrorContext,
+  repair?: ChunkRepair,
+): Outcome {
+  if (DONE.test(text)) {
+    state.done = true;
+    return 'keep';
+  }
+  const mayHaveError = text.includes('"error"');
+  const mayHaveUsage = USAGE.test(text);
+  const mayNeedRepair = repair?.mayNeed(text) ?? false;
+  if (!mayHaveError && !mayHaveUsage && !mayNeedRepair) return 'keep';
+  const data = dataOf(text);
+  if (data === '') return 'keep';
+  let chunk: ChatCompletionChunk & { error?: unknown };
+  try {
+    chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
+  } catch {
+    return 'keep';
+  }
+  if (chunk.error && typeof chunk.error === 'object')
+    return streamError(chunk.error as Record<string, unknown>, context);
+  if (/^event: ?error\s*$/m.test(text))
+    return streamError(chunk as unknown as Record<string, unknown>, context);
+  if (mayHaveUsage && chunk.usage) state.usage = readUsage(chunk.usage);
+  if (mayNeedRepair && repair?.repair(chunk)) return encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
+  return 'keep';
+}
+
+function streamError(error: Record<string, unknown>, context: ErrorContext): Error {
+  const message = typeof error.message === 'string' ? error.message : 'the stream reported an error';
+  const code = typeof error.code === 'number' ? error.code : Number(error.code);
+  const status = Number.isInteger(code) && code >= 400 && code < 600 ? code : undefined;
+  const type = [error.type, error.code].find((value) => typeof value === 'string') as string | undefined;
+  if (status === undefined) {
+    return new UpstreamUnavailableError(`${context.label}: ${redact(message, context.secrets)}`, {
+      provider: context.provider,
+      status: 200,
+      upstreamMessage: redact(message, context.secrets),
+    });
+  }
+  return errorForStatus(status, { message, ...(type ? { code: type } : {}) }, {}, context);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

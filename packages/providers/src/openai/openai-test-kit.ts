@@ -1,0 +1,220 @@
+// Test helpers shared by the OpenAI-family adapter tests (not shipped code: only *.test.ts import it).
+import { closedPort, type FakeUpstream } from '@switchboard/test-utils';
+import { expect, it } from 'vitest';
+import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
+import type { ChatRequest } from '../spec/canonical.ts';
+import {
+  BadRequestError,
+  InvalidCredentialsError,
+  MalformedResponseError,
+  ModelNotFoundError,
+  PermissionDeniedError,
+  type ProviderError,
+  QuotaExceededError,
+  RateLimitedError,
+  TimeoutError,
+  UpstreamUnavailableError,
+} from '../spec/errors.ts';
+import type { CredentialValues } from '../spec/manifest.ts';
+
+/** A call context that is never aborted unless `signal` is given. */
+export const callContext = (
+  credentials: CredentialValues,
+  signal = new AbortController().signal,
+): CallContext => ({
+  credentials,
+  signal,
+});
+
+/** Reads a byte stream to the end. */
+export async function collect(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** The rejection of `promise`, which must reject. */
+export async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ProviderError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** The error the stream's body throws while being read. */
+export async function streamFailure(
+  body: AsyncIterable<Uint8Array>,
+): Promise<{ error: ProviderError; read: Buffer }> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  } catch (error) {
+    return { error: error as ProviderError, read: Buffer.concat(chunks) };
+  }
+  throw new Error('expected the stream to fail');
+}
+
+/** Multipart fields as `name -> text` (files as `filename|type|byteLength`), parsed with the request's boundary. */
+export function parseMultipart(contentType: string, body: Buffer): Record<string, string> {
+  const boundary = /boundary=(.+)$/.exec(contentType)?.[1];
+  if (!boundary) throw new Error(`no boundary in ${contentType}`);
+  const fields: Record<string, string> = {};
+  const text = body.toString('latin1');
+  expect(text.endsWith(`--${boundary}--\r\n`)).toBe(true);
+  for (const part of text.split(`--${boundary}`).slice(1, -1)) {
+    const [head = '', ...rest] = part.slice(2).split('\r\n\r\n');
+    const content = rest.join('\r\n\r\n').slice(0, -2);
+    const name = /name="([^"]+)"/.exec(head)?.[1] ?? '';
+    const filename = /filename="([^"]+)"/.exec(head)?.[1];
+    const type = /Content-Type: (.+)/.exec(head)?.[1];
+    fields[name] = filename ? `${filename}|${type}|${Buffer.from(content, 'latin1').length}` : content;
+  }
+  return fields;
+}
+
+/** What the shared error-mapping tests need to know about one provider. */
+export interface ErrorTestSetup {
+  upstream: () => FakeUpstream;
+  /** The adapter under test, built with the test dispatcher. */
+  adapter: () => ProviderAdapter;
+  /** Same adapter with a short first-byte timeout. */
+  impatientAdapter: () => ProviderAdapter;
+  credentials: () => CredentialValues;
+  /** Credentials whose endpoint is `http://127.0.0.1:<port>` with nothing listening. */
+  refusedCredentials: (port: number) => CredentialValues;
+  /** Method and path the chat call reaches. */
+  chatRoute: [string, string];
+  /** Error bodies in the provider's documented shape, by status (`401`, `429`...). */
+  bodies: Record<string, unknown>;
+  /** The one secret that must never surface. */
+  secret: string;
+  request?: ChatRequest;
+}
+
+/** Defines the error-mapping tests every OpenAI-family provider runs on its chat endpoint. */
+export function defineErrorTests(setup: ErrorTestSetup): void {
+  const request = setup.request ?? {
+    model: 'test-model',
+    messages: [{ role: 'user' as const, content: 'Hi' }],
+  };
+  const chat = (adapter = setup.adapter(), credentials = setup.credentials()) => {
+    if (!adapter.chat) throw new Error('adapter has no chat');
+    return failure(adapter.chat(request, callContext(credentials)));
+  };
+  const answer = (status: number, key: string, headers: Record<string, string> = {}) => {
+    const [method, path] = setup.chatRoute;
+    const body = setup.bodies[key] ?? setup.bodies[String(status)];
+    if (body === undefined) throw new Error(`no ${key} error fixture`);
+    // Upstreams echo the key they were sent: the adapter must scrub it.
+    const text = JSON.stringify(body).replace('ECHO_KEY', setup.secret);
+    setup
+      .upstream()
+      .route(method, path, {
+        status,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: text,
+      });
+  };
+  const noSecret = (error: ProviderError) => {
+    expect(error.message).not.toContain(setup.secret);
+    expect(error.upstreamMessage ?? '').not.toContain(setup.secret);
+    expect(JSON.stringify(error)).not.toContain(setup.secret);
+  };
+
+  it('maps 400 to BadRequestError', async () => {
+    answer(400, '400');
+    const error = await chat();
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.status).toBe(400);
+    noSecret(error);
+  });
+  it('maps 401 to InvalidCredentialsError on api_key, with the echoed key removed', async () => {
+    answer(401, '401');
+    const error = await chat();
+    expect(error).toBeInstanceOf(InvalidCredentialsError);
+    expect(error.field).toBe('api_key');
+    expect(error.provider).toBe(setup.adapter().manifest.id);
+    noSecret(error);
+  });
+  it('maps 403 to PermissionDeniedError', async () => {
+    answer(403, '403');
+    const error = await chat();
+    expect(error).toBeInstanceOf(PermissionDeniedError);
+    noSecret(error);
+  });
+  it('maps 404 to ModelNotFoundError', async () => {
+    answer(404, '404');
+    const error = await chat();
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    noSecret(error);
+  });
+  it('maps 429 with Retry-After to RateLimitedError with retryAfterMs', async () => {
+    answer(429, '429', { 'retry-after': '7' });
+    const error = await chat();
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBe(7000);
+    noSecret(error);
+  });
+  it('maps 429 without Retry-After to RateLimitedError without a wait', async () => {
+    answer(429, '429');
+    const error = await chat();
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBeUndefined();
+  });
+  if (setup.bodies['429-quota']) {
+    it('maps an out-of-credit 429 to QuotaExceededError', async () => {
+      answer(429, '429-quota');
+      expect(await chat()).toBeInstanceOf(QuotaExceededError);
+    });
+  }
+  it('maps 500 and 503 to UpstreamUnavailableError', async () => {
+    answer(500, '500');
+    const first = await chat();
+    expect(first).toBeInstanceOf(UpstreamUnavailableError);
+    expect(first.status).toBe(500);
+    answer(503, '503');
+    const second = await chat();
+    expect(second).toBeInstanceOf(UpstreamUnavailableError);
+    expect(second.status).toBe(503);
+    noSecret(second);
+  });
+  it('maps a 502 HTML page to UpstreamUnavailableError', async () => {
+    const [method, path] = setup.chatRoute;
+    setup
+      .upstream()
+      .route(method, path, {
+        status: 502,
+        headers: { 'content-type': 'text/html' },
+        body: '<html>Bad gateway</html>',
+      });
+    expect(await chat()).toBeInstanceOf(UpstreamUnavailableError);
+  });
+  it('maps a 200 body that is not JSON to MalformedResponseError', async () => {
+    const [method, path] = setup.chatRoute;
+    setup
+      .upstream()
+      .route(method, path, {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+        body: '<html>login</html>',
+      });
+    const error = await chat();
+    expect(error).toBeInstanceOf(MalformedResponseError);
+    noSecret(error);
+  });
+  it('maps a silent upstream to TimeoutError', async () => {
+    const [method, path] = setup.chatRoute;
+    setup.upstream().route(method, path, { hang: true });
+    const error = await chat(setup.impatientAdapter());
+    expect(error).toBeInstanceOf(TimeoutError);
+    noSecret(error);
+  });
+  it('maps a refused connection to UpstreamUnavailableError on the endpoint field', async () => {
+    const error = await chat(setup.adapter(), setup.refusedCredentials(await closedPort()));
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(error.field).toBe('base_url');
+    noSecret(error);
+  });
+}
