@@ -1,0 +1,22 @@
+export * from './api-keys.ts';
+export * from './audit-log.ts';
+export {
+  authenticateApiKey,
+  authenticatePersonalToken,
+  authenticateSession,
+  hasAnyUser,
+  type LoginInput,
+  login,
+  logout,
+  type NewSession,
+  type SetupInput,
+  type SetupResult,
+  setupFirstOwner,
+  setupFirstOwnerAndSignIn,
+} from './auth.ts';
+export * from './members.ts';
+export * from './personal-access-tokens.ts';
+export { configureLoginThrottle, LoginThrottle, type LoginThrottleOptions } from './throttle.ts';
+export { findUserByEmail, getMe, listWorkspaces, resetPassword } from './users.ts';
+export type { ApiKeyView, AuditView, InvitationView, MemberView, TokenView, UserView, WorkspaceView } from './views.ts';
+export { createWorkspace, findWorkspace, getWorkspace, renameWorkspace } from './workspaces.ts';

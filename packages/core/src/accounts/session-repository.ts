@@ -1,0 +1,23 @@
+import type { DbOrTrx, SessionRow } from '../db/schema.ts';
+
+export async function insertSession(db: DbOrTrx, row: SessionRow): Promise<void> {
+  await db.insertInto('sessions').values(row).execute();
+}
+
+export function findSessionByHash(db: DbOrTrx, tokenHash: string): Promise<SessionRow | undefined> {
+  return db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+export async function touchSession(db: DbOrTrx, id: string, lastUsedAt: string, expiresAt: string): Promise<void> {
+  await db.updateTable('sessions').set({ last_used_at: lastUsedAt, expires_at: expiresAt }).where('id', '=', id).execute();
+}
+
+export async function deleteSession(db: DbOrTrx, id: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', id).execute();
+}
+
+/** Ends every session of a user (password reset). Returns how many ended. */
+export async function deleteSessionsOfUser(db: DbOrTrx, userId: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,83 @@
+import type { ApiKeyRow, DbOrTrx, PersonalAccessTokenRow } from '../db/schema.ts';
+
+export async function insertPersonalAccessToken(db: DbOrTrx, row: PersonalAccessTokenRow): Promise<void> {
+  await db.insertInto('personal_access_tokens').values(row).execute();
+}
+
+export function findPersonalAccessTokenByHash(db: DbOrTrx, tokenHash: string) {
+  return db
+    .selectFrom('personal_access_tokens')
+    .select(['id', 'user_id', 'last_used_at', 'revoked_at'])
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+export function findPersonalAccessToken(
+  db: DbOrTrx,
+  userId: string,
+  tokenId: string,
+): Promise<PersonalAccessTokenRow | undefined> {
+  return db
+    .selectFrom('personal_access_tokens')
+    .selectAll()
+    .where('id', '=', tokenId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export function listPersonalAccessTokenRows(db: DbOrTrx, userId: string): Promise<PersonalAccessTokenRow[]> {
+  return db
+    .selectFrom('personal_access_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+export async function setPersonalAccessTokenRevoked(db: DbOrTrx, tokenId: string, at: string): Promise<void> {
+  await db.updateTable('personal_access_tokens').set({ revoked_at: at }).where('id', '=', tokenId).execute();
+}
+
+export async function touchPersonalAccessToken(db: DbOrTrx, tokenId: string, at: string): Promise<void> {
+  await db.updateTable('personal_access_tokens').set({ last_used_at: at }).where('id', '=', tokenId).execute();
+}
+
+export async function insertApiKey(db: DbOrTrx, row: ApiKeyRow): Promise<void> {
+  await db.insertInto('api_keys').values(row).execute();
+}
+
+export function findApiKeyByHash(db: DbOrTrx, tokenHash: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'workspace_id', 'name', 'last_used_at', 'revoked_at'])
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+export function findApiKey(db: DbOrTrx, workspaceId: string, apiKeyId: string): Promise<ApiKeyRow | undefined> {
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('id', '=', apiKeyId)
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
+}
+
+export function listApiKeyRows(db: DbOrTrx, workspaceId: string): Promise<ApiKeyRow[]> {
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+export async function setApiKeyRevoked(db: DbOrTrx, apiKeyId: string, at: string): Promise<void> {
+  await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', apiKeyId).execute();
+}
+
+export async function touchApiKey(db: DbOrTrx, apiKeyId: string, at: string): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', apiKeyId).execute();
+}

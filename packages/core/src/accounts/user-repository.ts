@@ -1,0 +1,28 @@
+import type { DbOrTrx, NewUserRow, UserRow } from '../db/schema.ts';
+
+/** Any user at all (setup is only allowed on an empty database). */
+export async function anyUserExists(db: DbOrTrx): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export function findUserRowByEmail(db: DbOrTrx, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export function findUserRowById(db: DbOrTrx, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertUser(db: DbOrTrx, row: NewUserRow): Promise<UserRow> {
+  await db.insertInto('users').values(row).execute();
+  return { version: 1, ...row } as UserRow;
+}
+
+export async function updatePasswordHash(db: DbOrTrx, userId: string, passwordHash: string, now: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set((eb) => ({ password_hash: passwordHash, updated_at: now, version: eb('version', '+', 1) }))
+    .where('id', '=', userId)
+    .execute();
+}
