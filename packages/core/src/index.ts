@@ -16,3 +16,4 @@ export {
 export { type DatabaseConfig, type DatabaseHandle, migrateToLatest, openDatabase, pingDatabase } from './db/connect.ts';
 export * from './errors.ts';
 export { newId, nowIso } from './ids.ts';
+export * from './accounts/index.ts';
