@@ -4,6 +4,7 @@ export * from './changes.ts';
 export * from './changes/index.ts';
 export * from './core.ts';
 export { Keyring } from './crypto/keyring.ts';
+export { type RotationResult, rotateMasterKey } from './crypto/rotate.ts';
 export { maskSecret, isMaskOf } from './crypto/mask.ts';
 export {
   generateMasterKey,
@@ -13,7 +14,16 @@ export {
   masterKeyFilePath,
   parseMasterKey,
 } from './crypto/master-key.ts';
-export { type DatabaseConfig, type DatabaseHandle, migrateToLatest, openDatabase, pingDatabase } from './db/connect.ts';
+export {
+  type DatabaseConfig,
+  type DatabaseHandle,
+  migrateHandle,
+  migrateToLatest,
+  openDatabase,
+  pingDatabase,
+  postgresClientConfig,
+} from './db/connect.ts';
 export * from './errors.ts';
 export { newId, nowIso } from './ids.ts';
 export * from './accounts/index.ts';
+export * from './providers/index.ts';

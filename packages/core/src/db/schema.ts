@@ -106,6 +106,92 @@ export interface MetaTable {
   value: string;
 }
 
+/** A provider a workspace installed from the catalog. */
+export interface ProviderInstallsTable {
+  id: string;
+  workspace_id: string;
+  provider: string;
+  created_at: string;
+  updated_at: string;
+  version: Generated<number>;
+}
+
+/** A credential of a provider (scope '') or of one custom model (scope `type/model`). */
+export interface ProviderCredentialsTable {
+  id: string;
+  workspace_id: string;
+  provider: string;
+  scope: string;
+  model: string | null;
+  model_type: string | null;
+  name: string;
+  /** JSON object of the non-secret form values. */
+  plain_values: string;
+  /** JSON object of secret field id to sealed ciphertext. */
+  sealed_values: string;
+  /** JSON object of secret field id to its masked form, so lists never decrypt. */
+  masked_values: string;
+  is_active: number;
+  /** `valid` or `invalid`, from the last real validation. */
+  status: string;
+  status_reason: string | null;
+  validated_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: Generated<number>;
+}
+
+/** A custom or discovered model; removed models keep their row (and credentials) for re-adding. */
+export interface CustomModelsTable {
+  id: string;
+  workspace_id: string;
+  provider: string;
+  model: string;
+  model_type: string;
+  /** `custom` or `discovered`. */
+  source: string;
+  removed_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: Generated<number>;
+}
+
+/** Per-model settings: enabled, load balancing (JSON array of { credentialId, weight }). */
+export interface ModelSettingsTable {
+  id: string;
+  workspace_id: string;
+  provider: string;
+  model: string;
+  model_type: string;
+  enabled: number;
+  load_balancing_enabled: number;
+  load_balancing: string;
+  created_at: string;
+  updated_at: string;
+  version: Generated<number>;
+}
+
+/** The workspace's default model of one type. */
+export interface DefaultModelsTable {
+  workspace_id: string;
+  model_type: string;
+  provider: string;
+  model: string;
+  created_at: string;
+  updated_at: string;
+  version: Generated<number>;
+}
+
+/** A credential the gateway rests after failures, until `until`. */
+export interface CredentialCooldownsTable {
+  credential_id: string;
+  workspace_id: string;
+  until: string;
+  reason: string;
+  failures: number;
+  updated_at: string;
+}
+
 /** The change outbox SQLite processes poll to hear each other's changes (unused on PostgreSQL). */
 export interface ChangesTable {
   /** Numbered by SQLite (`integer primary key`); readers remember the last one they saw. */
@@ -132,6 +218,12 @@ export interface Database {
   workspace_keys: WorkspaceKeysTable;
   meta: MetaTable;
   changes: ChangesTable;
+  provider_installs: ProviderInstallsTable;
+  provider_credentials: ProviderCredentialsTable;
+  custom_models: CustomModelsTable;
+  model_settings: ModelSettingsTable;
+  default_models: DefaultModelsTable;
+  credential_cooldowns: CredentialCooldownsTable;
 }
 
 /** The database, or a transaction on it: repositories accept either unless they need atomicity. */
@@ -151,3 +243,9 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type WorkspaceKeyRow = Selectable<WorkspaceKeysTable>;
 export type ChangeRow = Selectable<ChangesTable>;
+export type ProviderInstallRow = Selectable<ProviderInstallsTable>;
+export type ProviderCredentialRow = Selectable<ProviderCredentialsTable>;
+export type CustomModelRow = Selectable<CustomModelsTable>;
+export type ModelSettingRow = Selectable<ModelSettingsTable>;
+export type DefaultModelRow = Selectable<DefaultModelsTable>;
+export type CredentialCooldownRow = Selectable<CredentialCooldownsTable>;

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as accounts from './2026-11-30T0000-accounts.ts';
+import * as providers from './2026-11-30T0200-providers.ts';
 import * as changeLog from './2026-11-30T0300-change-log.ts';
 
 /**
@@ -8,6 +9,7 @@ import * as changeLog from './2026-11-30T0300-change-log.ts';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-30T0000-accounts': accounts,
+  '2026-11-30T0200-providers': providers,
   '2026-11-30T0300-change-log': changeLog,
 };
 

@@ -1,0 +1,119 @@
+import type {
+  CredentialCooldownRow,
+  CustomModelRow,
+  DbOrTrx,
+  DefaultModelRow,
+  ModelSettingRow,
+  ProviderCredentialRow,
+  ProviderInstallRow,
+} from '../db/schema.ts';
+import { conflict, notFound } from '../errors.ts';
+
+/** Every provider-management row of one workspace. */
+export interface WorkspaceProviderRows {
+  installs: ProviderInstallRow[];
+  credentials: ProviderCredentialRow[];
+  customModels: CustomModelRow[];
+  settings: ModelSettingRow[];
+  defaults: DefaultModelRow[];
+  cooldowns: CredentialCooldownRow[];
+}
+
+/**
+ * Loads a workspace's whole provider configuration in six queries, whatever its
+ * size: lists and the resolve cache are computed from this in memory.
+ */
+export async function loadWorkspaceRows(db: DbOrTrx, workspaceId: string): Promise<WorkspaceProviderRows> {
+  const installs = await db.selectFrom('provider_installs').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').execute();
+  const credentials = await db
+    .selectFrom('provider_credentials')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const customModels = await db.selectFrom('custom_models').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').orderBy('id').execute();
+  const settings = await db.selectFrom('model_settings').selectAll().where('workspace_id', '=', workspaceId).execute();
+  const defaults = await db.selectFrom('default_models').selectAll().where('workspace_id', '=', workspaceId).execute();
+  const cooldowns = await db.selectFrom('credential_cooldowns').selectAll().where('workspace_id', '=', workspaceId).execute();
+  return { installs, credentials, customModels, settings, defaults, cooldowns };
+}
+
+/** Scope of a credential: '' for the provider, `type/model` for one custom model. */
+export const credentialScope = (model: { name: string; type: string } | null | undefined): string =>
+  model ? `${model.type}/${model.name}` : '';
+
+/** One credential of the workspace, or NOT_FOUND. */
+export async function getCredential(db: DbOrTrx, workspaceId: string, credentialId: string): Promise<ProviderCredentialRow> {
+  const row = await db
+    .selectFrom('provider_credentials')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', credentialId)
+    .executeTakeFirst();
+  if (!row) throw notFound('Credential');
+  return row;
+}
+
+/** The credentials of one scope (provider, or one custom model), oldest first. */
+export function listScopeCredentials(
+  db: DbOrTrx,
+  workspaceId: string,
+  provider: string,
+  scope: string,
+): Promise<ProviderCredentialRow[]> {
+  return db
+    .selectFrom('provider_credentials')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('provider', '=', provider)
+    .where('scope', '=', scope)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** The custom model row `(provider, model, type)`, removed or not. */
+export function findCustomModel(
+  db: DbOrTrx,
+  workspaceId: string,
+  provider: string,
+  model: { name: string; type: string },
+): Promise<CustomModelRow | undefined> {
+  return db
+    .selectFrom('custom_models')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('provider', '=', provider)
+    .where('model', '=', model.name)
+    .where('model_type', '=', model.type)
+    .executeTakeFirst();
+}
+
+/** The settings row of one model, if it was ever changed. */
+export function findModelSetting(
+  db: DbOrTrx,
+  workspaceId: string,
+  provider: string,
+  model: { name: string; type: string },
+): Promise<ModelSettingRow | undefined> {
+  return db
+    .selectFrom('model_settings')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('provider', '=', provider)
+    .where('model', '=', model.name)
+    .where('model_type', '=', model.type)
+    .executeTakeFirst();
+}
+
+/** Throws CONFLICT when `expected` is given and differs from the stored version. */
+export function checkVersion(what: string, stored: number, expected: number | undefined): void {
+  if (expected !== undefined && stored !== expected) {
+    throw conflict(`${what} was changed by someone else (version ${stored}, you sent ${expected}); reload and try again`);
+  }
+}
+
+/** Number of rows an update or delete touched (bigint on some drivers). */
+export const affected = (result: { numUpdatedRows?: bigint; numDeletedRows?: bigint }): number =>
+  Number(result.numUpdatedRows ?? result.numDeletedRows ?? 0);

@@ -1,0 +1,206 @@
+import type { CredentialValues, ModelType, ProviderId } from '@switchboard/providers/spec';
+import type { Core } from '../core.ts';
+import { badRequest, CoreError, notFound } from '../errors.ts';
+import { loadState } from './catalog.ts';
+import { openValues } from './common.ts';
+import { defaultViews } from './defaults.ts';
+import { type ModelState, modelKey, type WorkspaceProviderState } from './state.ts';
+
+/** A credential ready for a provider call: its id and its decrypted form values. */
+export interface ResolvedCredential {
+  id: string;
+  values: Readonly<CredentialValues>;
+  /** Epoch ms until which the gateway rests this key; 0 when it is free. */
+  cooldownUntilMs: number;
+}
+
+/** What the runtime should call: shared read-only objects, do not mutate them. */
+export interface ResolvedModel {
+  provider: ProviderId;
+  model: string;
+  type: ModelType;
+  /** The active credential (the first load-balancing entry when load balancing is on). */
+  credential: ResolvedCredential;
+  /** Present when the model balances over two or more credentials: pick by weight, skip keys in cooldown. */
+  loadBalancing?: { credentials: (ResolvedCredential & { weight: number })[] };
+}
+
+interface Entry {
+  result: ResolvedModel | undefined;
+  /** Why the model cannot be used regardless of time. */
+  error: (() => CoreError) | undefined;
+  /** Earliest time one serving key is free; 0 when one is free now. */
+  freeAt: number;
+  label: string;
+}
+
+interface Snapshot {
+  exact: Map<string, Entry>;
+  bare: Map<string, Entry[]>;
+  defaults: Map<ModelType, Entry | (() => CoreError)>;
+  memo: Map<string, Entry | (() => CoreError)>;
+}
+
+interface ResolveCache {
+  snapshots: Map<string, Snapshot>;
+  loading: Map<string, Promise<Snapshot>>;
+  generations: Map<string, number>;
+}
+
+// Unbounded memo keys would let callers grow memory with made-up names.
+const MEMO_LIMIT = 10_000;
+
+const caches = new WeakMap<Core, ResolveCache>();
+
+function cacheOf(core: Core): ResolveCache {
+  let cache = caches.get(core);
+  if (!cache) {
+    const created: ResolveCache = { snapshots: new Map(), loading: new Map(), generations: new Map() };
+    core.changes.subscribe((event) => {
+      created.generations.set(event.workspaceId, (created.generations.get(event.workspaceId) ?? 0) + 1);
+      created.snapshots.delete(event.workspaceId);
+      created.loading.delete(event.workspaceId);
+    });
+    caches.set(core, created);
+    cache = created;
+  }
+  return cache;
+}
+
+/** Drops cached resolve state of one workspace (or all): for callers that changed rows outside the services. */
+export function invalidateResolveCache(core: Core, workspaceId?: string): void {
+  const cache = cacheOf(core);
+  if (workspaceId) {
+    cache.generations.set(workspaceId, (cache.generations.get(workspaceId) ?? 0) + 1);
+    cache.snapshots.delete(workspaceId);
+    cache.loading.delete(workspaceId);
+  } else {
+    for (const id of cache.snapshots.keys()) cache.generations.set(id, (cache.generations.get(id) ?? 0) + 1);
+    cache.snapshots.clear();
+    cache.loading.clear();
+  }
+}
+
+async function buildEntry(core: Core, state: WorkspaceProviderState, model: ModelState): Promise<Entry> {
+  const label = `${model.provider}/${model.name}`;
+  if (model.blocked) {
+    const { status, reason } = model.blocked;
+    return { result: undefined, error: () => new CoreError('PRECONDITION_FAILED', `${label} is ${status}: ${reason}`), freeAt: 0, label };
+  }
+  const serving: (ResolvedCredential & { weight: number })[] = [];
+  for (const { credential, weight } of model.serving) {
+    const cooldown = state.cooldowns.get(credential.id);
+    const values = Object.freeze(await openValues(core, core.db, credential));
+    serving.push({ id: credential.id, values, weight, cooldownUntilMs: cooldown ? Date.parse(cooldown.until) : 0 });
+  }
+  const first = serving[0] as ResolvedCredential & { weight: number };
+  const result: ResolvedModel = {
+    provider: model.provider,
+    model: model.name,
+    type: model.type,
+    credential: { id: first.id, values: first.values, cooldownUntilMs: first.cooldownUntilMs },
+    ...(serving.length > 1 ? { loadBalancing: { credentials: serving } } : {}),
+  };
+  return { result, error: undefined, freeAt: Math.min(...serving.map((entry) => entry.cooldownUntilMs)), label };
+}
+
+async function loadSnapshot(core: Core, workspaceId: string): Promise<Snapshot> {
+  const state = await loadState(core, workspaceId);
+  const exact = new Map<string, Entry>();
+  const bare = new Map<string, Entry[]>();
+  for (const model of state.models) {
+    const entry = await buildEntry(core, state, model);
+    exact.set(modelKey(model.provider, model.type, model.name), entry);
+    const key = `${model.type}\u0000${model.name}`;
+    const list = bare.get(key);
+    if (list) list.push(entry);
+    else bare.set(key, [entry]);
+  }
+  const defaults = new Map<ModelType, Entry | (() => CoreError)>();
+  const views = defaultViews(state, Date.now());
+  for (const [type, view] of Object.entries(views) as [ModelType, (typeof views)[ModelType]][]) {
+    if (!view) {
+      defaults.set(type, () => new CoreError('PRECONDITION_FAILED', `No default ${type} model is set: set one in Default models, or name a model`));
+      continue;
+    }
+    const entry = exact.get(modelKey(view.provider, type, view.model));
+    if (entry) defaults.set(type, entry);
+    else {
+      const { reason } = view;
+      defaults.set(type, () => new CoreError('PRECONDITION_FAILED', `The default ${type} model ${view.provider}/${view.model} is unavailable: ${reason}`));
+    }
+  }
+  return { exact, bare, defaults, memo: new Map() };
+}
+
+function lookup(snapshot: Snapshot, state: { type: ModelType; requested: string }): Entry | (() => CoreError) {
+  const { type, requested } = state;
+  if (requested === '' || requested === 'default') return snapshot.defaults.get(type) as Entry | (() => CoreError);
+  const slash = requested.indexOf('/');
+  if (slash > 0) {
+    const entry = snapshot.exact.get(modelKey(requested.slice(0, slash), type, requested.slice(slash + 1)));
+    if (entry) return entry;
+  }
+  const matches = snapshot.bare.get(`${type}\u0000${requested}`);
+  if (matches && matches.length === 1) return matches[0] as Entry;
+  if (matches && matches.length > 1) {
+    const names = matches.map((entry) => entry.label).join(', ');
+    return () => badRequest(`"${requested}" is ambiguous; name it as provider/model: ${names}`);
+  }
+  return () => notFound(`${type} model "${requested}" in this workspace (add it, or name it as provider/model)`);
+}
+
+function answer(found: Entry | (() => CoreError), nowMs: number): ResolvedModel {
+  if (typeof found === 'function') throw found();
+  if (found.error) throw found.error();
+  if (found.freeAt > nowMs) {
+    throw new CoreError('TOO_MANY_REQUESTS', `Every key of ${found.label} is resting after errors until ${new Date(found.freeAt).toISOString()}`);
+  }
+  return found.result as ResolvedModel;
+}
+
+function resolveIn(snapshot: Snapshot, type: ModelType, requested: string | undefined): ResolvedModel {
+  const name = requested ?? '';
+  const memoKey = `${type}\u0000${name}`;
+  let found = snapshot.memo.get(memoKey);
+  if (found === undefined) {
+    found = lookup(snapshot, { type, requested: name });
+    if (snapshot.memo.size < MEMO_LIMIT) snapshot.memo.set(memoKey, found);
+  }
+  return answer(found, Date.now());
+}
+
+/**
+ * The model and credential the runtime should use for `requested` (`provider/model`, a
+ * bare model name when only one provider has it, or absent / `default` for the
+ * workspace default of `type`), or a CoreError saying what to fix. Served from an
+ * in-memory snapshot per workspace, reloaded after any change event for it.
+ */
+export async function resolveModel(core: Core, workspaceId: string, type: ModelType, requested?: string): Promise<ResolvedModel> {
+  const cache = cacheOf(core);
+  const snapshot = cache.snapshots.get(workspaceId);
+  if (snapshot) return resolveIn(snapshot, type, requested);
+  return resolveIn(await loadWorkspaceSnapshot(core, cache, workspaceId), type, requested);
+}
+
+/** Synchronous hot path: the answer when the workspace's snapshot is loaded, undefined when it is not yet. */
+export function resolveModelCached(core: Core, workspaceId: string, type: ModelType, requested?: string): ResolvedModel | undefined {
+  const snapshot = cacheOf(core).snapshots.get(workspaceId);
+  return snapshot ? resolveIn(snapshot, type, requested) : undefined;
+}
+
+async function loadWorkspaceSnapshot(core: Core, cache: ResolveCache, workspaceId: string): Promise<Snapshot> {
+  const pending = cache.loading.get(workspaceId);
+  if (pending) return pending;
+  const generation = cache.generations.get(workspaceId) ?? 0;
+  const loading = loadSnapshot(core, workspaceId);
+  cache.loading.set(workspaceId, loading);
+  try {
+    const snapshot = await loading;
+    // A change that arrived while loading makes this snapshot stale: use it once, do not keep it.
+    if ((cache.generations.get(workspaceId) ?? 0) === generation) cache.snapshots.set(workspaceId, snapshot);
+    return snapshot;
+  } finally {
+    if (cache.loading.get(workspaceId) === loading) cache.loading.delete(workspaceId);
+  }
+}
