@@ -109,13 +109,11 @@ export function defineErrorTests(setup: ErrorTestSetup): void {
     if (body === undefined) throw new Error(`no ${key} error fixture`);
     // Upstreams echo the key they were sent: the adapter must scrub it.
     const text = JSON.stringify(body).replace('ECHO_KEY', setup.secret);
-    setup
-      .upstream()
-      .route(method, path, {
-        status,
-        headers: { 'content-type': 'application/json', ...headers },
-        body: text,
-      });
+    setup.upstream().route(method, path, {
+      status,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: text,
+    });
   };
   const noSecret = (error: ProviderError) => {
     expect(error.message).not.toContain(setup.secret);
@@ -182,24 +180,20 @@ export function defineErrorTests(setup: ErrorTestSetup): void {
   });
   it('maps a 502 HTML page to UpstreamUnavailableError', async () => {
     const [method, path] = setup.chatRoute;
-    setup
-      .upstream()
-      .route(method, path, {
-        status: 502,
-        headers: { 'content-type': 'text/html' },
-        body: '<html>Bad gateway</html>',
-      });
+    setup.upstream().route(method, path, {
+      status: 502,
+      headers: { 'content-type': 'text/html' },
+      body: '<html>Bad gateway</html>',
+    });
     expect(await chat()).toBeInstanceOf(UpstreamUnavailableError);
   });
   it('maps a 200 body that is not JSON to MalformedResponseError', async () => {
     const [method, path] = setup.chatRoute;
-    setup
-      .upstream()
-      .route(method, path, {
-        status: 200,
-        headers: { 'content-type': 'text/html' },
-        body: '<html>login</html>',
-      });
+    setup.upstream().route(method, path, {
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: '<html>login</html>',
+    });
     const error = await chat();
     expect(error).toBeInstanceOf(MalformedResponseError);
     noSecret(error);

@@ -44,7 +44,10 @@ export interface OpenAIWireOptions {
   /** Repairs a non-streaming completion in place; returns true when changed (then `raw` is not sent). */
   completionRepair?(completion: ChatCompletion): boolean;
   /** The output-limit field a one-token probe uses (`max_completion_tokens` for OpenAI reasoning models). */
-  probeLimitField?: 'max_tokens' | 'max_completion_tokens';
+  probeLimitField?:
+    | 'max_tokens'
+    | 'max_completion_tokens'
+    | ((credentials: CredentialValues) => 'max_tokens' | 'max_completion_tokens');
 }
 
 /** The OpenAI wire bound to one provider: every call the eight OpenAI-family adapters make. */
@@ -351,7 +354,8 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
       const model = target.model;
       switch (target.type) {
         case 'llm': {
-          const limit = options.probeLimitField ?? 'max_tokens';
+          const field = options.probeLimitField ?? 'max_tokens';
+          const limit = typeof field === 'function' ? field(context.credentials) : field;
           const request: ChatRequest = { model, messages: [{ role: 'user', content: 'ping' }] };
           request[limit] = 1;
           await wire.chat(request, context);

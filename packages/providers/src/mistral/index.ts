@@ -1,0 +1,30 @@
+import type { HttpSettings } from '../shared/http.ts';
+import type { ProviderAdapter } from '../spec/adapter.ts';
+import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai/index.ts';
+import { MISTRAL_BASE_URL, mistralManifest } from './mistral-manifest.ts';
+import { mistralChatBody, mistralChunkRepair, mistralCompletionRepair } from './mistral-translation.ts';
+
+export { mistralManifest } from './mistral-manifest.ts';
+
+/** Mistral AI: the OpenAI wire, with its field names and tool-call stream repaired. */
+export function createMistralAdapter(settings: HttpSettings = {}): ProviderAdapter {
+  const wire = createOpenAIWire({
+    manifest: mistralManifest,
+    settings,
+    endpoint: bearerEndpoint(MISTRAL_BASE_URL),
+    chatBody: mistralChatBody,
+    chunkRepair: mistralChunkRepair,
+    completionRepair: mistralCompletionRepair,
+  });
+  return {
+    manifest: mistralManifest,
+    async validateCredentials(context, target) {
+      const listed = await wire.validateWithModelList(context, target);
+      return { models: visiblePredefinedModels(mistralManifest, listed) };
+    },
+    chat: wire.chat,
+    chatStream: wire.chatStream,
+    embed: wire.embed,
+    transcribe: wire.transcribe,
+  };
+}
