@@ -14,7 +14,12 @@ import { findWorkspaceRow } from './workspace-repository.ts';
  * Creates a workspace API key; `key` is the only time the secret is shown. The actor
  * is a user who must be owner or admin, or the CLI (`{ kind: 'system', label: 'cli' }`).
  */
-export async function createApiKey(core: Core, actor: Actor, workspaceId: string, name: string): Promise<{ key: string; view: ApiKeyView }> {
+export async function createApiKey(
+  core: Core,
+  actor: Actor,
+  workspaceId: string,
+  name: string,
+): Promise<{ key: string; view: ApiKeyView }> {
   const check = new InputCheck();
   const keyName = check.name('name', name, 'API key name');
   check.done();

@@ -33,7 +33,13 @@ describe('password hashing', () => {
 describe('login throttle', () => {
   it('grows the delay per key after the free failures, bounded, and forgets after the window', () => {
     let now = 0;
-    const throttle = new LoginThrottle({ freeFailures: 2, baseDelayMs: 100, maxDelayMs: 350, windowMs: 1000, now: () => now });
+    const throttle = new LoginThrottle({
+      freeFailures: 2,
+      baseDelayMs: 100,
+      maxDelayMs: 350,
+      windowMs: 1000,
+      now: () => now,
+    });
     const keys = ['email:a@example.test'];
     const delays: number[] = [];
     for (let attempt = 0; attempt < 6; attempt++) {
@@ -75,7 +81,11 @@ describe.each(ENGINES)('setup and sign-in on %s', (engine) => {
     await sql`alter table sessions rename to sessions_unavailable`.execute(core.db);
     try {
       await expect(
-        setupFirstOwnerAndSignIn(core, { email: 'owner@example.test', password: PASSWORD, workspaceName: 'Acme' }),
+        setupFirstOwnerAndSignIn(core, {
+          email: 'owner@example.test',
+          password: PASSWORD,
+          workspaceName: 'Acme',
+        }),
       ).rejects.toThrow();
     } finally {
       await sql`alter table sessions_unavailable rename to sessions`.execute(core.db);
@@ -96,7 +106,9 @@ describe.each(ENGINES)('setup and sign-in on %s', (engine) => {
     const stored = await everything(core);
     expect(stored).not.toContain(token);
     expect(stored).not.toContain(PASSWORD);
-    const actions = (await core.db.selectFrom('audit_log').select('action').execute()).map((row) => row.action).sort();
+    const actions = (await core.db.selectFrom('audit_log').select('action').execute())
+      .map((row) => row.action)
+      .sort();
     expect(actions).toEqual(['member.add', 'token.create', 'user.setup', 'workspace.create']);
     expect(await hasAnyUser(core)).toBe(true);
 
@@ -109,14 +121,35 @@ describe.each(ENGINES)('setup and sign-in on %s', (engine) => {
   });
 
   it('signs in with the right password and gives the same answer for a wrong password and an unknown email', async () => {
-    const session = await login(core, { email: 'Owner@Example.test', password: PASSWORD, clientAddress: '10.0.0.1' });
+    const session = await login(core, {
+      email: 'Owner@Example.test',
+      password: PASSWORD,
+      clientAddress: '10.0.0.1',
+    });
     expect(session.user.email).toBe('owner@example.test');
     expect(session.sessionToken).toMatch(/^sbs_/);
-    expect(await authenticateSession(core, session.sessionToken)).toEqual({ userId: session.user.id, sessionId: session.sessionId });
+    expect(await authenticateSession(core, session.sessionToken)).toEqual({
+      userId: session.user.id,
+      sessionId: session.sessionId,
+    });
     expect(await everything(core)).not.toContain(session.sessionToken);
 
-    const wrong = await expectCoreError(login(core, { email: 'owner@example.test', password: 'wrong horse battery', clientAddress: '10.0.0.2' }), 'UNAUTHORIZED');
-    const unknown = await expectCoreError(login(core, { email: 'nobody@example.test', password: 'wrong horse battery', clientAddress: '10.0.0.3' }), 'UNAUTHORIZED');
+    const wrong = await expectCoreError(
+      login(core, {
+        email: 'owner@example.test',
+        password: 'wrong horse battery',
+        clientAddress: '10.0.0.2',
+      }),
+      'UNAUTHORIZED',
+    );
+    const unknown = await expectCoreError(
+      login(core, {
+        email: 'nobody@example.test',
+        password: 'wrong horse battery',
+        clientAddress: '10.0.0.3',
+      }),
+      'UNAUTHORIZED',
+    );
     expect(unknown.message).toBe(wrong.message);
     expect(wrong.message).not.toMatch(/exist|unknown/i);
 
@@ -126,7 +159,12 @@ describe.each(ENGINES)('setup and sign-in on %s', (engine) => {
 
   it('slows down repeated failures per email and per client address, and clears the email on success', async () => {
     const requested: number[] = [];
-    configureLoginThrottle(core, { freeFailures: 1, baseDelayMs: 50, maxDelayMs: 120, sleep: async (ms) => void requested.push(ms) });
+    configureLoginThrottle(core, {
+      freeFailures: 1,
+      baseDelayMs: 50,
+      maxDelayMs: 120,
+      sleep: async (ms) => void requested.push(ms),
+    });
     const attempt = (email: string, password: string, clientAddress: string) =>
       login(core, { email, password, clientAddress }).then(
         () => 'ok',
@@ -137,7 +175,8 @@ describe.each(ENGINES)('setup and sign-in on %s', (engine) => {
 
     // Another email from an address with failures is slowed down too.
     requested.length = 0;
-    for (let i = 0; i < 4; i++) await attempt(`spray${i}@example.test`, 'wrong horse battery', '198.51.100.7');
+    for (let i = 0; i < 4; i++)
+      await attempt(`spray${i}@example.test`, 'wrong horse battery', '198.51.100.7');
     expect(requested).toEqual([50, 100]);
 
     // The right password still works (after the delay), and clears that email's count.
@@ -151,33 +190,72 @@ describe.each(ENGINES)('setup and sign-in on %s', (engine) => {
   });
 
   it('rejects expired and malformed sessions, and refreshes last use at most once a minute', async () => {
-    const session = await login(core, { email: 'owner@example.test', password: PASSWORD, clientAddress: 'local' });
+    const session = await login(core, {
+      email: 'owner@example.test',
+      password: PASSWORD,
+      clientAddress: 'local',
+    });
     const tenMinutesAgo = new Date(Date.now() - 10 * 60_000).toISOString();
-    await core.db.updateTable('sessions').set({ last_used_at: tenMinutesAgo }).where('id', '=', session.sessionId).execute();
+    await core.db
+      .updateTable('sessions')
+      .set({ last_used_at: tenMinutesAgo })
+      .where('id', '=', session.sessionId)
+      .execute();
     await authenticateSession(core, session.sessionToken);
-    const refreshed = await core.db.selectFrom('sessions').select('last_used_at').where('id', '=', session.sessionId).executeTakeFirstOrThrow();
+    const refreshed = await core.db
+      .selectFrom('sessions')
+      .select('last_used_at')
+      .where('id', '=', session.sessionId)
+      .executeTakeFirstOrThrow();
     expect(refreshed.last_used_at > tenMinutesAgo).toBe(true);
     const thirtySecondsAgo = new Date(Date.now() - 30_000).toISOString();
-    await core.db.updateTable('sessions').set({ last_used_at: thirtySecondsAgo }).where('id', '=', session.sessionId).execute();
+    await core.db
+      .updateTable('sessions')
+      .set({ last_used_at: thirtySecondsAgo })
+      .where('id', '=', session.sessionId)
+      .execute();
     await authenticateSession(core, session.sessionToken);
-    const untouched = await core.db.selectFrom('sessions').select('last_used_at').where('id', '=', session.sessionId).executeTakeFirstOrThrow();
+    const untouched = await core.db
+      .selectFrom('sessions')
+      .select('last_used_at')
+      .where('id', '=', session.sessionId)
+      .executeTakeFirstOrThrow();
     expect(untouched.last_used_at).toBe(thirtySecondsAgo);
 
-    await core.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', session.sessionId).execute();
+    await core.db
+      .updateTable('sessions')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', session.sessionId)
+      .execute();
     expect(await authenticateSession(core, session.sessionToken)).toBeNull();
     expect(await authenticateSession(core, 'sbs_short')).toBeNull();
     expect(await authenticateSession(core, '')).toBeNull();
   });
 
   it('resets a password: old sessions end, the new password works, the audit names the CLI and no password', async () => {
-    const session = await login(core, { email: 'owner@example.test', password: PASSWORD, clientAddress: 'local' });
+    const session = await login(core, {
+      email: 'owner@example.test',
+      password: PASSWORD,
+      clientAddress: 'local',
+    });
     await expectCoreError(resetPassword(core, 'owner@example.test', 'short'), 'BAD_REQUEST');
     await expectCoreError(resetPassword(core, 'nobody@example.test', 'another long password'), 'NOT_FOUND');
     await resetPassword(core, 'owner@example.test', 'another long password');
     expect(await authenticateSession(core, session.sessionToken)).toBeNull();
-    await expectCoreError(login(core, { email: 'owner@example.test', password: PASSWORD, clientAddress: 'local' }), 'UNAUTHORIZED');
-    await login(core, { email: 'owner@example.test', password: 'another long password', clientAddress: 'local' });
-    const audit = await core.db.selectFrom('audit_log').selectAll().where('action', '=', 'user.password_reset').executeTakeFirstOrThrow();
+    await expectCoreError(
+      login(core, { email: 'owner@example.test', password: PASSWORD, clientAddress: 'local' }),
+      'UNAUTHORIZED',
+    );
+    await login(core, {
+      email: 'owner@example.test',
+      password: 'another long password',
+      clientAddress: 'local',
+    });
+    const audit = await core.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'user.password_reset')
+      .executeTakeFirstOrThrow();
     expect(audit.actor_user_id).toBeNull();
     expect(JSON.parse(audit.details)).toMatchObject({ via: 'cli', email: 'owner@example.test' });
     expect(audit.details).not.toContain('another long password');
@@ -202,11 +280,18 @@ describe.each(ENGINES)('concurrent setup on %s', (engine) => {
 
   it('lets exactly one of several simultaneous setups win', async () => {
     const results = await Promise.allSettled(
-      [1, 2, 3, 4].map((n) => setupFirstOwner(core, { email: `owner${n}@example.test`, password: PASSWORD, workspaceName: `Acme ${n}` })),
+      [1, 2, 3, 4].map((n) =>
+        setupFirstOwner(core, {
+          email: `owner${n}@example.test`,
+          password: PASSWORD,
+          workspaceName: `Acme ${n}`,
+        }),
+      ),
     );
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     for (const result of results) {
-      if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'CONFLICT', message: 'Setup is already done' });
+      if (result.status === 'rejected')
+        expect(result.reason).toMatchObject({ code: 'CONFLICT', message: 'Setup is already done' });
     }
     expect(await countRows(core, 'users')).toBe(1);
     expect(await countRows(core, 'workspaces')).toBe(1);

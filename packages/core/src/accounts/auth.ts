@@ -8,7 +8,13 @@ import { hashSecret, looksLikeSecret, newSecret } from './secrets.ts';
 import { deleteSession, findSessionByHash, insertSession, touchSession } from './session-repository.ts';
 import { isStale, isUniqueViolation, publishChange } from './shared.ts';
 import { loginThrottleOf } from './throttle.ts';
-import { findApiKeyByHash, findPersonalAccessTokenByHash, insertPersonalAccessToken, touchApiKey, touchPersonalAccessToken } from './token-repository.ts';
+import {
+  findApiKeyByHash,
+  findPersonalAccessTokenByHash,
+  insertPersonalAccessToken,
+  touchApiKey,
+  touchPersonalAccessToken,
+} from './token-repository.ts';
 import { anyUserExists, findUserRowByEmail, findUserRowById, insertUser } from './user-repository.ts';
 import { InputCheck } from './validation.ts';
 import { toTokenView, toUserView, toWorkspaceView, type UserView, type WorkspaceView } from './views.ts';
@@ -52,7 +58,10 @@ function checkSetupInput(input: SetupInput) {
   const check = new InputCheck();
   const email = check.email('email', input.email);
   const password = check.password('password', input.password);
-  const name = input.name === undefined || input.name.trim() === '' ? email.split('@')[0] || 'Owner' : check.name('name', input.name);
+  const name =
+    input.name === undefined || input.name.trim() === ''
+      ? email.split('@')[0] || 'Owner'
+      : check.name('name', input.name);
   const workspaceName = check.name('workspaceName', input.workspaceName, 'Workspace name');
   check.done();
   return { email, password, name, workspaceName };
@@ -90,7 +99,12 @@ async function runSetup(core: Core, input: SetupInput, withSession: boolean) {
         created_at: now,
         updated_at: now,
       });
-      const workspace = await insertWorkspace(trx, { id: newId('ws'), name: checked.workspaceName, created_at: now, updated_at: now });
+      const workspace = await insertWorkspace(trx, {
+        id: newId('ws'),
+        name: checked.workspaceName,
+        created_at: now,
+        updated_at: now,
+      });
       const member = await insertMember(trx, {
         id: newId('mem'),
         workspace_id: workspace.id,
@@ -112,10 +126,38 @@ async function runSetup(core: Core, input: SetupInput, withSession: boolean) {
       };
       await insertPersonalAccessToken(trx, token);
       const actor = { kind: 'user', userId: user.id } as const;
-      await recordAudit(trx, { workspaceId: null, actor, action: 'user.setup', targetType: 'user', targetId: user.id, details: { email: user.email } });
-      await recordAudit(trx, { workspaceId: workspace.id, actor, action: 'workspace.create', targetType: 'workspace', targetId: workspace.id, details: { name: workspace.name } });
-      await recordAudit(trx, { workspaceId: workspace.id, actor, action: 'member.add', targetType: 'member', targetId: member.id, details: { userId: user.id, email: user.email, role: 'owner' } });
-      await recordAudit(trx, { workspaceId: null, actor, action: 'token.create', targetType: 'personal_access_token', targetId: token.id, details: { name: token.name, prefix: toTokenView(token).prefix } });
+      await recordAudit(trx, {
+        workspaceId: null,
+        actor,
+        action: 'user.setup',
+        targetType: 'user',
+        targetId: user.id,
+        details: { email: user.email },
+      });
+      await recordAudit(trx, {
+        workspaceId: workspace.id,
+        actor,
+        action: 'workspace.create',
+        targetType: 'workspace',
+        targetId: workspace.id,
+        details: { name: workspace.name },
+      });
+      await recordAudit(trx, {
+        workspaceId: workspace.id,
+        actor,
+        action: 'member.add',
+        targetType: 'member',
+        targetId: member.id,
+        details: { userId: user.id, email: user.email, role: 'owner' },
+      });
+      await recordAudit(trx, {
+        workspaceId: null,
+        actor,
+        action: 'token.create',
+        targetType: 'personal_access_token',
+        targetId: token.id,
+        details: { name: token.name, prefix: toTokenView(token).prefix },
+      });
       const session = withSession ? await createSessionRow(trx, user.id) : null;
       return { user: toUserView(user), workspace: toWorkspaceView(workspace), token: secret.secret, session };
     });
@@ -139,7 +181,10 @@ export async function setupFirstOwner(core: Core, input: SetupInput): Promise<Se
 }
 
 /** Setup for the console: the same as `setupFirstOwner`, plus a session for the cookie, atomically. */
-export async function setupFirstOwnerAndSignIn(core: Core, input: SetupInput): Promise<SetupResult & { session: NewSession }> {
+export async function setupFirstOwnerAndSignIn(
+  core: Core,
+  input: SetupInput,
+): Promise<SetupResult & { session: NewSession }> {
   const { user, workspace, token, session } = await runSetup(core, input, true);
   if (!session) throw new Error('setup did not create a session');
   return { user, workspace, token, session };
@@ -188,7 +233,10 @@ export async function logout(core: Core, sessionId: string): Promise<void> {
  * The user of a session cookie, or null when unknown or expired. Use extends the
  * session (sliding expiry, capped), written at most once a minute.
  */
-export async function authenticateSession(core: Core, sessionToken: string): Promise<{ userId: string; sessionId: string } | null> {
+export async function authenticateSession(
+  core: Core,
+  sessionToken: string,
+): Promise<{ userId: string; sessionId: string } | null> {
   if (!looksLikeSecret('sbs_', sessionToken)) return null;
   const session = await findSessionByHash(core.db, hashSecret(sessionToken));
   if (!session) return null;
@@ -205,17 +253,24 @@ export async function authenticateSession(core: Core, sessionToken: string): Pro
 }
 
 /** The user of a personal access token (`sbp_…`), or null when unknown or revoked. */
-export async function authenticatePersonalToken(core: Core, token: string): Promise<{ userId: string; tokenId: string } | null> {
+export async function authenticatePersonalToken(
+  core: Core,
+  token: string,
+): Promise<{ userId: string; tokenId: string } | null> {
   if (!looksLikeSecret('sbp_', token)) return null;
   const row = await findPersonalAccessTokenByHash(core.db, hashSecret(token));
   if (!row || row.revoked_at !== null) return null;
   const now = Date.now();
-  if (isStale(row.last_used_at, now)) await touchPersonalAccessToken(core.db, row.id, new Date(now).toISOString());
+  if (isStale(row.last_used_at, now))
+    await touchPersonalAccessToken(core.db, row.id, new Date(now).toISOString());
   return { userId: row.user_id, tokenId: row.id };
 }
 
 /** The workspace of an API key (`sbk_…`), or null when unknown or revoked. */
-export async function authenticateApiKey(core: Core, key: string): Promise<{ workspaceId: string; apiKeyId: string; name: string } | null> {
+export async function authenticateApiKey(
+  core: Core,
+  key: string,
+): Promise<{ workspaceId: string; apiKeyId: string; name: string } | null> {
   if (!looksLikeSecret('sbk_', key)) return null;
   const row = await findApiKeyByHash(core.db, hashSecret(key));
   if (!row || row.revoked_at !== null) return null;

@@ -18,5 +18,13 @@ export * from './members.ts';
 export * from './personal-access-tokens.ts';
 export { configureLoginThrottle, LoginThrottle, type LoginThrottleOptions } from './throttle.ts';
 export { findUserByEmail, getMe, listWorkspaces, resetPassword } from './users.ts';
-export type { ApiKeyView, AuditView, InvitationView, MemberView, TokenView, UserView, WorkspaceView } from './views.ts';
+export type {
+  ApiKeyView,
+  AuditView,
+  InvitationView,
+  MemberView,
+  TokenView,
+  UserView,
+  WorkspaceView,
+} from './views.ts';
 export { createWorkspace, findWorkspace, getWorkspace, renameWorkspace } from './workspaces.ts';

@@ -100,7 +100,11 @@ export async function listInvitations(core: Core, admin: Membership): Promise<In
  * unknown email gets an invitation whose token is returned here only. Only an owner
  * may grant the owner role.
  */
-export async function addMember(core: Core, admin: Membership, input: { email: string; role: Role }): Promise<AddMemberResult> {
+export async function addMember(
+  core: Core,
+  admin: Membership,
+  input: { email: string; role: Role },
+): Promise<AddMemberResult> {
   assertAdmin(admin);
   const check = new InputCheck();
   const email = check.email('email', input.email);
@@ -108,11 +112,13 @@ export async function addMember(core: Core, admin: Membership, input: { email: s
   check.done();
   const result = await core.db.transaction().execute(async (trx): Promise<AddMemberResult> => {
     const actor = await lockAsAdmin(trx, admin);
-    if (role === 'owner' && actor.role !== 'owner') throw forbidden('Only an owner can make someone an owner');
+    if (role === 'owner' && actor.role !== 'owner')
+      throw forbidden('Only an owner can make someone an owner');
     const now = nowIso();
     const user = await findUserRowByEmail(trx, email);
     if (user) {
-      if (await findMemberRowByUser(trx, admin.workspaceId, user.id)) throw conflict(`${email} is already a member of this workspace`);
+      if (await findMemberRowByUser(trx, admin.workspaceId, user.id))
+        throw conflict(`${email} is already a member of this workspace`);
       const row = await insertMember(trx, {
         id: newId('mem'),
         workspace_id: admin.workspaceId,
@@ -156,21 +162,33 @@ export async function addMember(core: Core, admin: Membership, input: { email: s
     });
     return { kind: 'invitation', invitation: toInvitationView(invitation), token: secret.secret };
   });
-  publishChange(core, admin.workspaceId, 'member', result.kind === 'member' ? result.member.id : result.invitation.id, result.kind === 'member' ? 'member.add' : 'member.invite');
+  publishChange(
+    core,
+    admin.workspaceId,
+    'member',
+    result.kind === 'member' ? result.member.id : result.invitation.id,
+    result.kind === 'member' ? 'member.add' : 'member.invite',
+  );
   return result;
 }
 
 // Every invitation failure gets the same answer, so a token cannot be probed for state.
 const invalidInvitation = () => new CoreError('NOT_FOUND', 'Invitation not found, already used or expired');
 
-async function joinByInvitation(trx: Trx, token: string, resolveUser: (email: string) => Promise<{ id: string; email: string }>) {
+async function joinByInvitation(
+  trx: Trx,
+  token: string,
+  resolveUser: (email: string) => Promise<{ id: string; email: string }>,
+) {
   if (!looksLikeSecret('sbi_', token)) throw invalidInvitation();
   const invitation = await findInvitationByHash(trx, hashSecret(token));
   const now = nowIso();
-  if (!invitation || invitation.accepted_at || invitation.revoked_at || invitation.expires_at <= now) throw invalidInvitation();
+  if (!invitation || invitation.accepted_at || invitation.revoked_at || invitation.expires_at <= now)
+    throw invalidInvitation();
   if (!(await markInvitationAccepted(trx, invitation.id, now))) throw invalidInvitation();
   const user = await resolveUser(invitation.email);
-  if (await findMemberRowByUser(trx, invitation.workspace_id, user.id)) throw conflict('You are already a member of this workspace');
+  if (await findMemberRowByUser(trx, invitation.workspace_id, user.id))
+    throw conflict('You are already a member of this workspace');
   const member = await insertMember(trx, {
     id: newId('mem'),
     workspace_id: invitation.workspace_id,
@@ -191,7 +209,11 @@ async function joinByInvitation(trx: Trx, token: string, resolveUser: (email: st
   if (!workspace) throw invalidInvitation();
   const userRow = await findUserRowById(trx, user.id);
   if (!userRow) throw invalidInvitation();
-  return { user: toUserView(userRow), workspace: toWorkspaceView(workspace), member: await memberView(trx, invitation.workspace_id, member.id) };
+  return {
+    user: toUserView(userRow),
+    workspace: toWorkspaceView(workspace),
+    member: await memberView(trx, invitation.workspace_id, member.id),
+  };
 }
 
 /**
@@ -199,7 +221,10 @@ async function joinByInvitation(trx: Trx, token: string, resolveUser: (email: st
  * password) and its membership. An email that already has an account must sign in
  * and use `acceptInvitationAsUser`.
  */
-export async function acceptInvitation(core: Core, input: { token: string; name: string; password: string }): Promise<AcceptedInvitation> {
+export async function acceptInvitation(
+  core: Core,
+  input: { token: string; name: string; password: string },
+): Promise<AcceptedInvitation> {
   const check = new InputCheck();
   const token = check.required('token', input.token, 'Invitation token');
   const name = check.name('name', input.name);
@@ -208,10 +233,25 @@ export async function acceptInvitation(core: Core, input: { token: string; name:
   const passwordHash = await hashPassword(password);
   const result = await core.db.transaction().execute((trx) =>
     joinByInvitation(trx, token, async (email) => {
-      if (await findUserRowByEmail(trx, email)) throw conflict('An account with this email exists: sign in, then accept the invitation');
+      if (await findUserRowByEmail(trx, email))
+        throw conflict('An account with this email exists: sign in, then accept the invitation');
       const now = nowIso();
-      const user = await insertUser(trx, { id: newId('usr'), email, name, password_hash: passwordHash, created_at: now, updated_at: now });
-      await recordAudit(trx, { workspaceId: null, actor: { kind: 'user', userId: user.id }, action: 'user.create', targetType: 'user', targetId: user.id, details: { email } });
+      const user = await insertUser(trx, {
+        id: newId('usr'),
+        email,
+        name,
+        password_hash: passwordHash,
+        created_at: now,
+        updated_at: now,
+      });
+      await recordAudit(trx, {
+        workspaceId: null,
+        actor: { kind: 'user', userId: user.id },
+        action: 'user.create',
+        targetType: 'user',
+        targetId: user.id,
+        details: { email },
+      });
       return user;
     }),
   );
@@ -220,7 +260,11 @@ export async function acceptInvitation(core: Core, input: { token: string; name:
 }
 
 /** Accepts an invitation as a signed-in user; the invitation must be for that user's email. */
-export async function acceptInvitationAsUser(core: Core, userId: string, token: string): Promise<AcceptedInvitation> {
+export async function acceptInvitationAsUser(
+  core: Core,
+  userId: string,
+  token: string,
+): Promise<AcceptedInvitation> {
   const check = new InputCheck();
   const checkedToken = check.required('token', token, 'Invitation token');
   check.done();
@@ -239,7 +283,11 @@ export async function acceptInvitationAsUser(core: Core, userId: string, token: 
  * Changes a member's role (owner or admin). Only an owner may grant or take away the
  * owner role, and the last owner cannot be demoted. A stale `version` is a CONFLICT.
  */
-export async function changeRole(core: Core, admin: Membership, input: { memberId: string; role: Role; version: number }): Promise<MemberView> {
+export async function changeRole(
+  core: Core,
+  admin: Membership,
+  input: { memberId: string; role: Role; version: number },
+): Promise<MemberView> {
   assertAdmin(admin);
   const check = new InputCheck();
   const memberId = check.required('memberId', input.memberId, 'Member');
@@ -253,8 +301,10 @@ export async function changeRole(core: Core, admin: Membership, input: { memberI
     if ((role === 'owner' || target.role === 'owner') && actor.role !== 'owner') {
       throw forbidden('Only an owner can grant or remove the owner role');
     }
-    if (Number(target.version) !== version) throw conflict('The member was changed by someone else; reload and try again');
-    if (target.role === role) return { view: await memberView(trx, admin.workspaceId, target.id), changed: false };
+    if (Number(target.version) !== version)
+      throw conflict('The member was changed by someone else; reload and try again');
+    if (target.role === role)
+      return { view: await memberView(trx, admin.workspaceId, target.id), changed: false };
     if (target.role === 'owner' && (await countOwners(trx, admin.workspaceId)) <= 1) {
       throw conflict('A workspace must keep at least one owner: make someone else owner first');
     }
@@ -285,7 +335,8 @@ export async function removeMember(core: Core, admin: Membership, memberId: stri
     const actor = await lockAsAdmin(trx, admin);
     const target = await findMemberRow(trx, admin.workspaceId, id);
     if (!target) throw notFound('Member');
-    if (target.role === 'owner' && actor.role !== 'owner') throw forbidden('Only an owner can remove an owner');
+    if (target.role === 'owner' && actor.role !== 'owner')
+      throw forbidden('Only an owner can remove an owner');
     if (target.role === 'owner' && (await countOwners(trx, admin.workspaceId)) <= 1) {
       throw conflict('A workspace must keep at least one owner: the last owner cannot be removed');
     }

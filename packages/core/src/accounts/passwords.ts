@@ -10,7 +10,14 @@ const SALT_BYTES = 16;
 // 128 * N * r bytes are needed; leave headroom above Node's 32 MiB default.
 const MAX_MEMORY = 64 * 1024 * 1024;
 
-function derive(password: string, salt: Buffer, cost: number, blockSize: number, parallelism: number, length: number) {
+function derive(
+  password: string,
+  salt: Buffer,
+  cost: number,
+  blockSize: number,
+  parallelism: number,
+  length: number,
+) {
   return new Promise<Buffer>((resolve, reject) => {
     scrypt(
       password.normalize('NFKC'),

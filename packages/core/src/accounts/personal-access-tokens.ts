@@ -14,7 +14,11 @@ import { InputCheck } from './validation.ts';
 import { type TokenView, toTokenView } from './views.ts';
 
 /** Creates a personal access token; `token` is the only time the secret is ever shown. */
-export async function createPersonalAccessToken(core: Core, userId: string, name: string): Promise<{ token: string; view: TokenView }> {
+export async function createPersonalAccessToken(
+  core: Core,
+  userId: string,
+  name: string,
+): Promise<{ token: string; view: TokenView }> {
   const check = new InputCheck();
   const tokenName = check.name('name', name, 'Token name');
   check.done();
@@ -51,7 +55,11 @@ export async function listPersonalAccessTokens(core: Core, userId: string): Prom
 }
 
 /** Revokes one of the user's tokens (another user's token is NOT_FOUND). Revoking twice is harmless. */
-export async function revokePersonalAccessToken(core: Core, userId: string, tokenId: string): Promise<TokenView> {
+export async function revokePersonalAccessToken(
+  core: Core,
+  userId: string,
+  tokenId: string,
+): Promise<TokenView> {
   return core.db.transaction().execute(async (trx) => {
     const row = await findPersonalAccessToken(trx, userId, tokenId);
     if (!row) throw notFound('Token');

@@ -18,7 +18,8 @@ export interface NewSecret {
 }
 
 /** SHA-256 hex of a secret: what is stored and looked up (the secrets are random, so no salt is needed). */
-export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+export const hashSecret = (secret: string): string =>
+  createHash('sha256').update(secret, 'utf8').digest('hex');
 
 /** Generates a secret of the given kind. */
 export function newSecret(kind: SecretKind): NewSecret {
@@ -28,7 +29,7 @@ export function newSecret(kind: SecretKind): NewSecret {
 
 /** True when `value` has the shape of a secret of `kind` (checked before any lookup). */
 export function looksLikeSecret(kind: SecretKind, value: string): boolean {
-  return value.startsWith(kind) && SECRET_PATTERN.test(value);
+  return typeof value === 'string' && value.startsWith(kind) && SECRET_PATTERN.test(value);
 }
 
 /** The prefix as shown in lists: `sbp_ab12…`. */

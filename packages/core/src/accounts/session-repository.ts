@@ -8,8 +8,17 @@ export function findSessionByHash(db: DbOrTrx, tokenHash: string): Promise<Sessi
   return db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-export async function touchSession(db: DbOrTrx, id: string, lastUsedAt: string, expiresAt: string): Promise<void> {
-  await db.updateTable('sessions').set({ last_used_at: lastUsedAt, expires_at: expiresAt }).where('id', '=', id).execute();
+export async function touchSession(
+  db: DbOrTrx,
+  id: string,
+  lastUsedAt: string,
+  expiresAt: string,
+): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ last_used_at: lastUsedAt, expires_at: expiresAt })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteSession(db: DbOrTrx, id: string): Promise<void> {

@@ -18,6 +18,12 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Tells listeners (caches, other instances, live clients) that a workspace record changed; call after commit. */
-export function publishChange(core: Core, workspaceId: string, kind: ChangeKind, id: string | null, action: string): void {
+export function publishChange(
+  core: Core,
+  workspaceId: string,
+  kind: ChangeKind,
+  id: string | null,
+  action: string,
+): void {
   core.changes.publish({ workspaceId, kind, id, action, at: nowIso() });
 }

@@ -12,7 +12,12 @@ export const PASSWORD = 'correct horse battery';
 
 /** Runs setup and returns the owner's membership and the setup token. */
 export async function setupOwner(core: Core, email = 'owner@example.test') {
-  const result = await setupFirstOwner(core, { email, password: PASSWORD, name: 'Olive Owner', workspaceName: 'Acme' });
+  const result = await setupFirstOwner(core, {
+    email,
+    password: PASSWORD,
+    name: 'Olive Owner',
+    workspaceName: 'Acme',
+  });
   const owner = await requireMember(core.db, result.user.id, result.workspace.id);
   return { ...result, owner };
 }
@@ -28,7 +33,14 @@ export async function createUser(core: Core, options: { email?: string; name?: s
   // The hash is irrelevant for these users: they never log in by password.
   await core.db
     .insertInto('users')
-    .values({ id, email, name: options.name ?? 'Test User', password_hash: 'scrypt$1$1$1$AA$AA', created_at: now, updated_at: now })
+    .values({
+      id,
+      email,
+      name: options.name ?? 'Test User',
+      password_hash: 'scrypt$1$1$1$AA$AA',
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
   return { id, email };
 }
@@ -48,7 +60,10 @@ export async function stranger(core: Core): Promise<Membership> {
 }
 
 /** Asserts that `promise` rejects with a CoreError of `code` and returns it. */
-export async function expectCoreError(promise: Promise<unknown>, code: CoreError['code']): Promise<CoreError> {
+export async function expectCoreError(
+  promise: Promise<unknown>,
+  code: CoreError['code'],
+): Promise<CoreError> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
@@ -59,7 +74,18 @@ export async function expectCoreError(promise: Promise<unknown>, code: CoreError
 }
 
 /** Number of rows in a table. */
-export async function countRows(core: Core, table: 'users' | 'audit_log' | 'workspaces' | 'workspace_members' | 'personal_access_tokens' | 'api_keys' | 'invitations' | 'sessions') {
+export async function countRows(
+  core: Core,
+  table:
+    | 'users'
+    | 'audit_log'
+    | 'workspaces'
+    | 'workspace_members'
+    | 'personal_access_tokens'
+    | 'api_keys'
+    | 'invitations'
+    | 'sessions',
+) {
   const row = await core.db
     .selectFrom(table)
     .select((eb) => eb.fn.countAll<string | number>().as('count'))
@@ -69,7 +95,16 @@ export async function countRows(core: Core, table: 'users' | 'audit_log' | 'work
 
 /** Every stored row of every accounts table, as one string: to assert a secret is nowhere. */
 export async function everything(core: Core): Promise<string> {
-  const tables = ['users', 'sessions', 'personal_access_tokens', 'workspaces', 'workspace_members', 'invitations', 'api_keys', 'audit_log'] as const;
+  const tables = [
+    'users',
+    'sessions',
+    'personal_access_tokens',
+    'workspaces',
+    'workspace_members',
+    'invitations',
+    'api_keys',
+    'audit_log',
+  ] as const;
   const dumps = await Promise.all(tables.map((table) => core.db.selectFrom(table).selectAll().execute()));
   return JSON.stringify(dumps);
 }

@@ -40,7 +40,11 @@ export async function setPersonalAccessTokenRevoked(db: DbOrTrx, tokenId: string
 }
 
 export async function touchPersonalAccessToken(db: DbOrTrx, tokenId: string, at: string): Promise<void> {
-  await db.updateTable('personal_access_tokens').set({ last_used_at: at }).where('id', '=', tokenId).execute();
+  await db
+    .updateTable('personal_access_tokens')
+    .set({ last_used_at: at })
+    .where('id', '=', tokenId)
+    .execute();
 }
 
 export async function insertApiKey(db: DbOrTrx, row: ApiKeyRow): Promise<void> {
@@ -55,7 +59,11 @@ export function findApiKeyByHash(db: DbOrTrx, tokenHash: string) {
     .executeTakeFirst();
 }
 
-export function findApiKey(db: DbOrTrx, workspaceId: string, apiKeyId: string): Promise<ApiKeyRow | undefined> {
+export function findApiKey(
+  db: DbOrTrx,
+  workspaceId: string,
+  apiKeyId: string,
+): Promise<ApiKeyRow | undefined> {
   return db
     .selectFrom('api_keys')
     .selectAll()

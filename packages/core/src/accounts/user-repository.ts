@@ -19,7 +19,12 @@ export async function insertUser(db: DbOrTrx, row: NewUserRow): Promise<UserRow>
   return { version: 1, ...row } as UserRow;
 }
 
-export async function updatePasswordHash(db: DbOrTrx, userId: string, passwordHash: string, now: string): Promise<void> {
+export async function updatePasswordHash(
+  db: DbOrTrx,
+  userId: string,
+  passwordHash: string,
+  now: string,
+): Promise<void> {
   await db
     .updateTable('users')
     .set((eb) => ({ password_hash: passwordHash, updated_at: now, version: eb('version', '+', 1) }))

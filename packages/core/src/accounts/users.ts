@@ -45,13 +45,19 @@ export async function resetPassword(core: Core, email: string, newPassword: stri
 }
 
 /** Workspaces a user belongs to, with the role in each. */
-export async function listWorkspaces(core: Core, userId: string): Promise<{ workspace: WorkspaceView; role: Role }[]> {
+export async function listWorkspaces(
+  core: Core,
+  userId: string,
+): Promise<{ workspace: WorkspaceView; role: Role }[]> {
   const rows = await listWorkspaceRowsOfUser(core.db, userId);
   return rows.map(({ role, ...workspace }) => ({ workspace: toWorkspaceView(workspace), role }));
 }
 
 /** The signed-in user and their workspaces. */
-export async function getMe(core: Core, userId: string): Promise<{ user: UserView; workspaces: { workspace: WorkspaceView; role: Role }[] }> {
+export async function getMe(
+  core: Core,
+  userId: string,
+): Promise<{ user: UserView; workspaces: { workspace: WorkspaceView; role: Role }[] }> {
   const user = await requireUser(core, userId);
   return { user, workspaces: await listWorkspaces(core, userId) };
 }

@@ -24,7 +24,8 @@ export class InputCheck {
   email(field: string, value: unknown): string {
     const email = typeof value === 'string' ? value.trim().toLowerCase() : '';
     if (!email) this.fail(field, 'Email is required');
-    else if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email)) this.fail(field, 'Enter a valid email address');
+    else if (email.length > MAX_EMAIL_LENGTH || !EMAIL_PATTERN.test(email))
+      this.fail(field, 'Enter a valid email address');
     return email;
   }
 
@@ -32,7 +33,8 @@ export class InputCheck {
   name(field: string, value: unknown, label = 'Name'): string {
     const name = typeof value === 'string' ? value.trim() : '';
     if (!name) this.fail(field, `${label} is required`);
-    else if (name.length > MAX_NAME_LENGTH) this.fail(field, `${label} must be at most ${MAX_NAME_LENGTH} characters`);
+    else if (name.length > MAX_NAME_LENGTH)
+      this.fail(field, `${label} must be at most ${MAX_NAME_LENGTH} characters`);
     return name;
   }
 

@@ -1,7 +1,10 @@
 import type { Role } from '../access.ts';
 import type { DbOrTrx, InvitationRow, Trx, WorkspaceMemberRow, WorkspaceRow } from '../db/schema.ts';
 
-export async function insertWorkspace(db: DbOrTrx, row: Omit<WorkspaceRow, 'version'>): Promise<WorkspaceRow> {
+export async function insertWorkspace(
+  db: DbOrTrx,
+  row: Omit<WorkspaceRow, 'version'>,
+): Promise<WorkspaceRow> {
   await db.insertInto('workspaces').values(row).execute();
   return { ...row, version: 1 };
 }
@@ -59,12 +62,19 @@ export function listWorkspaceRowsOfUser(db: DbOrTrx, userId: string) {
     .execute();
 }
 
-export async function insertMember(db: DbOrTrx, row: Omit<WorkspaceMemberRow, 'version'>): Promise<WorkspaceMemberRow> {
+export async function insertMember(
+  db: DbOrTrx,
+  row: Omit<WorkspaceMemberRow, 'version'>,
+): Promise<WorkspaceMemberRow> {
   await db.insertInto('workspace_members').values(row).execute();
   return { ...row, version: 1 };
 }
 
-export function findMemberRow(db: DbOrTrx, workspaceId: string, memberId: string): Promise<WorkspaceMemberRow | undefined> {
+export function findMemberRow(
+  db: DbOrTrx,
+  workspaceId: string,
+  memberId: string,
+): Promise<WorkspaceMemberRow | undefined> {
   return db
     .selectFrom('workspace_members')
     .selectAll()
@@ -133,7 +143,11 @@ export function findInvitationByHash(db: DbOrTrx, tokenHash: string): Promise<In
   return db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-export function listPendingInvitationRows(db: DbOrTrx, workspaceId: string, now: string): Promise<InvitationRow[]> {
+export function listPendingInvitationRows(
+  db: DbOrTrx,
+  workspaceId: string,
+  now: string,
+): Promise<InvitationRow[]> {
   return db
     .selectFrom('invitations')
     .selectAll()
@@ -146,7 +160,12 @@ export function listPendingInvitationRows(db: DbOrTrx, workspaceId: string, now:
 }
 
 /** Revokes the pending invitations of one email (a new invitation replaces them). */
-export async function revokePendingInvitationsFor(db: DbOrTrx, workspaceId: string, email: string, now: string) {
+export async function revokePendingInvitationsFor(
+  db: DbOrTrx,
+  workspaceId: string,
+  email: string,
+  now: string,
+) {
   await db
     .updateTable('invitations')
     .set({ revoked_at: now })

@@ -7,8 +7,13 @@ import { publishChange } from './shared.ts';
 import { findUserRowById } from './user-repository.ts';
 import { InputCheck } from './validation.ts';
 import { toWorkspaceView, type WorkspaceView } from './views.ts';
-import { findWorkspaceRow, findWorkspaceRowsByName, insertMember, insertWorkspace, renameWorkspaceRow } from './workspace-repository.ts';
-
+import {
+  findWorkspaceRow,
+  findWorkspaceRowsByName,
+  insertMember,
+  insertWorkspace,
+  renameWorkspaceRow,
+} from './workspace-repository.ts';
 
 /** Creates a workspace with the user as its owner. */
 export async function createWorkspace(core: Core, userId: string, name: string): Promise<WorkspaceView> {
@@ -18,7 +23,12 @@ export async function createWorkspace(core: Core, userId: string, name: string):
   const workspace = await core.db.transaction().execute(async (trx) => {
     if (!(await findUserRowById(trx, userId))) throw notFound('User');
     const now = nowIso();
-    const row = await insertWorkspace(trx, { id: newId('ws'), name: workspaceName, created_at: now, updated_at: now });
+    const row = await insertWorkspace(trx, {
+      id: newId('ws'),
+      name: workspaceName,
+      created_at: now,
+      updated_at: now,
+    });
     const member = await insertMember(trx, {
       id: newId('mem'),
       workspace_id: row.id,
@@ -28,8 +38,22 @@ export async function createWorkspace(core: Core, userId: string, name: string):
       updated_at: now,
     });
     const actor = { kind: 'user', userId } as const;
-    await recordAudit(trx, { workspaceId: row.id, actor, action: 'workspace.create', targetType: 'workspace', targetId: row.id, details: { name: row.name } });
-    await recordAudit(trx, { workspaceId: row.id, actor, action: 'member.add', targetType: 'member', targetId: member.id, details: { userId, role: 'owner' } });
+    await recordAudit(trx, {
+      workspaceId: row.id,
+      actor,
+      action: 'workspace.create',
+      targetType: 'workspace',
+      targetId: row.id,
+      details: { name: row.name },
+    });
+    await recordAudit(trx, {
+      workspaceId: row.id,
+      actor,
+      action: 'member.add',
+      targetType: 'member',
+      targetId: member.id,
+      details: { userId, role: 'owner' },
+    });
     return toWorkspaceView(row);
   });
   publishChange(core, workspace.id, 'workspace', workspace.id, 'workspace.create');
@@ -44,7 +68,11 @@ export async function getWorkspace(core: Core, member: Membership): Promise<Work
 }
 
 /** Renames a workspace (owner or admin); a stale `version` is a CONFLICT, so concurrent edits never overwrite silently. */
-export async function renameWorkspace(core: Core, member: Membership, input: { name: string; version: number }): Promise<WorkspaceView> {
+export async function renameWorkspace(
+  core: Core,
+  member: Membership,
+  input: { name: string; version: number },
+): Promise<WorkspaceView> {
   assertAdmin(member);
   const check = new InputCheck();
   const name = check.name('name', input.name, 'Workspace name');
@@ -80,6 +108,7 @@ export async function findWorkspace(core: Core, nameOrId: string): Promise<Works
   const byId = await findWorkspaceRow(core.db, key);
   if (byId) return toWorkspaceView(byId);
   const byName = await findWorkspaceRowsByName(core.db, key);
-  if (byName.length > 1) throw conflict(`${byName.length} workspaces are named "${key}"; use the workspace id instead`);
+  if (byName.length > 1)
+    throw conflict(`${byName.length} workspaces are named "${key}"; use the workspace id instead`);
   return byName[0] ? toWorkspaceView(byName[0]) : null;
 }
