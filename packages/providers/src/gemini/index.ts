@@ -1,0 +1,164 @@
+import { baseUrl, stringValue } from '../shared/fields.ts';
+import { createHttpClient, type HttpResponse, type HttpSettings } from '../shared/http.ts';
+import { secretValues } from '../shared/redact.ts';
+import type { ErrorContext } from '../shared/upstream-errors.ts';
+import type { CallContext, ProviderAdapter, ValidationTarget } from '../spec/adapter.ts';
+import type { ModelInfo, ModelType } from '../spec/manifest.ts';
+import { type GeminiResponse, toChatCompletion } from './gemini-chat.ts';
+import { type GeminiBatchEmbedResponse, toBatchEmbedRequest, toEmbeddingResponse } from './gemini-embed.ts';
+import { type GeminiErrorDetails, readGeminiErrorBody, refineGeminiError } from './gemini-errors.ts';
+import { GEMINI_DEFAULT_BASE_URL, geminiManifest } from './gemini-manifest.ts';
+import { toGeminiRequest } from './gemini-request.ts';
+import { translateGeminiStream } from './gemini-stream.ts';
+
+export { geminiManifest } from './gemini-manifest.ts';
+
+/** One entry of `GET /v1beta/models`. */
+interface GeminiModelEntry {
+  name: string;
+  displayName?: string;
+  inputTokenLimit?: number;
+  outputTokenLimit?: number;
+  supportedGenerationMethods?: string[];
+}
+
+const FORMS = [geminiManifest.providerCredentialForm, geminiManifest.modelCredentialForm];
+
+function toModelInfo(entry: GeminiModelEntry): ModelInfo | undefined {
+  const id = entry.name.startsWith('models/') ? entry.name.slice(7) : entry.name;
+  const methods = entry.supportedGenerationMethods ?? [];
+  let type: ModelType;
+  if (methods.includes('generateContent')) type = 'llm';
+  else if (methods.includes('embedContent') || methods.includes('batchEmbedContents'))
+    type = 'text-embedding';
+  else return undefined;
+  const known = geminiManifest.models.find((model) => model.id === id);
+  return {
+    id,
+    type,
+    ...(entry.displayName ? { label: entry.displayName } : {}),
+    ...(entry.inputTokenLimit ? { contextSize: entry.inputTokenLimit } : {}),
+    ...(type === 'llm' && entry.outputTokenLimit ? { maxOutputTokens: entry.outputTokenLimit } : {}),
+    ...(known?.features ? { features: known.features } : {}),
+    ...(known?.dimensions ? { dimensions: known.dimensions } : {}),
+    ...(known?.pricing ? { pricing: known.pricing } : {}),
+  };
+}
+
+interface SendOptions {
+  method: 'GET' | 'POST';
+  /** Path and query after the base URL; the key never goes here, so it cannot leak through a URL. */
+  path: string;
+  body?: unknown;
+  notFoundField?: string;
+}
+
+/** The Gemini adapter: generateContent chat (streaming included), batch embeddings and key validation. */
+export function createGeminiAdapter(settings: HttpSettings = {}): ProviderAdapter {
+  const send = async (
+    context: CallContext,
+    options: SendOptions,
+  ): Promise<{ response: HttpResponse; errorContext: ErrorContext }> => {
+    const { credentials } = context;
+    const errorContext: ErrorContext = {
+      provider: 'gemini',
+      label: 'Gemini',
+      secrets: secretValues(FORMS, credentials),
+      ...(options.notFoundField ? { notFoundField: options.notFoundField } : {}),
+    };
+    // A client per call is only an object; it lets this call keep the parts of the error body
+    // (retryDelay, ErrorInfo.reason) that the shared status mapping does not carry.
+    let details: GeminiErrorDetails | undefined;
+    const client = createHttpClient(settings, (text) => {
+      details = readGeminiErrorBody(text);
+      return details.info;
+    });
+    try {
+      const response = await client.send(
+        {
+          method: options.method,
+          url: `${baseUrl(credentials, GEMINI_DEFAULT_BASE_URL)}${options.path}`,
+          headers: { 'x-goog-api-key': stringValue(credentials, 'api_key') ?? '' },
+          body: options.body,
+          signal: context.signal,
+          proxyUrl: stringValue(credentials, 'proxy_url'),
+        },
+        errorContext,
+      );
+      return { response, errorContext };
+    } catch (error) {
+      throw refineGeminiError(error, details);
+    }
+  };
+  const modelPath = (model: string, method: string) =>
+    `/v1beta/models/${encodeURIComponent(model)}:${method}`;
+
+  return {
+    manifest: geminiManifest,
+
+    async validateCredentials(context, target?: ValidationTarget) {
+      if (target) {
+        const { response } = await send(context, {
+          method: 'GET',
+          path: `/v1beta/models/${encodeURIComponent(target.model)}`,
+        });
+        const model = toModelInfo(await response.json<GeminiModelEntry>());
+        return { models: model ? [model] : [] };
+      }
+      const { response } = await send(context, {
+        method: 'GET',
+        path: '/v1beta/models?pageSize=1000',
+        notFoundField: 'base_url',
+      });
+      const page = await response.json<{ models?: GeminiModelEntry[] }>();
+      const models: ModelInfo[] = [];
+      for (const entry of page.models ?? []) {
+        const model = toModelInfo(entry);
+        if (model) models.push(model);
+      }
+      return { models };
+    },
+
+    async chat(request, context) {
+      const { response } = await send(context, {
+        method: 'POST',
+        path: modelPath(request.model, 'generateContent'),
+        body: toGeminiRequest(request),
+      });
+      const completion = toChatCompletion(
+        await response.json<GeminiResponse>(),
+        request.model,
+        Math.floor(Date.now() / 1000),
+      );
+      return { completion, ...(completion.usage ? { usage: completion.usage } : {}) };
+    },
+
+    async chatStream(request, context) {
+      const { response, errorContext } = await send(context, {
+        method: 'POST',
+        path: `${modelPath(request.model, 'streamGenerateContent')}?alt=sse`,
+        body: toGeminiRequest(request),
+      });
+      return translateGeminiStream(response.body, {
+        includeUsage: request.stream_options?.include_usage === true,
+        created: Math.floor(Date.now() / 1000),
+        model: request.model,
+        context: errorContext,
+      });
+    },
+
+    async embed(request, context) {
+      const body = toBatchEmbedRequest(request);
+      const { response } = await send(context, {
+        method: 'POST',
+        path: modelPath(request.model, 'batchEmbedContents'),
+        body,
+      });
+      return toEmbeddingResponse(
+        await response.json<GeminiBatchEmbedResponse>(),
+        request,
+        body.requests.length,
+      );
+    },
+  };
+}
