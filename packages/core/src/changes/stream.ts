@@ -6,17 +6,20 @@ const MAX_QUEUED = 1_000;
 
 /**
  * The changes of one workspace as an async iterable, until `signal` aborts (a
- * subscription over SSE ends when its client goes away). A resync notice is
- * passed on with the workspace's id, so the subscriber refetches everything.
- * Whoever calls this has already checked that the caller is a member.
+ * subscription over SSE ends when its client goes away) or the consumer stops.
+ * It listens from the moment it is called, not from the first `next()`, so no
+ * change published in between is lost. A resync notice is passed on with the
+ * workspace's id, so the subscriber refetches everything. Whoever calls this has
+ * already checked that the caller is a member.
  */
-export async function* workspaceChanges(
+export function workspaceChanges(
   bus: ChangeBus,
   workspaceId: string,
   signal?: AbortSignal,
 ): AsyncGenerator<ChangeEvent, void> {
   const queue: ChangeEvent[] = [];
   let wake: (() => void) | null = null;
+  let ended = false;
   const notify = () => {
     wake?.();
     wake = null;
@@ -42,20 +45,30 @@ export async function* workspaceChanges(
     }
     notify();
   });
-  signal?.addEventListener('abort', notify, { once: true });
-  try {
-    while (!signal?.aborted) {
-      const next = queue.shift();
-      if (next) {
-        yield next;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-  } finally {
+  const end = () => {
+    if (ended) return;
+    ended = true;
     unsubscribe();
-    signal?.removeEventListener('abort', notify);
-  }
+    signal?.removeEventListener('abort', end);
+    notify();
+  };
+  if (signal?.aborted) end();
+  else signal?.addEventListener('abort', end, { once: true });
+
+  return (async function* changesOfWorkspace() {
+    try {
+      while (!ended) {
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    } finally {
+      end();
+    }
+  })();
 }
