@@ -317,6 +317,8 @@ describe.each(ENGINES)('workspaces and the audit log on %s', (engine) => {
     for (const name of ['One', 'Two', 'Three']) {
       const { version } = await getWorkspace(core, owner);
       await renameWorkspace(core, owner, { name, version });
+      // Audit times have millisecond resolution: keep each rename in its own millisecond so "newest" is defined.
+      await new Promise((resolve) => setTimeout(resolve, 3));
     }
     const first = await listAudit(core, owner, { limit: 2 });
     expect(first.entries.map((entry) => entry.details)).toEqual([
