@@ -1,0 +1,255 @@
+// The three measurements: request load with autocannon, time to first byte of a stream, and a
+// thousand concurrent slow streams with the gateway's memory sampled while they run.
+import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { Pool } from 'undici';
+import { treeRssKb } from './processes.ts';
+import { STREAM_CHUNKS } from './shared.ts';
+import type { Target } from './targets.ts';
+
+function chatBody(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content: 'Say hello in one short sentence.' },
+    ],
+    max_tokens: 32,
+    ...(stream ? { stream: true } : {}),
+  });
+}
+
+/** What one load run measured. */
+export interface LoadResult {
+  connections: number;
+  /** Successful (2xx) responses per second over the run. */
+  requestsPerSecond: number;
+  /** Mean latency of successful responses, in ms (from each response's own timing, not autocannon's integer histogram). */
+  meanLatencyMs: number;
+  /** Successful responses. */
+  succeeded: number;
+  /** Non-2xx responses, connection errors and timeouts together. */
+  failed: number;
+}
+
+function loadOnce(target: Target, connections: number, seconds: number): Promise<LoadResult> {
+  let succeeded = 0;
+  let latencySum = 0;
+  const instance = autocannon({
+    url: target.url,
+    method: 'POST',
+    headers: target.headers,
+    body: chatBody(target.model, false),
+    connections,
+    duration: seconds,
+    timeout: 10,
+  });
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (statusCode >= 200 && statusCode < 300) {
+      succeeded += 1;
+      latencySum += responseTime;
+    }
+  });
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    instance.then((result) => {
+      const elapsedSeconds = (performance.now() - started) / 1000;
+      resolve({
+        connections,
+        requestsPerSecond: succeeded / elapsedSeconds,
+        meanLatencyMs: succeeded > 0 ? latencySum / succeeded : Number.NaN,
+        succeeded,
+        failed: result.non2xx + result.errors + result.timeouts,
+      });
+    }, reject);
+  });
+}
+
+/** A warm-up run (discarded), then the measured run. */
+export async function measureLoad(
+  target: Target,
+  connections: number,
+  options: { warmupSeconds: number; seconds: number },
+): Promise<LoadResult> {
+  await loadOnce(target, connections, options.warmupSeconds);
+  return loadOnce(target, connections, options.seconds);
+}
+
+/** Time to first byte of streamed completions, for two targets measured alternately. */
+export interface TimeToFirstByte {
+  /** Median ms from sending the request to the first body byte, per target name. */
+  medianMs: Record<string, number>;
+  /** Streams that did not end with [DONE] after all their chunks. */
+  incomplete: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Counts a stream's SSE data events as they arrive, across chunk boundaries. */
+class StreamTally {
+  chunks = 0;
+  done = false;
+  private pending = '';
+
+  add(text: string): void {
+    this.pending += text;
+    let end = this.pending.indexOf('\n\n');
+    while (end !== -1) {
+      const event = this.pending.slice(0, end);
+      this.pending = this.pending.slice(end + 2);
+      if (event.startsWith('data: ')) {
+        if (event === 'data: [DONE]') this.done = true;
+        else this.chunks += 1;
+      }
+      end = this.pending.indexOf('\n\n');
+    }
+  }
+
+  /** Every chunk arrived and the stream ended with [DONE]. */
+  get complete(): boolean {
+    return this.done && this.chunks === STREAM_CHUNKS;
+  }
+}
+
+async function timeOneStream(
+  pool: Pool,
+  target: Target,
+): Promise<{ firstByteMs: number; complete: boolean }> {
+  const url = new URL(target.url);
+  const started = performance.now();
+  const response = await pool.request({
+    path: url.pathname,
+    method: 'POST',
+    headers: target.headers,
+    body: chatBody(target.model, true),
+  });
+  let firstByteMs = Number.NaN;
+  const tally = new StreamTally();
+  for await (const part of response.body) {
+    if (Number.isNaN(firstByteMs)) firstByteMs = performance.now() - started;
+    tally.add((part as Buffer).toString('utf8'));
+  }
+  return { firstByteMs, complete: response.statusCode === 200 && tally.complete };
+}
+
+/**
+ * Streams from each target one at a time, alternating between them so drift on the machine
+ * touches both alike; the first few of each are a warm-up.
+ */
+export async function measureTimeToFirstByte(
+  targets: Target[],
+  options: { requests: number; warmup: number },
+): Promise<TimeToFirstByte> {
+  const pools = targets.map((target) => new Pool(new URL(target.url).origin, { connections: 1 }));
+  const samples = targets.map(() => [] as number[]);
+  let incomplete = 0;
+  try {
+    for (let round = 0; round < options.warmup + options.requests; round += 1) {
+      for (const [index, target] of targets.entries()) {
+        const result = await timeOneStream(pools[index] as Pool, target);
+        if (!result.complete) incomplete += 1;
+        if (round >= options.warmup) samples[index]?.push(result.firstByteMs);
+      }
+    }
+  } finally {
+    await Promise.all(pools.map((pool) => pool.close()));
+  }
+  return {
+    medianMs: Object.fromEntries(targets.map((target, index) => [target.name, median(samples[index] ?? [])])),
+    incomplete,
+  };
+}
+
+/** What the concurrent slow streams showed. */
+export interface ConcurrentStreams {
+  streams: number;
+  /** Streams with every chunk and a final [DONE]. */
+  complete: number;
+  /** Most streams open (headers received, not yet ended) at one time. */
+  peakOpen: number;
+  /** Peak resident memory of the serving process tree while the streams ran, in MB (sampled VmRSS). */
+  peakRssMb: number;
+  /** Its resident memory just before they started, in MB. */
+  baselineRssMb: number;
+  seconds: number;
+  /** The first failure, if any, for the report. */
+  firstError: string | undefined;
+}
+
+/** Opens `count` slow streams at once through the target and follows each to its end. */
+export async function measureConcurrentStreams(
+  target: Target,
+  options: { count: number; timeoutMs: number },
+): Promise<ConcurrentStreams> {
+  const url = new URL(target.url);
+  const pool = new Pool(url.origin, {
+    connections: options.count,
+    bodyTimeout: options.timeoutMs,
+    headersTimeout: options.timeoutMs,
+  });
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  // Every stream listens on the one deadline signal; that is by design, not a leak.
+  setMaxListeners(0, signal);
+  const pid = target.process.pid;
+  const baselineRssMb = treeRssKb(pid) / 1024;
+  let peakRssKb = 0;
+  const sampler = setInterval(() => {
+    peakRssKb = Math.max(peakRssKb, treeRssKb(pid));
+  }, 100);
+  let open = 0;
+  let peakOpen = 0;
+  let firstError: string | undefined;
+  const body = chatBody(target.slowModel, true);
+  const started = performance.now();
+
+  const one = async (): Promise<boolean> => {
+    try {
+      const response = await pool.request({
+        path: url.pathname,
+        method: 'POST',
+        headers: target.headers,
+        body,
+        signal,
+      });
+      open += 1;
+      peakOpen = Math.max(peakOpen, open);
+      const tally = new StreamTally();
+      try {
+        for await (const part of response.body) tally.add((part as Buffer).toString('utf8'));
+      } finally {
+        open -= 1;
+      }
+      if (response.statusCode !== 200) firstError ??= `HTTP ${response.statusCode}`;
+      else if (!tally.complete)
+        firstError ??= `stream ended after ${tally.chunks} of ${STREAM_CHUNKS} chunks${tally.done ? '' : ' without [DONE]'}`;
+      return response.statusCode === 200 && tally.complete;
+    } catch (error) {
+      firstError ??= error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return false;
+    }
+  };
+
+  try {
+    const results = await Promise.all(Array.from({ length: options.count }, one));
+    peakRssKb = Math.max(peakRssKb, treeRssKb(pid));
+    return {
+      streams: options.count,
+      complete: results.filter(Boolean).length,
+      peakOpen,
+      peakRssMb: peakRssKb / 1024,
+      baselineRssMb,
+      seconds: (performance.now() - started) / 1000,
+      firstError,
+    };
+  } finally {
+    clearInterval(sampler);
+    await pool.destroy();
+  }
+}

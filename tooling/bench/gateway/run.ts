@@ -1,0 +1,257 @@
+// `pnpm bench:gateway`: one run measuring the upstream directly, through Switchboard and through
+// Portkey, printing one JSON line of ratios on stdout and a readable table on stderr.
+// Everything runs on 127.0.0.1, bounded in time, and every child process is stopped at the end.
+import { rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import {
+  type ConcurrentStreams,
+  type LoadResult,
+  measureConcurrentStreams,
+  measureLoad,
+  measureTimeToFirstByte,
+} from './measure.ts';
+import { stopAllChildren } from './processes.ts';
+import { note, StageUnavailableError, temporaryDirectories } from './shared.ts';
+import { startPortkey, startSwitchboard, startUpstream, type Target } from './targets.ts';
+
+function setting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number (got "${raw}")`);
+  return value;
+}
+
+const settings = {
+  warmupSeconds: setting('BENCH_WARMUP_SECONDS', 2),
+  seconds: setting('BENCH_SECONDS', 5),
+  timeToFirstByteRequests: setting('BENCH_TTFB_REQUESTS', 30),
+  streams: setting('BENCH_STREAMS', 1000),
+  streamTimeoutMs: 120_000,
+};
+
+/** The targets the issue sets, checked against the measured numbers. */
+const goals = {
+  c1AddedMs: 0.3,
+  c50RatioVsDirect: 0.3,
+  c50RatioVsPortkey: 8,
+  timeToFirstByteAddedMs: 1,
+  streamsRssMb: 300,
+};
+
+const unavailable: Record<string, string> = {};
+
+async function stage<T>(name: string, work: () => Promise<T>): Promise<T | undefined> {
+  note(`· ${name}`);
+  try {
+    return await work();
+  } catch (error) {
+    // A missing feature or a failing command is a finding for the report, not a crash.
+    const message = error instanceof Error ? error.message : String(error);
+    unavailable[name] = message.split('\n')[0] ?? message;
+    note(
+      `✗ ${name} unavailable: ${message}${error instanceof StageUnavailableError ? '' : `\n${(error as Error).stack ?? ''}`}`,
+    );
+    return undefined;
+  }
+}
+
+function round(value: number | undefined, digits: number): number | null {
+  if (value === undefined || !Number.isFinite(value)) return null;
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+type Loads = { c1: LoadResult; c50: LoadResult };
+
+async function measureTarget(target: Target): Promise<Loads> {
+  const options = { warmupSeconds: settings.warmupSeconds, seconds: settings.seconds };
+  const c1 = await measureLoad(target, 1, options);
+  const c50 = await measureLoad(target, 50, options);
+  for (const load of [c1, c50]) {
+    if (load.failed > 0)
+      note(`  ! ${target.name} at ${load.connections} connections: ${load.failed} failed requests`);
+  }
+  note(
+    `  ${target.name}: c1 ${c1.requestsPerSecond.toFixed(0)} req/s (${c1.meanLatencyMs.toFixed(3)} ms), c50 ${c50.requestsPerSecond.toFixed(0)} req/s`,
+  );
+  return { c1, c50 };
+}
+
+function table(loads: Record<string, Loads | undefined>): string {
+  const rows = [['target', 'c1 req/s', 'c1 mean ms', 'c50 req/s', 'c50 mean ms', 'failed']];
+  for (const [name, load] of Object.entries(loads)) {
+    if (!load) rows.push([name, '-', '-', '-', '-', 'unavailable']);
+    else
+      rows.push([
+        name,
+        load.c1.requestsPerSecond.toFixed(0),
+        load.c1.meanLatencyMs.toFixed(3),
+        load.c50.requestsPerSecond.toFixed(0),
+        load.c50.meanLatencyMs.toFixed(3),
+        String(load.c1.failed + load.c50.failed),
+      ]);
+  }
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows
+    .map((row) => row.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('  '))
+    .join('\n');
+}
+
+async function main(): Promise<number> {
+  const loadBefore = loadavg()[0] ?? 0;
+  const cores = cpus().length;
+  if (loadBefore > cores / 2) {
+    note(
+      `! load average ${loadBefore.toFixed(1)} on ${cores} cores: other work is running, expect noisy numbers`,
+    );
+  }
+  const loads: Record<string, Loads | undefined> = {
+    direct: undefined,
+    portkey: undefined,
+    switchboard: undefined,
+  };
+  let timeToFirstByte: Awaited<ReturnType<typeof measureTimeToFirstByte>> | undefined;
+  let directStreams: ConcurrentStreams | undefined;
+  let switchboardStreams: ConcurrentStreams | undefined;
+
+  const upstream = await stage('upstream', startUpstream);
+  if (upstream) {
+    loads.direct = await stage('direct load', () => measureTarget(upstream));
+
+    const portkey = await stage('portkey start', () => startPortkey(upstream));
+    if (portkey) {
+      loads.portkey = await stage('portkey load', () => measureTarget(portkey));
+      // Stopped before Switchboard runs, so an idle gateway holds no memory or CPU during its turn.
+      await portkey.process.stop();
+    }
+
+    const switchboard = await stage('switchboard start', () => startSwitchboard(upstream));
+    if (switchboard) {
+      loads.switchboard = await stage('switchboard load', () => measureTarget(switchboard));
+      timeToFirstByte = await stage('time to first byte', () =>
+        measureTimeToFirstByte([upstream, switchboard], {
+          requests: settings.timeToFirstByteRequests,
+          warmup: 5,
+        }),
+      );
+    }
+    // The same streams straight to the upstream first: if they fail there, the harness is at fault.
+    directStreams = await stage('concurrent streams (direct)', () =>
+      measureConcurrentStreams(upstream, { count: settings.streams, timeoutMs: settings.streamTimeoutMs }),
+    );
+    if (switchboard) {
+      switchboardStreams = await stage('concurrent streams (switchboard)', () =>
+        measureConcurrentStreams(switchboard, {
+          count: settings.streams,
+          timeoutMs: settings.streamTimeoutMs,
+        }),
+      );
+    }
+  }
+
+  const direct = loads.direct;
+  const portkey = loads.portkey;
+  const switchboard = loads.switchboard;
+  const c1AddedMs =
+    direct && switchboard ? switchboard.c1.meanLatencyMs - direct.c1.meanLatencyMs : undefined;
+  const ratioVsDirect =
+    direct && switchboard ? switchboard.c50.requestsPerSecond / direct.c50.requestsPerSecond : undefined;
+  const ratioVsPortkey =
+    portkey && switchboard ? switchboard.c50.requestsPerSecond / portkey.c50.requestsPerSecond : undefined;
+  const ttfbAddedMs = timeToFirstByte
+    ? (timeToFirstByte.medianMs.switchboard ?? Number.NaN) - (timeToFirstByte.medianMs.direct ?? Number.NaN)
+    : undefined;
+  const streamsComplete = switchboardStreams
+    ? switchboardStreams.complete === switchboardStreams.streams
+    : undefined;
+  const failedRequests = Object.values(loads).reduce(
+    (sum, load) => sum + (load ? load.c1.failed + load.c50.failed : 0),
+    0,
+  );
+
+  const result = {
+    bench: 'gateway',
+    c1_added_ms: round(c1AddedMs, 3),
+    c50_ratio_vs_direct: round(ratioVsDirect, 3),
+    c50_ratio_vs_portkey: round(ratioVsPortkey, 2),
+    ttfb_added_ms: round(ttfbAddedMs, 3),
+    streams_1000_rss_mb: round(switchboardStreams?.peakRssMb, 1),
+    streams_1000_complete: streamsComplete ?? null,
+    targets_met: {
+      c1_added_ms: c1AddedMs === undefined ? null : c1AddedMs < goals.c1AddedMs,
+      c50_ratio_vs_direct: ratioVsDirect === undefined ? null : ratioVsDirect >= goals.c50RatioVsDirect,
+      c50_ratio_vs_portkey: ratioVsPortkey === undefined ? null : ratioVsPortkey >= goals.c50RatioVsPortkey,
+      ttfb_added_ms: ttfbAddedMs === undefined ? null : ttfbAddedMs <= goals.timeToFirstByteAddedMs,
+      streams_1000: switchboardStreams
+        ? streamsComplete === true && switchboardStreams.peakRssMb < goals.streamsRssMb
+        : null,
+    },
+    direct_c1_rps: round(direct?.c1.requestsPerSecond, 0),
+    direct_c50_rps: round(direct?.c50.requestsPerSecond, 0),
+    switchboard_c1_rps: round(switchboard?.c1.requestsPerSecond, 0),
+    switchboard_c50_rps: round(switchboard?.c50.requestsPerSecond, 0),
+    portkey_c1_rps: round(portkey?.c1.requestsPerSecond, 0),
+    portkey_c50_rps: round(portkey?.c50.requestsPerSecond, 0),
+    direct_c1_mean_ms: round(direct?.c1.meanLatencyMs, 3),
+    switchboard_c1_mean_ms: round(switchboard?.c1.meanLatencyMs, 3),
+    portkey_c1_mean_ms: round(portkey?.c1.meanLatencyMs, 3),
+    direct_ttfb_ms: round(timeToFirstByte?.medianMs.direct, 3),
+    switchboard_ttfb_ms: round(timeToFirstByte?.medianMs.switchboard, 3),
+    ttfb_incomplete_streams: timeToFirstByte?.incomplete ?? null,
+    streams_1000_completed: switchboardStreams?.complete ?? null,
+    streams_1000_peak_open: switchboardStreams?.peakOpen ?? null,
+    streams_1000_seconds: round(switchboardStreams?.seconds, 1),
+    streams_1000_baseline_rss_mb: round(switchboardStreams?.baselineRssMb, 1),
+    streams_1000_direct_completed: directStreams?.complete ?? null,
+    failed_requests: failedRequests,
+    cores,
+    load_average_before: round(loadBefore, 2),
+    load_average_after: round(loadavg()[0], 2),
+    unavailable,
+  };
+
+  note('');
+  note(table(loads));
+  if (timeToFirstByte) {
+    note(
+      `time to first byte (median of ${settings.timeToFirstByteRequests}): direct ${result.direct_ttfb_ms} ms, switchboard ${result.switchboard_ttfb_ms} ms`,
+    );
+  }
+  for (const [name, streams] of [
+    ['direct', directStreams],
+    ['switchboard', switchboardStreams],
+  ] as const) {
+    if (!streams) continue;
+    note(
+      `${streams.streams} slow streams ${name}: ${streams.complete} complete, peak ${streams.peakOpen} open, ${streams.seconds.toFixed(1)} s, server RSS ${streams.baselineRssMb.toFixed(0)} -> peak ${streams.peakRssMb.toFixed(0)} MB${streams.firstError ? ` (first failure: ${streams.firstError})` : ''}`,
+    );
+  }
+  for (const [name, message] of Object.entries(unavailable)) note(`unavailable: ${name}: ${message}`);
+
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  return Object.keys(unavailable).length === 0 ? 0 : 1;
+}
+
+async function cleanUp(): Promise<void> {
+  await stopAllChildren();
+  for (const directory of temporaryDirectories) rmSync(directory, { recursive: true, force: true });
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    note(`\n${signal}: stopping child processes`);
+    cleanUp().finally(() => process.exit(130));
+  });
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  note(`bench:gateway failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+} finally {
+  await cleanUp();
+}
+process.exit(exitCode);

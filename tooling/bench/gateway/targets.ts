@@ -1,0 +1,245 @@
+// Starting what the benchmark measures: the local upstream, the Portkey gateway and a configured
+// Switchboard server, each in its own process on 127.0.0.1.
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { type ChildHandle, freePort, runCommand, startChild, waitUntil } from './processes.ts';
+import { StageUnavailableError, temporaryDirectories } from './shared.ts';
+
+const gatewayDirectory = dirname(fileURLToPath(import.meta.url));
+const benchDirectory = join(gatewayDirectory, '..');
+/** The repository root, where the server and its CLI are started from. */
+export const repositoryRoot = join(benchDirectory, '..', '..');
+
+/** The fake upstream key: Switchboard reads it from the environment, Portkey gets it in the request. */
+const upstreamKey = 'sk-bench-upstream-0001';
+
+/** One way to reach the upstream's chat completions, with what each request must carry. */
+export interface Target {
+  /** "direct", "switchboard" or "portkey". */
+  name: string;
+  /** Full URL of the chat completions endpoint. */
+  url: string;
+  /** Headers every request sends (authorization, gateway routing). */
+  headers: Record<string, string>;
+  /** The model name as this target expects it. */
+  model: string;
+  /** The same model, routed to the upstream's slow stream. */
+  slowModel: string;
+  /** The process serving it, for memory readings. */
+  process: ChildHandle;
+}
+
+function nodeWithTsx(): string[] {
+  return ['--import', 'tsx'];
+}
+
+/** Starts the upstream in its own process and returns it as the "direct" target. */
+export async function startUpstream(): Promise<Target> {
+  const child = startChild(
+    'upstream',
+    process.execPath,
+    [...nodeWithTsx(), join(gatewayDirectory, 'upstream-server.ts')],
+    { cwd: benchDirectory, env: { ...process.env } },
+  );
+  const port = await waitUntil(
+    'the upstream to listen',
+    async () => {
+      const match = /\{"port":(\d+)\}/.exec(child.recentOutput());
+      return match ? Number(match[1]) : undefined;
+    },
+    { timeoutMs: 15_000, child },
+  );
+  const target: Target = {
+    name: 'direct',
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${upstreamKey}` },
+    model: 'bench-model',
+    slowModel: 'bench-model-slow',
+    process: child,
+  };
+  await probeCompletion(target);
+  return target;
+}
+
+async function postCompletion(target: Target): Promise<{ status: number; body: string }> {
+  const response = await request(target.url, {
+    method: 'POST',
+    headers: target.headers,
+    body: JSON.stringify({ model: target.model, messages: [{ role: 'user', content: 'hello' }] }),
+  });
+  return { status: response.statusCode, body: await response.body.text() };
+}
+
+/** Fails the stage unless one chat completion through the target comes back whole. */
+export async function probeCompletion(target: Target): Promise<void> {
+  const answer = await postCompletion(target);
+  if (answer.status !== 200 || !answer.body.includes('"chat.completion"')) {
+    throw new StageUnavailableError(
+      `${target.name}: POST ${new URL(target.url).pathname} did not return a completion: HTTP ${answer.status} ${answer.body.slice(0, 300)}`,
+    );
+  }
+}
+
+function portkeyEntry(): string {
+  const require = createRequire(join(benchDirectory, 'package.json'));
+  let packageJson: string;
+  try {
+    packageJson = require.resolve('@portkey-ai/gateway/package.json');
+  } catch {
+    throw new StageUnavailableError(
+      '@portkey-ai/gateway is not installed in tooling/bench (run pnpm install)',
+    );
+  }
+  const entry = join(dirname(packageJson), 'build', 'start-server.js');
+  if (!existsSync(entry)) throw new StageUnavailableError(`Portkey's entry point is missing: ${entry}`);
+  return entry;
+}
+
+/** Starts the Portkey gateway pinned to 127.0.0.1, routing to the upstream as a custom OpenAI host. */
+export async function startPortkey(upstream: Target): Promise<Target> {
+  const entry = portkeyEntry();
+  const port = await freePort();
+  const child = startChild(
+    'portkey',
+    process.execPath,
+    ['--import', join(gatewayDirectory, 'portkey-loopback.mjs'), entry, `--port=${port}`, '--headless'],
+    // Production mode skips its console UI and log stream, which the benchmark does not use.
+    { cwd: benchDirectory, env: { ...process.env, NODE_ENV: 'production' } },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntil(
+    'Portkey to answer',
+    async () => {
+      const response = await request(`${base}/`);
+      await response.body.dump();
+      return response.statusCode < 500 ? true : undefined;
+    },
+    { timeoutMs: 20_000, child },
+  );
+  const target: Target = {
+    name: 'portkey',
+    url: `${base}/v1/chat/completions`,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${upstreamKey}`,
+      'x-portkey-provider': 'openai',
+      'x-portkey-custom-host': upstream.url.replace(/\/chat\/completions$/, ''),
+    },
+    model: upstream.model,
+    slowModel: upstream.slowModel,
+    process: child,
+  };
+  await probeCompletion(target);
+  return target;
+}
+
+async function cli(args: string[], env: NodeJS.ProcessEnv, stage: string): Promise<string> {
+  const result = await runCommand(
+    process.execPath,
+    [...nodeWithTsx(), 'apps/server/src/cli/main.ts', ...args],
+    {
+      cwd: repositoryRoot,
+      env,
+      timeoutMs: 60_000,
+    },
+  );
+  if (result.code !== 0) {
+    const output = (result.stderr.trim() || result.stdout.trim()).split('\n');
+    // The line naming the error, rather than the first line of a stack trace.
+    const reason = output.find((line) => /error|switchboard:/i.test(line)) ?? output.at(-1) ?? '';
+    throw new StageUnavailableError(
+      `Switchboard ${stage} failed (\`switchboard ${args[0]}\` exited ${result.code}): ${reason.trim()}\n${output.join('\n')}`,
+    );
+  }
+  return result.stdout;
+}
+
+function configurationYaml(upstream: Target): string {
+  const baseUrl = upstream.url.replace(/\/chat\/completions$/, '');
+  return `workspace: Bench
+providers:
+  openai-compatible:
+    credentials:
+      - name: local
+        values: { base_url: "${baseUrl}", api_key: { env: BENCH_UPSTREAM_KEY } }
+        active: true
+    models:
+      - { name: bench-model, type: llm, credential: local }
+      - { name: bench-model-slow, type: llm, credential: local }
+defaults:
+  llm: openai-compatible/bench-model
+`;
+}
+
+/**
+ * Configures a fresh Switchboard (SQLite in a temporary data dir) through its CLI, starts it,
+ * and checks that its /v1 gateway answers a chat completion.
+ */
+export async function startSwitchboard(upstream: Target): Promise<Target> {
+  const dataDirectory = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
+  temporaryDirectories.add(dataDirectory);
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    SWITCHBOARD_DATA_DIR: dataDirectory,
+    LOG_LEVEL: 'warn',
+    BENCH_UPSTREAM_KEY: upstreamKey,
+  };
+  // The benchmark always measures the single-file setup, whatever the shell has configured.
+  delete env.DATABASE_URL;
+  delete env.SWITCHBOARD_MASTER_KEY;
+  delete env.SWITCHBOARD_MASTER_KEY_PREVIOUS;
+
+  await cli(
+    ['setup', '--email', 'bench@example.com', '--password', 'bench-password-0001', '--workspace', 'Bench'],
+    env,
+    'setup',
+  );
+  const configurationFile = join(dataDirectory, 'bench.yaml');
+  writeFileSync(configurationFile, configurationYaml(upstream));
+  await cli(['apply', configurationFile], env, 'configuration (apply)');
+  const keyOutput = await cli(
+    ['api-key', 'create', '--workspace', 'Bench', '--name', 'bench'],
+    env,
+    'API key creation',
+  );
+  const apiKey = /sbk_\S+/.exec(keyOutput)?.[0];
+  if (!apiKey) throw new StageUnavailableError('`switchboard api-key create` printed no sbk_… key');
+
+  const child = startChild('switchboard', process.execPath, [...nodeWithTsx(), 'apps/server/src/main.ts'], {
+    cwd: repositoryRoot,
+    env,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntil(
+    'Switchboard /healthz',
+    async () => {
+      const response = await request(`${base}/healthz`);
+      await response.body.dump();
+      return response.statusCode === 200 ? true : undefined;
+    },
+    { timeoutMs: 30_000, child },
+  );
+  const target: Target = {
+    name: 'switchboard',
+    url: `${base}/v1/chat/completions`,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    model: 'openai-compatible/bench-model',
+    slowModel: 'openai-compatible/bench-model-slow',
+    process: child,
+  };
+  const answer = await postCompletion(target);
+  if (answer.status === 404 && !answer.body.includes('chat.completion')) {
+    throw new StageUnavailableError(
+      `Switchboard has no /v1 gateway yet: POST /v1/chat/completions answered 404 (${answer.body.slice(0, 200)})`,
+    );
+  }
+  await probeCompletion(target);
+  return target;
+}

@@ -1,0 +1,160 @@
+// The benchmark's upstream, run as its own process so its work never shares an event loop with
+// the proxies being measured. It answers like OpenAI with fixed bodies, as cheaply as it can, and
+// prints `{"port":N}` on stdout once it listens on 127.0.0.1.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { STREAM_CHUNKS } from './shared.ts';
+
+const created = 1_764_460_800;
+const completionId = 'chatcmpl-bench0001';
+
+const completionBody = Buffer.from(
+  JSON.stringify({
+    id: completionId,
+    object: 'chat.completion',
+    created,
+    model: 'bench-model',
+    system_fingerprint: 'fp_bench',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: 'Hello! How can I help you today?', refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
+    usage: {
+      prompt_tokens: 12,
+      completion_tokens: 9,
+      total_tokens: 21,
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+    },
+  }),
+);
+
+const modelsBody = Buffer.from(
+  JSON.stringify({
+    object: 'list',
+    data: [
+      { id: 'bench-model', object: 'model', created, owned_by: 'bench' },
+      { id: 'bench-model-slow', object: 'model', created, owned_by: 'bench' },
+    ],
+  }),
+);
+
+function chunkEvent(delta: object, finishReason: string | null): Buffer {
+  const chunk = {
+    id: completionId,
+    object: 'chat.completion.chunk',
+    created,
+    model: 'bench-model',
+    system_fingerprint: 'fp_bench',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  };
+  return Buffer.from(`data: ${JSON.stringify(chunk)}\n\n`);
+}
+
+// Built once: the stream is the same for every request, and the upstream must stay cheap.
+const streamEvents: Buffer[] = [
+  chunkEvent({ role: 'assistant', content: '', refusal: null }, null),
+  ...Array.from({ length: STREAM_CHUNKS - 2 }, (_, index) => chunkEvent({ content: ` w${index}` }, null)),
+  chunkEvent({}, 'stop'),
+];
+const doneEvent = Buffer.from('data: [DONE]\n\n');
+
+const fastSpacingMs = Number(process.env.BENCH_FAST_SPACING_MS ?? '1');
+const slowSpacingMs = Number(process.env.BENCH_SLOW_SPACING_MS ?? '25');
+
+interface ActiveStream {
+  response: ServerResponse;
+  next: number;
+}
+
+// Slow streams (model name containing "slow") advance together on one shared ticker, so a
+// thousand of them cost one timer rather than a thousand.
+const slowStreams = new Set<ActiveStream>();
+let slowTicker: NodeJS.Timeout | undefined;
+
+function writeNext(stream: ActiveStream): boolean {
+  const event = streamEvents[stream.next];
+  stream.next += 1;
+  if (event === undefined) {
+    stream.response.end(doneEvent);
+    return false;
+  }
+  stream.response.write(event);
+  return true;
+}
+
+function tickSlowStreams(): void {
+  for (const stream of slowStreams) {
+    if (!writeNext(stream)) slowStreams.delete(stream);
+  }
+  if (slowStreams.size === 0 && slowTicker) {
+    clearInterval(slowTicker);
+    slowTicker = undefined;
+  }
+}
+
+function startStream(response: ServerResponse, slow: boolean): void {
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+  });
+  const stream: ActiveStream = { response, next: 0 };
+  // The first chunk leaves with the headers: time to first byte is the upstream's best case.
+  writeNext(stream);
+  const closed = () => slowStreams.delete(stream);
+  response.on('close', closed);
+  if (slow) {
+    slowStreams.add(stream);
+    slowTicker ??= setInterval(tickSlowStreams, slowSpacingMs);
+    return;
+  }
+  const step = () => {
+    if (response.destroyed) return;
+    if (writeNext(stream)) setTimeout(step, fastSpacingMs);
+  };
+  setTimeout(step, fastSpacingMs);
+}
+
+function send(response: ServerResponse, status: number, body: Buffer): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length });
+  response.end(body);
+}
+
+function handleChat(request: IncomingMessage, response: ServerResponse): void {
+  const parts: Buffer[] = [];
+  request.on('data', (part: Buffer) => parts.push(part));
+  request.on('end', () => {
+    let body: { stream?: unknown; model?: unknown };
+    try {
+      body = JSON.parse(Buffer.concat(parts).toString('utf8')) as typeof body;
+    } catch {
+      send(response, 400, Buffer.from('{"error":{"message":"invalid JSON","type":"invalid_request_error"}}'));
+      return;
+    }
+    if (body.stream === true) startStream(response, String(body.model).includes('slow'));
+    else send(response, 200, completionBody);
+  });
+}
+
+const server = createServer((request, response) => {
+  const path = request.url ?? '/';
+  if (request.method === 'POST' && path === '/v1/chat/completions') return handleChat(request, response);
+  if (request.method === 'GET' && path === '/v1/models') return send(response, 200, modelsBody);
+  send(response, 404, Buffer.from('{"error":{"message":"not found","type":"invalid_request_error"}}'));
+});
+server.keepAliveTimeout = 60_000;
+server.headersTimeout = 61_000;
+server.maxHeadersCount = 100;
+
+server.listen(0, '127.0.0.1', 2048, () => {
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
+});
+process.on('SIGTERM', () => {
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+});
