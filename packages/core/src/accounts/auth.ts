@@ -24,6 +24,8 @@ import { insertMember, insertWorkspace } from './workspace-repository.ts';
 const SESSION_IDLE_MS = 14 * 24 * 60 * 60_000;
 /** ...and in any case this long after sign-in. */
 const SESSION_MAX_MS = 90 * 24 * 60 * 60_000;
+/** Cookie lifetime for a session: the longest a session can live; the server decides sooner expiry. */
+export const SESSION_COOKIE_MAX_AGE_SECONDS = SESSION_MAX_MS / 1000;
 // The meta row whose primary key makes concurrent setups collide: exactly one commits.
 const SETUP_MARKER = 'setup.completed_at';
 

@@ -9,6 +9,7 @@ export {
   login,
   logout,
   type NewSession,
+  SESSION_COOKIE_MAX_AGE_SECONDS,
   type SetupInput,
   type SetupResult,
   setupFirstOwner,
