@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Core, createCore, type DatabaseConfig } from '@switchboard/core';
+import { type Core, createCore, type DatabaseConfig, startChangeFeed } from '@switchboard/core';
 import { createAllAdapters, type ProviderAdapter } from '@switchboard/providers';
 import type { ServerEnv } from './env.ts';
+import { createGateway } from './gateway/gateway.ts';
 import { createApp } from './http/app.ts';
 import type { Logger } from './log.ts';
 
@@ -11,6 +12,8 @@ export interface RunningServer {
   /** `http://HOST:PORT` as actually bound. */
   url: string;
   core: Core;
+  /** The gateway's runtime (usage recorder, cooldowns), for tests and benchmarks. */
+  gateway: import('./gateway/gateway.ts').Gateway;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes the database. */
   stop(): Promise<void>;
 }
@@ -40,7 +43,12 @@ export async function openCore(
 /** Starts the whole server on env.host:env.port. */
 export async function startServer(env: ServerEnv, logger: Logger, core?: Core): Promise<RunningServer> {
   const opened = core ?? (await openCore(env));
-  const server = createApp({ core: opened, logger });
+  // Other instances' (and the CLI's) changes reach this process's caches and subscribers.
+  const stopChangeFeed = await startChangeFeed(opened, {
+    onError: (message, error) => logger.warn(message, { error }),
+  });
+  const gateway = createGateway(opened, logger);
+  const server = createApp({ core: opened, logger, gateway: gateway.handle });
   const streams = new Set<import('node:http').ServerResponse>();
   server.on('request', (request, response) => {
     // Long-lived event streams would hold shutdown for its whole timeout: they are ended first.
@@ -67,10 +75,13 @@ export async function startServer(env: ServerEnv, logger: Logger, core?: Core): 
       const timer = setTimeout(() => server.closeAllConnections(), env.shutdownTimeoutMs);
       await closed;
       clearTimeout(timer);
+      // Usage still queued is written before the database closes: nothing recorded is lost.
+      await gateway.close();
+      await stopChangeFeed();
       await opened.close();
       logger.info('stopped');
     })();
     return stopping;
   };
-  return { url, core: opened, stop };
+  return { url, core: opened, gateway, stop };
 }

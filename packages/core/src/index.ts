@@ -27,3 +27,4 @@ export * from './errors.ts';
 export { newId, nowIso } from './ids.ts';
 export * from './accounts/index.ts';
 export * from './providers/index.ts';
+export * from './gateway/index.ts';

@@ -1,4 +1,4 @@
-import { type Core, CoreError, MasterKeyError } from '@switchboard/core';
+import { type Core, CoreError, MasterKeyError, startChangeFeed } from '@switchboard/core';
 import { EnvError, readEnv } from '../env.ts';
 import { openCore } from '../server.ts';
 import { type CliIo, type Command, parseCommandArgs, UsageError } from './command.ts';
@@ -50,6 +50,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const { command, rest } = found;
   let opened: Core | undefined;
+  let stopChangeFeed: (() => Promise<void>) | undefined;
   try {
     const { values, positionals } = parseCommandArgs(command, rest);
     if (values.help) {
@@ -61,7 +62,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       positionals,
       io,
       core: async () => {
-        opened ??= await openCore(readEnv(io.env));
+        if (!opened) {
+          opened = await openCore(readEnv(io.env));
+          // A running server hears this command's changes (NOTIFY, or SQLite's change log).
+          stopChangeFeed = await startChangeFeed(opened);
+        }
         return opened;
       },
     });
@@ -80,6 +85,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     );
     return 1;
   } finally {
+    await stopChangeFeed?.();
     await opened?.close();
   }
 }

@@ -205,6 +205,27 @@ export interface ChangesTable {
   origin: string;
 }
 
+/** One gateway call: who, which model and key, tokens, timing, outcome. */
+export interface UsageEventsTable {
+  id: string;
+  workspace_id: string;
+  api_key_id: string | null;
+  user_id: string | null;
+  provider: string;
+  model: string;
+  model_type: string;
+  credential_id: string | null;
+  tokens_in: number;
+  tokens_out: number;
+  latency_ms: number;
+  /** Time to the first byte sent to the client (streams), in milliseconds. */
+  ttfb_ms: number | null;
+  /** `ok`, or the error code that ended the call. */
+  outcome: string;
+  status: number;
+  created_at: string;
+}
+
 /** Every table; later migrations add theirs here. */
 export interface Database {
   users: UsersTable;
@@ -217,6 +238,7 @@ export interface Database {
   audit_log: AuditLogTable;
   workspace_keys: WorkspaceKeysTable;
   meta: MetaTable;
+  usage_events: UsageEventsTable;
   changes: ChangesTable;
   provider_installs: ProviderInstallsTable;
   provider_credentials: ProviderCredentialsTable;
@@ -249,3 +271,4 @@ export type CustomModelRow = Selectable<CustomModelsTable>;
 export type ModelSettingRow = Selectable<ModelSettingsTable>;
 export type DefaultModelRow = Selectable<DefaultModelsTable>;
 export type CredentialCooldownRow = Selectable<CredentialCooldownsTable>;
+export type UsageEventRow = Selectable<UsageEventsTable>;

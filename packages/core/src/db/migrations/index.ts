@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as accounts from './2026-11-30T0000-accounts.ts';
 import * as providers from './2026-11-30T0200-providers.ts';
 import * as changeLog from './2026-11-30T0300-change-log.ts';
+import * as usage from './2026-11-30T0400-usage.ts';
 
 /**
  * Every migration, by name; names sort in the order they run. Provided from code
@@ -11,6 +12,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0000-accounts': accounts,
   '2026-11-30T0200-providers': providers,
   '2026-11-30T0300-change-log': changeLog,
+  '2026-11-30T0400-usage': usage,
 };
 
 export const migrationProvider: MigrationProvider = {

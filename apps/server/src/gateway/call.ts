@@ -1,0 +1,82 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { ModelType } from '@switchboard/providers/spec';
+import { toGatewayError } from './errors.ts';
+import type { Principal } from './principal.ts';
+import type { GatewayRuntime, Route } from './runtime.ts';
+
+/** Book-keeping of one gateway call, for its usage record. */
+export class CallRecord {
+  readonly started = performance.now();
+  readonly at = new Date();
+  route: Route | undefined;
+  credentialId: string | null = null;
+  tokensIn = 0;
+  tokensOut = 0;
+  ttfbMs: number | null = null;
+
+  constructor(
+    readonly runtime: GatewayRuntime,
+    readonly principal: Principal,
+    readonly type: ModelType,
+  ) {}
+
+  /** Marks the first byte sent to the client. */
+  firstByte(): void {
+    this.ttfbMs ??= performance.now() - this.started;
+  }
+
+  /** Queues the usage record (only for calls that reached a model). */
+  finish(outcome: string, status: number): void {
+    const route = this.route;
+    if (!route) return;
+    this.runtime.usage.record({
+      workspaceId: this.principal.workspaceId,
+      apiKeyId: this.principal.apiKeyId,
+      userId: this.principal.userId,
+      provider: route.resolved.provider,
+      model: route.resolved.model,
+      modelType: this.type,
+      credentialId: this.credentialId,
+      tokensIn: this.tokensIn,
+      tokensOut: this.tokensOut,
+      latencyMs: performance.now() - this.started,
+      ttfbMs: this.ttfbMs,
+      outcome,
+      status,
+      at: this.at,
+    });
+  }
+
+  /** Records a failed call and returns the error to answer with. */
+  failed(error: unknown) {
+    const gatewayError = toGatewayError(error);
+    this.finish(gatewayError.code, gatewayError.status);
+    return gatewayError;
+  }
+}
+
+/** An AbortSignal that fires when the client goes away before the answer is complete. */
+export function clientGone(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** Writes a chunk, waiting for the socket to drain when the client reads slowly. */
+export async function writeChunk(response: ServerResponse, chunk: Uint8Array): Promise<void> {
+  if (response.write(chunk)) return;
+  if (response.destroyed) return;
+  await Promise.race([once(response, 'drain'), once(response, 'close')]);
+}
+
+/** Sends a complete JSON answer. */
+export function sendJson(response: ServerResponse, body: string | Uint8Array, status = 200): void {
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+  });
+  response.end(body);
+}

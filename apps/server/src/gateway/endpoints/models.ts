@@ -1,0 +1,51 @@
+import type { ServerResponse } from 'node:http';
+import { listModels } from '@switchboard/core';
+import { sendJson } from '../call.ts';
+import { GatewayError, sendError, toGatewayError } from '../errors.ts';
+import type { Principal } from '../principal.ts';
+import type { GatewayRuntime } from '../runtime.ts';
+
+const created = Math.floor(Date.parse('2026-01-01T00:00:00Z') / 1000);
+
+/** GET /v1/models and /v1/models/{provider}/{model}: the models this workspace can use now. */
+export async function models(
+  runtime: GatewayRuntime,
+  principal: Principal,
+  id: string | undefined,
+  response: ServerResponse,
+): Promise<void> {
+  try {
+    // The principal was authenticated for this workspace; the system actor reads on its behalf.
+    const all = await listModels(
+      runtime.core,
+      { kind: 'system', label: 'gateway' },
+      { workspaceId: principal.workspaceId },
+    );
+    const usable = all
+      .filter((model) => model.status === 'active' || model.status === 'cooling-down')
+      .map((model) => ({
+        id: `${model.provider}/${model.name}`,
+        object: 'model' as const,
+        created,
+        owned_by: model.provider,
+        type: model.type,
+        ...(model.contextSize ? { context_window: model.contextSize } : {}),
+      }));
+    if (id === undefined) {
+      sendJson(response, JSON.stringify({ object: 'list', data: usable }));
+      return;
+    }
+    const found = usable.find((model) => model.id === id);
+    if (!found)
+      throw new GatewayError(
+        404,
+        'invalid_request_error',
+        'model_not_found',
+        `The model ${id} is not available in this workspace`,
+        'model',
+      );
+    sendJson(response, JSON.stringify(found));
+  } catch (error) {
+    sendError(response, toGatewayError(error));
+  }
+}

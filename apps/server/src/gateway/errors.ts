@@ -1,0 +1,110 @@
+import type { ServerResponse } from 'node:http';
+import { CoreError } from '@switchboard/core';
+import { ProviderError } from '@switchboard/providers/spec';
+
+/** An error the gateway answers in OpenAI's error JSON shape. */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+  constructor(
+    readonly status: number,
+    /** OpenAI's error `type`: invalid_request_error, authentication_error, ... */
+    readonly type: string,
+    /** Stable code clients may branch on. */
+    readonly code: string,
+    message: string,
+    readonly param: string | null = null,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const invalidRequest = (message: string, param: string | null = null, code = 'invalid_request') =>
+  new GatewayError(400, 'invalid_request_error', code, message, param);
+
+const CORE_STATUS: Record<CoreError['code'], [number, string, string]> = {
+  BAD_REQUEST: [400, 'invalid_request_error', 'invalid_request'],
+  UNAUTHORIZED: [401, 'authentication_error', 'invalid_api_key'],
+  FORBIDDEN: [403, 'permission_error', 'forbidden'],
+  NOT_FOUND: [404, 'invalid_request_error', 'model_not_found'],
+  CONFLICT: [409, 'invalid_request_error', 'conflict'],
+  PRECONDITION_FAILED: [400, 'invalid_request_error', 'model_unavailable'],
+  TOO_MANY_REQUESTS: [503, 'api_error', 'all_keys_cooling_down'],
+};
+
+/** The HTTP answer for a provider failure that no other key could recover. */
+function fromProviderError(error: ProviderError): GatewayError {
+  const message = error.message;
+  switch (error.code) {
+    case 'bad_request':
+      return new GatewayError(
+        400,
+        'invalid_request_error',
+        'upstream_bad_request',
+        message,
+        error.field ?? null,
+      );
+    case 'model_not_found':
+      return new GatewayError(404, 'invalid_request_error', 'model_not_found', message, 'model');
+    case 'unsupported':
+      return new GatewayError(400, 'invalid_request_error', 'unsupported', message);
+    case 'rate_limited':
+    case 'quota_exceeded': {
+      const seconds =
+        'retryAfterMs' in error && typeof error.retryAfterMs === 'number'
+          ? Math.ceil(error.retryAfterMs / 1000)
+          : undefined;
+      return new GatewayError(
+        429,
+        'rate_limit_error',
+        error.code,
+        message,
+        null,
+        seconds ? { 'retry-after': String(seconds) } : {},
+      );
+    }
+    case 'invalid_credentials':
+    case 'permission_denied':
+      return new GatewayError(
+        502,
+        'api_error',
+        'provider_rejected_credential',
+        `${message} (a workspace admin must change or re-validate this provider's key)`,
+      );
+    case 'timeout':
+      return new GatewayError(504, 'api_error', 'upstream_timeout', message);
+    default:
+      return new GatewayError(502, 'api_error', 'upstream_unavailable', message);
+  }
+}
+
+/** Any error, as the gateway answers it; unknown errors become a fixed 500 (details go to the log). */
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof ProviderError) return fromProviderError(error);
+  if (error instanceof CoreError) {
+    const [status, type, code] = CORE_STATUS[error.code];
+    const param = error.fieldErrors ? (Object.keys(error.fieldErrors)[0] ?? null) : null;
+    return new GatewayError(status, type, code, error.message, param);
+  }
+  return new GatewayError(500, 'api_error', 'internal_error', 'Internal server error');
+}
+
+/** The body of an error, as OpenAI's SDKs parse it. */
+export function errorBody(error: GatewayError): string {
+  return JSON.stringify({
+    error: { message: error.message, type: error.type, param: error.param, code: error.code },
+  });
+}
+
+/** Writes an error answer, unless the response has begun (then the caller ends the stream). */
+export function sendError(response: ServerResponse, error: GatewayError): void {
+  if (response.headersSent || response.destroyed) return;
+  const body = errorBody(error);
+  response.writeHead(error.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...error.headers,
+  });
+  response.end(body);
+}

@@ -1,0 +1,110 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Core } from '@switchboard/core';
+import type { Logger } from '../log.ts';
+import { parseJsonObject, readBody } from './body.ts';
+import { transcriptions, speech } from './endpoints/audio.ts';
+import { chatCompletions } from './endpoints/chat.ts';
+import { embeddings, rerank } from './endpoints/embeddings.ts';
+import { models } from './endpoints/models.ts';
+import { GatewayError, sendError, toGatewayError } from './errors.ts';
+import { GatewayAuth } from './principal.ts';
+import { GatewayRuntime } from './runtime.ts';
+
+/** Body limits and patience with slow clients. */
+export interface GatewayLimits {
+  /** Largest JSON body, in bytes (2 MB by default). */
+  maxJsonBytes: number;
+  /** Largest audio upload, in bytes (20 MB by default). */
+  maxAudioBytes: number;
+  /** Longest pause while a client sends its body, in milliseconds. */
+  bodyIdleMs: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  maxJsonBytes: 2 * 1024 * 1024,
+  maxAudioBytes: 20 * 1024 * 1024,
+  bodyIdleMs: 30_000,
+};
+
+/** The mounted /v1 handler and what must be flushed on shutdown. */
+export interface Gateway {
+  handle(request: IncomingMessage, response: ServerResponse): void;
+  runtime: GatewayRuntime;
+  close(): Promise<void>;
+}
+
+type JsonEndpoint = (
+  runtime: GatewayRuntime,
+  principal: Parameters<typeof chatCompletions>[1],
+  body: Record<string, unknown>,
+  response: ServerResponse,
+) => Promise<void>;
+
+const JSON_ENDPOINTS: Record<string, JsonEndpoint> = {
+  '/v1/chat/completions': chatCompletions,
+  '/v1/embeddings': embeddings,
+  '/v1/rerank': rerank,
+  '/v1/audio/speech': speech,
+};
+
+/** The OpenAI-compatible endpoint at /v1. */
+export function createGateway(core: Core, logger: Logger, limits: GatewayLimits = DEFAULT_LIMITS): Gateway {
+  const runtime = new GatewayRuntime(core, logger);
+  const auth = new GatewayAuth(core);
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = request.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const method = request.method ?? 'GET';
+    const endpoint = JSON_ENDPOINTS[path];
+    const isModels = path === '/v1/models' || path.startsWith('/v1/models/');
+    const isTranscription = path === '/v1/audio/transcriptions';
+    if (!endpoint && !isModels && !isTranscription) {
+      throw new GatewayError(
+        404,
+        'invalid_request_error',
+        'unknown_url',
+        `Unknown endpoint: ${method} ${path}`,
+      );
+    }
+    const expected = isModels ? 'GET' : 'POST';
+    if (method !== expected) {
+      throw new GatewayError(
+        405,
+        'invalid_request_error',
+        'method_not_allowed',
+        `${path} expects ${expected}`,
+      );
+    }
+    const principal = await auth.authenticate(
+      request.headers.authorization,
+      request.headers['x-switchboard-workspace'] as string | undefined,
+    );
+    if (isModels) {
+      const id =
+        path.length > '/v1/models/'.length ? decodeURIComponent(path.slice('/v1/models/'.length)) : undefined;
+      return models(runtime, principal, id, response);
+    }
+    if (isTranscription) {
+      const body = await readBody(request, limits.maxAudioBytes, limits.bodyIdleMs);
+      return transcriptions(runtime, principal, request, body, response);
+    }
+    const body = parseJsonObject(await readBody(request, limits.maxJsonBytes, limits.bodyIdleMs));
+    return (endpoint as JsonEndpoint)(runtime, principal, body, response);
+  }
+
+  return {
+    runtime,
+    handle(request, response) {
+      serve(request, response).catch((error: unknown) => {
+        const gatewayError = toGatewayError(error);
+        if (gatewayError.status >= 500) logger.error('gateway call failed', { path: request.url, error });
+        sendError(response, gatewayError);
+        // An unread body must not be taken for the next request on this connection.
+        if (!request.complete) response.once('finish', () => request.destroy());
+      });
+    },
+    close: () => runtime.close(),
+  };
+}

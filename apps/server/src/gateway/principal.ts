@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { authenticateApiKey, authenticatePersonalToken, type Core, requireMember } from '@switchboard/core';
+import { GatewayError } from './errors.ts';
+
+/** Who a gateway call is for: a workspace, through an API key or a member's personal token. */
+export interface Principal {
+  workspaceId: string;
+  apiKeyId: string | null;
+  userId: string | null;
+}
+
+interface Entry {
+  principal: Principal | null;
+  expiresAt: number;
+}
+
+// A revoked API key is dropped at once (its change event clears the cache); the TTL
+// bounds how long a revoked personal token or a removed member is still honoured.
+const POSITIVE_TTL_MS = 10_000;
+const NEGATIVE_TTL_MS = 2_000;
+const MAX_ENTRIES = 50_000;
+
+const unauthorized = (message: string) =>
+  new GatewayError(401, 'authentication_error', 'invalid_api_key', message);
+
+/**
+ * Authenticates gateway calls from memory: tokens are looked up (hashed) in the
+ * database once, then served from a cache that change events invalidate, so the hot
+ * path does no database round trip.
+ */
+export class GatewayAuth {
+  readonly #core: Core;
+  readonly #cache = new Map<string, Entry>();
+
+  constructor(core: Core) {
+    this.#core = core;
+    core.changes.subscribe((event) => {
+      if (event.kind === 'api-key' || event.kind === 'member' || event.kind === 'workspace') {
+        for (const [key, entry] of this.#cache) {
+          if (!entry.principal || entry.principal.workspaceId === event.workspaceId) this.#cache.delete(key);
+        }
+      }
+    });
+  }
+
+  /** The principal of `Authorization: Bearer sbk_…`, or `sbp_…` with `X-Switchboard-Workspace`. */
+  async authenticate(
+    authorization: string | undefined,
+    workspaceHeader: string | undefined,
+  ): Promise<Principal> {
+    if (!authorization?.startsWith('Bearer ')) {
+      throw unauthorized('Send a workspace API key as "Authorization: Bearer sbk_…"');
+    }
+    const token = authorization.slice(7).trim();
+    const isPersonal = token.startsWith('sbp_');
+    if (!isPersonal && !token.startsWith('sbk_')) {
+      throw unauthorized(
+        'This is not a Switchboard key: use a workspace API key (sbk_…) or a personal access token (sbp_…)',
+      );
+    }
+    if (isPersonal && !workspaceHeader) {
+      throw new GatewayError(
+        400,
+        'invalid_request_error',
+        'workspace_required',
+        'A personal access token needs the X-Switchboard-Workspace header naming the workspace id',
+        'X-Switchboard-Workspace',
+      );
+    }
+    const cacheKey = createHash('sha256')
+      .update(token)
+      .update('\0')
+      .update(isPersonal ? (workspaceHeader ?? '') : '')
+      .digest('base64');
+    const now = Date.now();
+    let entry = this.#cache.get(cacheKey);
+    if (!entry || entry.expiresAt <= now) {
+      const principal = await this.#lookup(token, isPersonal, workspaceHeader ?? '');
+      entry = { principal, expiresAt: now + (principal ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) };
+      if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();
+      this.#cache.set(cacheKey, entry);
+    }
+    if (!entry.principal) {
+      throw unauthorized(
+        isPersonal
+          ? 'Unknown or revoked token, or not a member of that workspace'
+          : 'Unknown or revoked API key',
+      );
+    }
+    return entry.principal;
+  }
+
+  async #lookup(token: string, isPersonal: boolean, workspaceId: string): Promise<Principal | null> {
+    if (!isPersonal) {
+      const key = await authenticateApiKey(this.#core, token);
+      return key ? { workspaceId: key.workspaceId, apiKeyId: key.apiKeyId, userId: null } : null;
+    }
+    const user = await authenticatePersonalToken(this.#core, token);
+    if (!user) return null;
+    try {
+      await requireMember(this.#core.db, user.userId, workspaceId);
+    } catch {
+      return null;
+    }
+    return { workspaceId, apiKeyId: null, userId: user.userId };
+  }
+}

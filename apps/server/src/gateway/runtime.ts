@@ -1,0 +1,151 @@
+import {
+  type Core,
+  CooldownBoard,
+  type ResolvedCredential,
+  type ResolvedModel,
+  resolveModel,
+  resolveModelCached,
+  UsageRecorder,
+  WeightedRoundRobin,
+} from '@switchboard/core';
+import { type ModelType, type ProviderAdapter, ProviderError } from '@switchboard/providers/spec';
+import type { Logger } from '../log.ts';
+import { GatewayError } from './errors.ts';
+import type { Principal } from './principal.ts';
+
+/** A model resolved for one call, with its adapter. */
+export interface Route {
+  resolved: ResolvedModel;
+  adapter: ProviderAdapter;
+}
+
+/** The outcome of a call with failover: what the winning credential produced. */
+export interface Attempted<T> {
+  result: T;
+  credentialId: string;
+}
+
+/**
+ * The gateway's state shared by every call: resolution (cached in core), credential
+ * choice (weighted round robin, cooldowns), and usage recording. Nothing here touches
+ * the database on the request path.
+ */
+export class GatewayRuntime {
+  readonly core: Core;
+  readonly logger: Logger;
+  readonly cooldowns: CooldownBoard;
+  readonly usage: UsageRecorder;
+  readonly #roundRobin = new WeightedRoundRobin();
+
+  constructor(core: Core, logger: Logger) {
+    this.core = core;
+    this.logger = logger;
+    this.cooldowns = new CooldownBoard(core);
+    this.usage = new UsageRecorder(core, {
+      onError: (error) => logger.warn('usage write failed; will retry', { error }),
+    });
+  }
+
+  /** The model for `requested` (or the default of `type`) in the principal's workspace. */
+  async route(principal: Principal, type: ModelType, requested: string | undefined): Promise<Route> {
+    const name = requested === undefined || requested === null ? undefined : String(requested);
+    const resolved =
+      resolveModelCached(this.core, principal.workspaceId, type, name) ??
+      (await resolveModel(this.core, principal.workspaceId, type, name));
+    const adapter = this.core.providers.get(resolved.provider);
+    if (!adapter)
+      throw new GatewayError(
+        503,
+        'api_error',
+        'provider_unavailable',
+        `Provider ${resolved.provider} is not available on this server`,
+      );
+    return { resolved, adapter };
+  }
+
+  /**
+   * Runs `attempt` with the chosen credential; when it fails for a reason that is the
+   * key's (rate limit, rejected key, provider down) before anything reached the client,
+   * the key rests and the next one is tried. Errors that are not the key's end at once.
+   */
+  async withFailover<T>(
+    principal: Principal,
+    route: Route,
+    attempt: (credential: ResolvedCredential) => Promise<T>,
+  ): Promise<Attempted<T>> {
+    const { resolved } = route;
+    const now = Date.now();
+    const candidates = resolved.loadBalancing?.credentials ?? [{ ...resolved.credential, weight: 1 }];
+    const available = (candidate: ResolvedCredential) =>
+      candidate.cooldownUntilMs <= now && this.cooldowns.get(candidate.id, now) === undefined;
+    const ordered =
+      candidates.length === 1
+        ? candidates.filter(available)
+        : this.#roundRobin.order(
+            `${principal.workspaceId}\u0000${resolved.provider}\u0000${resolved.type}\u0000${resolved.model}`,
+            candidates,
+            available,
+          );
+    if (ordered.length === 0) throw this.#allCooling(resolved, candidates, now);
+    let lastError: unknown;
+    for (const candidate of ordered) {
+      try {
+        const result = await attempt(candidate);
+        this.cooldowns.succeeded(candidate.id);
+        return { result, credentialId: candidate.id };
+      } catch (error) {
+        if (!(error instanceof ProviderError) || error.code === 'aborted') throw error;
+        const cooldown = this.cooldowns.start(principal.workspaceId, candidate.id, error, Date.now());
+        if (!cooldown) throw error;
+        this.logger.warn('credential cooling down', {
+          workspaceId: principal.workspaceId,
+          credentialId: candidate.id,
+          code: error.code,
+          until: new Date(cooldown.untilMs).toISOString(),
+        });
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  /** Marks a key as failing after a stream already began (it rests; the stream ends with an error). */
+  failedMidStream(principal: Principal, credentialId: string, error: unknown): void {
+    if (error instanceof ProviderError && error.code !== 'aborted') {
+      this.cooldowns.start(principal.workspaceId, credentialId, error, Date.now());
+    }
+  }
+
+  #allCooling(resolved: ResolvedModel, candidates: readonly ResolvedCredential[], now: number): GatewayError {
+    let firstBack = Number.POSITIVE_INFINITY;
+    let rateLimited = false;
+    for (const candidate of candidates) {
+      const local = this.cooldowns.get(candidate.id, now);
+      const until = Math.max(candidate.cooldownUntilMs, local?.untilMs ?? 0);
+      if (until < firstBack) {
+        firstBack = until;
+        rateLimited = local?.code === 'rate_limited' || local?.code === 'quota_exceeded';
+      }
+    }
+    const seconds = Math.max(1, Math.ceil((firstBack - now) / 1000));
+    const forever = firstBack >= Date.parse('9999-01-01T00:00:00.000Z');
+    const label = `${resolved.provider}/${resolved.model}`;
+    const message = forever
+      ? `Every key of ${label} was rejected by the provider: a workspace admin must change or re-validate them`
+      : `Every key of ${label} is cooling down; the first comes back at ${new Date(firstBack).toISOString()}`;
+    return new GatewayError(
+      rateLimited ? 429 : 503,
+      rateLimited ? 'rate_limit_error' : 'api_error',
+      'all_keys_cooling_down',
+      message,
+      null,
+      forever ? {} : { 'retry-after': String(seconds) },
+    );
+  }
+
+  /** Writes pending usage and cooldowns (graceful shutdown). */
+  async close(): Promise<void> {
+    await this.usage.close();
+    await this.cooldowns.settle();
+  }
+}

@@ -1,0 +1,140 @@
+import type { ProviderErrorCode } from '@switchboard/providers/spec';
+import type { Core } from '../core.ts';
+import { nowIso } from '../ids.ts';
+
+/** A key resting after errors. */
+export interface Cooldown {
+  untilMs: number;
+  reason: string;
+  /** Consecutive failures, for the growing backoff of connection errors and 5xx. */
+  failures: number;
+  /** The error that started it: `rate_limited` keys answer 429 when all rest, others 503. */
+  code: ProviderErrorCode;
+}
+
+/** Until a person changes or re-validates the key: stored as a far date so both engines compare it. */
+export const UNTIL_CHANGED_MS = Date.parse('9999-12-31T00:00:00.000Z');
+
+const RATE_LIMIT_DEFAULT_MS = 60_000;
+const TRANSIENT_BASE_MS = 10_000;
+const TRANSIENT_MAX_MS = 300_000;
+
+/**
+ * How long a key rests after an error, or undefined when the error says nothing about
+ * the key (a bad request, an unknown model, the client going away).
+ */
+export function cooldownFor(
+  error: { code: ProviderErrorCode; retryAfterMs?: number | undefined },
+  previousFailures: number,
+  nowMs: number,
+): Cooldown | undefined {
+  const failures = previousFailures + 1;
+  switch (error.code) {
+    case 'rate_limited':
+    case 'quota_exceeded':
+      return {
+        untilMs: nowMs + (error.retryAfterMs ?? RATE_LIMIT_DEFAULT_MS),
+        reason:
+          error.code === 'rate_limited' ? 'rate limited by the provider' : 'quota exceeded at the provider',
+        failures,
+        code: error.code,
+      };
+    case 'invalid_credentials':
+    case 'permission_denied':
+      return {
+        untilMs: UNTIL_CHANGED_MS,
+        reason: 'the provider rejected the key: change or re-validate it',
+        failures,
+        code: error.code,
+      };
+    case 'upstream_unavailable':
+    case 'timeout':
+    case 'malformed_response':
+      return {
+        untilMs: nowMs + Math.min(TRANSIENT_BASE_MS * 2 ** (failures - 1), TRANSIENT_MAX_MS),
+        reason:
+          error.code === 'timeout' ? 'the provider timed out' : 'the provider was unreachable or failing',
+        failures,
+        code: error.code,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * This process's view of resting keys: consulted on every call without I/O, and
+ * written through to `credential_cooldowns` (off the hot path) with a change event,
+ * so other instances honour the cooldown and the console shows it.
+ */
+export class CooldownBoard {
+  readonly #core: Core;
+  readonly #local = new Map<string, Cooldown>();
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(core: Core) {
+    this.#core = core;
+  }
+
+  /** The local cooldown of a credential, if it has not expired. */
+  get(credentialId: string, nowMs: number): Cooldown | undefined {
+    const cooldown = this.#local.get(credentialId);
+    if (cooldown && cooldown.untilMs <= nowMs) return undefined;
+    return cooldown;
+  }
+
+  /** Rests a credential after `error`; returns the cooldown, or undefined when the error is not the key's. */
+  start(
+    workspaceId: string,
+    credentialId: string,
+    error: { code: ProviderErrorCode; retryAfterMs?: number | undefined },
+    nowMs: number,
+  ): Cooldown | undefined {
+    const previous = this.#local.get(credentialId);
+    // Failures count up only while they keep coming; a key that recovered starts over.
+    const streak = previous && previous.untilMs + TRANSIENT_MAX_MS > nowMs ? previous.failures : 0;
+    const cooldown = cooldownFor(error, streak, nowMs);
+    if (!cooldown) return undefined;
+    this.#local.set(credentialId, cooldown);
+    const write = this.#persist(workspaceId, credentialId, cooldown).finally(() =>
+      this.#pending.delete(write),
+    );
+    this.#pending.add(write);
+    return cooldown;
+  }
+
+  /** A success ends any local record of failures. */
+  succeeded(credentialId: string): void {
+    if (this.#local.size > 0) this.#local.delete(credentialId);
+  }
+
+  /** Waits for cooldown writes in flight (graceful shutdown, tests). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  async #persist(workspaceId: string, credentialId: string, cooldown: Cooldown): Promise<void> {
+    const values = {
+      until: new Date(cooldown.untilMs).toISOString(),
+      reason: cooldown.reason,
+      failures: cooldown.failures,
+      updated_at: nowIso(),
+    };
+    try {
+      await this.#core.db
+        .insertInto('credential_cooldowns')
+        .values({ credential_id: credentialId, workspace_id: workspaceId, ...values })
+        .onConflict((oc) => oc.column('credential_id').doUpdateSet(values))
+        .execute();
+      this.#core.changes.publish({
+        workspaceId,
+        kind: 'cooldown',
+        id: credentialId,
+        action: 'cooldown.start',
+        at: values.updated_at,
+      });
+    } catch {
+      // The credential may have been deleted meanwhile (foreign key): nothing left to rest.
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export { type Cooldown, CooldownBoard, cooldownFor, UNTIL_CHANGED_MS } from './cooldowns.ts';
+export { type Candidate, WeightedRoundRobin } from './selection.ts';
+export { type UsageRecord, UsageRecorder, type UsageRecorderOptions } from './usage.ts';
+export { type UsageSummary, type UsageTotals, usageSummary } from './usage-summary.ts';

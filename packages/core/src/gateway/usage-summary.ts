@@ -1,0 +1,169 @@
+import type { Membership } from '../access.ts';
+import { assertAdmin } from '../access.ts';
+import type { Core } from '../core.ts';
+import { fieldError } from '../errors.ts';
+
+/** Totals of one group of calls. */
+export interface UsageTotals {
+  calls: number;
+  errors: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** Estimated from the providers' published prices; null when a model has none. */
+  estimatedCostUsd: number | null;
+}
+
+/** Usage of a workspace over a period, grouped four ways. */
+export interface UsageSummary {
+  from: string;
+  to: string;
+  total: UsageTotals;
+  byDay: (UsageTotals & { day: string })[];
+  byModel: (UsageTotals & { provider: string; model: string })[];
+  byCredential: (UsageTotals & {
+    credentialId: string | null;
+    credentialName: string | null;
+    provider: string;
+  })[];
+  byApiKey: (UsageTotals & { apiKeyId: string | null; apiKeyName: string | null; userId: string | null })[];
+}
+
+interface Row {
+  day: string;
+  provider: string;
+  model: string;
+  credential_id: string | null;
+  api_key_id: string | null;
+  user_id: string | null;
+  calls: number | string;
+  errors: number | string;
+  tokens_in: number | string | null;
+  tokens_out: number | string | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Usage of one workspace between `from` and `to` (ISO dates; default the last 30 days),
+ * by day, model, credential (so a team sees which account each key bills) and API key.
+ * One grouped query; the four views are folded from it in memory.
+ */
+export async function usageSummary(
+  core: Core,
+  member: Membership,
+  input: { from?: string | undefined; to?: string | undefined },
+): Promise<UsageSummary> {
+  assertAdmin(member);
+  const to = input.to ? new Date(input.to) : new Date();
+  const from = input.from ? new Date(input.from) : new Date(to.getTime() - 30 * DAY_MS);
+  if (Number.isNaN(from.getTime())) throw fieldError('from', 'is not a date');
+  if (Number.isNaN(to.getTime())) throw fieldError('to', 'is not a date');
+  if (from > to) throw fieldError('from', 'must be before to');
+
+  const rows = (await core.db
+    .selectFrom('usage_events')
+    .select((eb) => [
+      eb.fn<string>('substr', ['created_at', eb.val(1), eb.val(10)]).as('day'),
+      'provider',
+      'model',
+      'credential_id',
+      'api_key_id',
+      'user_id',
+      eb.fn.countAll<number>().as('calls'),
+      eb.fn.sum<number>(eb.case().when('outcome', '!=', 'ok').then(1).else(0).end()).as('errors'),
+      eb.fn.sum<number>('tokens_in').as('tokens_in'),
+      eb.fn.sum<number>('tokens_out').as('tokens_out'),
+    ])
+    .where('workspace_id', '=', member.workspaceId)
+    .where('created_at', '>=', from.toISOString())
+    .where('created_at', '<=', to.toISOString())
+    .groupBy(['day', 'provider', 'model', 'credential_id', 'api_key_id', 'user_id'])
+    .execute()) as Row[];
+
+  const credentialIds = [
+    ...new Set(rows.map((row) => row.credential_id).filter((id): id is string => id !== null)),
+  ];
+  const apiKeyIds = [...new Set(rows.map((row) => row.api_key_id).filter((id): id is string => id !== null))];
+  const credentialNames = new Map(
+    credentialIds.length
+      ? (
+          await core.db
+            .selectFrom('provider_credentials')
+            .select(['id', 'name'])
+            .where('id', 'in', credentialIds)
+            .execute()
+        ).map((row) => [row.id, row.name])
+      : [],
+  );
+  const apiKeyNames = new Map(
+    apiKeyIds.length
+      ? (
+          await core.db.selectFrom('api_keys').select(['id', 'name']).where('id', 'in', apiKeyIds).execute()
+        ).map((row) => [row.id, row.name])
+      : [],
+  );
+
+  const price = (provider: string, model: string) =>
+    core.providers.get(provider as never)?.manifest.models.find((info) => info.id === model)?.pricing;
+
+  const empty = (): UsageTotals => ({ calls: 0, errors: 0, tokensIn: 0, tokensOut: 0, estimatedCostUsd: 0 });
+  const add = (totals: UsageTotals, row: Row) => {
+    const tokensIn = Number(row.tokens_in ?? 0);
+    const tokensOut = Number(row.tokens_out ?? 0);
+    totals.calls += Number(row.calls);
+    totals.errors += Number(row.errors ?? 0);
+    totals.tokensIn += tokensIn;
+    totals.tokensOut += tokensOut;
+    const pricing = price(row.provider, row.model);
+    if (!pricing) totals.estimatedCostUsd = null;
+    else if (totals.estimatedCostUsd !== null) {
+      totals.estimatedCostUsd +=
+        (tokensIn * pricing.inputPerMillion + tokensOut * (pricing.outputPerMillion ?? 0)) / 1_000_000;
+    }
+  };
+  const group = <K extends string, E extends object>(keyOf: (row: Row) => K, extra: (row: Row) => E) => {
+    const groups = new Map<K, UsageTotals & E>();
+    for (const row of rows) {
+      const key = keyOf(row);
+      let totals = groups.get(key);
+      if (!totals) {
+        totals = { ...empty(), ...extra(row) };
+        groups.set(key, totals);
+      }
+      add(totals, row);
+    }
+    return [...groups.values()];
+  };
+
+  const total = empty();
+  for (const row of rows) add(total, row);
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    total,
+    byDay: group(
+      (row) => row.day,
+      (row) => ({ day: row.day }),
+    ).sort((a, b) => a.day.localeCompare(b.day)),
+    byModel: group(
+      (row) => `${row.provider}/${row.model}`,
+      (row) => ({ provider: row.provider, model: row.model }),
+    ).sort((a, b) => b.calls - a.calls),
+    byCredential: group(
+      (row) => `${row.credential_id}`,
+      (row) => ({
+        credentialId: row.credential_id,
+        credentialName: row.credential_id ? (credentialNames.get(row.credential_id) ?? null) : null,
+        provider: row.provider,
+      }),
+    ).sort((a, b) => b.calls - a.calls),
+    byApiKey: group(
+      (row) => `${row.api_key_id}\u0000${row.user_id}`,
+      (row) => ({
+        apiKeyId: row.api_key_id,
+        apiKeyName: row.api_key_id ? (apiKeyNames.get(row.api_key_id) ?? null) : null,
+        userId: row.user_id,
+      }),
+    ).sort((a, b) => b.calls - a.calls),
+  };
+}
