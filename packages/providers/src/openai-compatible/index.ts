@@ -1,0 +1,66 @@
+import { stringValue } from '../shared/fields.ts';
+import type { HttpSettings } from '../shared/http.ts';
+import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
+import { BadRequestError, ModelNotFoundError } from '../spec/errors.ts';
+import type { ModelInfo } from '../spec/manifest.ts';
+import {
+  bearerEndpoint,
+  createOpenAIWire,
+  modelInfoFromListing,
+  type UpstreamModel,
+} from '../openai/index.ts';
+import { openaiCompatibleManifest } from './openai-compatible-manifest.ts';
+
+export { openaiCompatibleManifest } from './openai-compatible-manifest.ts';
+
+/**
+ * Any OpenAI-compatible server. Paths hang off the base URL as typed (`{base_url}/chat/completions`,
+ * `{base_url}/rerank`, `{base_url}/models`), the key is optional, and discovery reads `/models`.
+ */
+export function createOpenAICompatibleAdapter(settings: HttpSettings = {}): ProviderAdapter {
+  const wire = createOpenAIWire({
+    manifest: openaiCompatibleManifest,
+    settings,
+    endpoint: bearerEndpoint(''),
+  });
+
+  const requireBaseUrl = (context: CallContext) => {
+    if (!stringValue(context.credentials, 'base_url')) {
+      throw new BadRequestError('OpenAI-compatible API: the API base URL is required', {
+        provider: 'openai-compatible',
+        field: 'base_url',
+      });
+    }
+  };
+
+  async function discover(context: CallContext): Promise<ModelInfo[]> {
+    requireBaseUrl(context);
+    return (await wire.listModels(context)).map(modelInfoFromListing);
+  }
+
+  return {
+    manifest: openaiCompatibleManifest,
+    async validateCredentials(context, target) {
+      requireBaseUrl(context);
+      let listed: UpstreamModel[] | undefined;
+      try {
+        listed = await wire.listModels(context);
+      } catch (error) {
+        // Some servers have no /models; a custom model can still be proven by calling it.
+        if (!(target && error instanceof ModelNotFoundError)) throw error;
+      }
+      // LM Studio with one model loaded answers any name, and llama.cpp lists its file path:
+      // a name missing from the list is settled by a real call to it.
+      if (target && !listed?.some((model) => model.id === target.model))
+        await wire.probeModel(target, context);
+      return listed ? { models: listed.map(modelInfoFromListing) } : {};
+    },
+    discoverModels: discover,
+    chat: wire.chat,
+    chatStream: wire.chatStream,
+    embed: wire.embed,
+    rerank: wire.rerank,
+    transcribe: wire.transcribe,
+    speak: wire.speak,
+  };
+}

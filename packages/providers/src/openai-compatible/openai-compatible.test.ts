@@ -1,0 +1,198 @@
+import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { callContext, collect, defineErrorTests, failure } from '../openai/openai-test-kit.ts';
+import { BadRequestError, ModelNotFoundError } from '../spec/errors.ts';
+import { createOpenAICompatibleAdapter } from './index.ts';
+
+const KEY = 'vllm-test-key-0001';
+const load = (name: string) => JSON.parse(fixture(import.meta.url, name)) as Record<string, unknown>;
+let upstream: FakeUpstream;
+let dispatcher: Agent;
+const adapter = () => createOpenAICompatibleAdapter({ dispatcher });
+const credentials = (extra: Record<string, string> = {}) => ({
+  base_url: `${upstream.url}/v1`,
+  api_key: KEY,
+  ...extra,
+});
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  dispatcher = new Agent();
+});
+afterAll(async () => {
+  await upstream.close();
+  await dispatcher.close();
+});
+beforeEach(() => upstream.reset());
+
+describe('OpenAI-compatible discovery', () => {
+  it('reads vLLM context sizes and guesses types from names', async () => {
+    upstream.route('GET', '/v1/models', { json: load('vllm-models.json') });
+    const models = await adapter().discoverModels!(callContext(credentials()));
+    expect(upstream.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(models).toEqual([
+      { id: 'Qwen/Qwen2.5-7B-Instruct', type: 'llm', contextSize: 32768, features: ['streaming'] },
+      { id: 'sql-lora', type: 'llm', features: ['streaming'] },
+      { id: 'BAAI/bge-reranker-v2-m3', type: 'rerank', contextSize: 8192 },
+    ]);
+  });
+
+  it('reads an LM Studio list without a key', async () => {
+    upstream.route('GET', '/v1/models', { json: load('lmstudio-models.json') });
+    const models = await adapter().discoverModels!(callContext({ base_url: `${upstream.url}/v1` }));
+    expect(upstream.requests[0]!.headers.authorization).toBeUndefined();
+    expect(models).toEqual([
+      { id: 'qwen2.5-7b-instruct', type: 'llm', features: ['streaming'] },
+      { id: 'text-embedding-nomic-embed-text-v1.5', type: 'text-embedding' },
+    ]);
+  });
+
+  it("reads llama.cpp's hybrid list and its training context", async () => {
+    upstream.route('GET', '/v1/models', { json: load('llamacpp-models.json') });
+    expect(await adapter().discoverModels!(callContext(credentials()))).toEqual([
+      { id: 'gemma-3-4b-it-Q4_K_M.gguf', type: 'llm', contextSize: 131072, features: ['streaming'] },
+    ]);
+  });
+});
+
+describe('OpenAI-compatible validation', () => {
+  it('needs a base URL', async () => {
+    const error = await failure(adapter().validateCredentials(callContext({ api_key: KEY })));
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.field).toBe('base_url');
+  });
+
+  it('accepts a model the server lists without calling it', async () => {
+    upstream.route('GET', '/v1/models', { json: load('vllm-models.json') });
+    const result = await adapter().validateCredentials(callContext(credentials()), {
+      model: 'Qwen/Qwen2.5-7B-Instruct',
+      type: 'llm',
+    });
+    expect(result.models).toHaveLength(3);
+    expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('probes a model the list does not show, and blames model on 404', async () => {
+    upstream.route('GET', '/v1/models', { json: load('vllm-models.json') });
+    upstream.route('POST', '/v1/embeddings', { status: 404, json: load('errors.json')['404'] });
+    const error = await failure(
+      adapter().validateCredentials(callContext(credentials()), { model: 'qwen-9', type: 'text-embedding' }),
+    );
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error.field).toBe('model');
+    expect(upstream.requests[1]!.json()).toEqual({ model: 'qwen-9', input: 'ping' });
+  });
+
+  it('proves a model by calling it when the server has no /models', async () => {
+    upstream.route('POST', '/v1/rerank', { json: load('vllm-rerank.json') });
+    const result = await adapter().validateCredentials(callContext(credentials()), {
+      model: 'BAAI/bge-reranker-v2-m3',
+      type: 'rerank',
+    });
+    expect(result).toEqual({});
+    expect(upstream.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'GET /v1/models',
+      'POST /v1/rerank',
+    ]);
+    expect(upstream.requests[1]!.json()).toEqual({
+      model: 'BAAI/bge-reranker-v2-m3',
+      query: 'ping',
+      documents: ['ping'],
+      top_n: 1,
+    });
+  });
+
+  it('blames base_url when there is no API at the URL and no model to try', async () => {
+    const error = await failure(adapter().validateCredentials(callContext(credentials())));
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error.field).toBe('base_url');
+  });
+});
+
+describe('OpenAI-compatible calls', () => {
+  it('streams vLLM tool-call deltas with a multi-byte argument split across chunks', async () => {
+    const sse = fixture(import.meta.url, 'vllm-chat.sse');
+    upstream.route('POST', '/v1/chat/completions', { chunks: splitBytes(sse, 3) });
+    const request = {
+      model: 'Qwen/Qwen2.5-7B-Instruct',
+      messages: [{ role: 'user' as const, content: 'Weather in Kraków?' }],
+      tools: [
+        { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object' } } },
+      ],
+      stream_options: { include_usage: true },
+    };
+    const stream = await adapter().chatStream!(request, callContext(credentials()));
+    expect((await collect(stream.body)).toString('utf8')).toBe(sse);
+    expect(upstream.requests[0]!.json()).toEqual({ ...request, stream: true });
+    expect(stream.usage()).toEqual({ prompt_tokens: 180, completion_tokens: 21, total_tokens: 201 });
+  });
+
+  it('reranks at {base_url}/rerank in the Jina/Cohere shape', async () => {
+    upstream.route('POST', '/v1/rerank', { json: load('vllm-rerank.json') });
+    const result = await adapter().rerank!(
+      {
+        model: 'BAAI/bge-reranker-v2-m3',
+        query: 'capital of France',
+        documents: ['Brasilia is the capital of Brazil.', 'Paris is the capital of France.'],
+      },
+      callContext(credentials()),
+    );
+    expect(upstream.requests[0]!.json()).toEqual({
+      model: 'BAAI/bge-reranker-v2-m3',
+      query: 'capital of France',
+      documents: ['Brasilia is the capital of Brazil.', 'Paris is the capital of France.'],
+    });
+    expect(result).toEqual({
+      id: 'rerank-3c9d',
+      model: 'BAAI/bge-reranker-v2-m3',
+      results: [
+        { index: 1, relevance_score: 0.9985, document: { text: 'Paris is the capital of France.' } },
+        { index: 0, relevance_score: 0.0006, document: { text: 'Brasilia is the capital of Brazil.' } },
+      ],
+      usage: { total_tokens: 38, prompt_tokens: 38 },
+    });
+  });
+
+  it('sorts and trims an old llama.cpp rerank answer given in input order', async () => {
+    upstream.route('POST', '/v1/rerank', { json: load('llamacpp-rerank-old.json') });
+    const result = await adapter().rerank!(
+      { model: 'bge-reranker', query: 'q', documents: ['a', 'b', 'c'], top_n: 2, return_documents: false },
+      callContext(credentials()),
+    );
+    expect(result).toEqual({
+      model: 'bge-reranker-v2-m3-Q8_0.gguf',
+      results: [
+        { index: 1, relevance_score: 5.02 },
+        { index: 2, relevance_score: -2.7 },
+      ],
+      usage: { total_tokens: 0, prompt_tokens: 0 },
+    });
+  });
+
+  it('embeds with base64 encoding passed through', async () => {
+    const answer = {
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding: 'AACAPwAAAEA=' }],
+      model: 'nomic-embed-text',
+      usage: { prompt_tokens: 2, total_tokens: 2 },
+    };
+    upstream.route('POST', '/v1/embeddings', { json: answer });
+    const request = { model: 'nomic-embed-text', input: ['hi'], encoding_format: 'base64' as const };
+    expect(await adapter().embed!(request, callContext(credentials()))).toEqual(answer);
+    expect(upstream.requests[0]!.json()).toEqual(request);
+  });
+});
+
+describe('OpenAI-compatible errors', () => {
+  defineErrorTests({
+    upstream: () => upstream,
+    adapter,
+    impatientAdapter: () => createOpenAICompatibleAdapter({ dispatcher, timeouts: { firstByteMs: 150 } }),
+    credentials: () => credentials(),
+    refusedCredentials: (port) => ({ api_key: KEY, base_url: `http://127.0.0.1:${port}/v1` }),
+    chatRoute: ['POST', '/v1/chat/completions'],
+    bodies: load('errors.json'),
+    secret: KEY,
+  });
+});
