@@ -46,7 +46,14 @@ const largeMs = await timeList(large, 50);
 // Named, bare and default lookups, as the gateway receives them.
 await core.db
   .insertInto('default_models')
-  .values({ workspace_id: large, model_type: 'llm', provider: 'openai', model: 'gpt-4o-mini', created_at: nowIso(), updated_at: nowIso() })
+  .values({
+    workspace_id: large,
+    model_type: 'llm',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    created_at: nowIso(),
+    updated_at: nowIso(),
+  })
   .execute();
 core.changes.publish({ workspaceId: large, kind: 'default', id: 'llm', action: 'default.set', at: nowIso() });
 const names = ['openai/gpt-4o-mini', 'gpt-4o-mini', undefined, 'openai/text-embedding-3-small'];
@@ -65,9 +72,15 @@ for (let index = 0; index < calls; index++) {
 }
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
 
-console.log(`workspace: ${seeded.models} models, ${seeded.credentials} credentials, ${core.providers.size} providers`);
-console.log(`list (providers + models): empty ${emptyMs.toFixed(2)} ms, large ${largeMs.toFixed(2)} ms, ratio ${(largeMs / emptyMs).toFixed(1)}x`);
-console.log(`resolveModel: ${Math.round(calls / seconds).toLocaleString('en-US')} calls/s (${failures} of ${calls} answered with an error)`);
+console.log(
+  `workspace: ${seeded.models} models, ${seeded.credentials} credentials, ${core.providers.size} providers`,
+);
+console.log(
+  `list (providers + models): empty ${emptyMs.toFixed(2)} ms, large ${largeMs.toFixed(2)} ms, ratio ${(largeMs / emptyMs).toFixed(1)}x`,
+);
+console.log(
+  `resolveModel: ${Math.round(calls / seconds).toLocaleString('en-US')} calls/s (${failures} of ${calls} answered with an error)`,
+);
 
 await core.close();
 rmSync(dataDir, { recursive: true, force: true });

@@ -32,7 +32,11 @@ export async function providerCatalog(
 }
 
 /** The workspace's installed providers with their provider credentials (masked), in a fixed number of queries. */
-export async function listProviders(core: Core, actor: Actor, input: { workspaceId: string }): Promise<ProviderView[]> {
+export async function listProviders(
+  core: Core,
+  actor: Actor,
+  input: { workspaceId: string },
+): Promise<ProviderView[]> {
   await authorize(core, actor, input.workspaceId, false);
   const state = await loadState(core, input.workspaceId);
   const now = Date.now();
@@ -87,9 +91,20 @@ export async function installProvider(
     const now = nowIso();
     await trx
       .insertInto('provider_installs')
-      .values({ id, workspace_id: input.workspaceId, provider: input.provider, created_at: now, updated_at: now })
+      .values({
+        id,
+        workspace_id: input.workspaceId,
+        provider: input.provider,
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
-    await record({ kind: 'provider', action: 'provider.install', targetType: 'provider', targetId: input.provider });
+    await record({
+      kind: 'provider',
+      action: 'provider.install',
+      targetType: 'provider',
+      targetId: input.provider,
+    });
     return { provider: input.provider, installed: true as const, version: 1 };
   });
 }
@@ -101,7 +116,12 @@ export async function installProvider(
 export async function uninstallProvider(
   core: Core,
   actor: Actor,
-  input: { workspaceId: string; provider: string; confirm?: boolean | undefined; version?: number | undefined },
+  input: {
+    workspaceId: string;
+    provider: string;
+    confirm?: boolean | undefined;
+    version?: number | undefined;
+  },
 ): Promise<{ provider: string; removedCredentials: number; removedModels: number; removedDefaults: number }> {
   await authorize(core, actor, input.workspaceId, true);
   const adapter = adapterFor(core, input.provider);
@@ -139,10 +159,26 @@ export async function uninstallProvider(
       )
       .execute();
     const { workspaceId, provider } = input;
-    await trx.deleteFrom('provider_credentials').where('workspace_id', '=', workspaceId).where('provider', '=', provider).execute();
-    const models = await trx.deleteFrom('custom_models').where('workspace_id', '=', workspaceId).where('provider', '=', provider).executeTakeFirst();
-    await trx.deleteFrom('model_settings').where('workspace_id', '=', workspaceId).where('provider', '=', provider).execute();
-    const defaults = await trx.deleteFrom('default_models').where('workspace_id', '=', workspaceId).where('provider', '=', provider).executeTakeFirst();
+    await trx
+      .deleteFrom('provider_credentials')
+      .where('workspace_id', '=', workspaceId)
+      .where('provider', '=', provider)
+      .execute();
+    const models = await trx
+      .deleteFrom('custom_models')
+      .where('workspace_id', '=', workspaceId)
+      .where('provider', '=', provider)
+      .executeTakeFirst();
+    await trx
+      .deleteFrom('model_settings')
+      .where('workspace_id', '=', workspaceId)
+      .where('provider', '=', provider)
+      .execute();
+    const defaults = await trx
+      .deleteFrom('default_models')
+      .where('workspace_id', '=', workspaceId)
+      .where('provider', '=', provider)
+      .executeTakeFirst();
     await trx.deleteFrom('provider_installs').where('id', '=', install.id).execute();
     const result = {
       provider: input.provider,
@@ -150,7 +186,13 @@ export async function uninstallProvider(
       removedModels: Number(models.numDeletedRows),
       removedDefaults: Number(defaults.numDeletedRows),
     };
-    await record({ kind: 'provider', action: 'provider.uninstall', targetType: 'provider', targetId: input.provider, details: result });
+    await record({
+      kind: 'provider',
+      action: 'provider.uninstall',
+      targetType: 'provider',
+      targetId: input.provider,
+      details: result,
+    });
     return result;
   });
 }

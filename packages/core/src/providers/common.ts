@@ -26,13 +26,22 @@ const VALIDATION_TIMEOUT_MS = 30_000;
  * Checks that the actor may read (`write` false: any member) or change (`write` true:
  * owner or admin) the workspace. The system actor (CLI) may do both on an existing workspace.
  */
-export async function authorize(core: Core, actor: Actor, workspaceId: string, write: boolean): Promise<void> {
+export async function authorize(
+  core: Core,
+  actor: Actor,
+  workspaceId: string,
+  write: boolean,
+): Promise<void> {
   if (actor.kind === 'user') {
     if (write) await requireAdmin(core.db, actor.userId, workspaceId);
     else await requireMember(core.db, actor.userId, workspaceId);
     return;
   }
-  const workspace = await core.db.selectFrom('workspaces').select('id').where('id', '=', workspaceId).executeTakeFirst();
+  const workspace = await core.db
+    .selectFrom('workspaces')
+    .select('id')
+    .where('id', '=', workspaceId)
+    .executeTakeFirst();
   if (!workspace) throw notFound('Workspace');
 }
 
@@ -66,7 +75,13 @@ export async function mutate<T>(
         targetId: change.targetId,
         ...(change.details ? { details: change.details } : {}),
       });
-      events.push({ workspaceId, kind: change.kind, id: change.targetId, action: change.action, at: nowIso() });
+      events.push({
+        workspaceId,
+        kind: change.kind,
+        id: change.targetId,
+        action: change.action,
+        at: nowIso(),
+      });
     };
     return work(trx, record);
   });
@@ -82,7 +97,12 @@ export function adapterFor(core: Core, provider: string): ProviderAdapter {
 }
 
 /** The adapter of a provider the workspace installed; PRECONDITION_FAILED when it is not installed. */
-export async function installedAdapter(core: Core, db: DbOrTrx, workspaceId: string, provider: string): Promise<ProviderAdapter> {
+export async function installedAdapter(
+  core: Core,
+  db: DbOrTrx,
+  workspaceId: string,
+  provider: string,
+): Promise<ProviderAdapter> {
   const adapter = adapterFor(core, provider);
   const install = await db
     .selectFrom('provider_installs')
@@ -90,7 +110,8 @@ export async function installedAdapter(core: Core, db: DbOrTrx, workspaceId: str
     .where('workspace_id', '=', workspaceId)
     .where('provider', '=', provider)
     .executeTakeFirst();
-  if (!install) throw new CoreError('PRECONDITION_FAILED', `Install ${adapter.manifest.label} in this workspace first`);
+  if (!install)
+    throw new CoreError('PRECONDITION_FAILED', `Install ${adapter.manifest.label} in this workspace first`);
   return adapter;
 }
 
@@ -103,7 +124,9 @@ export function assertCustomizable(adapter: ProviderAdapter, type: ModelType): v
     });
   }
   if (!manifest.modelTypes.includes(type)) {
-    throw badRequest(`${manifest.label} has no ${type} models`, { 'model.type': [`${manifest.label} supports ${manifest.modelTypes.join(', ')}`] });
+    throw badRequest(`${manifest.label} has no ${type} models`, {
+      'model.type': [`${manifest.label} supports ${manifest.modelTypes.join(', ')}`],
+    });
   }
 }
 
@@ -113,7 +136,11 @@ export const credentialForm = (adapter: ProviderAdapter, forModel: boolean): For
 
 /** Form fields that decide where a secret is sent: changing one means typing the secret again. */
 export const isDestinationField = (id: string): boolean =>
-  id === 'base_url' || id === 'endpoint' || id === 'proxy_url' || id === 'api_base' || id.endsWith('_endpoint');
+  id === 'base_url' ||
+  id === 'endpoint' ||
+  id === 'proxy_url' ||
+  id === 'api_base' ||
+  id.endsWith('_endpoint');
 
 function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
@@ -133,7 +160,8 @@ export function normalizeValues(form: FormField[], input: Record<string, unknown
   const errors: FieldErrors = {};
   const known = new Set(form.map((field) => field.id));
   for (const key of Object.keys(input)) {
-    if (!known.has(key)) errors[`values.${key}`] = [`Unknown field; this form has ${[...known].join(', ') || 'no fields'}`];
+    if (!known.has(key))
+      errors[`values.${key}`] = [`Unknown field; this form has ${[...known].join(', ') || 'no fields'}`];
   }
   const values: CredentialValues = {};
   for (const field of form) {
@@ -153,18 +181,30 @@ export function normalizeValues(form: FormField[], input: Record<string, unknown
       else errors[`values.${field.id}`] = [`${field.label} must be on or off`];
     } else if (typeof value !== 'string') {
       errors[`values.${field.id}`] = [`${field.label} must be text`];
-    } else if (field.type === 'select' && field.options && !field.options.some((option) => option.value === value)) {
-      errors[`values.${field.id}`] = [`${field.label} must be one of ${field.options.map((option) => option.value).join(', ')}`];
+    } else if (
+      field.type === 'select' &&
+      field.options &&
+      !field.options.some((option) => option.value === value)
+    ) {
+      errors[`values.${field.id}`] = [
+        `${field.label} must be one of ${field.options.map((option) => option.value).join(', ')}`,
+      ];
     } else {
       values[field.id] = value;
     }
   }
   for (const field of form) {
-    if (field.required && fieldShown(field, values) && isEmpty(values[field.id]) && !errors[`values.${field.id}`]) {
+    if (
+      field.required &&
+      fieldShown(field, values) &&
+      isEmpty(values[field.id]) &&
+      !errors[`values.${field.id}`]
+    ) {
       errors[`values.${field.id}`] = [`${field.label} is required`];
     }
   }
-  if (Object.keys(errors).length > 0) throw badRequest(`Check the credential: ${Object.keys(errors).join(', ')}`, errors);
+  if (Object.keys(errors).length > 0)
+    throw badRequest(`Check the credential: ${Object.keys(errors).join(', ')}`, errors);
   return values;
 }
 
@@ -189,8 +229,14 @@ export async function validateWithAdapter(
 /** Turns an adapter failure into a field error for the form; anything else passes through. */
 export function providerFieldError(error: unknown, form: FormField[]): unknown {
   if (!isProviderError(error)) return error;
-  const field = error.field && form.some((candidate) => candidate.id === error.field) ? error.field : (error.field ?? 'api_key');
-  const upstream = error.upstreamMessage && !error.message.includes(error.upstreamMessage) ? ` (${error.upstreamMessage})` : '';
+  const field =
+    error.field && form.some((candidate) => candidate.id === error.field)
+      ? error.field
+      : (error.field ?? 'api_key');
+  const upstream =
+    error.upstreamMessage && !error.message.includes(error.upstreamMessage)
+      ? ` (${error.upstreamMessage})`
+      : '';
   const message = `${error.message}${upstream}`;
   return badRequest(`${error.provider}: ${message}`, { [`values.${field}`]: [message] });
 }
@@ -225,11 +271,19 @@ export async function sealValues(
       plain[id] = value;
     }
   }
-  return { plain_values: JSON.stringify(plain), sealed_values: JSON.stringify(sealed), masked_values: JSON.stringify(masked) };
+  return {
+    plain_values: JSON.stringify(plain),
+    sealed_values: JSON.stringify(sealed),
+    masked_values: JSON.stringify(masked),
+  };
 }
 
 /** A stored credential's values with its secrets decrypted: only for calls to the provider. */
-export async function openValues(core: Core, db: DbOrTrx, row: ProviderCredentialRow): Promise<CredentialValues> {
+export async function openValues(
+  core: Core,
+  db: DbOrTrx,
+  row: ProviderCredentialRow,
+): Promise<CredentialValues> {
   const values: CredentialValues = { ...parseObject(row.plain_values) };
   for (const [id, sealed] of Object.entries(parseObject(row.sealed_values))) {
     values[id] = await core.keyring.decrypt(row.workspace_id, `${row.id}/${id}`, String(sealed), db);

@@ -19,7 +19,14 @@ import {
   sealValues,
   validateWithAdapter,
 } from './common.ts';
-import { affected, checkVersion, credentialScope, findCustomModel, getCredential, listScopeCredentials } from './repository.ts';
+import {
+  affected,
+  checkVersion,
+  credentialScope,
+  findCustomModel,
+  getCredential,
+  listScopeCredentials,
+} from './repository.ts';
 import { credentialView, parseLoadBalancing, parseObject } from './state.ts';
 import type { CredentialView, ModelRef } from './types.ts';
 
@@ -54,10 +61,19 @@ export interface ValidateCredentialInput extends CredentialOwner {
 }
 
 /** The credentials of a provider, or of one of its custom models; secrets masked. */
-export async function listCredentials(core: Core, actor: Actor, input: CredentialOwner): Promise<CredentialView[]> {
+export async function listCredentials(
+  core: Core,
+  actor: Actor,
+  input: CredentialOwner,
+): Promise<CredentialView[]> {
   await authorize(core, actor, input.workspaceId, false);
   adapterFor(core, input.provider);
-  const rows = await listScopeCredentials(core.db, input.workspaceId, input.provider, credentialScope(input.model));
+  const rows = await listScopeCredentials(
+    core.db,
+    input.workspaceId,
+    input.provider,
+    credentialScope(input.model),
+  );
   const cooldowns = await core.db
     .selectFrom('credential_cooldowns')
     .selectAll()
@@ -102,7 +118,8 @@ async function mergeWithStored(
       merged[field.id] = incoming;
       const before = plain[field.id];
       const empty = (value: unknown) => value === undefined || value === null || value === '';
-      if (!(empty(before) && empty(incoming)) && String(before ?? '') !== String(incoming ?? '')) changed = true;
+      if (!(empty(before) && empty(incoming)) && String(before ?? '') !== String(incoming ?? ''))
+        changed = true;
     } else {
       merged[field.id] = plain[field.id];
     }
@@ -116,7 +133,10 @@ async function mergeWithStored(
   );
   if (destinationChanged && keptSecrets.length > 0) {
     const errors = Object.fromEntries(
-      keptSecrets.map((id) => [`values.${id}`, ['The endpoint changed: type this secret again, it is only sent where it was saved for']]),
+      keptSecrets.map((id) => [
+        `values.${id}`,
+        ['The endpoint changed: type this secret again, it is only sent where it was saved for'],
+      ]),
     );
     throw badRequest('The endpoint changed: type the secret again', errors);
   }
@@ -141,7 +161,12 @@ export async function validateCredential(
     raw = (await mergeWithStored(core, form, row, input.values)).values;
   }
   const values = normalizeValues(form, raw);
-  const result = await validateWithAdapter(adapter, form, values, model ? { model: model.name, type: model.type } : undefined);
+  const result = await validateWithAdapter(
+    adapter,
+    form,
+    values,
+    model ? { model: model.name, type: model.type } : undefined,
+  );
   return { valid: true, models: (result.models ?? []).map((info) => info.id) };
 }
 
@@ -164,7 +189,10 @@ export async function insertCredential(
   const existing = await listScopeCredentials(trx, workspaceId, provider, scope);
   const name = options.name?.trim() || nextCredentialName(existing.map((row) => row.name));
   if (existing.some((row) => row.name === name)) {
-    throw fieldError('name', `A credential named "${name}" already exists${model ? ` for ${model.name}` : ` for ${adapter.manifest.label}`}`);
+    throw fieldError(
+      'name',
+      `A credential named "${name}" already exists${model ? ` for ${model.name}` : ` for ${adapter.manifest.label}`}`,
+    );
   }
   const id = newId('crd');
   const now = nowIso();
@@ -199,7 +227,11 @@ export async function insertCredential(
 }
 
 /** Adds a credential to a provider or to an existing custom model, after a real validation call. */
-export async function createCredential(core: Core, actor: Actor, input: CreateCredentialInput): Promise<CredentialView> {
+export async function createCredential(
+  core: Core,
+  actor: Actor,
+  input: CreateCredentialInput,
+): Promise<CredentialView> {
   await authorize(core, actor, input.workspaceId, true);
   const adapter = await installedAdapter(core, core.db, input.workspaceId, input.provider);
   const model = input.model ?? null;
@@ -210,20 +242,38 @@ export async function createCredential(core: Core, actor: Actor, input: CreateCr
   }
   const form = credentialForm(adapter, model !== null);
   const values = normalizeValues(form, input.values);
-  await validateWithAdapter(adapter, form, values, model ? { model: model.name, type: model.type } : undefined);
+  await validateWithAdapter(
+    adapter,
+    form,
+    values,
+    model ? { model: model.name, type: model.type } : undefined,
+  );
   const row = await mutate(core, actor, input.workspaceId, (trx, record) =>
-    insertCredential(core, trx, record, { workspaceId: input.workspaceId, adapter, model, name: input.name, values }),
+    insertCredential(core, trx, record, {
+      workspaceId: input.workspaceId,
+      adapter,
+      model,
+      name: input.name,
+      values,
+    }),
   );
   return credentialView(row, undefined, Date.now());
 }
 
 /** Renames a credential or changes its values (validated again when they change). */
-export async function updateCredential(core: Core, actor: Actor, input: UpdateCredentialInput): Promise<CredentialView> {
+export async function updateCredential(
+  core: Core,
+  actor: Actor,
+  input: UpdateCredentialInput,
+): Promise<CredentialView> {
   await authorize(core, actor, input.workspaceId, true);
   const row = await getCredential(core.db, input.workspaceId, input.credentialId);
   checkVersion('This credential', row.version, input.version);
   const adapter = adapterFor(core, row.provider);
-  const model: ModelRef | null = row.model !== null && row.model_type !== null ? { name: row.model, type: row.model_type as ModelRef['type'] } : null;
+  const model: ModelRef | null =
+    row.model !== null && row.model_type !== null
+      ? { name: row.model, type: row.model_type as ModelRef['type'] }
+      : null;
   const form = credentialForm(adapter, model !== null);
   let stored: Awaited<ReturnType<typeof sealValues>> | undefined;
   let values: CredentialValues | undefined;
@@ -231,7 +281,12 @@ export async function updateCredential(core: Core, actor: Actor, input: UpdateCr
     const merged = await mergeWithStored(core, form, row, input.values);
     if (merged.changed) {
       values = normalizeValues(form, merged.values);
-      await validateWithAdapter(adapter, form, values, model ? { model: model.name, type: model.type } : undefined);
+      await validateWithAdapter(
+        adapter,
+        form,
+        values,
+        model ? { model: model.name, type: model.type } : undefined,
+      );
     } else {
       normalizeValues(form, merged.values);
     }
@@ -277,7 +332,11 @@ export async function updateCredential(core: Core, actor: Actor, input: UpdateCr
         ...(stored ? { fields: Object.keys(values ?? {}) } : {}),
       },
     });
-    return trx.selectFrom('provider_credentials').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    return trx
+      .selectFrom('provider_credentials')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
   });
   return credentialView(updated, undefined, Date.now());
 }
@@ -323,9 +382,18 @@ export async function activateCredential(
       action: 'credential.activate',
       targetType: 'credential',
       targetId: row.id,
-      details: { provider: row.provider, model: row.model, name: row.name, previous: previous.map((other) => other.id) },
+      details: {
+        provider: row.provider,
+        model: row.model,
+        name: row.name,
+        previous: previous.map((other) => other.id),
+      },
     });
-    return trx.selectFrom('provider_credentials').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    return trx
+      .selectFrom('provider_credentials')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
   });
   return credentialView(updated, undefined, Date.now());
 }
@@ -344,7 +412,11 @@ export async function removeCredential(
     const row = await getCredential(trx, input.workspaceId, input.credentialId);
     checkVersion('This credential', row.version, input.version);
     await trx.deleteFrom('credential_cooldowns').where('credential_id', '=', row.id).execute();
-    const result = await trx.deleteFrom('provider_credentials').where('id', '=', row.id).where('version', '=', row.version).executeTakeFirst();
+    const result = await trx
+      .deleteFrom('provider_credentials')
+      .where('id', '=', row.id)
+      .where('version', '=', row.version)
+      .executeTakeFirst();
     if (affected(result) === 0) checkVersion('This credential', row.version + 1, row.version);
     const rest = await listScopeCredentials(trx, row.workspace_id, row.provider, row.scope);
     let activatedCredentialId: string | null = null;
@@ -367,7 +439,10 @@ export async function removeCredential(
     });
     let modelRemoved = false;
     if (row.model !== null && row.model_type !== null && rest.length === 0) {
-      const model = await findCustomModel(trx, row.workspace_id, row.provider, { name: row.model, type: row.model_type });
+      const model = await findCustomModel(trx, row.workspace_id, row.provider, {
+        name: row.model,
+        type: row.model_type,
+      });
       if (model) {
         // With no key left there is nothing to keep for a re-add: the model goes entirely.
         await trx.deleteFrom('custom_models').where('id', '=', model.id).execute();
@@ -384,7 +459,12 @@ export async function removeCredential(
           action: 'model.remove',
           targetType: 'model',
           targetId: model.id,
-          details: { provider: row.provider, model: row.model, type: row.model_type, reason: 'its only credential was removed' },
+          details: {
+            provider: row.provider,
+            model: row.model,
+            type: row.model_type,
+            reason: 'its only credential was removed',
+          },
         });
       }
     }
@@ -402,7 +482,9 @@ async function dropFromLoadBalancing(trx: Trx, row: ProviderCredentialRow): Prom
     .where('load_balancing', 'like', `%${row.id}%`)
     .execute();
   for (const setting of settings) {
-    const entries = parseLoadBalancing(setting.load_balancing).filter((entry) => entry.credentialId !== row.id);
+    const entries = parseLoadBalancing(setting.load_balancing).filter(
+      (entry) => entry.credentialId !== row.id,
+    );
     await trx
       .updateTable('model_settings')
       .set({
@@ -415,4 +497,3 @@ async function dropFromLoadBalancing(trx: Trx, row: ProviderCredentialRow): Prom
       .execute();
   }
 }
-

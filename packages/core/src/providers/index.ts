@@ -12,5 +12,12 @@ export * from './load-balancing.ts';
 export * from './models.ts';
 export { credentialScope, loadWorkspaceRows, type WorkspaceProviderRows } from './repository.ts';
 export * from './resolve.ts';
-export { buildState, type LoadBalancingEntry, type ModelState, modelStatus, modelView, type WorkspaceProviderState } from './state.ts';
+export {
+  buildState,
+  type LoadBalancingEntry,
+  type ModelState,
+  modelStatus,
+  modelView,
+  type WorkspaceProviderState,
+} from './state.ts';
 export * from './types.ts';

@@ -14,17 +14,28 @@ export interface LargeWorkspaceSize {
  * custom models and model credentials up to the given totals, written straight to storage
  * (no upstream calls): the data set of the query-count test and the management benchmark.
  */
-export async function seedLargeWorkspace(core: Core, workspaceId: string, size: LargeWorkspaceSize): Promise<{ models: number; credentials: number }> {
+export async function seedLargeWorkspace(
+  core: Core,
+  workspaceId: string,
+  size: LargeWorkspaceSize,
+): Promise<{ models: number; credentials: number }> {
   const now = nowIso();
   const adapters = [...core.providers.values()];
   let models = 0;
   let credentials = 0;
   const credentialRows: ProviderCredentialRow[] = [];
-  const makeCredential = async (provider: string, model: { name: string; type: string } | null): Promise<ProviderCredentialRow> => {
+  const makeCredential = async (
+    provider: string,
+    model: { name: string; type: string } | null,
+  ): Promise<ProviderCredentialRow> => {
     const id = newId('crd');
     const adapter = core.providers.get(provider as never);
-    const form = (model ? adapter?.manifest.modelCredentialForm : adapter?.manifest.providerCredentialForm) ?? [];
-    const stored = await sealValues(core, core.db, workspaceId, id, form, { api_key: `sk-test-seed-${credentials}`, base_url: 'http://127.0.0.1:9/v1' });
+    const form =
+      (model ? adapter?.manifest.modelCredentialForm : adapter?.manifest.providerCredentialForm) ?? [];
+    const stored = await sealValues(core, core.db, workspaceId, id, form, {
+      api_key: `sk-test-seed-${credentials}`,
+      base_url: 'http://127.0.0.1:9/v1',
+    });
     credentials++;
     return {
       id,
@@ -47,12 +58,20 @@ export async function seedLargeWorkspace(core: Core, workspaceId: string, size: 
   for (const adapter of adapters) {
     await core.db
       .insertInto('provider_installs')
-      .values({ id: newId('prv'), workspace_id: workspaceId, provider: adapter.manifest.id, created_at: now, updated_at: now })
+      .values({
+        id: newId('prv'),
+        workspace_id: workspaceId,
+        provider: adapter.manifest.id,
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
     models += adapter.manifest.models.length;
     credentialRows.push(await makeCredential(adapter.manifest.id, null));
   }
-  const customizable = adapters.filter((adapter) => adapter.manifest.configurationMethods.includes('customizable'));
+  const customizable = adapters.filter((adapter) =>
+    adapter.manifest.configurationMethods.includes('customizable'),
+  );
   const customRows = [];
   for (let index = 0; models < size.models && customizable.length > 0; index++) {
     const adapter = customizable[index % customizable.length];
@@ -73,10 +92,16 @@ export async function seedLargeWorkspace(core: Core, workspaceId: string, size: 
     models++;
   }
   for (let start = 0; start < customRows.length; start += 100) {
-    await core.db.insertInto('custom_models').values(customRows.slice(start, start + 100)).execute();
+    await core.db
+      .insertInto('custom_models')
+      .values(customRows.slice(start, start + 100))
+      .execute();
   }
   for (let start = 0; start < credentialRows.length; start += 100) {
-    await core.db.insertInto('provider_credentials').values(credentialRows.slice(start, start + 100)).execute();
+    await core.db
+      .insertInto('provider_credentials')
+      .values(credentialRows.slice(start, start + 100))
+      .execute();
   }
   return { models, credentials };
 }

@@ -4,7 +4,13 @@ import { badRequest, notFound } from '../errors.ts';
 import { loadState } from './catalog.ts';
 import { authorize, mutate } from './common.ts';
 import { upsertModelSetting } from './models.ts';
-import { credentialView, type ModelState, modelKey, parseLoadBalancing, type WorkspaceProviderState } from './state.ts';
+import {
+  credentialView,
+  type ModelState,
+  modelKey,
+  parseLoadBalancing,
+  type WorkspaceProviderState,
+} from './state.ts';
 import type { LoadBalancingView, ModelRef } from './types.ts';
 
 /** Weights are whole numbers in this range. */
@@ -18,7 +24,12 @@ function findModel(state: WorkspaceProviderState, provider: string, model: Model
 
 function view(state: WorkspaceProviderState, model: ModelState): LoadBalancingView {
   const now = Date.now();
-  const saved = new Map(parseLoadBalancing(model.setting?.load_balancing ?? '[]').map((entry) => [entry.credentialId, entry.weight]));
+  const saved = new Map(
+    parseLoadBalancing(model.setting?.load_balancing ?? '[]').map((entry) => [
+      entry.credentialId,
+      entry.weight,
+    ]),
+  );
   return {
     provider: model.provider,
     model: { name: model.name, type: model.type },
@@ -72,7 +83,8 @@ export async function setLoadBalancing(
   const errors: Record<string, string[]> = {};
   const seen = new Set<string>();
   input.credentials.forEach((entry, index) => {
-    if (!pool.has(entry.credentialId)) errors[`credentials.${index}.credentialId`] = ["Not one of this model's credentials"];
+    if (!pool.has(entry.credentialId))
+      errors[`credentials.${index}.credentialId`] = ["Not one of this model's credentials"];
     else if (seen.has(entry.credentialId)) errors[`credentials.${index}.credentialId`] = ['Listed twice'];
     seen.add(entry.credentialId);
     const { min, max } = LOAD_BALANCING_WEIGHT;
@@ -80,19 +92,28 @@ export async function setLoadBalancing(
       errors[`credentials.${index}.weight`] = [`Weight must be a whole number from ${min} to ${max}`];
     }
   });
-  if (input.enabled && input.credentials.length < 2) errors.credentials = ['Load balancing needs two or more credentials'];
-  if (Object.keys(errors).length > 0) throw badRequest(`Check the load balancing: ${Object.keys(errors).join(', ')}`, errors);
+  if (input.enabled && input.credentials.length < 2)
+    errors.credentials = ['Load balancing needs two or more credentials'];
+  if (Object.keys(errors).length > 0)
+    throw badRequest(`Check the load balancing: ${Object.keys(errors).join(', ')}`, errors);
   await mutate(core, actor, input.workspaceId, async (trx, record) => {
     await upsertModelSetting(trx, input.workspaceId, input.provider, input.model, input.version, {
       load_balancing_enabled: input.enabled ? 1 : 0,
-      load_balancing: JSON.stringify(input.credentials.map(({ credentialId, weight }) => ({ credentialId, weight }))),
+      load_balancing: JSON.stringify(
+        input.credentials.map(({ credentialId, weight }) => ({ credentialId, weight })),
+      ),
     });
     await record({
       kind: 'load-balancing',
       action: 'load_balancing.set',
       targetType: 'model',
       targetId: `${input.provider}/${input.model.name}`,
-      details: { provider: input.provider, model: input.model, enabled: input.enabled, credentials: input.credentials },
+      details: {
+        provider: input.provider,
+        model: input.model,
+        enabled: input.enabled,
+        credentials: input.credentials,
+      },
     });
   });
   const fresh = await loadState(core, input.workspaceId);

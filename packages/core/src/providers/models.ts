@@ -18,12 +18,29 @@ import {
   validateWithAdapter,
 } from './common.ts';
 import { insertCredential } from './credentials.ts';
-import { affected, checkVersion, credentialScope, findCustomModel, findModelSetting, getCredential, listScopeCredentials } from './repository.ts';
+import {
+  affected,
+  checkVersion,
+  credentialScope,
+  findCustomModel,
+  findModelSetting,
+  getCredential,
+  listScopeCredentials,
+} from './repository.ts';
 import { credentialView, modelKey, modelView } from './state.ts';
-import type { CredentialView, CustomModelCredentials, DiscoveredModel, ModelRef, ModelSource, ModelView } from './types.ts';
+import type {
+  CredentialView,
+  CustomModelCredentials,
+  DiscoveredModel,
+  ModelRef,
+  ModelSource,
+  ModelView,
+} from './types.ts';
 
 /** The credential a custom model is added with: new form values, or an existing credential of the provider. */
-export type ModelCredentialInput = { name?: string | undefined; values: Record<string, unknown> } | { credentialId: string };
+export type ModelCredentialInput =
+  | { name?: string | undefined; values: Record<string, unknown> }
+  | { credentialId: string };
 
 /** Input of `addCustomModel`. */
 export interface AddCustomModelInput {
@@ -56,7 +73,10 @@ export async function listModels(
   const state = await loadState(core, input.workspaceId);
   const now = Date.now();
   return state.models
-    .filter((model) => (!input.provider || model.provider === input.provider) && (!input.type || model.type === input.type))
+    .filter(
+      (model) =>
+        (!input.provider || model.provider === input.provider) && (!input.type || model.type === input.type),
+    )
     .map((model) => modelView(state, model, now));
 }
 
@@ -75,7 +95,10 @@ async function prepareModelCredential(
     if (row.scope === credentialScope(model)) return { reuse: row };
     const stored = await openValues(core, core.db, row);
     const known = new Set(form.map((field) => field.id));
-    const values = normalizeValues(form, Object.fromEntries(Object.entries(stored).filter(([id]) => known.has(id))));
+    const values = normalizeValues(
+      form,
+      Object.fromEntries(Object.entries(stored).filter(([id]) => known.has(id))),
+    );
     await validateWithAdapter(adapter, form, values, { model: model.name, type: model.type });
     return { name: row.name, values };
   }
@@ -97,7 +120,10 @@ async function upsertCustomModel(
   const existing = await findCustomModel(trx, workspaceId, provider, model);
   const now = nowIso();
   if (existing && existing.removed_at === null) {
-    if (!addingCredential) throw conflict(`${model.name} (${model.type}) already exists; give a credential to attach it to the model`);
+    if (!addingCredential)
+      throw conflict(
+        `${model.name} (${model.type}) already exists; give a credential to attach it to the model`,
+      );
     return { row: existing, attached: true, restored: false };
   }
   if (existing) {
@@ -106,8 +132,18 @@ async function upsertCustomModel(
       .set({ removed_at: null, updated_at: now, version: existing.version + 1 })
       .where('id', '=', existing.id)
       .execute();
-    await record({ kind: 'model', action: 'model.restore', targetType: 'model', targetId: existing.id, details: { provider, model } });
-    return { row: { ...existing, removed_at: null, version: existing.version + 1 }, attached: false, restored: true };
+    await record({
+      kind: 'model',
+      action: 'model.restore',
+      targetType: 'model',
+      targetId: existing.id,
+      details: { provider, model },
+    });
+    return {
+      row: { ...existing, removed_at: null, version: existing.version + 1 },
+      attached: false,
+      restored: true,
+    };
   }
   const row: CustomModelRow = {
     id: newId('mdl'),
@@ -122,7 +158,13 @@ async function upsertCustomModel(
     version: 1,
   };
   await trx.insertInto('custom_models').values(row).execute();
-  await record({ kind: 'model', action: 'model.add', targetType: 'model', targetId: row.id, details: { provider, model, source } });
+  await record({
+    kind: 'model',
+    action: 'model.add',
+    targetType: 'model',
+    targetId: row.id,
+    details: { provider, model, source },
+  });
   return { row, attached: false, restored: false };
 }
 
@@ -143,21 +185,36 @@ async function ensureActive(trx: Trx, row: ProviderCredentialRow): Promise<Provi
  * existing model: the credential is attached to it (`attached: true`). A removed model
  * comes back with the credentials it kept, so no key needs typing again.
  */
-export async function addCustomModel(core: Core, actor: Actor, input: AddCustomModelInput): Promise<AddCustomModelResult> {
+export async function addCustomModel(
+  core: Core,
+  actor: Actor,
+  input: AddCustomModelInput,
+): Promise<AddCustomModelResult> {
   await authorize(core, actor, input.workspaceId, true);
   const adapter = await installedAdapter(core, core.db, input.workspaceId, input.provider);
   assertCustomizable(adapter, input.model.type);
   const model = { name: input.model.name.trim(), type: input.model.type };
   if (!model.name) throw badRequest('Name the model', { 'model.name': ['Model name is required'] });
-  const prepared = input.credential ? await prepareModelCredential(core, input.workspaceId, adapter, model, input.credential) : undefined;
+  const prepared = input.credential
+    ? await prepareModelCredential(core, input.workspaceId, adapter, model, input.credential)
+    : undefined;
   return mutate(core, actor, input.workspaceId, async (trx, record) => {
     const kept = await listScopeCredentials(trx, input.workspaceId, input.provider, credentialScope(model));
     const existing = await findCustomModel(trx, input.workspaceId, input.provider, model);
     if (!prepared && !(existing?.removed_at && kept.length > 0)) {
-      if (existing && existing.removed_at === null) throw conflict(`${model.name} (${model.type}) already exists`);
+      if (existing && existing.removed_at === null)
+        throw conflict(`${model.name} (${model.type}) already exists`);
       throw badRequest('Give the model a credential', { credential: ['A custom model needs a credential'] });
     }
-    const { attached, restored } = await upsertCustomModel(trx, record, input.workspaceId, input.provider, model, 'custom', prepared !== undefined);
+    const { attached, restored } = await upsertCustomModel(
+      trx,
+      record,
+      input.workspaceId,
+      input.provider,
+      model,
+      'custom',
+      prepared !== undefined,
+    );
     let credential: ProviderCredentialRow | null = null;
     if (prepared && 'reuse' in prepared) credential = await ensureActive(trx, prepared.reuse);
     else if (prepared) {
@@ -196,7 +253,8 @@ export async function removeModel(
       const predefined = core.providers
         .get(input.provider as never)
         ?.manifest.models.some((model) => model.id === input.model.name && model.type === input.model.type);
-      if (predefined) throw badRequest(`${input.model.name} is predefined by the provider; disable it instead`);
+      if (predefined)
+        throw badRequest(`${input.model.name} is predefined by the provider; disable it instead`);
       throw notFound(`Model ${input.provider}/${input.model.name} (${input.model.type})`);
     }
     checkVersion('This model', row.version, input.version);
@@ -208,7 +266,12 @@ export async function removeModel(
       .where('version', '=', row.version)
       .executeTakeFirst();
     if (affected(result) === 0) checkVersion('This model', row.version + 1, row.version);
-    const kept = await listScopeCredentials(trx, input.workspaceId, input.provider, credentialScope(input.model));
+    const kept = await listScopeCredentials(
+      trx,
+      input.workspaceId,
+      input.provider,
+      credentialScope(input.model),
+    );
     await record({
       kind: 'model',
       action: 'model.remove',
@@ -244,7 +307,11 @@ export async function manageCredentials(
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  const cooldowns = await core.db.selectFrom('credential_cooldowns').selectAll().where('workspace_id', '=', input.workspaceId).execute();
+  const cooldowns = await core.db
+    .selectFrom('credential_cooldowns')
+    .selectAll()
+    .where('workspace_id', '=', input.workspaceId)
+    .execute();
   const cooldownById = new Map(cooldowns.map((cooldown) => [cooldown.credential_id, cooldown]));
   const now = Date.now();
   const groups = new Map<string, CustomModelCredentials>();
@@ -260,7 +327,12 @@ export async function manageCredentials(
     let group = groups.get(row.scope);
     if (!group) {
       // Keys whose model row is gone entirely still show, as a removed model.
-      group = { model: { name: row.model ?? '', type: (row.model_type ?? 'llm') as ModelType }, source: null, removed: true, credentials: [] };
+      group = {
+        model: { name: row.model ?? '', type: (row.model_type ?? 'llm') as ModelType },
+        source: null,
+        removed: true,
+        credentials: [],
+      };
       groups.set(row.scope, group);
     }
     group.credentials.push(credentialView(row, cooldownById.get(row.id), now));
@@ -281,7 +353,8 @@ async function discoveryValues(
     return { values: await openValues(core, core.db, row), name: row.name };
   }
   const { manifest } = adapter;
-  const form = manifest.modelCredentialForm.length > 0 ? manifest.modelCredentialForm : manifest.providerCredentialForm;
+  const form =
+    manifest.modelCredentialForm.length > 0 ? manifest.modelCredentialForm : manifest.providerCredentialForm;
   return { values: normalizeValues(form, input.values ?? {}), name: undefined };
 }
 
@@ -289,7 +362,12 @@ async function discoveryValues(
 export async function discoverModels(
   core: Core,
   actor: Actor,
-  input: { workspaceId: string; provider: string; credentialId?: string | undefined; values?: Record<string, unknown> | undefined },
+  input: {
+    workspaceId: string;
+    provider: string;
+    credentialId?: string | undefined;
+    values?: Record<string, unknown> | undefined;
+  },
 ): Promise<DiscoveredModel[]> {
   await authorize(core, actor, input.workspaceId, true);
   const adapter = await installedAdapter(core, core.db, input.workspaceId, input.provider);
@@ -330,9 +408,11 @@ export async function addDiscoveredModels(
   if (!adapter.manifest.configurationMethods.includes('discoverable')) {
     throw badRequest(`${adapter.manifest.label} cannot list the models its server has loaded`);
   }
-  if (input.models.length === 0) throw badRequest('Pick at least one model', { models: ['Pick at least one model'] });
+  if (input.models.length === 0)
+    throw badRequest('Pick at least one model', { models: ['Pick at least one model'] });
   for (const model of input.models) {
-    if (!adapter.manifest.modelTypes.includes(model.type)) throw badRequest(`${adapter.manifest.label} has no ${model.type} models`);
+    if (!adapter.manifest.modelTypes.includes(model.type))
+      throw badRequest(`${adapter.manifest.label} has no ${model.type} models`);
   }
   const source = await discoveryValues(core, input.workspaceId, adapter, input);
   const form = adapter.manifest.modelCredentialForm;
@@ -340,7 +420,10 @@ export async function addDiscoveredModels(
   let values: CredentialValues = {};
   if (ownCredentials) {
     const known = new Set(form.map((field) => field.id));
-    values = normalizeValues(form, Object.fromEntries(Object.entries(source.values).filter(([id]) => known.has(id))));
+    values = normalizeValues(
+      form,
+      Object.fromEntries(Object.entries(source.values).filter(([id]) => known.has(id))),
+    );
     const first = input.models[0] as ModelRef;
     await validateWithAdapter(adapter, form, values, { model: first.name, type: first.type });
   }
@@ -353,10 +436,18 @@ export async function addDiscoveredModels(
         skipped.push({ model, reason: 'already added' });
         continue;
       }
-      const kept = ownCredentials ? await listScopeCredentials(trx, input.workspaceId, input.provider, credentialScope(model)) : [];
+      const kept = ownCredentials
+        ? await listScopeCredentials(trx, input.workspaceId, input.provider, credentialScope(model))
+        : [];
       await upsertCustomModel(trx, record, input.workspaceId, input.provider, model, 'discovered', true);
       if (ownCredentials && kept.length === 0) {
-        await insertCredential(core, trx, record, { workspaceId: input.workspaceId, adapter, model, name: source.name, values });
+        await insertCredential(core, trx, record, {
+          workspaceId: input.workspaceId,
+          adapter,
+          model,
+          name: source.name,
+          values,
+        });
       } else if (kept[0]) {
         await ensureActive(trx, kept[0]);
       }
@@ -370,7 +461,13 @@ export async function addDiscoveredModels(
 export async function setModelEnabled(
   core: Core,
   actor: Actor,
-  input: { workspaceId: string; provider: string; model: ModelRef; enabled: boolean; version?: number | undefined },
+  input: {
+    workspaceId: string;
+    provider: string;
+    model: ModelRef;
+    enabled: boolean;
+    version?: number | undefined;
+  },
 ): Promise<{ enabled: boolean; settingsVersion: number }> {
   await authorize(core, actor, input.workspaceId, true);
   const state = await loadState(core, input.workspaceId);
@@ -378,7 +475,14 @@ export async function setModelEnabled(
     throw notFound(`Model ${input.provider}/${input.model.name} (${input.model.type})`);
   }
   return mutate(core, actor, input.workspaceId, async (trx, record) => {
-    const version = await upsertModelSetting(trx, input.workspaceId, input.provider, input.model, input.version, { enabled: input.enabled ? 1 : 0 });
+    const version = await upsertModelSetting(
+      trx,
+      input.workspaceId,
+      input.provider,
+      input.model,
+      input.version,
+      { enabled: input.enabled ? 1 : 0 },
+    );
     await record({
       kind: 'model',
       action: input.enabled ? 'model.enable' : 'model.disable',
@@ -402,7 +506,8 @@ export async function upsertModelSetting(
   const existing = await findModelSetting(trx, workspaceId, provider, model);
   const now = nowIso();
   if (!existing) {
-    if (expectedVersion !== undefined && expectedVersion !== 0) checkVersion("This model's settings", 0, expectedVersion);
+    if (expectedVersion !== undefined && expectedVersion !== 0)
+      checkVersion("This model's settings", 0, expectedVersion);
     await trx
       .insertInto('model_settings')
       .values({
@@ -427,6 +532,10 @@ export async function upsertModelSetting(
     .where('id', '=', existing.id)
     .where('version', '=', existing.version)
     .executeTakeFirst();
-  if (affected(result) === 0) throw new CoreError('CONFLICT', "This model's settings were changed by someone else; reload and try again");
+  if (affected(result) === 0)
+    throw new CoreError(
+      'CONFLICT',
+      "This model's settings were changed by someone else; reload and try again",
+    );
   return existing.version + 1;
 }

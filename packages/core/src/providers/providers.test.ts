@@ -87,48 +87,93 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('lets only owners and admins change anything, and hides the workspace from outsiders', async () => {
-    expect((await coreError(installProvider(core, ws.editor, { workspaceId: ws.workspaceId, provider: 'openai' }))).code).toBe('FORBIDDEN');
-    expect((await coreError(installProvider(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai' }))).code).toBe('FORBIDDEN');
-    expect((await coreError(listProviders(core, ws.outsider, { workspaceId: ws.workspaceId }))).code).toBe('NOT_FOUND');
-    expect((await coreError(listModels(core, ws.outsider, { workspaceId: ws.workspaceId }))).code).toBe('NOT_FOUND');
+    expect(
+      (await coreError(installProvider(core, ws.editor, { workspaceId: ws.workspaceId, provider: 'openai' })))
+        .code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (await coreError(installProvider(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai' })))
+        .code,
+    ).toBe('FORBIDDEN');
+    expect((await coreError(listProviders(core, ws.outsider, { workspaceId: ws.workspaceId }))).code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await coreError(listModels(core, ws.outsider, { workspaceId: ws.workspaceId }))).code).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('installs a provider once; its predefined models wait for a credential', async () => {
     await installProvider(core, ws.owner, { workspaceId: ws.workspaceId, provider: 'openai' });
-    expect((await coreError(installProvider(core, ws.owner, { workspaceId: ws.workspaceId, provider: 'openai' }))).code).toBe('CONFLICT');
+    expect(
+      (await coreError(installProvider(core, ws.owner, { workspaceId: ws.workspaceId, provider: 'openai' })))
+        .code,
+    ).toBe('CONFLICT');
     const models = await listModels(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai' });
     expect(models.length).toBeGreaterThan(0);
-    expect(models.every((model) => model.status === 'no-credential' && model.source === 'predefined')).toBe(true);
+    expect(models.every((model) => model.status === 'no-credential' && model.source === 'predefined')).toBe(
+      true,
+    );
     expect(models[0]?.reason).toMatch(/Add an API key to OpenAI/);
-    expect(events.at(-1)).toMatchObject({ workspaceId: ws.workspaceId, kind: 'provider', action: 'provider.install' });
+    expect(events.at(-1)).toMatchObject({
+      workspaceId: ws.workspaceId,
+      kind: 'provider',
+      action: 'provider.install',
+    });
   });
 
   it('validates a credential with a real call before saving, and reports the upstream reason on the field', async () => {
     const bad = await coreError(
-      createCredential(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', values: openaiValues(KEY_BAD) }),
+      createCredential(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        provider: 'openai',
+        values: openaiValues(KEY_BAD),
+      }),
     );
     expect(bad.code).toBe('BAD_REQUEST');
     expect(bad.fieldErrors?.['values.api_key']?.[0]).toMatch(/Incorrect API key/);
     expect(JSON.stringify(bad)).not.toContain(KEY_BAD);
     const missing = await coreError(
-      createCredential(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', values: { base_url: `${openaiUpstream.url}/v1` } }),
+      createCredential(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        provider: 'openai',
+        values: { base_url: `${openaiUpstream.url}/v1` },
+      }),
     );
     expect(missing.fieldErrors?.['values.api_key']).toEqual(['API key is required']);
-    expect(await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' })).toEqual([]);
+    expect(
+      await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' }),
+    ).toEqual([]);
   });
 
   it('checks a form in a dry run without saving anything', async () => {
     const before = openaiUpstream.requests.length;
     await expect(
-      validateCredential(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', values: openaiValues(KEY_ONE) }),
+      validateCredential(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        provider: 'openai',
+        values: openaiValues(KEY_ONE),
+      }),
     ).resolves.toMatchObject({ valid: true });
     expect(openaiUpstream.requests.length).toBe(before + 1);
-    expect(await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' })).toEqual([]);
+    expect(
+      await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' }),
+    ).toEqual([]);
   });
 
   it('creates named credentials, the first one active, secrets masked; predefined models become active', async () => {
-    const first = await createCredential(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', values: openaiValues(KEY_ONE) });
-    expect(first).toMatchObject({ name: 'API key 1', active: true, status: 'valid', model: null, version: 1 });
+    const first = await createCredential(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      values: openaiValues(KEY_ONE),
+    });
+    expect(first).toMatchObject({
+      name: 'API key 1',
+      active: true,
+      status: 'valid',
+      model: null,
+      version: 1,
+    });
     expect(first.values.api_key).toBe(maskSecret(KEY_ONE));
     const second = await createCredential(core, ws.admin, {
       workspaceId: ws.workspaceId,
@@ -137,24 +182,45 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     });
     expect(second).toMatchObject({ name: 'API key 2', active: false });
     const duplicate = await coreError(
-      createCredential(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', name: 'API key 1', values: openaiValues(KEY_TWO) }),
+      createCredential(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        provider: 'openai',
+        name: 'API key 1',
+        values: openaiValues(KEY_TWO),
+      }),
     );
     expect(duplicate.fieldErrors?.name?.[0]).toMatch(/already exists/);
-    const listed = await listCredentials(core, ws.editor, { workspaceId: ws.workspaceId, provider: 'openai' });
-    expect(listed.filter((credential) => credential.active).map((credential) => credential.id)).toEqual([first.id]);
+    const listed = await listCredentials(core, ws.editor, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+    });
+    expect(listed.filter((credential) => credential.active).map((credential) => credential.id)).toEqual([
+      first.id,
+    ]);
     expect(JSON.stringify(listed)).not.toContain(KEY_ONE);
-    const models = await listModels(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai', type: 'llm' });
+    const models = await listModels(core, ws.member, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      type: 'llm',
+    });
     expect(models.every((model) => model.status === 'active' && model.type === 'llm')).toBe(true);
     const [provider] = await listProviders(core, ws.member, { workspaceId: ws.workspaceId });
     expect(provider).toMatchObject({ id: 'openai', activeCredentialId: first.id });
     expect(provider?.activeModelCount).toBe(provider?.modelCount);
-    const audit = await core.db.selectFrom('audit_log').selectAll().where('action', '=', 'credential.create').execute();
+    const audit = await core.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'credential.create')
+      .execute();
     expect(audit.length).toBe(2);
     expect(JSON.stringify(audit)).not.toContain('sk-test');
   });
 
   it('keeps a masked secret on update, asks for it again when the endpoint changes, and refuses stale versions', async () => {
-    const [first] = await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' });
+    const [first] = await listCredentials(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+    });
     if (!first) throw new Error('no credential');
     const renamed = await updateCredential(core, ws.admin, {
       workspaceId: ws.workspaceId,
@@ -179,14 +245,24 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     expect(moved.fieldErrors?.['values.api_key']?.[0]).toMatch(/type this secret again/);
 
     const stale = await coreError(
-      updateCredential(core, ws.admin, { workspaceId: ws.workspaceId, credentialId: first.id, version: first.version, name: 'other' }),
+      updateCredential(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        credentialId: first.id,
+        version: first.version,
+        name: 'other',
+      }),
     );
     expect(stale.code).toBe('CONFLICT');
     const after = await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' });
     expect(after.find((credential) => credential.id === first.id)?.name).toBe('production');
 
     const invalid = await coreError(
-      updateCredential(core, ws.admin, { workspaceId: ws.workspaceId, credentialId: first.id, version: renamed.version, values: { api_key: KEY_BAD } }),
+      updateCredential(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        credentialId: first.id,
+        version: renamed.version,
+        values: { api_key: KEY_BAD },
+      }),
     );
     expect(invalid.fieldErrors?.['values.api_key']?.[0]).toMatch(/Incorrect API key/);
   });
@@ -197,7 +273,10 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     if (!first || !second) throw new Error('two credentials expected');
     await activateCredential(core, ws.admin, { workspaceId: ws.workspaceId, credentialId: second.id });
     expect((await resolveModel(core, ws.workspaceId, 'llm', 'gpt-4o-mini')).credential.id).toBe(second.id);
-    const removed = await removeCredential(core, ws.admin, { workspaceId: ws.workspaceId, credentialId: second.id });
+    const removed = await removeCredential(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      credentialId: second.id,
+    });
     expect(removed.activatedCredentialId).toBe(first.id);
     const left = await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' });
     expect(left.map((credential) => [credential.id, credential.active])).toEqual([[first.id, true]]);
@@ -211,7 +290,11 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       model,
       credential: { values: openaiValues(KEY_ONE) },
     });
-    expect(added).toMatchObject({ attached: false, restored: false, credential: { name: 'API key 1', active: true, model } });
+    expect(added).toMatchObject({
+      attached: false,
+      restored: false,
+      credential: { name: 'API key 1', active: true, model },
+    });
     const again = await addCustomModel(core, ws.admin, {
       workspaceId: ws.workspaceId,
       provider: 'openai',
@@ -219,11 +302,15 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       credential: { name: 'staging', values: openaiValues(KEY_TWO) },
     });
     expect(again).toMatchObject({ attached: true, credential: { name: 'staging', active: false } });
-    const custom = (await listModels(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai' })).filter(
-      (entry) => entry.name === 'my-model',
-    );
+    const custom = (
+      await listModels(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai' })
+    ).filter((entry) => entry.name === 'my-model');
     expect(custom).toMatchObject([{ source: 'custom', status: 'active' }]);
-    const modelCredentials = await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', model });
+    const modelCredentials = await listCredentials(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model,
+    });
     expect(modelCredentials.map((credential) => credential.active)).toEqual([true, false]);
     const unknown = await coreError(
       addCustomModel(core, ws.admin, {
@@ -248,14 +335,29 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
 
   it('keeps credentials of a removed model, lists them in manage credentials, and re-adds without retyping', async () => {
     const model = { name: 'my-model', type: 'llm' as const };
-    const removed = await removeModel(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', model });
+    const removed = await removeModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model,
+    });
     expect(removed.keptCredentials).toBe(2);
-    expect((await listModels(core, ws.member, { workspaceId: ws.workspaceId })).some((entry) => entry.name === 'my-model')).toBe(false);
-    const managed = await manageCredentials(core, ws.editor, { workspaceId: ws.workspaceId, provider: 'openai' });
+    expect(
+      (await listModels(core, ws.member, { workspaceId: ws.workspaceId })).some(
+        (entry) => entry.name === 'my-model',
+      ),
+    ).toBe(false);
+    const managed = await manageCredentials(core, ws.editor, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+    });
     expect(managed).toMatchObject([{ model, removed: true, source: 'custom' }]);
     expect(managed[0]?.credentials.map((credential) => credential.name)).toEqual(['API key 1', 'staging']);
     const requests = openaiUpstream.requests.length;
-    const readded = await addCustomModel(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', model });
+    const readded = await addCustomModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model,
+    });
     expect(readded).toMatchObject({ restored: true, attached: false, credential: null });
     expect(openaiUpstream.requests.length).toBe(requests);
     const resolved = await resolveModel(core, ws.workspaceId, 'llm', 'openai/my-model');
@@ -270,18 +372,28 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       model,
       credential: { values: openaiValues(KEY_ONE) },
     });
-    const result = await removeCredential(core, ws.admin, { workspaceId: ws.workspaceId, credentialId: added.credential?.id as string });
+    const result = await removeCredential(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      credentialId: added.credential?.id as string,
+    });
     expect(result).toMatchObject({ modelRemoved: true });
     const models = await listModels(core, ws.member, { workspaceId: ws.workspaceId });
     expect(models.some((entry) => entry.name === model.name)).toBe(false);
-    const managed = await manageCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' });
+    const managed = await manageCredentials(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+    });
     expect(managed.some((entry) => entry.model.name === model.name)).toBe(false);
   });
 
   it('discovers the models a server has loaded and adds several in one step', async () => {
     await installProvider(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'ollama' });
     const values = { base_url: ollamaUpstream.url };
-    const found = await discoverModels(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'ollama', values });
+    const found = await discoverModels(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'ollama',
+      values,
+    });
     expect(found.map((model) => [model.name, model.type, model.added])).toEqual([
       ['llama3.2:latest', 'llm', false],
       ['llava:7b', 'llm', false],
@@ -297,7 +409,11 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       ],
     });
     expect(added.added).toHaveLength(2);
-    const again = await discoverModels(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'ollama', values });
+    const again = await discoverModels(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'ollama',
+      values,
+    });
     expect(again.map((model) => model.added)).toEqual([true, false, true]);
     const models = await listModels(core, ws.member, { workspaceId: ws.workspaceId, provider: 'ollama' });
     expect(models.map((model) => [model.name, model.source, model.status])).toEqual([
@@ -308,29 +424,72 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
 
   it('enables and disables models, with versions', async () => {
     const model = { name: 'gpt-4o-mini', type: 'llm' as const };
-    const disabled = await setModelEnabled(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', model, enabled: false });
+    const disabled = await setModelEnabled(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model,
+      enabled: false,
+    });
     expect(disabled).toEqual({ enabled: false, settingsVersion: 1 });
-    const listed = await listModels(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai', type: 'llm' });
-    expect(listed.find((entry) => entry.name === 'gpt-4o-mini')).toMatchObject({ status: 'disabled', enabled: false });
-    expect((await coreError(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini'))).message).toMatch(/disabled/);
+    const listed = await listModels(core, ws.member, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      type: 'llm',
+    });
+    expect(listed.find((entry) => entry.name === 'gpt-4o-mini')).toMatchObject({
+      status: 'disabled',
+      enabled: false,
+    });
+    expect(
+      (await coreError(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini'))).message,
+    ).toMatch(/disabled/);
     const stale = await coreError(
-      setModelEnabled(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', model, enabled: true, version: 0 }),
+      setModelEnabled(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        provider: 'openai',
+        model,
+        enabled: true,
+        version: 0,
+      }),
     );
     expect(stale.code).toBe('CONFLICT');
-    await setModelEnabled(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', model, enabled: true, version: 1 });
-    await expect(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini')).resolves.toMatchObject({ model: 'gpt-4o-mini' });
+    await setModelEnabled(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model,
+      enabled: true,
+      version: 1,
+    });
+    await expect(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini')).resolves.toMatchObject({
+      model: 'gpt-4o-mini',
+    });
   });
 
   it('balances a model over weighted credentials, validates weights, and shows cooldowns', async () => {
-    const second = await createCredential(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', name: 'backup', values: openaiValues(KEY_TWO) });
+    const second = await createCredential(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      name: 'backup',
+      values: openaiValues(KEY_TWO),
+    });
     const model = { name: 'gpt-4.1-mini', type: 'llm' as const };
-    const current = await getLoadBalancing(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai', model });
+    const current = await getLoadBalancing(core, ws.member, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model,
+    });
     expect(current.enabled).toBe(false);
     expect(current.credentials).toHaveLength(2);
     const [first] = current.credentials;
     if (!first) throw new Error('credential expected');
     const one = await coreError(
-      setLoadBalancing(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', model, enabled: true, credentials: [{ credentialId: first.credentialId, weight: 1 }] }),
+      setLoadBalancing(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        provider: 'openai',
+        model,
+        enabled: true,
+        credentials: [{ credentialId: first.credentialId, weight: 1 }],
+      }),
     );
     expect(one.fieldErrors?.credentials?.[0]).toMatch(/two or more/);
     const weights = await coreError(
@@ -371,12 +530,25 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     for (const credentialId of [first.credentialId, second.id]) {
       await core.db
         .insertInto('credential_cooldowns')
-        .values({ credential_id: credentialId, workspace_id: ws.workspaceId, until, reason: 'HTTP 429 from upstream', failures: 1, updated_at: until })
+        .values({
+          credential_id: credentialId,
+          workspace_id: ws.workspaceId,
+          until,
+          reason: 'HTTP 429 from upstream',
+          failures: 1,
+          updated_at: until,
+        })
         .execute();
     }
-    const cooling = await getLoadBalancing(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai', model });
+    const cooling = await getLoadBalancing(core, ws.member, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model,
+    });
     expect(cooling.credentials.map((entry) => entry.cooldownUntil)).toEqual([until, until]);
-    const status = (await listModels(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai' })).find((entry) => entry.name === model.name);
+    const status = (
+      await listModels(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai' })
+    ).find((entry) => entry.name === model.name);
     expect(status).toMatchObject({ status: 'cooling-down', loadBalancing: true });
     await core.db.deleteFrom('credential_cooldowns').execute();
   });
@@ -388,38 +560,117 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     expect(await core.db.selectFrom('default_models').selectAll().execute()).toEqual([]);
     expect((await core.db.selectFrom('audit_log').select('id').execute()).length).toBe(auditBefore.length);
 
-    expect((await coreError(setDefaultModel(core, ws.admin, { workspaceId: ws.workspaceId, type: 'llm', provider: 'openai', model: 'nope' }))).code).toBe('NOT_FOUND');
     expect(
-      (await coreError(setDefaultModel(core, ws.admin, { workspaceId: ws.workspaceId, type: 'text-embedding', provider: 'openai', model: 'gpt-4o-mini' }))).code,
+      (
+        await coreError(
+          setDefaultModel(core, ws.admin, {
+            workspaceId: ws.workspaceId,
+            type: 'llm',
+            provider: 'openai',
+            model: 'nope',
+          }),
+        )
+      ).code,
     ).toBe('NOT_FOUND');
-    expect((await coreError(setDefaultModel(core, ws.editor, { workspaceId: ws.workspaceId, type: 'llm', provider: 'openai', model: 'gpt-4o-mini' }))).code).toBe('FORBIDDEN');
+    expect(
+      (
+        await coreError(
+          setDefaultModel(core, ws.admin, {
+            workspaceId: ws.workspaceId,
+            type: 'text-embedding',
+            provider: 'openai',
+            model: 'gpt-4o-mini',
+          }),
+        )
+      ).code,
+    ).toBe('NOT_FOUND');
+    expect(
+      (
+        await coreError(
+          setDefaultModel(core, ws.editor, {
+            workspaceId: ws.workspaceId,
+            type: 'llm',
+            provider: 'openai',
+            model: 'gpt-4o-mini',
+          }),
+        )
+      ).code,
+    ).toBe('FORBIDDEN');
 
-    const set = await setDefaultModel(core, ws.admin, { workspaceId: ws.workspaceId, type: 'llm', provider: 'openai', model: 'my-model' });
+    const set = await setDefaultModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      type: 'llm',
+      provider: 'openai',
+      model: 'my-model',
+    });
     expect(set).toMatchObject({ status: 'active', model: 'my-model', version: 1 });
-    await expect(resolveModel(core, ws.workspaceId, 'llm')).resolves.toMatchObject({ provider: 'openai', model: 'my-model' });
-    await expect(resolveModel(core, ws.workspaceId, 'llm', 'default')).resolves.toMatchObject({ model: 'my-model' });
+    await expect(resolveModel(core, ws.workspaceId, 'llm')).resolves.toMatchObject({
+      provider: 'openai',
+      model: 'my-model',
+    });
+    await expect(resolveModel(core, ws.workspaceId, 'llm', 'default')).resolves.toMatchObject({
+      model: 'my-model',
+    });
 
-    await removeModel(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', model: { name: 'my-model', type: 'llm' } });
+    await removeModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model: { name: 'my-model', type: 'llm' },
+    });
     const removed = await getDefaultModels(core, ws.member, { workspaceId: ws.workspaceId });
     expect(removed.llm).toMatchObject({ provider: 'openai', model: 'my-model', status: 'model-removed' });
     expect(removed.llm?.reason).toMatch(/removed/);
-    expect((await coreError(resolveModel(core, ws.workspaceId, 'llm'))).message).toMatch(/default llm model openai\/my-model is unavailable/);
+    expect((await coreError(resolveModel(core, ws.workspaceId, 'llm'))).message).toMatch(
+      /default llm model openai\/my-model is unavailable/,
+    );
 
-    await setDefaultModel(core, ws.admin, { workspaceId: ws.workspaceId, type: 'llm', provider: 'openai', model: 'gpt-4o-mini', version: 1 });
-    await setModelEnabled(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', model: { name: 'gpt-4o-mini', type: 'llm' }, enabled: false });
+    await setDefaultModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      type: 'llm',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      version: 1,
+    });
+    await setModelEnabled(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model: { name: 'gpt-4o-mini', type: 'llm' },
+      enabled: false,
+    });
     const disabled = await getDefaultModels(core, ws.member, { workspaceId: ws.workspaceId });
     expect(disabled.llm).toMatchObject({ model: 'gpt-4o-mini', status: 'disabled' });
-    const refused = await coreError(setDefaultModel(core, ws.admin, { workspaceId: ws.workspaceId, type: 'llm', provider: 'openai', model: 'gpt-4o-mini' }));
+    const refused = await coreError(
+      setDefaultModel(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        type: 'llm',
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+      }),
+    );
     expect(refused.code).toBe('BAD_REQUEST');
     expect(refused.message).toMatch(/Disabled/);
-    const stale = await coreError(setDefaultModel(core, ws.admin, { workspaceId: ws.workspaceId, type: 'llm', provider: 'openai', model: 'gpt-4.1-mini', version: 1 }));
+    const stale = await coreError(
+      setDefaultModel(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        type: 'llm',
+        provider: 'openai',
+        model: 'gpt-4.1-mini',
+        version: 1,
+      }),
+    );
     expect(stale.code).toBe('CONFLICT');
   });
 
   it('resolves bare names when unambiguous, and names what to fix otherwise', async () => {
-    await expect(resolveModel(core, ws.workspaceId, 'text-embedding', 'nomic-embed-text:latest')).resolves.toMatchObject({ provider: 'ollama' });
-    expect((await coreError(resolveModel(core, ws.workspaceId, 'llm', 'openai/no-such'))).code).toBe('NOT_FOUND');
-    expect((await coreError(resolveModel(core, ws.workspaceId, 'rerank'))).message).toMatch(/No default rerank model/);
+    await expect(
+      resolveModel(core, ws.workspaceId, 'text-embedding', 'nomic-embed-text:latest'),
+    ).resolves.toMatchObject({ provider: 'ollama' });
+    expect((await coreError(resolveModel(core, ws.workspaceId, 'llm', 'openai/no-such'))).code).toBe(
+      'NOT_FOUND',
+    );
+    expect((await coreError(resolveModel(core, ws.workspaceId, 'rerank'))).message).toMatch(
+      /No default rerank model/,
+    );
     await addCustomModel(core, ws.admin, {
       workspaceId: ws.workspaceId,
       provider: 'openai',
@@ -428,8 +679,12 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     });
     const ambiguous = await coreError(resolveModel(core, ws.workspaceId, 'llm', 'llama3.2:latest'));
     expect(ambiguous.code).toBe('BAD_REQUEST');
-    expect(ambiguous.message).toMatch(/ambiguous.*ollama\/llama3.2:latest.*openai\/llama3.2:latest|ambiguous.*openai\/llama3.2:latest.*ollama\/llama3.2:latest/);
-    await expect(resolveModel(core, ws.workspaceId, 'llm', 'ollama/llama3.2:latest')).resolves.toMatchObject({ provider: 'ollama' });
+    expect(ambiguous.message).toMatch(
+      /ambiguous.*ollama\/llama3.2:latest.*openai\/llama3.2:latest|ambiguous.*openai\/llama3.2:latest.*ollama\/llama3.2:latest/,
+    );
+    await expect(resolveModel(core, ws.workspaceId, 'llm', 'ollama/llama3.2:latest')).resolves.toMatchObject({
+      provider: 'ollama',
+    });
   });
 
   it('refuses to uninstall a provider with credentials unless confirmed, then removes everything it had', async () => {
@@ -439,15 +694,32 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       provider: 'cohere',
       values: { api_key: 'sk-test-cohere-0001', base_url: cohereUpstream.url },
     });
-    await setDefaultModel(core, ws.admin, { workspaceId: ws.workspaceId, type: 'rerank', provider: 'cohere', model: 'rerank-v4.0-pro' });
-    const refused = await coreError(uninstallProvider(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'cohere' }));
+    await setDefaultModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      type: 'rerank',
+      provider: 'cohere',
+      model: 'rerank-v4.0-pro',
+    });
+    const refused = await coreError(
+      uninstallProvider(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'cohere' }),
+    );
     expect(refused.code).toBe('PRECONDITION_FAILED');
     expect(refused.message).toMatch(/removes its 1 credential/);
-    const result = await uninstallProvider(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'cohere', confirm: true });
+    const result = await uninstallProvider(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'cohere',
+      confirm: true,
+    });
     expect(result).toMatchObject({ removedCredentials: 1, removedDefaults: 1 });
-    expect(await core.db.selectFrom('provider_credentials').selectAll().where('provider', '=', 'cohere').execute()).toEqual([]);
+    expect(
+      await core.db.selectFrom('provider_credentials').selectAll().where('provider', '=', 'cohere').execute(),
+    ).toEqual([]);
     expect((await getDefaultModels(core, ws.member, { workspaceId: ws.workspaceId })).rerank).toBeNull();
-    const audit = await core.db.selectFrom('audit_log').selectAll().where('action', '=', 'provider.uninstall').execute();
+    const audit = await core.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'provider.uninstall')
+      .execute();
     expect(audit).toHaveLength(1);
   });
 });

@@ -24,7 +24,12 @@ export interface WorkspaceProviderRows {
  * size: lists and the resolve cache are computed from this in memory.
  */
 export async function loadWorkspaceRows(db: DbOrTrx, workspaceId: string): Promise<WorkspaceProviderRows> {
-  const installs = await db.selectFrom('provider_installs').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').execute();
+  const installs = await db
+    .selectFrom('provider_installs')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .execute();
   const credentials = await db
     .selectFrom('provider_credentials')
     .selectAll()
@@ -32,10 +37,28 @@ export async function loadWorkspaceRows(db: DbOrTrx, workspaceId: string): Promi
     .orderBy('created_at')
     .orderBy('id')
     .execute();
-  const customModels = await db.selectFrom('custom_models').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').orderBy('id').execute();
-  const settings = await db.selectFrom('model_settings').selectAll().where('workspace_id', '=', workspaceId).execute();
-  const defaults = await db.selectFrom('default_models').selectAll().where('workspace_id', '=', workspaceId).execute();
-  const cooldowns = await db.selectFrom('credential_cooldowns').selectAll().where('workspace_id', '=', workspaceId).execute();
+  const customModels = await db
+    .selectFrom('custom_models')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  const settings = await db
+    .selectFrom('model_settings')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+  const defaults = await db
+    .selectFrom('default_models')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .execute();
+  const cooldowns = await db
+    .selectFrom('credential_cooldowns')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .execute();
   return { installs, credentials, customModels, settings, defaults, cooldowns };
 }
 
@@ -44,7 +67,11 @@ export const credentialScope = (model: { name: string; type: string } | null | u
   model ? `${model.type}/${model.name}` : '';
 
 /** One credential of the workspace, or NOT_FOUND. */
-export async function getCredential(db: DbOrTrx, workspaceId: string, credentialId: string): Promise<ProviderCredentialRow> {
+export async function getCredential(
+  db: DbOrTrx,
+  workspaceId: string,
+  credentialId: string,
+): Promise<ProviderCredentialRow> {
   const row = await db
     .selectFrom('provider_credentials')
     .selectAll()
@@ -110,7 +137,9 @@ export function findModelSetting(
 /** Throws CONFLICT when `expected` is given and differs from the stored version. */
 export function checkVersion(what: string, stored: number, expected: number | undefined): void {
   if (expected !== undefined && stored !== expected) {
-    throw conflict(`${what} was changed by someone else (version ${stored}, you sent ${expected}); reload and try again`);
+    throw conflict(
+      `${what} was changed by someone else (version ${stored}, you sent ${expected}); reload and try again`,
+    );
   }
 }
 

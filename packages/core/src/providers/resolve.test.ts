@@ -3,9 +3,22 @@ import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCore } from '../../test/test-core.ts';
 import type { Core } from '../core.ts';
-import { activateCredential, createCredential, installProvider, listModels, listProviders, resolveModel, resolveModelCached } from './index.ts';
+import {
+  activateCredential,
+  createCredential,
+  installProvider,
+  listModels,
+  listProviders,
+  resolveModel,
+  resolveModelCached,
+} from './index.ts';
 import { seedLargeWorkspace } from './large-workspace.ts';
-import { createTestWorkspace, realAdapters, startOpenAIFormatUpstream, type TestWorkspace } from './test-kit.ts';
+import {
+  createTestWorkspace,
+  realAdapters,
+  startOpenAIFormatUpstream,
+  type TestWorkspace,
+} from './test-kit.ts';
 
 /** A core whose database counts the queries it runs. */
 function countingCore(core: Core): { core: Core; queries: () => number; reset: () => void } {
@@ -17,7 +30,13 @@ function countingCore(core: Core): { core: Core; queries: () => number; reset: (
     },
     transformResult: async (args) => args.result,
   };
-  return { core: { ...core, db: core.db.withPlugin(plugin) }, queries: () => count, reset: () => void (count = 0) };
+  return {
+    core: { ...core, db: core.db.withPlugin(plugin) },
+    queries: () => count,
+    reset: () => {
+      count = 0;
+    },
+  };
 }
 
 describe.each(ENGINES)('model lists and resolveModel on %s', (engine) => {
@@ -47,7 +66,12 @@ describe.each(ENGINES)('model lists and resolveModel on %s', (engine) => {
       const providerQueries = counted.queries();
       counted.reset();
       const models = await listModels(counted.core, actor, { workspaceId });
-      return { providerQueries, modelQueries: counted.queries(), providers: providers.length, models: models.length };
+      return {
+        providerQueries,
+        modelQueries: counted.queries(),
+        providers: providers.length,
+        models: models.length,
+      };
     };
     const empty = await measure(small.workspaceId, small.member);
     const full = await measure(large.workspaceId, large.member);
@@ -70,13 +94,25 @@ describe.each(ENGINES)('model lists and resolveModel on %s', (engine) => {
     });
     expect(resolveModelCached(counted.core, small.workspaceId, 'llm', 'openai/gpt-4o-mini')).toBeUndefined();
     const first = await resolveModel(counted.core, small.workspaceId, 'llm', 'openai/gpt-4o-mini');
-    expect(first).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini', type: 'llm', credential: { values: { api_key: 'sk-test-openai-0001' } } });
+    expect(first).toMatchObject({
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      type: 'llm',
+      credential: { values: { api_key: 'sk-test-openai-0001' } },
+    });
     counted.reset();
-    for (let index = 0; index < 1000; index++) await resolveModel(counted.core, small.workspaceId, 'llm', 'gpt-4o-mini');
+    for (let index = 0; index < 1000; index++)
+      await resolveModel(counted.core, small.workspaceId, 'llm', 'gpt-4o-mini');
     expect(counted.queries()).toBe(0);
 
     // A change elsewhere leaves this workspace's snapshot alone.
-    core.changes.publish({ workspaceId: large.workspaceId, kind: 'credential', id: null, action: 'credential.create', at: new Date().toISOString() });
+    core.changes.publish({
+      workspaceId: large.workspaceId,
+      kind: 'credential',
+      id: null,
+      action: 'credential.create',
+      at: new Date().toISOString(),
+    });
     expect(resolveModelCached(counted.core, small.workspaceId, 'llm', 'gpt-4o-mini')).toBeDefined();
 
     const second = await createCredential(core, small.admin, {

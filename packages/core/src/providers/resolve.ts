@@ -85,13 +85,23 @@ async function buildEntry(core: Core, state: WorkspaceProviderState, model: Mode
   const label = `${model.provider}/${model.name}`;
   if (model.blocked) {
     const { status, reason } = model.blocked;
-    return { result: undefined, error: () => new CoreError('PRECONDITION_FAILED', `${label} is ${status}: ${reason}`), freeAt: 0, label };
+    return {
+      result: undefined,
+      error: () => new CoreError('PRECONDITION_FAILED', `${label} is ${status}: ${reason}`),
+      freeAt: 0,
+      label,
+    };
   }
   const serving: (ResolvedCredential & { weight: number })[] = [];
   for (const { credential, weight } of model.serving) {
     const cooldown = state.cooldowns.get(credential.id);
     const values = Object.freeze(await openValues(core, core.db, credential));
-    serving.push({ id: credential.id, values, weight, cooldownUntilMs: cooldown ? Date.parse(cooldown.until) : 0 });
+    serving.push({
+      id: credential.id,
+      values,
+      weight,
+      cooldownUntilMs: cooldown ? Date.parse(cooldown.until) : 0,
+    });
   }
   const first = serving[0] as ResolvedCredential & { weight: number };
   const result: ResolvedModel = {
@@ -101,7 +111,12 @@ async function buildEntry(core: Core, state: WorkspaceProviderState, model: Mode
     credential: { id: first.id, values: first.values, cooldownUntilMs: first.cooldownUntilMs },
     ...(serving.length > 1 ? { loadBalancing: { credentials: serving } } : {}),
   };
-  return { result, error: undefined, freeAt: Math.min(...serving.map((entry) => entry.cooldownUntilMs)), label };
+  return {
+    result,
+    error: undefined,
+    freeAt: Math.min(...serving.map((entry) => entry.cooldownUntilMs)),
+    label,
+  };
 }
 
 async function loadSnapshot(core: Core, workspaceId: string): Promise<Snapshot> {
@@ -120,22 +135,40 @@ async function loadSnapshot(core: Core, workspaceId: string): Promise<Snapshot> 
   const views = defaultViews(state, Date.now());
   for (const [type, view] of Object.entries(views) as [ModelType, (typeof views)[ModelType]][]) {
     if (!view) {
-      defaults.set(type, () => new CoreError('PRECONDITION_FAILED', `No default ${type} model is set: set one in Default models, or name a model`));
+      defaults.set(
+        type,
+        () =>
+          new CoreError(
+            'PRECONDITION_FAILED',
+            `No default ${type} model is set: set one in Default models, or name a model`,
+          ),
+      );
       continue;
     }
     const entry = exact.get(modelKey(view.provider, type, view.model));
     if (entry) defaults.set(type, entry);
     else {
       const { reason } = view;
-      defaults.set(type, () => new CoreError('PRECONDITION_FAILED', `The default ${type} model ${view.provider}/${view.model} is unavailable: ${reason}`));
+      defaults.set(
+        type,
+        () =>
+          new CoreError(
+            'PRECONDITION_FAILED',
+            `The default ${type} model ${view.provider}/${view.model} is unavailable: ${reason}`,
+          ),
+      );
     }
   }
   return { exact, bare, defaults, memo: new Map() };
 }
 
-function lookup(snapshot: Snapshot, state: { type: ModelType; requested: string }): Entry | (() => CoreError) {
+function lookup(
+  snapshot: Snapshot,
+  state: { type: ModelType; requested: string },
+): Entry | (() => CoreError) {
   const { type, requested } = state;
-  if (requested === '' || requested === 'default') return snapshot.defaults.get(type) as Entry | (() => CoreError);
+  if (requested === '' || requested === 'default')
+    return snapshot.defaults.get(type) as Entry | (() => CoreError);
   const slash = requested.indexOf('/');
   if (slash > 0) {
     const entry = snapshot.exact.get(modelKey(requested.slice(0, slash), type, requested.slice(slash + 1)));
@@ -147,14 +180,18 @@ function lookup(snapshot: Snapshot, state: { type: ModelType; requested: string 
     const names = matches.map((entry) => entry.label).join(', ');
     return () => badRequest(`"${requested}" is ambiguous; name it as provider/model: ${names}`);
   }
-  return () => notFound(`${type} model "${requested}" in this workspace (add it, or name it as provider/model)`);
+  return () =>
+    notFound(`${type} model "${requested}" in this workspace (add it, or name it as provider/model)`);
 }
 
 function answer(found: Entry | (() => CoreError), nowMs: number): ResolvedModel {
   if (typeof found === 'function') throw found();
   if (found.error) throw found.error();
   if (found.freeAt > nowMs) {
-    throw new CoreError('TOO_MANY_REQUESTS', `Every key of ${found.label} is resting after errors until ${new Date(found.freeAt).toISOString()}`);
+    throw new CoreError(
+      'TOO_MANY_REQUESTS',
+      `Every key of ${found.label} is resting after errors until ${new Date(found.freeAt).toISOString()}`,
+    );
   }
   return found.result as ResolvedModel;
 }
@@ -176,7 +213,12 @@ function resolveIn(snapshot: Snapshot, type: ModelType, requested: string | unde
  * workspace default of `type`), or a CoreError saying what to fix. Served from an
  * in-memory snapshot per workspace, reloaded after any change event for it.
  */
-export async function resolveModel(core: Core, workspaceId: string, type: ModelType, requested?: string): Promise<ResolvedModel> {
+export async function resolveModel(
+  core: Core,
+  workspaceId: string,
+  type: ModelType,
+  requested?: string,
+): Promise<ResolvedModel> {
   const cache = cacheOf(core);
   const snapshot = cache.snapshots.get(workspaceId);
   if (snapshot) return resolveIn(snapshot, type, requested);
@@ -184,12 +226,21 @@ export async function resolveModel(core: Core, workspaceId: string, type: ModelT
 }
 
 /** Synchronous hot path: the answer when the workspace's snapshot is loaded, undefined when it is not yet. */
-export function resolveModelCached(core: Core, workspaceId: string, type: ModelType, requested?: string): ResolvedModel | undefined {
+export function resolveModelCached(
+  core: Core,
+  workspaceId: string,
+  type: ModelType,
+  requested?: string,
+): ResolvedModel | undefined {
   const snapshot = cacheOf(core).snapshots.get(workspaceId);
   return snapshot ? resolveIn(snapshot, type, requested) : undefined;
 }
 
-async function loadWorkspaceSnapshot(core: Core, cache: ResolveCache, workspaceId: string): Promise<Snapshot> {
+async function loadWorkspaceSnapshot(
+  core: Core,
+  cache: ResolveCache,
+  workspaceId: string,
+): Promise<Snapshot> {
   const pending = cache.loading.get(workspaceId);
   if (pending) return pending;
   const generation = cache.generations.get(workspaceId) ?? 0;

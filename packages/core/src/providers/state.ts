@@ -1,5 +1,17 @@
-import type { ModelInfo, ModelType, ProviderAdapter, ProviderId, ProviderManifest } from '@switchboard/providers/spec';
-import type { CredentialCooldownRow, CustomModelRow, ModelSettingRow, ProviderCredentialRow, ProviderInstallRow } from '../db/schema.ts';
+import type {
+  ModelInfo,
+  ModelType,
+  ProviderAdapter,
+  ProviderId,
+  ProviderManifest,
+} from '@switchboard/providers/spec';
+import type {
+  CredentialCooldownRow,
+  CustomModelRow,
+  ModelSettingRow,
+  ProviderCredentialRow,
+  ProviderInstallRow,
+} from '../db/schema.ts';
 import type { WorkspaceProviderRows } from './repository.ts';
 import type { CredentialView, ModelSource, ModelStatus, ModelView } from './types.ts';
 
@@ -45,7 +57,8 @@ export interface WorkspaceProviderState {
 }
 
 /** Map key of a model: provider, type and name. */
-export const modelKey = (provider: string, type: string, name: string): string => `${provider}\u0000${type}\u0000${name}`;
+export const modelKey = (provider: string, type: string, name: string): string =>
+  `${provider}\u0000${type}\u0000${name}`;
 const scopeKey = (provider: string, scope: string): string => `${provider}\u0000${scope}`;
 
 /** Parses a load-balancing JSON column; bad data counts as no configuration. */
@@ -55,7 +68,10 @@ export function parseLoadBalancing(text: string): LoadBalancingEntry[] {
     if (!Array.isArray(parsed)) return [];
     return parsed.filter(
       (entry): entry is LoadBalancingEntry =>
-        typeof entry === 'object' && entry !== null && typeof entry.credentialId === 'string' && typeof entry.weight === 'number',
+        typeof entry === 'object' &&
+        entry !== null &&
+        typeof entry.credentialId === 'string' &&
+        typeof entry.weight === 'number',
     );
   } catch {
     return [];
@@ -63,12 +79,19 @@ export function parseLoadBalancing(text: string): LoadBalancingEntry[] {
 }
 
 /** The credentials of one scope from a state. */
-export function scopeCredentials(state: WorkspaceProviderState, provider: string, scope: string): ProviderCredentialRow[] {
+export function scopeCredentials(
+  state: WorkspaceProviderState,
+  provider: string,
+  scope: string,
+): ProviderCredentialRow[] {
   return state.credentialsByScope.get(scopeKey(provider, scope)) ?? [];
 }
 
 /** Builds the in-memory state from rows; pure, so lists and the resolve cache agree. */
-export function buildState(adapters: ReadonlyMap<ProviderId, ProviderAdapter>, rows: WorkspaceProviderRows): WorkspaceProviderState {
+export function buildState(
+  adapters: ReadonlyMap<ProviderId, ProviderAdapter>,
+  rows: WorkspaceProviderRows,
+): WorkspaceProviderState {
   const providers = new Map<string, InstalledProvider>();
   for (const install of rows.installs) {
     const adapter = adapters.get(install.provider as ProviderId);
@@ -82,7 +105,8 @@ export function buildState(adapters: ReadonlyMap<ProviderId, ProviderAdapter>, r
     else credentialsByScope.set(key, [credential]);
   }
   const settings = new Map<string, ModelSettingRow>();
-  for (const setting of rows.settings) settings.set(modelKey(setting.provider, setting.model_type, setting.model), setting);
+  for (const setting of rows.settings)
+    settings.set(modelKey(setting.provider, setting.model_type, setting.model), setting);
   const cooldowns = new Map<string, CredentialCooldownRow>();
   for (const cooldown of rows.cooldowns) cooldowns.set(cooldown.credential_id, cooldown);
 
@@ -111,8 +135,21 @@ export function buildState(adapters: ReadonlyMap<ProviderId, ProviderAdapter>, r
     // Providers without a model credential form serve every model with the provider's keys.
     const scope = installed.manifest.modelCredentialForm.length > 0 ? `${type}/${customModel.model}` : '';
     const pool = credentialsByScope.get(scopeKey(customModel.provider, scope)) ?? [];
-    const info = installed.manifest.models.find((model) => model.id === customModel.model && model.type === type);
-    add(makeModel(installed.manifest, customModel.model, type, customModel.source as ModelSource, info, customModel, settings, pool));
+    const info = installed.manifest.models.find(
+      (model) => model.id === customModel.model && model.type === type,
+    );
+    add(
+      makeModel(
+        installed.manifest,
+        customModel.model,
+        type,
+        customModel.source as ModelSource,
+        info,
+        customModel,
+        settings,
+        pool,
+      ),
+    );
   }
   return { rows, providers, models, modelsByKey, credentialsByScope, cooldowns };
 }
@@ -149,7 +186,10 @@ function makeModel(
   } else if (serving.length === 0) {
     blocked =
       source === 'predefined'
-        ? { status: 'no-credential', reason: `None of the ${manifest.label} credentials is active; activate one` }
+        ? {
+            status: 'no-credential',
+            reason: `None of the ${manifest.label} credentials is active; activate one`,
+          }
         : {
             status: 'credential-removed',
             reason: `None of this model's ${pool.length} credential(s) is active; activate one`,
@@ -161,7 +201,19 @@ function makeModel(
       reason: `The active credential "${credential?.name}" failed validation${credential?.status_reason ? `: ${credential.status_reason}` : ''}; fix or replace it`,
     };
   }
-  return { provider: manifest.id, name, type, source, info, customModel, setting, pool, active, serving, blocked };
+  return {
+    provider: manifest.id,
+    name,
+    type,
+    source,
+    info,
+    customModel,
+    setting,
+    pool,
+    active,
+    serving,
+    blocked,
+  };
 }
 
 /** Epoch milliseconds until which every serving credential of a model rests, or 0 when one is free. */
@@ -177,11 +229,17 @@ export function modelCooldownUntil(state: WorkspaceProviderState, model: ModelSt
 }
 
 /** A model's status and reason at `nowMs`. */
-export function modelStatus(state: WorkspaceProviderState, model: ModelState, nowMs: number): { status: ModelStatus; reason: string } {
+export function modelStatus(
+  state: WorkspaceProviderState,
+  model: ModelState,
+  nowMs: number,
+): { status: ModelStatus; reason: string } {
   if (model.blocked) return model.blocked;
   const until = modelCooldownUntil(state, model, nowMs);
   if (until > 0) {
-    const reasons = model.serving.map(({ credential }) => state.cooldowns.get(credential.id)?.reason).filter(Boolean);
+    const reasons = model.serving
+      .map(({ credential }) => state.cooldowns.get(credential.id)?.reason)
+      .filter(Boolean);
     return {
       status: 'cooling-down',
       reason: `Every key of this model is resting after errors until ${new Date(until).toISOString()}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`,
@@ -190,7 +248,10 @@ export function modelStatus(state: WorkspaceProviderState, model: ModelState, no
   const first = model.serving[0]?.credential;
   return {
     status: 'active',
-    reason: model.serving.length > 1 ? `Load balanced over ${model.serving.length} credentials` : `Uses credential "${first?.name}"`,
+    reason:
+      model.serving.length > 1
+        ? `Load balanced over ${model.serving.length} credentials`
+        : `Uses credential "${first?.name}"`,
   };
 }
 
@@ -221,19 +282,28 @@ export function modelView(state: WorkspaceProviderState, model: ModelState, nowM
 export function parseObject(text: string): Record<string, string | number | boolean> {
   try {
     const parsed: unknown = JSON.parse(text);
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string | number | boolean>) : {};
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
+      ? (parsed as Record<string, string | number | boolean>)
+      : {};
   } catch {
     return {};
   }
 }
 
 /** The client-facing view of a credential: plain values plus masks, never a secret. */
-export function credentialView(row: ProviderCredentialRow, cooldown: CredentialCooldownRow | undefined, nowMs: number): CredentialView {
+export function credentialView(
+  row: ProviderCredentialRow,
+  cooldown: CredentialCooldownRow | undefined,
+  nowMs: number,
+): CredentialView {
   const cooling = cooldown && Date.parse(cooldown.until) > nowMs ? cooldown.until : null;
   return {
     id: row.id,
     provider: row.provider as ProviderId,
-    model: row.model !== null && row.model_type !== null ? { name: row.model, type: row.model_type as ModelType } : null,
+    model:
+      row.model !== null && row.model_type !== null
+        ? { name: row.model, type: row.model_type as ModelType }
+        : null,
     name: row.name,
     values: { ...parseObject(row.plain_values), ...parseObject(row.masked_values) },
     active: row.is_active === 1,

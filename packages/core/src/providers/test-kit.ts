@@ -10,7 +10,8 @@ import { newId, nowIso } from '../ids.ts';
 const here = import.meta.url;
 
 /** Keys the fake upstreams accept: obviously fake, never 32 alphanumerics in a row. */
-export const isGoodTestKey = (key: string | undefined): boolean => !!key && key.startsWith('sk-test-') && !key.includes('bad');
+export const isGoodTestKey = (key: string | undefined): boolean =>
+  !!key && key.startsWith('sk-test-') && !key.includes('bad');
 
 /**
  * An OpenAI-format upstream (`GET /v1/models`, chat probe): Bearer keys starting
@@ -21,7 +22,8 @@ export async function startOpenAIFormatUpstream(): Promise<FakeUpstream> {
   const models = fixture(here, 'openai-models.json');
   const invalid = fixture(here, 'openai-invalid-key.json');
   const listed = new Set((JSON.parse(models) as { data: { id: string }[] }).data.map((model) => model.id));
-  const authorized = (headers: Record<string, string>) => isGoodTestKey(headers.authorization?.replace(/^Bearer /, ''));
+  const authorized = (headers: Record<string, string>) =>
+    isGoodTestKey(headers.authorization?.replace(/^Bearer /, ''));
   upstream.route('GET', '/v1/models', (request, response) => {
     const ok = authorized(request.headers);
     response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
@@ -38,7 +40,12 @@ export async function startOpenAIFormatUpstream(): Promise<FakeUpstream> {
       response.writeHead(404, { 'content-type': 'application/json' });
       response.end(
         JSON.stringify({
-          error: { message: `The model \`${model}\` does not exist or you do not have access to it.`, type: 'invalid_request_error', param: null, code: 'model_not_found' },
+          error: {
+            message: `The model \`${model}\` does not exist or you do not have access to it.`,
+            type: 'invalid_request_error',
+            param: null,
+            code: 'model_not_found',
+          },
         }),
       );
       return;
@@ -61,7 +68,10 @@ export async function startOpenAIFormatUpstream(): Promise<FakeUpstream> {
 /** An Ollama upstream: `/api/tags` lists three models, `/api/show` describes each. */
 export async function startOllamaUpstream(): Promise<FakeUpstream> {
   const upstream = await startFakeUpstream();
-  upstream.route('GET', '/api/tags', { body: fixture(here, 'tags.json'), headers: { 'content-type': 'application/json' } });
+  upstream.route('GET', '/api/tags', {
+    body: fixture(here, 'tags.json'),
+    headers: { 'content-type': 'application/json' },
+  });
   const shows: Record<string, string> = {
     'llama3.2:latest': 'show-llama3.2.json',
     'llava:7b': 'show-llava.json',
@@ -102,18 +112,35 @@ export interface TestWorkspace {
 export async function createTestWorkspace(core: Core, name = 'Acme'): Promise<TestWorkspace> {
   const now = nowIso();
   const workspaceId = newId('ws');
-  await core.db.insertInto('workspaces').values({ id: workspaceId, name, created_at: now, updated_at: now }).execute();
+  await core.db
+    .insertInto('workspaces')
+    .values({ id: workspaceId, name, created_at: now, updated_at: now })
+    .execute();
   const actors: Record<string, Actor & { kind: 'user' }> = {};
   for (const role of ['owner', 'admin', 'editor', 'member', 'outsider'] as const) {
     const userId = newId('usr');
     await core.db
       .insertInto('users')
-      .values({ id: userId, email: `${role}-${userId}@example.test`, name: role, password_hash: 'x', created_at: now, updated_at: now })
+      .values({
+        id: userId,
+        email: `${role}-${userId}@example.test`,
+        name: role,
+        password_hash: 'x',
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
     if (role !== 'outsider') {
       await core.db
         .insertInto('workspace_members')
-        .values({ id: newId('mem'), workspace_id: workspaceId, user_id: userId, role, created_at: now, updated_at: now })
+        .values({
+          id: newId('mem'),
+          workspace_id: workspaceId,
+          user_id: userId,
+          role,
+          created_at: now,
+          updated_at: now,
+        })
         .execute();
     }
     actors[role] = { kind: 'user', userId };
@@ -137,6 +164,11 @@ export async function realAdapters(): Promise<ProviderAdapter[]> {
       import('../../../providers/src/ollama/index.ts'),
       import('../../../providers/src/anthropic/index.ts'),
     ]);
-    return [openai.createOpenAIAdapter(), anthropic.createAnthropicAdapter(), cohere.createCohereAdapter(), ollama.createOllamaAdapter()];
+    return [
+      openai.createOpenAIAdapter(),
+      anthropic.createAnthropicAdapter(),
+      cohere.createCohereAdapter(),
+      ollama.createOllamaAdapter(),
+    ];
   }
 }

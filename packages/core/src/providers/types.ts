@@ -9,7 +9,13 @@ import type {
 } from '@switchboard/providers/spec';
 
 /** The default-model types, in the order the console shows them. */
-export const DEFAULT_MODEL_TYPES = ['llm', 'text-embedding', 'rerank', 'speech2text', 'tts'] as const satisfies readonly ModelType[];
+export const DEFAULT_MODEL_TYPES = [
+  'llm',
+  'text-embedding',
+  'rerank',
+  'speech2text',
+  'tts',
+] as const satisfies readonly ModelType[];
 
 /** Where a model in a workspace comes from. */
 export type ModelSource = 'predefined' | 'custom' | 'discovered';

@@ -1,0 +1,92 @@
+import {
+  addCustomModel,
+  addDiscoveredModels,
+  discoverModels,
+  listModels,
+  manageCredentials,
+  removeModel,
+  setModelEnabled,
+} from '@switchboard/core';
+import { z } from 'zod';
+import { router, workspaceProcedure } from '../trpc.ts';
+import {
+  actorOf,
+  credentialValuesInput,
+  modelRefInput,
+  modelTypeInput,
+  providerInput,
+  versionInput,
+} from './provider-inputs.ts';
+
+const modelInput = z.object({
+  provider: providerInput,
+  model: modelRefInput,
+  version: versionInput.optional(),
+});
+/** A new credential (form values) or an existing one of the provider. */
+const modelCredentialInput = z.union([
+  z.object({ credentialId: z.string().min(1) }),
+  z.object({ name: z.string().trim().max(100).optional(), values: credentialValuesInput }),
+]);
+/** Where to discover from: a stored credential, or form values. */
+const discoverySourceInput = z.object({
+  provider: providerInput,
+  credentialId: z.string().min(1).optional(),
+  values: credentialValuesInput.optional(),
+});
+
+/** The workspace's models: list with status, custom models, discovery and enable/disable. */
+export const modelsRouter = router({
+  /** Models with status and reason, optionally of one provider and type. */
+  list: workspaceProcedure
+    .input(z.object({ provider: providerInput.optional(), type: modelTypeInput.optional() }))
+    .query(({ ctx, input }) => listModels(ctx.core, actorOf(ctx), input)),
+
+  /**
+   * Adds a custom model with a new or existing credential; same name and type attaches the
+   * credential (`attached: true`); a removed model comes back with its kept credentials.
+   */
+  addCustom: workspaceProcedure
+    .input(
+      z.object({
+        provider: providerInput,
+        model: modelRefInput,
+        credential: modelCredentialInput.optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => addCustomModel(ctx.core, actorOf(ctx), input)),
+
+  /** Removes a custom model, keeping its credentials for a re-add. */
+  remove: workspaceProcedure
+    .input(modelInput)
+    .mutation(({ ctx, input }) => removeModel(ctx.core, actorOf(ctx), input)),
+
+  /** Models a discoverable provider's server has loaded, marked added or not. */
+  discover: workspaceProcedure
+    .input(discoverySourceInput)
+    .mutation(({ ctx, input }) => discoverModels(ctx.core, actorOf(ctx), input)),
+
+  /** Adds several discovered models in one step. */
+  addDiscovered: workspaceProcedure
+    .input(
+      discoverySourceInput.extend({
+        models: z.array(modelRefInput).min(1, 'Pick at least one model').max(500),
+      }),
+    )
+    .mutation(({ ctx, input }) => addDiscoveredModels(ctx.core, actorOf(ctx), input)),
+
+  /** Enables a model. */
+  enable: workspaceProcedure
+    .input(modelInput)
+    .mutation(({ ctx, input }) => setModelEnabled(ctx.core, actorOf(ctx), { ...input, enabled: true })),
+
+  /** Disables a model. */
+  disable: workspaceProcedure
+    .input(modelInput)
+    .mutation(({ ctx, input }) => setModelEnabled(ctx.core, actorOf(ctx), { ...input, enabled: false })),
+
+  /** Every custom model's credentials of a provider, removed models included. */
+  manageCredentials: workspaceProcedure
+    .input(z.object({ provider: providerInput }))
+    .query(({ ctx, input }) => manageCredentials(ctx.core, actorOf(ctx), input)),
+});
