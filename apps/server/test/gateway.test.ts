@@ -1,4 +1,5 @@
 import {
+  invalidateResolveCache,
   addCustomModel,
   getLoadBalancing,
   listCredentials,
@@ -26,8 +27,13 @@ describe.each(ENGINES)('the /v1 gateway on %s, through the openai SDK', (engine)
   beforeAll(async () => {
     fixture = await startGatewayFixture(engine);
   });
-  afterAll(() => fixture.close());
-  beforeEach(() => {
+  afterAll(() => fixture?.close());
+  beforeEach(async () => {
+    // Each test starts with every key rested: earlier failures are other tests' business.
+    await fixture.server.gateway.runtime.cooldowns.settle();
+    await fixture.server.core.db.deleteFrom('credential_cooldowns').execute();
+    fixture.server.gateway.runtime.cooldowns.forget();
+    invalidateResolveCache(fixture.server.core);
     fixture.chatBehaviour.clear();
     fixture.upstream.requests.length = 0;
   });

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Core, createCore } from '@switchboard/core';
+import { createAllAdapters } from '@switchboard/providers';
 import { type EngineName, freshDatabaseTarget } from '@switchboard/test-utils';
 import type { ServerEnv } from '../src/env.ts';
 import { createLogger } from '../src/log.ts';
@@ -33,6 +34,7 @@ export async function startTestServer(engine: EngineName): Promise<RunningServer
       target.engine === 'sqlite' ? { engine: 'sqlite', filename: join(env.dataDir, 'test.db') } : target,
     dataDir: env.dataDir,
     masterKey: { env: TEST_MASTER_KEY },
+    providers: createAllAdapters(),
   });
   return startServer(env, createLogger('silent'), core);
 }

@@ -74,6 +74,10 @@ export class CooldownBoard {
 
   constructor(core: Core) {
     this.#core = core;
+    // A credential that was changed or validated again starts with a clean slate.
+    core.changes.subscribe((event) => {
+      if (event.kind === 'credential' && event.id) this.#local.delete(event.id);
+    });
   }
 
   /** The local cooldown of a credential, if it has not expired. */
@@ -106,6 +110,12 @@ export class CooldownBoard {
   /** A success ends any local record of failures. */
   succeeded(credentialId: string): void {
     if (this.#local.size > 0) this.#local.delete(credentialId);
+  }
+
+  /** Forgets local cooldowns, of one credential or all (stored ones are cleared by changing the credential). */
+  forget(credentialId?: string): void {
+    if (credentialId) this.#local.delete(credentialId);
+    else this.#local.clear();
   }
 
   /** Waits for cooldown writes in flight (graceful shutdown, tests). */
