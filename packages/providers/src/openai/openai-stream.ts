@@ -107,18 +107,18 @@ export async function* passThroughSse(
       if (failure) throw failure;
       if (state.done) break;
     }
+    // A final `data: [DONE]` without its blank line still finishes the stream.
+    if (!state.done && pending && DONE.test(decoder.decode(pending))) {
+      state.done = true;
+      yield pending;
+    }
     if (!state.done) {
       throw new UpstreamUnavailableError(`${context.label}: the stream ended before it finished`, {
         provider: context.provider,
         status: 200,
       });
     }
-    // Drain what follows [DONE] so the connection goes back to the pool.
-    try {
-      for (;;) if ((await iterator.next()).done) break;
-    } catch {
-      // The answer is complete; a failure after [DONE] changes nothing for the caller.
-    }
+    // Nothing is read after [DONE]: a server that keeps the response open must not hold the client.
   } finally {
     await iterator.return?.();
   }

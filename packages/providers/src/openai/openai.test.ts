@@ -111,6 +111,16 @@ describe('OpenAI chat', () => {
     expect(upstream.requests[0]!.headers['openai-project']).toBeUndefined();
   });
 
+  it('cancels the upstream request when the caller aborts before the answer', async () => {
+    upstream.route('POST', '/v1/chat/completions', { hang: true });
+    const controller = new AbortController();
+    const pending = failure(adapter().chat!(weatherRequest, callContext(credentials(), controller.signal)));
+    await expect.poll(() => upstream.requests.length).toBe(1);
+    controller.abort();
+    expect(await pending).toBeInstanceOf(AbortedError);
+    await expect.poll(() => upstream.aborted.length).toBe(1);
+  });
+
   it('rejects a 200 answer without choices as malformed', async () => {
     upstream.route('POST', '/v1/chat/completions', { json: { id: 'x', object: 'chat.completion' } });
     expect(await failure(adapter().chat!(weatherRequest, callContext(credentials())))).toBeInstanceOf(
@@ -197,6 +207,23 @@ describe('OpenAI chat stream', () => {
     const { error } = await streamFailure(stream.body);
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error.message).toContain('ended before it finished');
+  });
+
+  it('finishes on a final [DONE] without its blank line', async () => {
+    const trimmed = text.replace(/\n\n$/, '\n');
+    upstream.route('POST', '/v1/chat/completions', { chunks: splitBytes(trimmed, 100) });
+    const stream = await adapter().chatStream!(request, callContext(credentials()));
+    expect((await collect(stream.body)).toString('utf8')).toBe(trimmed);
+  });
+
+  it('ends at [DONE] even when the upstream keeps the response open', async () => {
+    upstream.route('POST', '/v1/chat/completions', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(text);
+    });
+    const stream = await adapter().chatStream!(request, callContext(credentials()));
+    expect((await collect(stream.body)).toString('utf8')).toBe(text);
+    expect(stream.usage()?.total_tokens).toBe(316);
   });
 
   it('turns an error event into a ProviderError', async () => {
