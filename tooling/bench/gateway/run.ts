@@ -12,7 +12,7 @@ import {
 } from './measure.ts';
 import { stopAllChildren } from './processes.ts';
 import { note, StageUnavailableError, temporaryDirectories } from './shared.ts';
-import { startPortkey, startSwitchboard, startUpstream, type Target } from './targets.ts';
+import { startBareProxy, startPortkey, startSwitchboard, startUpstream, type Target } from './targets.ts';
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -120,6 +120,12 @@ async function main(): Promise<number> {
   if (upstream) {
     loads.direct = await stage('direct load', () => measureTarget(upstream));
 
+    const bareProxy = await stage('bare proxy start', () => startBareProxy(upstream));
+    if (bareProxy) {
+      loads['bare-proxy'] = await stage('bare proxy load', () => measureTarget(bareProxy));
+      await bareProxy.process.stop();
+    }
+
     const portkey = await stage('portkey start', () => startPortkey(upstream));
     if (portkey) {
       loads.portkey = await stage('portkey load', () => measureTarget(portkey));
@@ -153,6 +159,7 @@ async function main(): Promise<number> {
 
   const direct = loads.direct;
   const portkey = loads.portkey;
+  const bareProxy = loads['bare-proxy'];
   const switchboard = loads.switchboard;
   const c1AddedMs =
     direct && switchboard ? switchboard.c1.meanLatencyMs - direct.c1.meanLatencyMs : undefined;
@@ -192,10 +199,13 @@ async function main(): Promise<number> {
     direct_c50_rps: round(direct?.c50.requestsPerSecond, 0),
     switchboard_c1_rps: round(switchboard?.c1.requestsPerSecond, 0),
     switchboard_c50_rps: round(switchboard?.c50.requestsPerSecond, 0),
+    bare_proxy_c1_rps: round(bareProxy?.c1.requestsPerSecond, 0),
+    bare_proxy_c50_rps: round(bareProxy?.c50.requestsPerSecond, 0),
     portkey_c1_rps: round(portkey?.c1.requestsPerSecond, 0),
     portkey_c50_rps: round(portkey?.c50.requestsPerSecond, 0),
     direct_c1_mean_ms: round(direct?.c1.meanLatencyMs, 3),
     switchboard_c1_mean_ms: round(switchboard?.c1.meanLatencyMs, 3),
+    bare_proxy_c1_mean_ms: round(bareProxy?.c1.meanLatencyMs, 3),
     portkey_c1_mean_ms: round(portkey?.c1.meanLatencyMs, 3),
     direct_ttfb_ms: round(timeToFirstByte?.medianMs.direct, 3),
     switchboard_ttfb_ms: round(timeToFirstByte?.medianMs.switchboard, 3),

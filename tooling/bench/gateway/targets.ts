@@ -37,28 +37,55 @@ function nodeWithTsx(): string[] {
   return ['--import', 'tsx'];
 }
 
-/** Starts the upstream in its own process and returns it as the "direct" target. */
-export async function startUpstream(): Promise<Target> {
+async function startScript(
+  name: string,
+  script: string,
+  args: string[],
+): Promise<{ child: ChildHandle; port: number }> {
   const child = startChild(
-    'upstream',
+    name,
     process.execPath,
-    [...nodeWithTsx(), join(gatewayDirectory, 'upstream-server.ts')],
-    { cwd: benchDirectory, env: { ...process.env } },
+    [...nodeWithTsx(), join(gatewayDirectory, script), ...args],
+    {
+      cwd: benchDirectory,
+      env: { ...process.env },
+    },
   );
   const port = await waitUntil(
-    'the upstream to listen',
+    `the ${name} to listen`,
     async () => {
       const match = /\{"port":(\d+)\}/.exec(child.recentOutput());
       return match ? Number(match[1]) : undefined;
     },
     { timeoutMs: 15_000, child },
   );
+  return { child, port };
+}
+
+/** Starts the upstream in its own process and returns it as the "direct" target. */
+export async function startUpstream(): Promise<Target> {
+  const { child, port } = await startScript('upstream', 'upstream-server.ts', []);
   const target: Target = {
     name: 'direct',
     url: `http://127.0.0.1:${port}/v1/chat/completions`,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${upstreamKey}` },
     model: 'bench-model',
     slowModel: 'bench-model-slow',
+    process: child,
+  };
+  await probeCompletion(target);
+  return target;
+}
+
+/** Starts the no-logic reference proxy in front of the upstream. */
+export async function startBareProxy(upstream: Target): Promise<Target> {
+  const { child, port } = await startScript('bare proxy', 'bare-proxy-server.ts', [
+    new URL(upstream.url).origin,
+  ]);
+  const target: Target = {
+    ...upstream,
+    name: 'bare-proxy',
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
     process: child,
   };
   await probeCompletion(target);
