@@ -153,22 +153,6 @@ export async function createTestWorkspace(core: Core, name = 'Acme'): Promise<Te
  * Each credential carries its own base URL, so one adapter serves every fake upstream.
  */
 export async function realAdapters(): Promise<ProviderAdapter[]> {
-  try {
-    const providers = await import('@switchboard/providers');
-    return providers.createAllAdapters();
-  } catch {
-    // DEVONLY while the registry is incomplete
-    const [openai, cohere, ollama, anthropic] = await Promise.all([
-      import('../../../providers/src/openai/index.ts'),
-      import('../../../providers/src/cohere/index.ts'),
-      import('../../../providers/src/ollama/index.ts'),
-      import('../../../providers/src/anthropic/index.ts'),
-    ]);
-    return [
-      openai.createOpenAIAdapter(),
-      anthropic.createAnthropicAdapter(),
-      cohere.createCohereAdapter(),
-      ollama.createOllamaAdapter(),
-    ];
-  }
+  const { createAllAdapters } = await import('@switchboard/providers');
+  return createAllAdapters();
 }
