@@ -10,6 +10,7 @@ import {
   ModelNotFoundError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
+import { startConnectProxy } from './cohere-test-proxy.ts';
 import { createCohereAdapter } from './index.ts';
 
 const API_KEY = 'co-test-cohere-0001';
@@ -572,5 +573,37 @@ describe('cohere credential validation', () => {
       }),
     ).rejects.toMatchObject({ code: 'invalid_credentials', field: 'api_key' });
     expect(upstream.requests).toHaveLength(0);
+  });
+});
+
+describe('cohere proxy and abort', () => {
+  it('sends calls through the credential proxy_url', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      upstream.route('POST', '/v2/embed', { json: json('embed-response.json') });
+      // No injected dispatcher: the adapter picks the proxy from the credential.
+      const result = await createCohereAdapter().embed!(
+        { model: 'embed-v4.0', input: ['hello', 'goodbye'] },
+        {
+          credentials: { api_key: API_KEY, base_url: upstream.url, proxy_url: proxy.url },
+          signal: new AbortController().signal,
+        },
+      );
+      expect(result.usage).toEqual({ prompt_tokens: 2, total_tokens: 2 });
+      expect(proxy.tunnels).toEqual([upstream.url.replace('http://', '')]);
+      expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('cancels a waiting non-streaming call when the caller aborts', async () => {
+    upstream.route('POST', '/v2/embed', { hang: true });
+    const controller = new AbortController();
+    const call = adapter().embed!({ model: 'embed-v4.0', input: 'hi' }, context(controller.signal));
+    await expect.poll(() => upstream.requests.length).toBe(1);
+    controller.abort();
+    await expect(call).rejects.toBeInstanceOf(AbortedError);
+    await expect.poll(() => upstream.aborted.length).toBe(1);
   });
 });

@@ -9,6 +9,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
 import {
+  AbortedError,
   BadRequestError,
   InvalidCredentialsError,
   MalformedResponseError,
@@ -21,6 +22,7 @@ import {
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
 import { createJinaAdapter } from './index.ts';
+import { startConnectProxy } from './jina-test-proxy.ts';
 
 const API_KEY = 'jina_test-key-0001';
 let upstream: FakeUpstream;
@@ -336,5 +338,39 @@ describe.each(operations)('jina %s errors', (_name, path, call) => {
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({ field: 'base_url' });
     expectNoSecret(error);
+  });
+});
+
+describe('jina proxy and abort', () => {
+  it('sends calls through the credential proxy_url', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      upstream.route('POST', '/v1/embeddings', { json: json('embed-response.json') });
+      // No injected dispatcher: the adapter picks the proxy from the credential.
+      await createJinaAdapter().embed!(
+        { model: 'jina-embeddings-v3', input: 'hello' },
+        {
+          credentials: { api_key: API_KEY, base_url: `${upstream.url}/v1`, proxy_url: proxy.url },
+          signal: new AbortController().signal,
+        },
+      );
+      expect(proxy.tunnels).toEqual([upstream.url.replace('http://', '')]);
+      expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('cancels the upstream call when the caller aborts', async () => {
+    upstream.route('POST', '/v1/rerank', { hang: true });
+    const controller = new AbortController();
+    const call = adapter.rerank!(
+      { model: 'jina-reranker-v2-base-multilingual', query: 'q', documents: ['a'] },
+      { ...context(), signal: controller.signal },
+    );
+    await expect.poll(() => upstream.requests.length).toBe(1);
+    controller.abort();
+    await expect(call).rejects.toBeInstanceOf(AbortedError);
+    await expect.poll(() => upstream.aborted.length).toBe(1);
   });
 });

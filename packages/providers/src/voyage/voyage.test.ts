@@ -9,6 +9,7 @@ import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
 import {
+  AbortedError,
   BadRequestError,
   InvalidCredentialsError,
   MalformedResponseError,
@@ -20,6 +21,7 @@ import {
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
 import { createVoyageAdapter } from './index.ts';
+import { startConnectProxy } from './voyage-test-proxy.ts';
 
 const API_KEY = 'pa-test-voyage-0001';
 let upstream: FakeUpstream;
@@ -311,5 +313,39 @@ describe.each(operations)('voyage %s errors', (_name, path, call) => {
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({ field: 'base_url' });
     expectNoSecret(error);
+  });
+});
+
+describe('voyage proxy and abort', () => {
+  it('sends calls through the credential proxy_url', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      upstream.route('POST', '/v1/embeddings', { json: json('embed-response.json') });
+      // No injected dispatcher: the adapter picks the proxy from the credential.
+      await createVoyageAdapter().embed!(
+        { model: 'voyage-3.5', input: 'hello' },
+        {
+          credentials: { api_key: API_KEY, base_url: `${upstream.url}/v1`, proxy_url: proxy.url },
+          signal: new AbortController().signal,
+        },
+      );
+      expect(proxy.tunnels).toEqual([upstream.url.replace('http://', '')]);
+      expect(upstream.requests[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('cancels the upstream call when the caller aborts', async () => {
+    upstream.route('POST', '/v1/rerank', { hang: true });
+    const controller = new AbortController();
+    const call = adapter.rerank!(
+      { model: 'rerank-2.5', query: 'q', documents: ['a'] },
+      { ...context(), signal: controller.signal },
+    );
+    await expect.poll(() => upstream.requests.length).toBe(1);
+    controller.abort();
+    await expect(call).rejects.toBeInstanceOf(AbortedError);
+    await expect.poll(() => upstream.aborted.length).toBe(1);
   });
 });
