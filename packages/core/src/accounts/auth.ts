@@ -86,6 +86,8 @@ async function createSessionRow(trx: DbOrTrx, userId: string): Promise<NewSessio
 
 async function runSetup(core: Core, input: SetupInput, withSession: boolean) {
   const checked = checkSetupInput(input);
+  // Cheap refusal first: a public endpoint must not spend scrypt work once setup is done.
+  if (await anyUserExists(core.db)) throw conflict('Setup is already done');
   // Hash before the transaction: scrypt is slow and must not hold the write lock.
   const passwordHash = await hashPassword(checked.password);
   try {

@@ -6,7 +6,7 @@ import { CoreError, conflict, forbidden, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import { hashPassword } from './passwords.ts';
 import { hashSecret, looksLikeSecret, newSecret } from './secrets.ts';
-import { publishChange } from './shared.ts';
+import { isUniqueViolation, publishChange } from './shared.ts';
 import { findUserRowByEmail, findUserRowById, insertUser } from './user-repository.ts';
 import { InputCheck } from './validation.ts';
 import {
@@ -216,6 +216,29 @@ async function joinByInvitation(
   };
 }
 
+async function assertPendingInvitation(core: Core, token: string): Promise<void> {
+  const invitation = looksLikeSecret('sbi_', token)
+    ? await findInvitationByHash(core.db, hashSecret(token))
+    : undefined;
+  if (!invitation || invitation.accepted_at || invitation.revoked_at || invitation.expires_at <= nowIso()) {
+    throw invalidInvitation();
+  }
+}
+
+/** Runs a join; a unique-key race (the same account or membership made at once elsewhere) is a CONFLICT. */
+async function joinTransaction(
+  core: Core,
+  join: (trx: Trx) => Promise<AcceptedInvitation>,
+): Promise<AcceptedInvitation> {
+  try {
+    return await core.db.transaction().execute(join);
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw conflict('This account or membership was just created; sign in and try again');
+    throw error;
+  }
+}
+
 /**
  * Accepts an invitation by creating the invited email's account (with this name and
  * password) and its membership. An email that already has an account must sign in
@@ -230,8 +253,10 @@ export async function acceptInvitation(
   const name = check.name('name', input.name);
   const password = check.password('password', input.password);
   check.done();
+  // Cheap refusal first: a public endpoint must not spend scrypt work on a made-up token.
+  await assertPendingInvitation(core, token);
   const passwordHash = await hashPassword(password);
-  const result = await core.db.transaction().execute((trx) =>
+  const result = await joinTransaction(core, (trx) =>
     joinByInvitation(trx, token, async (email) => {
       if (await findUserRowByEmail(trx, email))
         throw conflict('An account with this email exists: sign in, then accept the invitation');
@@ -268,7 +293,7 @@ export async function acceptInvitationAsUser(
   const check = new InputCheck();
   const checkedToken = check.required('token', token, 'Invitation token');
   check.done();
-  const result = await core.db.transaction().execute((trx) =>
+  const result = await joinTransaction(core, (trx) =>
     joinByInvitation(trx, checkedToken, async (email) => {
       const user = await findUserRowById(trx, userId);
       if (!user || user.email !== email) throw invalidInvitation();
