@@ -6,12 +6,8 @@ import type { ChatCompletionChunk, ChatRequest, FinishReason, Usage } from '../s
 import { MalformedResponseError, UpstreamUnavailableError } from '../spec/errors.ts';
 import { toCohereChatBody } from './cohere-chat-request.ts';
 import { cohereConnection } from './cohere-connection.ts';
-import {
-  type CohereUsage,
-  cohereFinishError,
-  mapCohereFinishReason,
-  mapCohereUsage,
-} from './map-cohere-finish-reason.ts';
+import { cohereFinishError, mapCohereFinishReason } from './map-cohere-finish-reason.ts';
+import { type CohereUsage, mapCohereUsage } from './map-cohere-usage.ts';
 
 /** The fields of Cohere v2 stream events this translation reads. */
 interface CohereStreamEvent {

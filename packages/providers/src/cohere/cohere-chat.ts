@@ -4,12 +4,8 @@ import type { ChatCompletion, ChatRequest, ChatToolCall } from '../spec/canonica
 import { MalformedResponseError } from '../spec/errors.ts';
 import { toCohereChatBody } from './cohere-chat-request.ts';
 import { cohereConnection } from './cohere-connection.ts';
-import {
-  type CohereUsage,
-  cohereFinishError,
-  mapCohereFinishReason,
-  mapCohereUsage,
-} from './map-cohere-finish-reason.ts';
+import { cohereFinishError, mapCohereFinishReason } from './map-cohere-finish-reason.ts';
+import { type CohereUsage, mapCohereUsage } from './map-cohere-usage.ts';
 
 /** Cohere's non-streaming `/v2/chat` answer. */
 export interface CohereChatResponse {

@@ -8,6 +8,7 @@ import {
   BadRequestError,
   MalformedResponseError,
   ModelNotFoundError,
+  TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
 import { startConnectProxy } from './cohere-test-proxy.ts';
@@ -254,10 +255,10 @@ describe('cohere chat stream', () => {
 
   it('re-encodes events split inside events and inside multi-byte characters', async () => {
     // 7-byte chunks cut through event lines and through the 2-, 3- and 4-byte characters.
-    upstream.route('POST', '/v2/chat', {
-      headers: { 'content-type': 'text/event-stream' },
-      chunks: splitBytes(fixture(import.meta.url, 'chat-stream-text.sse'), 7),
-    });
+    const chunks = splitBytes(fixture(import.meta.url, 'chat-stream-text.sse'), 7);
+    // Some chunk starts with a UTF-8 continuation byte: a character really is cut in two.
+    expect(chunks.some((chunk) => ((chunk[0] ?? 0) & 0xc0) === 0x80)).toBe(true);
+    upstream.route('POST', '/v2/chat', { headers: { 'content-type': 'text/event-stream' }, chunks });
     const stream = await adapter().chatStream!(streamRequest, context());
     const events = payloads(await readAll(stream.body));
     const id = '9b0e5c4d-0f7a-4c1e-8f3a-1d2c3b4a5e6f';
@@ -384,6 +385,17 @@ describe('cohere chat stream', () => {
     upstream.route('POST', '/v2/chat', { body: 'event: message-start\ndata: {oops\n\n' });
     const stream = await adapter().chatStream!(streamRequest, context());
     await expect(readAll(stream.body)).rejects.toBeInstanceOf(MalformedResponseError);
+  });
+
+  it('times out a stream that stalls mid-answer', async () => {
+    const text = fixture(import.meta.url, 'chat-stream-text.sse');
+    upstream.route('POST', '/v2/chat', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(text.slice(0, text.indexOf('event: content-delta')));
+    });
+    const stalling = createCohereAdapter({ dispatcher, timeouts: { idleMs: 150 } });
+    const stream = await stalling.chatStream!(streamRequest, context());
+    await expect(readAll(stream.body)).rejects.toBeInstanceOf(TimeoutError);
   });
 
   it('cancels the upstream request when the caller aborts', async () => {
