@@ -33,7 +33,8 @@ export interface LoadResult {
   failed: number;
 }
 
-function loadOnce(target: Target, connections: number, seconds: number): Promise<LoadResult> {
+/** Keeps `connections` requests in flight against the target for `seconds`, counting what came back. */
+export function measureLoad(target: Target, connections: number, seconds: number): Promise<LoadResult> {
   let succeeded = 0;
   let latencySum = 0;
   const instance = autocannon({
@@ -64,16 +65,6 @@ function loadOnce(target: Target, connections: number, seconds: number): Promise
       });
     }, reject);
   });
-}
-
-/** A warm-up run (discarded), then the measured run. */
-export async function measureLoad(
-  target: Target,
-  connections: number,
-  options: { warmupSeconds: number; seconds: number },
-): Promise<LoadResult> {
-  await loadOnce(target, connections, options.warmupSeconds);
-  return loadOnce(target, connections, options.seconds);
 }
 
 /** Time to first byte of streamed completions, for two targets measured alternately. */

@@ -24,7 +24,8 @@ function setting(name: string, fallback: number): number {
 
 const settings = {
   warmupSeconds: setting('BENCH_WARMUP_SECONDS', 2),
-  seconds: setting('BENCH_SECONDS', 5),
+  seconds: setting('BENCH_SECONDS', 3),
+  rounds: setting('BENCH_ROUNDS', 3),
   timeToFirstByteRequests: setting('BENCH_TTFB_REQUESTS', 30),
   streams: setting('BENCH_STREAMS', 1000),
   streamTimeoutMs: 120_000,
@@ -62,20 +63,55 @@ function round(value: number | undefined, digits: number): number | null {
   return Math.round(value * factor) / factor;
 }
 
+/** A target's load numbers: medians over the rounds (failures summed). */
 type Loads = { c1: LoadResult; c50: LoadResult };
 
-async function measureTarget(target: Target): Promise<Loads> {
-  const options = { warmupSeconds: settings.warmupSeconds, seconds: settings.seconds };
-  const c1 = await measureLoad(target, 1, options);
-  const c50 = await measureLoad(target, 50, options);
-  for (const load of [c1, c50]) {
-    if (load.failed > 0)
-      note(`  ! ${target.name} at ${load.connections} connections: ${load.failed} failed requests`);
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function combine(results: LoadResult[]): LoadResult {
+  return {
+    connections: results[0]?.connections ?? 0,
+    requestsPerSecond: median(results.map((result) => result.requestsPerSecond)),
+    meanLatencyMs: median(results.map((result) => result.meanLatencyMs)),
+    succeeded: results.reduce((sum, result) => sum + result.succeeded, 0),
+    failed: results.reduce((sum, result) => sum + result.failed, 0),
+  };
+}
+
+/**
+ * Measures every target in rounds, rotating the order each round, so that whatever else the
+ * machine is doing lands on all targets alike instead of on whichever ran during a busy minute.
+ */
+async function measureRounds(targets: Target[]): Promise<Record<string, Loads>> {
+  for (const target of targets) {
+    await measureLoad(target, 1, settings.warmupSeconds);
+    await measureLoad(target, 50, settings.warmupSeconds);
   }
-  note(
-    `  ${target.name}: c1 ${c1.requestsPerSecond.toFixed(0)} req/s (${c1.meanLatencyMs.toFixed(3)} ms), c50 ${c50.requestsPerSecond.toFixed(0)} req/s`,
+  const samples = new Map(
+    targets.map((target) => [target.name, { c1: [] as LoadResult[], c50: [] as LoadResult[] }]),
   );
-  return { c1, c50 };
+  for (let round = 0; round < settings.rounds; round += 1) {
+    const order = targets.map((_, index) => targets[(index + round) % targets.length] as Target);
+    for (const target of order) {
+      const c1 = await measureLoad(target, 1, settings.seconds);
+      const c50 = await measureLoad(target, 50, settings.seconds);
+      samples.get(target.name)?.c1.push(c1);
+      samples.get(target.name)?.c50.push(c50);
+      const failed = c1.failed + c50.failed;
+      note(
+        `  round ${round + 1} ${target.name}: c1 ${c1.requestsPerSecond.toFixed(0)} req/s (${c1.meanLatencyMs.toFixed(3)} ms), c50 ${c50.requestsPerSecond.toFixed(0)} req/s${failed > 0 ? `, ${failed} failed` : ''}`,
+      );
+    }
+  }
+  return Object.fromEntries(
+    [...samples].map(([name, lists]) => [name, { c1: combine(lists.c1), c50: combine(lists.c50) }]),
+  );
 }
 
 function table(loads: Record<string, Loads | undefined>): string {
@@ -109,6 +145,7 @@ async function main(): Promise<number> {
   }
   const loads: Record<string, Loads | undefined> = {
     direct: undefined,
+    'bare-proxy': undefined,
     portkey: undefined,
     switchboard: undefined,
   };
@@ -118,24 +155,16 @@ async function main(): Promise<number> {
 
   const upstream = await stage('upstream', startUpstream);
   if (upstream) {
-    loads.direct = await stage('direct load', () => measureTarget(upstream));
-
     const bareProxy = await stage('bare proxy start', () => startBareProxy(upstream));
-    if (bareProxy) {
-      loads['bare-proxy'] = await stage('bare proxy load', () => measureTarget(bareProxy));
-      await bareProxy.process.stop();
-    }
-
     const portkey = await stage('portkey start', () => startPortkey(upstream));
-    if (portkey) {
-      loads.portkey = await stage('portkey load', () => measureTarget(portkey));
-      // Stopped before Switchboard runs, so an idle gateway holds no memory or CPU during its turn.
-      await portkey.process.stop();
-    }
-
     const switchboard = await stage('switchboard start', () => startSwitchboard(upstream));
+    const targets = [upstream, bareProxy, portkey, switchboard].filter((target) => target !== undefined);
+    Object.assign(loads, await stage('load', () => measureRounds(targets)));
+    // Idle reference proxies are stopped so the stream tests below have the machine to themselves.
+    await bareProxy?.process.stop();
+    await portkey?.process.stop();
+
     if (switchboard) {
-      loads.switchboard = await stage('switchboard load', () => measureTarget(switchboard));
       timeToFirstByte = await stage('time to first byte', () =>
         measureTimeToFirstByte([upstream, switchboard], {
           requests: settings.timeToFirstByteRequests,
