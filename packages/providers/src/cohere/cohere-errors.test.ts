@@ -85,6 +85,15 @@ const cases: [string, CannedResponse, new (...args: never[]) => ProviderError, R
     { status: 400 },
   ],
   [
+    '400 naming an unknown model',
+    {
+      status: 400,
+      json: { message: "model 'embed-nope' not found, make sure the correct model ID was used" },
+    },
+    ModelNotFoundError,
+    { status: 400, field: 'model' },
+  ],
+  [
     '401',
     { status: 401, json: { message: `invalid api token: ${API_KEY}` } },
     InvalidCredentialsError,
