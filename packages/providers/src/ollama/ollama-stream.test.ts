@@ -53,7 +53,12 @@ describe('ollama chat (streaming)', () => {
       chunks: splitBytes(fixture(import.meta.url, 'chat-stream.ndjson'), 7),
     });
     const stream = await adapter.chatStream!(request, contextFor(upstream));
-    const events = sseData(await readAll(stream.body));
+    const text = await readAll(stream.body);
+    const events = sseData(text);
+    // Byte for byte what JSON.stringify of each chunk gives, the fast path for text included.
+    expect(text).toBe(
+      events.map((event) => `data: ${event === '[DONE]' ? event : JSON.stringify(event)}\n\n`).join(''),
+    );
 
     expect(upstream.requests[0]?.json()).toEqual({
       model: 'llama3.2',

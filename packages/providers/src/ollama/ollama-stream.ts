@@ -1,12 +1,13 @@
-import { parseNdjson } from '../shared/ndjson.ts';
-import { encodeSseData, SSE_DONE } from '../shared/sse.ts';
+import { SSE_DONE } from '../shared/sse.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
 import type { ChatStream } from '../spec/adapter.ts';
-import type { ChatCompletionChunk, Usage } from '../spec/canonical.ts';
-import { isProviderError, MalformedResponseError, UpstreamUnavailableError } from '../spec/errors.ts';
+import type { ChatCompletionChunk, FinishReason, Usage } from '../spec/canonical.ts';
+import { MalformedResponseError, UpstreamUnavailableError } from '../spec/errors.ts';
 import { mapOllamaFinishReason } from './map-ollama-finish-reason.ts';
+import { plainContentLiteral } from './ollama-content-literal.ts';
 import { completionId, createdSeconds, toChatToolCall, usageOf } from './ollama-chat.ts';
 import { streamLineError } from './ollama-errors.ts';
+import { NdjsonLineSplitter } from './ollama-ndjson-lines.ts';
 import type { OllamaChatResponse } from './ollama-wire.ts';
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'] & { reasoning_content?: string };
@@ -19,97 +20,121 @@ export interface OllamaStreamOptions {
   errorContext: ErrorContext;
 }
 
+const encoder = new TextEncoder();
+
 /**
- * Translates Ollama's NDJSON chat stream into OpenAI's SSE chunks. A stream that ends
- * without Ollama's `done:true` line was cut short: the body throws instead of ending quietly.
+ * Translates Ollama's NDJSON chat stream into OpenAI's SSE chunks. Every line of one network
+ * read is translated synchronously and the chunks leave as one write; each chunk is what
+ * `encodeSseData` would give, built around a prefix serialised once, and token text is spliced
+ * in as Ollama encoded it. A stream that ends without
+ * Ollama's `done:true` line was cut short: the body throws instead of ending quietly.
  */
 export function translateOllamaStream(
   upstream: AsyncIterable<Uint8Array>,
   options: OllamaStreamOptions,
 ): ChatStream {
   const { requestedModel, includeUsage, errorContext } = options;
+  const id = completionId();
   let usage: Usage | undefined;
+  // `data: {"id":…,"object":…,"created":…,"model":…,"choices":` once the first line told created and model.
+  let prefix: string | undefined;
+  let sentRole = false;
+  let toolCallCount = 0;
+  let finished = false;
+  let out = '';
+
+  const choice = (delta: Delta, finishReason: FinishReason | null) => {
+    if (!sentRole) {
+      sentRole = true;
+      delta = { role: 'assistant', ...delta };
+    }
+    out += `${prefix}[${JSON.stringify({ index: 0, delta, finish_reason: finishReason })}]}\n\n`;
+  };
+
+  const onLine = (text: string) => {
+    // Ollama closes right after the final line; anything after it is ignored, not an error.
+    if (finished) return;
+    if (sentRole) {
+      // The hot path, once per token: the text goes out as Ollama encoded it, unparsed.
+      const literal = plainContentLiteral(text);
+      if (literal !== undefined) {
+        if (literal !== '""')
+          out += `${prefix}[{"index":0,"delta":{"content":${literal}},"finish_reason":null}]}\n\n`;
+        return;
+      }
+    }
+    let line: OllamaChatResponse;
+    try {
+      line = JSON.parse(text) as OllamaChatResponse;
+    } catch (error) {
+      throw new MalformedResponseError('Ollama: a stream line is not JSON', {
+        provider: 'ollama',
+        status: 200,
+        cause: error,
+      });
+    }
+    if (line === null || typeof line !== 'object') {
+      throw new MalformedResponseError('Ollama: a stream line is not a JSON object', {
+        provider: 'ollama',
+        status: 200,
+      });
+    }
+    if (line.error !== undefined) throw streamLineError(String(line.error), errorContext);
+    if (prefix === undefined) {
+      const created = createdSeconds(line.created_at);
+      const model = line.model || requestedModel;
+      prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":`;
+    }
+    const message = line.message;
+    if (message?.thinking) choice({ reasoning_content: message.thinking }, null);
+    if (message?.content) {
+      if (sentRole)
+        out += `${prefix}[{"index":0,"delta":{"content":${JSON.stringify(message.content)}},"finish_reason":null}]}\n\n`;
+      else choice({ content: message.content }, null);
+    }
+    if (message?.tool_calls?.length) {
+      // Ollama sends each tool call whole: one delta carries id, name and all arguments.
+      const calls = message.tool_calls.map((call) => {
+        const openai = toChatToolCall(call);
+        return {
+          index: toolCallCount++,
+          id: openai.id,
+          type: 'function' as const,
+          function: openai.function,
+        };
+      });
+      choice({ tool_calls: calls }, null);
+    }
+    if (line.done === true) {
+      finished = true;
+      usage = usageOf(line);
+      choice({}, mapOllamaFinishReason(line.done_reason, toolCallCount > 0));
+      if (includeUsage) out += `${prefix}[],"usage":${JSON.stringify(usage)}}\n\n`;
+    }
+  };
 
   async function* body(): AsyncIterable<Uint8Array> {
-    const id = completionId();
-    let created: number | undefined;
-    let model = requestedModel;
-    let sentRole = false;
-    let toolCallCount = 0;
-    let finished = false;
-    const chunk = (delta: Delta, finishReason: ChatCompletionChunk['choices'][number]['finish_reason']) => {
-      if (!sentRole) {
-        sentRole = true;
-        delta = { role: 'assistant', ...delta };
+    const splitter = new NdjsonLineSplitter();
+    let failure: unknown;
+    for await (const chunk of upstream) {
+      try {
+        splitter.push(chunk, onLine);
+      } catch (error) {
+        failure = error;
       }
-      const value: ChatCompletionChunk = {
-        id,
-        object: 'chat.completion.chunk',
-        created: created ?? createdSeconds(undefined),
-        model,
-        choices: [{ index: 0, delta, finish_reason: finishReason }],
-      };
-      return encodeSseData(value);
-    };
-    try {
-      for await (const line of parseNdjson<OllamaChatResponse>(upstream)) {
-        // Ollama closes right after the final line; reading on lets the connection go back to the pool.
-        if (finished) continue;
-        if (line === null || typeof line !== 'object') {
-          throw new MalformedResponseError('Ollama: a stream line is not a JSON object', {
-            provider: 'ollama',
-            status: 200,
-          });
-        }
-        if (line.error !== undefined) throw streamLineError(String(line.error), errorContext);
-        if (created === undefined) {
-          created = createdSeconds(line.created_at);
-          if (line.model) model = line.model;
-        }
-        const message = line.message;
-        if (message?.thinking) yield chunk({ reasoning_content: message.thinking }, null);
-        if (message?.content) yield chunk({ content: message.content }, null);
-        if (message?.tool_calls?.length) {
-          // Ollama sends each tool call whole: one delta carries id, name and all arguments.
-          const calls = message.tool_calls.map((call) => {
-            const openai = toChatToolCall(call);
-            return {
-              index: toolCallCount++,
-              id: openai.id,
-              type: 'function' as const,
-              function: openai.function,
-            };
-          });
-          yield chunk({ tool_calls: calls }, null);
-        }
-        if (line.done === true) {
-          finished = true;
-          usage = usageOf(line);
-          yield chunk({}, mapOllamaFinishReason(line.done_reason, toolCallCount > 0));
-          if (includeUsage) {
-            const last: ChatCompletionChunk = {
-              id,
-              object: 'chat.completion.chunk',
-              created: created ?? createdSeconds(undefined),
-              model,
-              choices: [],
-              usage,
-            };
-            yield encodeSseData(last);
-          }
-          yield SSE_DONE;
-        }
+      // What was translated before a failing line still reaches the client, then the error.
+      if (out !== '') {
+        const text = out;
+        out = '';
+        yield encoder.encode(text);
       }
-    } catch (error) {
-      if (isProviderError(error)) throw error;
-      if (error instanceof SyntaxError) {
-        throw new MalformedResponseError('Ollama: a stream line is not JSON', {
-          provider: 'ollama',
-          status: 200,
-          cause: error,
-        });
-      }
-      throw error;
+      if (failure !== undefined) throw failure;
+    }
+    splitter.end(onLine);
+    if (out !== '') {
+      const text = out;
+      out = '';
+      yield encoder.encode(text);
     }
     if (!finished) {
       throw new UpstreamUnavailableError('Ollama: the stream ended before the answer was complete', {
@@ -117,6 +142,7 @@ export function translateOllamaStream(
         status: 200,
       });
     }
+    yield SSE_DONE;
   }
 
   return { body: body(), usage: () => usage };
