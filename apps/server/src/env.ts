@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -19,6 +20,9 @@ const schema = z.object({
   SWITCHBOARD_MASTER_KEY_PREVIOUS: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SWITCHBOARD_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  SWITCHBOARD_WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(64)])
+    .default(1),
 });
 
 /** The server's configuration, read once from the environment. */
@@ -31,6 +35,8 @@ export interface ServerEnv {
   masterKeyPrevious: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   shutdownTimeoutMs: number;
+  /** Server processes sharing the port (`auto`: one per CPU core). */
+  workers: number;
 }
 
 /** Thrown with every bad variable named, so the operator fixes them all at once. */
@@ -56,5 +62,6 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
     masterKeyPrevious: env.SWITCHBOARD_MASTER_KEY_PREVIOUS,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SWITCHBOARD_SHUTDOWN_TIMEOUT_MS,
+    workers: env.SWITCHBOARD_WORKERS === 'auto' ? availableParallelism() : env.SWITCHBOARD_WORKERS,
   };
 }

@@ -1,14 +1,21 @@
+import cluster from 'node:cluster';
 import { MasterKeyError } from '@switchboard/core';
-import { EnvError, readEnv } from './env.ts';
-import { createLogger } from './log.ts';
-import { startServer } from './server.ts';
+import { EnvError, readEnv, type ServerEnv } from './env.ts';
+import { createLogger, type Logger } from './log.ts';
+import { openCore, startServer } from './server.ts';
 
-// `pnpm start`: the one Switchboard process.
-async function main(): Promise<void> {
-  const env = readEnv();
-  const logger = createLogger(env.logLevel);
+// `pnpm start`: the Switchboard server. With SWITCHBOARD_WORKERS > 1 the primary prepares
+// the database and master key once, then forks workers that share the port (node:cluster)
+// and hear each other's changes through the change feed, like separate instances do.
+
+function onSignals(stop: (signal: string) => void): void {
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+async function runOne(env: ServerEnv, logger: Logger): Promise<void> {
   const running = await startServer(env, logger);
-  const shutdown = (signal: string) => {
+  onSignals((signal) => {
     logger.info('signal received', { signal });
     running.stop().then(
       () => process.exit(0),
@@ -17,15 +24,40 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+}
+
+async function runPrimary(env: ServerEnv, logger: Logger): Promise<void> {
+  // Migrations and the key file happen here, once, before any worker races for them.
+  const core = await openCore(env, []);
+  await core.close();
+  let stopping = false;
+  for (let i = 0; i < env.workers; i++) cluster.fork();
+  cluster.on('exit', (worker, code) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error('worker exited; starting another', { worker: worker.process.pid, code });
+    cluster.fork();
+  });
+  onSignals((signal) => {
+    stopping = true;
+    logger.info('signal received', { signal, workers: env.workers });
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+  });
+}
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  const logger = createLogger(env.logLevel);
+  if (env.workers > 1 && cluster.isPrimary) await runPrimary(env, logger);
+  else await runOne(env, logger);
 }
 
 main().catch((error: unknown) => {
   // Configuration and key problems are the operator's to fix: a clear line, no stack.
-  if (error instanceof EnvError || error instanceof MasterKeyError)
-    console.error(`switchboard: ${error.message}`);
+  if (error instanceof EnvError || error instanceof MasterKeyError) console.error(`switchboard: ${error.message}`);
   else console.error('switchboard: failed to start:', error);
   process.exit(1);
 });

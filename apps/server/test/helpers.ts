@@ -21,6 +21,7 @@ export function testEnv(overrides: Partial<ServerEnv> = {}): ServerEnv {
     masterKeyPrevious: undefined,
     logLevel: 'silent',
     shutdownTimeoutMs: 2_000,
+    workers: 1,
     ...overrides,
   };
 }

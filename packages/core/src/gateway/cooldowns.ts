@@ -136,6 +136,14 @@ export class CooldownBoard {
         .values({ credential_id: credentialId, workspace_id: workspaceId, ...values })
         .onConflict((oc) => oc.column('credential_id').doUpdateSet(values))
         .execute();
+      if (cooldown.untilMs === UNTIL_CHANGED_MS) {
+        // The provider refused the key: its models show `credential-invalid` until it is fixed.
+        await this.#core.db
+          .updateTable('provider_credentials')
+          .set({ status: 'invalid', status_reason: `Rejected by the provider during a call (${cooldown.code})` })
+          .where('id', '=', credentialId)
+          .execute();
+      }
       this.#core.changes.publish({
         workspaceId,
         kind: 'cooldown',
