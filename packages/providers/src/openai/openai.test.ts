@@ -19,6 +19,7 @@ import {
   parseMultipart,
   streamFailure,
 } from './openai-test-kit.ts';
+import { startTunnelProxy } from './openai-test-proxy.ts';
 
 const KEY = 'sk-test-openai-0001';
 const load = (name: string) => JSON.parse(fixture(import.meta.url, name)) as Record<string, unknown>;
@@ -398,5 +399,25 @@ describe('OpenAI errors', () => {
     chatRoute: ['POST', '/v1/chat/completions'],
     bodies: load('errors.json'),
     secret: KEY,
+  });
+});
+
+describe('OpenAI through a proxy', () => {
+  it('sends calls and streams through the credential proxy_url', async () => {
+    const proxy = await startTunnelProxy();
+    try {
+      const text = fixture(import.meta.url, 'chat-text.sse');
+      upstream.route('POST', '/v1/chat/completions', { chunks: splitBytes(text, 40) });
+      // No injected dispatcher: the adapter picks the proxy from the credential.
+      const stream = await createOpenAIAdapter().chatStream!(
+        { model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'Hi' }] },
+        callContext(credentials({ proxy_url: proxy.url })),
+      );
+      expect((await collect(stream.body)).toString('utf8')).toBe(text);
+      expect(proxy.tunnels).toEqual([upstream.url.replace('http://', '')]);
+      expect(upstream.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    } finally {
+      await proxy.close();
+    }
   });
 });
