@@ -128,6 +128,49 @@ describe('OpenAI-compatible calls', () => {
     expect(stream.usage()).toEqual({ prompt_tokens: 180, completion_tokens: 21, total_tokens: 201 });
   });
 
+  it('chats without streaming and returns the server bytes as they are', async () => {
+    const body =
+      '{"id":"chatcmpl-b7","object":"chat.completion","created":1767225600,"model":"qwen2.5-7b-instruct","choices":[{"index":0,"logprobs":null,"finish_reason":"stop","message":{"role":"assistant","content":"Hello!"}}],"usage":{"prompt_tokens":10,"completion_tokens":3,"total_tokens":13},"stats":{},"system_fingerprint":"qwen2.5-7b-instruct"}';
+    upstream.route('POST', '/v1/chat/completions', { headers: { 'content-type': 'application/json' }, body });
+    const request = {
+      model: 'qwen2.5-7b-instruct',
+      messages: [{ role: 'user' as const, content: 'Hi' }],
+      max_tokens: 20,
+    };
+    const result = await adapter().chat!(request, callContext({ base_url: `${upstream.url}/v1` }));
+    expect(upstream.requests[0]!.json()).toEqual(request);
+    expect(upstream.requests[0]!.headers.authorization).toBeUndefined();
+    expect(Buffer.from(result.raw!).toString('utf8')).toBe(body);
+    expect(result.completion).toEqual(JSON.parse(body));
+    expect(result.usage).toEqual({ prompt_tokens: 10, completion_tokens: 3, total_tokens: 13 });
+  });
+
+  it('transcribes and speaks', async () => {
+    upstream.route('POST', '/v1/audio/transcriptions', { json: { text: 'Bonjour' } });
+    const heard = await adapter().transcribe!(
+      {
+        model: 'whisper-large-v3',
+        file: { data: Buffer.from('RIFF'), filename: 'a.wav', contentType: 'audio/wav' },
+      },
+      callContext(credentials()),
+    );
+    expect(heard).toEqual({ text: 'Bonjour' });
+    expect(upstream.requests[0]!.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    upstream.route('POST', '/v1/audio/speech', { body: Buffer.from([1, 2, 3]) });
+    const audio = await adapter().speak!(
+      { model: 'kokoro', input: 'Hi', voice: 'af_sky', response_format: 'wav' },
+      callContext(credentials()),
+    );
+    expect(audio.contentType).toBe('audio/wav');
+    expect([...(await collect(audio.body))]).toEqual([1, 2, 3]);
+    expect(upstream.requests[1]!.json()).toEqual({
+      model: 'kokoro',
+      input: 'Hi',
+      voice: 'af_sky',
+      response_format: 'wav',
+    });
+  });
+
   it('reranks at {base_url}/rerank in the Jina/Cohere shape', async () => {
     upstream.route('POST', '/v1/rerank', { json: load('vllm-rerank.json') });
     const result = await adapter().rerank!(

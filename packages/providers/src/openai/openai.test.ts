@@ -8,6 +8,7 @@ import {
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
+  TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
 import { createOpenAIAdapter } from './index.ts';
@@ -225,6 +226,19 @@ describe('OpenAI chat stream', () => {
     const stream = await adapter().chatStream!(request, callContext(credentials()));
     expect((await collect(stream.body)).toString('utf8')).toBe(text);
     expect(stream.usage()?.total_tokens).toBe(316);
+  });
+
+  it('throws TimeoutError when the stream goes idle', async () => {
+    const events = text.split('\n\n');
+    upstream.route('POST', '/v1/chat/completions', {
+      chunks: [`${events[0]}\n\n`, `${events[1]}\n\n`],
+      chunkDelayMs: 1000,
+    });
+    const impatient = createOpenAIAdapter({ dispatcher, timeouts: { idleMs: 150 } });
+    const stream = await impatient.chatStream!(request, callContext(credentials()));
+    const { error, read } = await streamFailure(stream.body);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(read.toString('utf8')).toBe(`${events[0]}\n\n`);
   });
 
   it('turns an error event into a ProviderError', async () => {

@@ -115,6 +115,24 @@ describe('Xinference', () => {
     expect(stream.usage()).toEqual({ prompt_tokens: 20, completion_tokens: 2, total_tokens: 22 });
   });
 
+  it('chats without streaming', async () => {
+    const answer = {
+      id: 'chat4a1c',
+      object: 'chat.completion',
+      created: 1767225601,
+      model: 'qwen2.5-instruct',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 20, completion_tokens: 2, total_tokens: 22 },
+    };
+    upstream.route('POST', '/v1/chat/completions', { json: answer });
+    const request = { model: 'qwen2.5-instruct', messages: [{ role: 'user' as const, content: 'Hi' }] };
+    const result = await adapter().chat!(request, callContext(credentials()));
+    expect(upstream.requests[0]!.json()).toEqual(request);
+    expect(upstream.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(result.completion).toEqual(answer);
+    expect(result.usage).toEqual({ prompt_tokens: 20, completion_tokens: 2, total_tokens: 22 });
+  });
+
   it('embeds', async () => {
     upstream.route('POST', '/v1/embeddings', { json: load('embeddings.json') });
     const result = await adapter().embed!({ model: 'bge-m3', input: 'hello' }, callContext(credentials()));
