@@ -1,8 +1,9 @@
+import { SSE_DONE } from '../shared/sse.ts';
+import { ByteWriter, bytesAt, jsonStringEnd, SseByteSplitter } from '../shared/sse-bytes.ts';
+import type { ErrorContext } from '../shared/upstream-errors.ts';
 import type { ChatStream } from '../spec/adapter.ts';
 import type { Usage } from '../spec/canonical.ts';
 import { MalformedResponseError, UpstreamUnavailableError } from '../spec/errors.ts';
-import { parseSse, SSE_DONE } from '../shared/sse.ts';
-import type { ErrorContext } from '../shared/upstream-errors.ts';
 import { type AnthropicUsage, toCanonicalUsage } from './anthropic-chat.ts';
 import { streamEventError } from './anthropic-errors.ts';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.ts';
@@ -28,11 +29,32 @@ interface StreamEvent {
   error?: { type?: string; message?: string };
 }
 
-const encoder = new TextEncoder();
+const TEXT_DELTA_HEAD = Buffer.from('{"type":"content_block_delta","index":');
+const TEXT_DELTA_MARK = Buffer.from(',"delta":{"type":"text_delta","text":');
+const CHUNK_CLOSE = Buffer.from('},"finish_reason":null}]}\n\n');
 
 /**
- * Translates Anthropic's stream events into OpenAI chunks. Chunks are written as strings around a
- * fixed prefix so each event costs one JSON.parse and one small JSON.stringify of the delta text.
+ * Where the still-encoded text of a plain text_delta event starts (its end is `end - 2`), or -1
+ * for any other shape, which then takes the JSON.parse path. Text deltas are nearly every event
+ * of a stream; copying their literal skips a decode, a parse, a stringify and an encode.
+ */
+export function textDeltaStart(bytes: Buffer, start: number, end: number): number {
+  if (!bytesAt(bytes, start, TEXT_DELTA_HEAD)) return -1;
+  let at = start + TEXT_DELTA_HEAD.length;
+  const digits = at;
+  while (at < end && (bytes[at] ?? 0) >= 48 && (bytes[at] ?? 0) <= 57) at++;
+  if (at === digits || !bytesAt(bytes, at, TEXT_DELTA_MARK)) return -1;
+  const literal = at + TEXT_DELTA_MARK.length;
+  if (bytes[literal] !== 34 /* " */) return -1;
+  // Exactly `}}` may follow the text: another field would mean a shape this shortcut does not know.
+  if (jsonStringEnd(bytes, literal, end) !== end - 2 || bytes[end - 2] !== 125 || bytes[end - 1] !== 125)
+    return -1;
+  return literal;
+}
+
+/**
+ * Translates Anthropic's stream events into OpenAI chunks. The events of one network read are
+ * translated synchronously into one buffer and leave as one write.
  */
 export function translateAnthropicStream(
   upstream: AsyncIterable<Uint8Array>,
@@ -40,91 +62,119 @@ export function translateAnthropicStream(
 ): ChatStream {
   let usage: AnthropicUsage | undefined;
   const { context } = options;
+  const out = new ByteWriter();
+  let prefix = '';
+  let textOpen = Buffer.alloc(0);
+  const setPrefix = (id: string, model: string) => {
+    prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(model)},"choices":`;
+    textOpen = Buffer.from(`${prefix}[{"index":0,"delta":{"content":`);
+  };
+  setPrefix('msg', options.model);
+  const delta = (deltaJson: string) =>
+    out.text(`${prefix}[{"index":0,"delta":${deltaJson},"finish_reason":null}]}\n\n`);
+  // Anthropic numbers every content block; OpenAI numbers tool calls only.
+  const toolIndexByBlock = new Map<number, number>();
+  let toolCount = 0;
+  let finished = false;
+
+  const onEvent = (data: StreamEvent): void => {
+    switch (data.type) {
+      case 'content_block_delta': {
+        const change = data.delta;
+        if (change?.type === 'text_delta') {
+          if (change.text) delta(`{"content":${JSON.stringify(change.text)}}`);
+        } else if (change?.type === 'input_json_delta') {
+          const toolIndex = toolIndexByBlock.get(data.index ?? -1);
+          if (toolIndex !== undefined && change.partial_json) {
+            delta(
+              `{"tool_calls":[{"index":${toolIndex},"function":{"arguments":${JSON.stringify(change.partial_json)}}}]}`,
+            );
+          }
+        }
+        return;
+      }
+      case 'message_start': {
+        const message = data.message ?? {};
+        setPrefix(message.id ?? 'msg', message.model ?? options.model);
+        if (message.usage) usage = { ...message.usage };
+        delta('{"role":"assistant","content":""}');
+        return;
+      }
+      case 'content_block_start': {
+        const block = data.content_block;
+        if (block?.type === 'tool_use') {
+          const toolIndex = toolCount++;
+          toolIndexByBlock.set(data.index ?? -1, toolIndex);
+          delta(
+            `{"tool_calls":[{"index":${toolIndex},"id":${JSON.stringify(block.id ?? '')},"type":"function","function":{"name":${JSON.stringify(block.name ?? '')},"arguments":""}}]}`,
+          );
+        } else if (block?.type === 'text' && block.text) {
+          delta(`{"content":${JSON.stringify(block.text)}}`);
+        }
+        return;
+      }
+      case 'message_delta': {
+        // message_delta usage is cumulative and may repeat the input counts: later values win.
+        if (data.usage) usage = { ...usage, ...data.usage };
+        const reason = mapAnthropicFinishReason(data.delta?.stop_reason);
+        if (reason) out.text(`${prefix}[{"index":0,"delta":{},"finish_reason":"${reason}"}]}\n\n`);
+        return;
+      }
+      case 'message_stop':
+        finished = true;
+        return;
+      case 'error':
+        throw streamEventError(data, context);
+      default:
+        // ping, content_block_stop, thinking and signature deltas carry nothing OpenAI clients read.
+        return;
+    }
+  };
+
+  const onData = (bytes: Buffer, start: number, end: number): void => {
+    const literal = textDeltaStart(bytes, start, end);
+    if (literal !== -1) {
+      if (end - 2 - literal > 2) {
+        out.bytes(textOpen);
+        out.bytes(bytes, literal, end - 2);
+        out.bytes(CHUNK_CLOSE);
+      }
+      return;
+    }
+    let data: StreamEvent;
+    try {
+      data = JSON.parse(bytes.toString('utf8', start, end)) as StreamEvent;
+    } catch (error) {
+      throw new MalformedResponseError('Anthropic: a stream event is not JSON', {
+        provider: 'anthropic',
+        cause: error,
+      });
+    }
+    onEvent(data);
+  };
 
   async function* body(): AsyncIterable<Uint8Array> {
-    let prefix = '';
-    const setPrefix = (id: string, model: string) => {
-      prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(model)},"choices":`;
-    };
-    setPrefix('msg', options.model);
-    const delta = (deltaJson: string) =>
-      encoder.encode(`${prefix}[{"index":0,"delta":${deltaJson},"finish_reason":null}]}\n\n`);
-    // Anthropic numbers every content block; OpenAI numbers tool calls only.
-    const toolIndexByBlock = new Map<number, number>();
-    let toolCount = 0;
-    let finished = false;
-
-    for await (const event of parseSse(upstream)) {
-      let data: StreamEvent;
+    const splitter = new SseByteSplitter();
+    let failure: unknown;
+    for await (const chunk of upstream) {
       try {
-        data = JSON.parse(event.data) as StreamEvent;
+        splitter.push(chunk, onData);
       } catch (error) {
-        throw new MalformedResponseError('Anthropic: a stream event is not JSON', {
-          provider: 'anthropic',
-          cause: error,
-        });
+        failure = error;
       }
-      switch (data.type) {
-        case 'content_block_delta': {
-          const change = data.delta;
-          if (change?.type === 'text_delta') {
-            if (change.text) yield delta(`{"content":${JSON.stringify(change.text)}}`);
-          } else if (change?.type === 'input_json_delta') {
-            const toolIndex = toolIndexByBlock.get(data.index ?? -1);
-            if (toolIndex !== undefined && change.partial_json) {
-              yield delta(
-                `{"tool_calls":[{"index":${toolIndex},"function":{"arguments":${JSON.stringify(change.partial_json)}}}]}`,
-              );
-            }
-          }
-          break;
-        }
-        case 'message_start': {
-          const message = data.message ?? {};
-          setPrefix(message.id ?? 'msg', message.model ?? options.model);
-          if (message.usage) usage = { ...message.usage };
-          yield delta('{"role":"assistant","content":""}');
-          break;
-        }
-        case 'content_block_start': {
-          const block = data.content_block;
-          if (block?.type === 'tool_use') {
-            const toolIndex = toolCount++;
-            toolIndexByBlock.set(data.index ?? -1, toolIndex);
-            yield delta(
-              `{"tool_calls":[{"index":${toolIndex},"id":${JSON.stringify(block.id ?? '')},"type":"function","function":{"name":${JSON.stringify(block.name ?? '')},"arguments":""}}]}`,
-            );
-          } else if (block?.type === 'text' && block.text) {
-            yield delta(`{"content":${JSON.stringify(block.text)}}`);
-          }
-          break;
-        }
-        case 'message_delta': {
-          // message_delta usage is cumulative and may repeat the input counts: later values win.
-          if (data.usage) usage = { ...usage, ...data.usage };
-          const reason = mapAnthropicFinishReason(data.delta?.stop_reason);
-          if (reason)
-            yield encoder.encode(`${prefix}[{"index":0,"delta":{},"finish_reason":"${reason}"}]}\n\n`);
-          break;
-        }
-        case 'message_stop':
-          finished = true;
-          break;
-        case 'error':
-          throw streamEventError(data, context);
-        default:
-          // ping, content_block_stop, thinking and signature deltas carry nothing OpenAI clients read.
-          break;
-      }
+      // What was translated before a failing event still reaches the client, then the error.
+      if (!out.empty) yield out.take();
+      if (failure !== undefined) throw failure;
     }
+    splitter.end(onData);
     if (!finished) {
       throw new UpstreamUnavailableError('Anthropic: the stream ended before message_stop', {
         provider: 'anthropic',
       });
     }
-    if (options.includeUsage && usage) {
-      yield encoder.encode(`${prefix}[],"usage":${JSON.stringify(toCanonicalUsage(usage))}}\n\n`);
-    }
+    if (options.includeUsage && usage)
+      out.text(`${prefix}[],"usage":${JSON.stringify(toCanonicalUsage(usage))}}\n\n`);
+    if (!out.empty) yield out.take();
     yield SSE_DONE;
   }
 

@@ -317,6 +317,8 @@ describe('anthropic streaming', () => {
       { ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
       { ...head, choices: [{ index: 0, delta: { content: 'Héllo, 世界' }, finish_reason: null }] },
       { ...head, choices: [{ index: 0, delta: { content: ' 🌍! How can I help?' }, finish_reason: null }] },
+      { ...head, choices: [{ index: 0, delta: { content: ' "quoted" \\ é' }, finish_reason: null }] },
+      { ...head, choices: [{ index: 0, delta: { content: '!' }, finish_reason: null }] },
       { ...head, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
       { ...head, choices: [], usage: { prompt_tokens: 12, completion_tokens: 30, total_tokens: 42 } },
     ]);

@@ -1,4 +1,5 @@
-import { parseSse, SSE_DONE } from '../shared/sse.ts';
+import { SSE_DONE } from '../shared/sse.ts';
+import { ByteWriter, bytesAt, jsonStringEnd, SseByteSplitter } from '../shared/sse-bytes.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
 import type { ChatStream } from '../spec/adapter.ts';
 import type { Usage } from '../spec/canonical.ts';
@@ -23,78 +24,125 @@ export interface GeminiStreamOptions {
   context: ErrorContext;
 }
 
-const encoder = new TextEncoder();
+const TEXT_HEAD = Buffer.from('{"candidates":[{"content":{"parts":[{"text":');
+const TEXT_TAIL = Buffer.from('}],"role":"model"},"index":0}],');
+const CHUNK_CLOSE = Buffer.from('},"finish_reason":null}]}\n\n');
 
 /**
- * Translates `streamGenerateContent?alt=sse` chunks into OpenAI chunks. Gemini has no end
- * marker besides the last chunk's finishReason, so a stream without one is an error.
+ * End of the still-encoded text of a plain mid-stream text chunk (one candidate, one text part,
+ * no finishReason) whose literal starts at `start + TEXT_HEAD.length`, or -1 for any other
+ * shape, which then takes the JSON.parse path. Such chunks are nearly all of a stream; their
+ * cumulative usage is repeated by the last chunk, which always takes the full path because it
+ * carries the finishReason.
+ */
+export function textChunkEnd(bytes: Buffer, start: number, end: number): number {
+  const literal = start + TEXT_HEAD.length;
+  if (!bytesAt(bytes, start, TEXT_HEAD) || bytes[literal] !== 34 /* " */) return -1;
+  const literalEnd = jsonStringEnd(bytes, literal, end);
+  if (literalEnd === -1 || literalEnd + TEXT_TAIL.length > end || !bytesAt(bytes, literalEnd, TEXT_TAIL))
+    return -1;
+  return literalEnd;
+}
+
+/**
+ * Translates `streamGenerateContent?alt=sse` chunks into OpenAI chunks. The events of one network
+ * read are translated synchronously into one buffer and leave as one write. Gemini has no end marker besides the last chunk's finishReason, so a
+ * stream without one is an error.
  */
 export function translateGeminiStream(
   upstream: AsyncIterable<Uint8Array>,
   options: GeminiStreamOptions,
 ): ChatStream {
   let usage: GeminiUsageMetadata | undefined;
+  let prefix = '';
+  let started = false;
+  let toolCount = 0;
+  let finished = false;
+  const out = new ByteWriter();
+  let textOpen = Buffer.alloc(0);
+  const delta = (deltaJson: string) =>
+    out.text(`${prefix}[{"index":0,"delta":${deltaJson},"finish_reason":null}]}\n\n`);
 
-  async function* body(): AsyncIterable<Uint8Array> {
-    let prefix = '';
-    const delta = (deltaJson: string) =>
-      encoder.encode(`${prefix}[{"index":0,"delta":${deltaJson},"finish_reason":null}]}\n\n`);
-    let started = false;
-    let toolCount = 0;
-    let finished = false;
-
-    for await (const event of parseSse(upstream)) {
-      let data: GeminiResponse & { error?: { code?: number; message?: string; status?: string } };
-      try {
-        data = JSON.parse(event.data);
-      } catch (error) {
-        throw new MalformedResponseError('Gemini: a stream chunk is not JSON', {
-          provider: 'gemini',
-          cause: error,
-        });
-      }
-      if (data.error) throw streamError(data.error, options.context);
-      if (!started) {
-        started = true;
-        const id = data.responseId ?? `gemini-${options.created}`;
-        prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(data.modelVersion ?? options.model)},"choices":`;
-        yield delta('{"role":"assistant","content":""}');
-      }
-      if (data.usageMetadata) usage = data.usageMetadata;
-      const candidate = data.candidates?.[0];
-      if (!candidate) {
-        if (data.promptFeedback?.blockReason) {
-          finished = true;
-          yield encoder.encode(`${prefix}[{"index":0,"delta":{},"finish_reason":"content_filter"}]}\n\n`);
+  const onData = (bytes: Buffer, start: number, end: number): void => {
+    if (started) {
+      const literalEnd = textChunkEnd(bytes, start, end);
+      if (literalEnd !== -1) {
+        const literal = start + TEXT_HEAD.length;
+        if (literalEnd - literal > 2) {
+          out.bytes(textOpen);
+          out.bytes(bytes, literal, literalEnd);
+          out.bytes(CHUNK_CLOSE);
         }
-        continue;
-      }
-      for (const part of candidate.content?.parts ?? []) {
-        if (part.text !== undefined) {
-          if (part.text !== '' && !part.thought) yield delta(`{"content":${JSON.stringify(part.text)}}`);
-        } else if (part.functionCall) {
-          const index = toolCount++;
-          const id = toolCallId(part.functionCall, data.responseId, index);
-          // Gemini sends a call whole, so one delta carries the id, name and all the arguments.
-          yield delta(
-            `{"tool_calls":[{"index":${index},"id":${JSON.stringify(id)},"type":"function","function":{"name":${JSON.stringify(part.functionCall.name)},"arguments":${JSON.stringify(JSON.stringify(part.functionCall.args ?? {}))}}}]}`,
-          );
-        }
-      }
-      const reason = mapGeminiFinishReason(candidate.finishReason, toolCount > 0);
-      if (reason) {
-        finished = true;
-        yield encoder.encode(`${prefix}[{"index":0,"delta":{},"finish_reason":"${reason}"}]}\n\n`);
+        return;
       }
     }
+    let data: GeminiResponse & { error?: { code?: number; message?: string; status?: string } };
+    try {
+      data = JSON.parse(bytes.toString('utf8', start, end));
+    } catch (error) {
+      throw new MalformedResponseError('Gemini: a stream chunk is not JSON', {
+        provider: 'gemini',
+        cause: error,
+      });
+    }
+    if (data.error) throw streamError(data.error, options.context);
+    if (!started) {
+      started = true;
+      const id = data.responseId ?? `gemini-${options.created}`;
+      prefix = `data: {"id":${JSON.stringify(id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(data.modelVersion ?? options.model)},"choices":`;
+      textOpen = Buffer.from(`${prefix}[{"index":0,"delta":{"content":`);
+      delta('{"role":"assistant","content":""}');
+    }
+    if (data.usageMetadata) usage = data.usageMetadata;
+    const candidate = data.candidates?.[0];
+    if (!candidate) {
+      if (data.promptFeedback?.blockReason) {
+        finished = true;
+        out.text(`${prefix}[{"index":0,"delta":{},"finish_reason":"content_filter"}]}\n\n`);
+      }
+      return;
+    }
+    for (const part of candidate.content?.parts ?? []) {
+      if (part.text !== undefined) {
+        if (part.text !== '' && !part.thought) delta(`{"content":${JSON.stringify(part.text)}}`);
+      } else if (part.functionCall) {
+        const index = toolCount++;
+        const id = toolCallId(part.functionCall, data.responseId, index);
+        // Gemini sends a call whole, so one delta carries the id, name and all the arguments.
+        delta(
+          `{"tool_calls":[{"index":${index},"id":${JSON.stringify(id)},"type":"function","function":{"name":${JSON.stringify(part.functionCall.name)},"arguments":${JSON.stringify(JSON.stringify(part.functionCall.args ?? {}))}}}]}`,
+        );
+      }
+    }
+    const reason = mapGeminiFinishReason(candidate.finishReason, toolCount > 0);
+    if (reason) {
+      finished = true;
+      out.text(`${prefix}[{"index":0,"delta":{},"finish_reason":"${reason}"}]}\n\n`);
+    }
+  };
+
+  async function* body(): AsyncIterable<Uint8Array> {
+    const splitter = new SseByteSplitter();
+    let failure: unknown;
+    for await (const chunk of upstream) {
+      try {
+        splitter.push(chunk, onData);
+      } catch (error) {
+        failure = error;
+      }
+      // What was translated before a failing event still reaches the client, then the error.
+      if (!out.empty) yield out.take();
+      if (failure !== undefined) throw failure;
+    }
+    splitter.end(onData);
     if (!finished) {
       throw new UpstreamUnavailableError('Gemini: the stream ended without a finishReason', {
         provider: 'gemini',
       });
     }
-    if (options.includeUsage && usage) {
-      yield encoder.encode(`${prefix}[],"usage":${JSON.stringify(toCanonicalUsage(usage))}}\n\n`);
-    }
+    if (options.includeUsage && usage)
+      out.text(`${prefix}[],"usage":${JSON.stringify(toCanonicalUsage(usage))}}\n\n`);
+    if (!out.empty) yield out.take();
     yield SSE_DONE;
   }
 

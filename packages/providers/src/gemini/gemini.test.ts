@@ -358,6 +358,7 @@ describe('gemini streaming', () => {
     expect(chunks).toEqual([
       { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: { content: 'The sky is blue — ' }, finish_reason: null }] },
+      { ...base, choices: [{ index: 0, delta: { content: '"quoted" \\ backé ' }, finish_reason: null }] },
       {
         ...base,
         choices: [
