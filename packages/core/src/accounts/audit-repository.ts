@@ -19,6 +19,7 @@ export async function listAuditRows(
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
+/** The time and id of one audit entry of a workspace (a page cursor). */
 export function findAuditRow(db: DbOrTrx, workspaceId: string, id: string) {
   return db
     .selectFrom('audit_log')

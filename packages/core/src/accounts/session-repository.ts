@@ -1,13 +1,16 @@
 import type { DbOrTrx, SessionRow } from '../db/schema.ts';
 
+/** Stores a new session (its token only as a hash). */
 export async function insertSession(db: DbOrTrx, row: SessionRow): Promise<void> {
   await db.insertInto('sessions').values(row).execute();
 }
 
+/** The session whose cookie hashes to `tokenHash`. */
 export function findSessionByHash(db: DbOrTrx, tokenHash: string): Promise<SessionRow | undefined> {
   return db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
+/** Records use of a session and moves its expiry. */
 export async function touchSession(
   db: DbOrTrx,
   id: string,
@@ -21,6 +24,7 @@ export async function touchSession(
     .execute();
 }
 
+/** Ends one session. */
 export async function deleteSession(db: DbOrTrx, id: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', id).execute();
 }

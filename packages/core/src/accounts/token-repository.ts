@@ -1,9 +1,11 @@
 import type { ApiKeyRow, DbOrTrx, PersonalAccessTokenRow } from '../db/schema.ts';
 
+/** Stores a new personal access token (its secret only as a hash). */
 export async function insertPersonalAccessToken(db: DbOrTrx, row: PersonalAccessTokenRow): Promise<void> {
   await db.insertInto('personal_access_tokens').values(row).execute();
 }
 
+/** What authentication needs of the token whose secret hashes to `tokenHash`. */
 export function findPersonalAccessTokenByHash(db: DbOrTrx, tokenHash: string) {
   return db
     .selectFrom('personal_access_tokens')
@@ -12,6 +14,7 @@ export function findPersonalAccessTokenByHash(db: DbOrTrx, tokenHash: string) {
     .executeTakeFirst();
 }
 
+/** One of a user's tokens; another user's token is not found. */
 export function findPersonalAccessToken(
   db: DbOrTrx,
   userId: string,
@@ -25,6 +28,7 @@ export function findPersonalAccessToken(
     .executeTakeFirst();
 }
 
+/** A user's tokens, newest first. */
 export function listPersonalAccessTokenRows(db: DbOrTrx, userId: string): Promise<PersonalAccessTokenRow[]> {
   return db
     .selectFrom('personal_access_tokens')
@@ -35,10 +39,12 @@ export function listPersonalAccessTokenRows(db: DbOrTrx, userId: string): Promis
     .execute();
 }
 
+/** Marks a token revoked. */
 export async function setPersonalAccessTokenRevoked(db: DbOrTrx, tokenId: string, at: string): Promise<void> {
   await db.updateTable('personal_access_tokens').set({ revoked_at: at }).where('id', '=', tokenId).execute();
 }
 
+/** Records the last use of a token. */
 export async function touchPersonalAccessToken(db: DbOrTrx, tokenId: string, at: string): Promise<void> {
   await db
     .updateTable('personal_access_tokens')
@@ -47,10 +53,12 @@ export async function touchPersonalAccessToken(db: DbOrTrx, tokenId: string, at:
     .execute();
 }
 
+/** Stores a new API key (its secret only as a hash). */
 export async function insertApiKey(db: DbOrTrx, row: ApiKeyRow): Promise<void> {
   await db.insertInto('api_keys').values(row).execute();
 }
 
+/** What authentication needs of the API key whose secret hashes to `tokenHash`. */
 export function findApiKeyByHash(db: DbOrTrx, tokenHash: string) {
   return db
     .selectFrom('api_keys')
@@ -59,6 +67,7 @@ export function findApiKeyByHash(db: DbOrTrx, tokenHash: string) {
     .executeTakeFirst();
 }
 
+/** One of a workspace's API keys; another workspace's key is not found. */
 export function findApiKey(
   db: DbOrTrx,
   workspaceId: string,
@@ -72,6 +81,7 @@ export function findApiKey(
     .executeTakeFirst();
 }
 
+/** A workspace's API keys, newest first. */
 export function listApiKeyRows(db: DbOrTrx, workspaceId: string): Promise<ApiKeyRow[]> {
   return db
     .selectFrom('api_keys')
@@ -82,10 +92,12 @@ export function listApiKeyRows(db: DbOrTrx, workspaceId: string): Promise<ApiKey
     .execute();
 }
 
+/** Marks an API key revoked. */
 export async function setApiKeyRevoked(db: DbOrTrx, apiKeyId: string, at: string): Promise<void> {
   await db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', apiKeyId).execute();
 }
 
+/** Records the last use of an API key. */
 export async function touchApiKey(db: DbOrTrx, apiKeyId: string, at: string): Promise<void> {
   await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', apiKeyId).execute();
 }

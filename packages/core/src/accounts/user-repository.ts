@@ -6,19 +6,23 @@ export async function anyUserExists(db: DbOrTrx): Promise<boolean> {
   return row !== undefined;
 }
 
+/** The user with this (already normalized) email. */
 export function findUserRowByEmail(db: DbOrTrx, email: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
+/** The user with this id. */
 export function findUserRowById(db: DbOrTrx, id: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Stores a new user and returns the row as stored. */
 export async function insertUser(db: DbOrTrx, row: NewUserRow): Promise<UserRow> {
   await db.insertInto('users').values(row).execute();
   return { version: 1, ...row } as UserRow;
 }
 
+/** Replaces a user's password hash. */
 export async function updatePasswordHash(
   db: DbOrTrx,
   userId: string,

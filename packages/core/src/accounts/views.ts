@@ -86,6 +86,7 @@ export interface AuditView {
   createdAt: string;
 }
 
+/** A user row as the API shows it. */
 export const toUserView = (row: UserRow): UserView => ({
   id: row.id,
   email: row.email,
@@ -93,6 +94,7 @@ export const toUserView = (row: UserRow): UserView => ({
   createdAt: row.created_at,
 });
 
+/** A workspace row as the API shows it. */
 export const toWorkspaceView = (row: WorkspaceRow): WorkspaceView => ({
   id: row.id,
   name: row.name,
@@ -101,6 +103,7 @@ export const toWorkspaceView = (row: WorkspaceRow): WorkspaceView => ({
   version: Number(row.version),
 });
 
+/** A token row as the API shows it (no hash). */
 export const toTokenView = (row: PersonalAccessTokenRow): TokenView => ({
   id: row.id,
   name: row.name,
@@ -110,6 +113,7 @@ export const toTokenView = (row: PersonalAccessTokenRow): TokenView => ({
   revokedAt: row.revoked_at,
 });
 
+/** An API key row as the API shows it (no hash). */
 export const toApiKeyView = (row: ApiKeyRow): ApiKeyView => ({
   id: row.id,
   workspaceId: row.workspace_id,
@@ -121,6 +125,7 @@ export const toApiKeyView = (row: ApiKeyRow): ApiKeyView => ({
   revokedAt: row.revoked_at,
 });
 
+/** An invitation row as the API shows it (no hash). */
 export const toInvitationView = (row: InvitationRow): InvitationView => ({
   id: row.id,
   workspaceId: row.workspace_id,
@@ -133,6 +138,7 @@ export const toInvitationView = (row: InvitationRow): InvitationView => ({
   revokedAt: row.revoked_at,
 });
 
+/** An audit row as the API shows it, details parsed. */
 export const toAuditView = (row: AuditLogRow): AuditView => ({
   id: row.id,
   workspaceId: row.workspace_id,

@@ -1,6 +1,7 @@
 import type { Role } from '../access.ts';
 import type { DbOrTrx, InvitationRow, Trx, WorkspaceMemberRow, WorkspaceRow } from '../db/schema.ts';
 
+/** Stores a new workspace and returns the row as stored. */
 export async function insertWorkspace(
   db: DbOrTrx,
   row: Omit<WorkspaceRow, 'version'>,
@@ -9,10 +10,12 @@ export async function insertWorkspace(
   return { ...row, version: 1 };
 }
 
+/** The workspace with this id. */
 export function findWorkspaceRow(db: DbOrTrx, id: string): Promise<WorkspaceRow | undefined> {
   return db.selectFrom('workspaces').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Workspaces with exactly this name (names are not unique). */
 export function findWorkspaceRowsByName(db: DbOrTrx, name: string): Promise<WorkspaceRow[]> {
   return db.selectFrom('workspaces').selectAll().where('name', '=', name).orderBy('created_at').execute();
 }
@@ -62,6 +65,7 @@ export function listWorkspaceRowsOfUser(db: DbOrTrx, userId: string) {
     .execute();
 }
 
+/** Stores a new membership and returns the row as stored. */
 export async function insertMember(
   db: DbOrTrx,
   row: Omit<WorkspaceMemberRow, 'version'>,
@@ -70,6 +74,7 @@ export async function insertMember(
   return { ...row, version: 1 };
 }
 
+/** One member of a workspace; another workspace's member is not found. */
 export function findMemberRow(
   db: DbOrTrx,
   workspaceId: string,
@@ -83,6 +88,7 @@ export function findMemberRow(
     .executeTakeFirst();
 }
 
+/** A user's membership of a workspace. */
 export function findMemberRowByUser(db: DbOrTrx, workspaceId: string, userId: string) {
   return db
     .selectFrom('workspace_members')
@@ -104,6 +110,7 @@ export function listMemberRowsWithUsers(db: DbOrTrx, workspaceId: string, member
   return query.orderBy('workspace_members.created_at').orderBy('workspace_members.id').execute();
 }
 
+/** How many owners a workspace has. */
 export async function countOwners(db: DbOrTrx, workspaceId: string): Promise<number> {
   const row = await db
     .selectFrom('workspace_members')
@@ -131,18 +138,22 @@ export async function updateMemberRole(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Removes a membership. */
 export async function deleteMember(db: DbOrTrx, memberId: string): Promise<void> {
   await db.deleteFrom('workspace_members').where('id', '=', memberId).execute();
 }
 
+/** Stores a new invitation (its token only as a hash). */
 export async function insertInvitation(db: DbOrTrx, row: InvitationRow): Promise<void> {
   await db.insertInto('invitations').values(row).execute();
 }
 
+/** The invitation whose token hashes to `tokenHash`. */
 export function findInvitationByHash(db: DbOrTrx, tokenHash: string): Promise<InvitationRow | undefined> {
   return db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
+/** Invitations of a workspace that are neither accepted, revoked nor expired. */
 export function listPendingInvitationRows(
   db: DbOrTrx,
   workspaceId: string,
