@@ -1,4 +1,9 @@
-import { authenticatePersonalToken, authenticateSession, type Core } from '@switchboard/core';
+import {
+  authenticatePersonalToken,
+  authenticateSession,
+  type Core,
+  configureLoginThrottle,
+} from '@switchboard/core';
 import { ENGINES } from '@switchboard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCore } from '../../../core/test/test-core.ts';
@@ -81,6 +86,35 @@ describe.each(ENGINES)('auth and tokens routers on %s', (engine) => {
     await signedIn.caller.auth.logout();
     expect(signedIn.cookies.values.has(SESSION_COOKIE)).toBe(false);
     expect(await authenticateSession(core, sessionToken)).toBeNull();
+  });
+
+  it('slows down repeated failed logins from the client address in the context', async () => {
+    const requested: number[] = [];
+    configureLoginThrottle(core, {
+      freeFailures: 1,
+      baseDelayMs: 40,
+      maxDelayMs: 80,
+      sleep: async (ms) => void requested.push(ms),
+    });
+    try {
+      const { caller } = callerFor(core, null, '198.51.100.20');
+      for (let i = 0; i < 4; i++) {
+        await expectTRPCError(
+          caller.auth.login({ email: `guess${i}@example.test`, password: 'wrong horse battery' }),
+          'UNAUTHORIZED',
+        );
+      }
+      expect(requested).toEqual([40, 80]);
+      // Another address is not slowed down by this one's failures.
+      requested.length = 0;
+      await callerFor(core, null, '198.51.100.21').caller.auth.login({
+        email: 'owner@example.test',
+        password: PASSWORD,
+      });
+      expect(requested).toEqual([]);
+    } finally {
+      configureLoginThrottle(core, {});
+    }
   });
 
   it('requires a user for me, logout and tokens', async () => {
