@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { createAnthropicAdapter } from '../src/anthropic/index.ts';
+import { createGeminiAdapter } from '../src/gemini/index.ts';
 import { createOllamaAdapter } from '../src/ollama/index.ts';
 import { type HttpSettings, sharedDispatcher } from '../src/shared/http.ts';
 import type { ChatRequest, ProviderAdapter } from '../src/spec/index.ts';
@@ -152,7 +153,6 @@ let currentMode: WriteMode = 'event';
 function formatOf(path: string): Format | 'chat' {
   if (path.includes(':streamGenerateContent')) return 'gemini';
   if (path.includes('/v1/messages')) return 'anthropic';
-  if (path.includes('/stream/ollama')) return 'ollama';
   return 'chat';
 }
 
@@ -211,25 +211,13 @@ async function startUpstream(): Promise<Upstream> {
   };
 }
 
-/** The adapters of the three translated formats; Gemini's only when its folder exists in this tree. */
-async function translatingAdapters(
-  settings: HttpSettings,
-): Promise<Partial<Record<Format, ProviderAdapter>>> {
-  const adapters: Partial<Record<Format, ProviderAdapter>> = {
+/** The adapters of the three translated formats. */
+function translatingAdapters(settings: HttpSettings): Record<Format, ProviderAdapter> {
+  return {
     anthropic: createAnthropicAdapter(settings),
+    gemini: createGeminiAdapter(settings),
     ollama: createOllamaAdapter(settings),
   };
-  // Loaded by a computed path so that the benchmark still runs (without Gemini) in a tree that lacks it.
-  const geminiPath = '../src/gemini/index.ts';
-  try {
-    const gemini = (await import(geminiPath)) as {
-      createGeminiAdapter(settings: HttpSettings): ProviderAdapter;
-    };
-    adapters.gemini = gemini.createGeminiAdapter(settings);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-  }
-  return adapters;
 }
 
 const MODELS: Record<Format, string> = {
@@ -242,7 +230,7 @@ const MODELS: Record<Format, string> = {
 const RAW_PATHS: Record<Format, string> = {
   anthropic: '/v1/messages',
   gemini: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
-  ollama: '/stream/ollama',
+  ollama: '/api/chat',
 };
 
 const median = (values: number[]): number => {
@@ -309,15 +297,14 @@ type TranslationResults = Record<WriteMode, Partial<Record<Format, TranslationRe
 
 async function benchTranslation(upstream: Upstream): Promise<TranslationResults> {
   const dispatcher = new Agent({ keepAliveTimeout: 60_000 });
-  const adapters = await translatingAdapters({ dispatcher });
+  const adapters = translatingAdapters({ dispatcher });
   const results: TranslationResults = { event: {}, burst: {} };
   try {
     for (const mode of MODES) {
       currentMode = mode;
       for (const format of ['anthropic', 'gemini', 'ollama'] as const) {
         const adapter = adapters[format];
-        if (!adapter) continue;
-        const rawUrl = `${upstream.url}${format === 'ollama' ? '/api/chat' : RAW_PATHS[format]}`;
+        const rawUrl = `${upstream.url}${RAW_PATHS[format]}`;
         for (let run = 0; run < WARMUP_RUNS; run++) {
           await timeTranslated(adapter, format, upstream.url);
           await timeRaw(dispatcher, rawUrl);
