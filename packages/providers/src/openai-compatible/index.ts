@@ -1,12 +1,14 @@
-import { stringValue } from '../shared/fields.ts';
+import { baseUrl, stringValue } from '../shared/fields.ts';
 import type { HttpSettings } from '../shared/http.ts';
 import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
-import { BadRequestError, ModelNotFoundError } from '../spec/errors.ts';
+import { AbortedError, BadRequestError, ModelNotFoundError } from '../spec/errors.ts';
 import type { ModelInfo } from '../spec/manifest.ts';
 import {
+  bearer,
   bearerEndpoint,
   createOpenAIWire,
   modelInfoFromListing,
+  readModelList,
   type UpstreamModel,
 } from '../openai/index.ts';
 import { openaiCompatibleManifest } from './openai-compatible-manifest.ts';
@@ -33,9 +35,41 @@ export function createOpenAICompatibleAdapter(settings: HttpSettings = {}): Prov
     }
   };
 
+  /**
+   * LM Studio's `/v1/models` says nothing of type or context; its REST API
+   * (`/api/v0/models`) does. Asked only when the list looks like LM Studio's, and
+   * any failure there leaves the plain list.
+   */
+  async function lmStudioDetails(
+    context: CallContext,
+    listed: UpstreamModel[],
+  ): Promise<Map<string, UpstreamModel>> {
+    const details = new Map<string, UpstreamModel>();
+    if (!listed.some((model) => model.owned_by === 'organization_owner')) return details;
+    try {
+      const origin = new URL(baseUrl(context.credentials, '')).origin;
+      const response = await wire.http.send(
+        {
+          method: 'GET',
+          url: `${origin}/api/v0/models`,
+          headers: bearer(context.credentials),
+          signal: context.signal,
+          proxyUrl: stringValue(context.credentials, 'proxy_url'),
+        },
+        wire.errorContext(context.credentials),
+      );
+      for (const model of readModelList(await response.json()) ?? []) details.set(model.id, model);
+    } catch (error) {
+      if (error instanceof AbortedError) throw error;
+    }
+    return details;
+  }
+
   async function discover(context: CallContext): Promise<ModelInfo[]> {
     requireBaseUrl(context);
-    return (await wire.listModels(context)).map(modelInfoFromListing);
+    const listed = await wire.listModels(context);
+    const details = await lmStudioDetails(context, listed);
+    return listed.map((model) => modelInfoFromListing({ ...model, ...details.get(model.id) }));
   }
 
   return {

@@ -38,12 +38,25 @@ describe('OpenAI-compatible discovery', () => {
     ]);
   });
 
-  it('reads an LM Studio list without a key', async () => {
+  it('reads an LM Studio list without a key, with types and context from its REST API', async () => {
     upstream.route('GET', '/v1/models', { json: load('lmstudio-models.json') });
+    upstream.route('GET', '/api/v0/models', { json: load('lmstudio-api-v0-models.json') });
     const models = await adapter().discoverModels!(callContext({ base_url: `${upstream.url}/v1` }));
+    expect(upstream.requests.map((request) => request.url)).toEqual(['/v1/models', '/api/v0/models']);
     expect(upstream.requests[0]!.headers.authorization).toBeUndefined();
     expect(models).toEqual([
+      { id: 'qwen2.5-7b-instruct', type: 'llm', contextSize: 32768, features: ['streaming'] },
+      { id: 'qwen2-vl-7b-instruct', type: 'llm', contextSize: 32768, features: ['streaming', 'vision'] },
+      { id: 'text-embedding-nomic-embed-text-v1.5', type: 'text-embedding', contextSize: 2048 },
+    ]);
+  });
+
+  it('falls back to names when an LM Studio-like server has no REST API', async () => {
+    upstream.route('GET', '/v1/models', { json: load('lmstudio-models.json') });
+    const models = await adapter().discoverModels!(callContext({ base_url: `${upstream.url}/v1` }));
+    expect(models).toEqual([
       { id: 'qwen2.5-7b-instruct', type: 'llm', features: ['streaming'] },
+      { id: 'qwen2-vl-7b-instruct', type: 'llm', features: ['streaming'] },
       { id: 'text-embedding-nomic-embed-text-v1.5', type: 'text-embedding' },
     ]);
   });

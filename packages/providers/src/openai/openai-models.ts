@@ -1,4 +1,4 @@
-import type { ModelFeature, ModelInfo, ModelType, ProviderManifest } from '../spec/manifest.ts';
+import type { ModelInfo, ModelType, ProviderManifest } from '../spec/manifest.ts';
 
 /** One entry of an OpenAI-style `GET /models` answer; servers add their own fields. */
 export interface UpstreamModel {
@@ -55,7 +55,8 @@ export function modelInfoFromListing(model: UpstreamModel): ModelInfo {
     number(model.context_window);
   const info: ModelInfo = { id: model.id, type };
   if (contextSize !== undefined) info.contextSize = contextSize;
-  if (type === 'llm') info.features = ['streaming'] satisfies ModelFeature[];
+  // LM Studio's REST API calls vision-language models `vlm`.
+  if (type === 'llm') info.features = model.type === 'vlm' ? ['streaming', 'vision'] : ['streaming'];
   return info;
 }
 
