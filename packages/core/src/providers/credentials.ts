@@ -2,7 +2,7 @@ import type { CredentialValues, FormField, ProviderAdapter } from '@switchboard/
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { ProviderCredentialRow, Trx } from '../db/schema.ts';
-import { badRequest, fieldError, notFound } from '../errors.ts';
+import { badRequest, CoreError, fieldError, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import {
   adapterFor,
@@ -26,6 +26,7 @@ import {
   findCustomModel,
   getCredential,
   listScopeCredentials,
+  staleRecord,
 } from './repository.ts';
 import { credentialView, parseLoadBalancing, parseObject } from './state.ts';
 import type { CredentialView, ModelRef } from './types.ts';
@@ -317,7 +318,7 @@ export async function updateCredential(
       .where('id', '=', row.id)
       .where('version', '=', row.version)
       .executeTakeFirst();
-    if (affected(result) === 0) checkVersion('This credential', row.version + 1, row.version);
+    if (affected(result) === 0) throw staleRecord('This credential');
     // A changed key gets a fresh start at the gateway.
     if (stored) await trx.deleteFrom('credential_cooldowns').where('credential_id', '=', row.id).execute();
     await record({
@@ -375,7 +376,7 @@ export async function activateCredential(
         .where('id', '=', row.id)
         .where('version', '=', row.version)
         .executeTakeFirst();
-      if (affected(result) === 0) checkVersion('This credential', row.version + 1, row.version);
+      if (affected(result) === 0) throw staleRecord('This credential');
     }
     await record({
       kind: 'credential',
@@ -417,7 +418,7 @@ export async function removeCredential(
       .where('id', '=', row.id)
       .where('version', '=', row.version)
       .executeTakeFirst();
-    if (affected(result) === 0) checkVersion('This credential', row.version + 1, row.version);
+    if (affected(result) === 0) throw staleRecord('This credential');
     const rest = await listScopeCredentials(trx, row.workspace_id, row.provider, row.scope);
     let activatedCredentialId: string | null = null;
     const next = rest[0];
@@ -496,4 +497,79 @@ async function dropFromLoadBalancing(trx: Trx, row: ProviderCredentialRow): Prom
       .where('id', '=', setting.id)
       .execute();
   }
+}
+
+/**
+ * Records the outcome of a real call made with a stored credential (the gateway on a 401,
+ * or `revalidateCredential`): `invalid` puts its models in `credential-invalid` with the reason.
+ */
+export async function setCredentialStatus(
+  core: Core,
+  actor: Actor,
+  input: { workspaceId: string; credentialId: string; valid: boolean; reason?: string | undefined },
+): Promise<CredentialView> {
+  const updated = await mutate(core, actor, input.workspaceId, async (trx, record) => {
+    const row = await getCredential(trx, input.workspaceId, input.credentialId);
+    const now = nowIso();
+    await trx
+      .updateTable('provider_credentials')
+      .set({
+        status: input.valid ? 'valid' : 'invalid',
+        status_reason: input.valid ? null : (input.reason ?? 'The provider rejected this credential'),
+        validated_at: now,
+        updated_at: now,
+        version: row.version + 1,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    if (input.valid)
+      await trx.deleteFrom('credential_cooldowns').where('credential_id', '=', row.id).execute();
+    await record({
+      kind: 'credential',
+      action: input.valid ? 'credential.valid' : 'credential.invalid',
+      targetType: 'credential',
+      targetId: row.id,
+      details: {
+        provider: row.provider,
+        model: row.model,
+        name: row.name,
+        ...(input.reason ? { reason: input.reason } : {}),
+      },
+    });
+    return trx
+      .selectFrom('provider_credentials')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+  });
+  return credentialView(updated, undefined, Date.now());
+}
+
+/** Proves a stored credential again with a real call and records the result (owner or admin). */
+export async function revalidateCredential(
+  core: Core,
+  actor: Actor,
+  input: { workspaceId: string; credentialId: string },
+): Promise<CredentialView> {
+  await authorize(core, actor, input.workspaceId, true);
+  const row = await getCredential(core.db, input.workspaceId, input.credentialId);
+  const adapter = adapterFor(core, row.provider);
+  const model: ModelRef | null =
+    row.model !== null && row.model_type !== null
+      ? { name: row.model, type: row.model_type as ModelRef['type'] }
+      : null;
+  const form = credentialForm(adapter, model !== null);
+  try {
+    await validateWithAdapter(
+      adapter,
+      form,
+      await openValues(core, core.db, row),
+      model ? { model: model.name, type: model.type } : undefined,
+    );
+  } catch (error) {
+    if (!(error instanceof CoreError) || error.code !== 'BAD_REQUEST') throw error;
+    const reason = Object.values(error.fieldErrors ?? {})[0]?.[0] ?? error.message;
+    return setCredentialStatus(core, actor, { ...input, valid: false, reason });
+  }
+  return setCredentialStatus(core, actor, { ...input, valid: true });
 }

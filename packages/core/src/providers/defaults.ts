@@ -5,7 +5,7 @@ import { badRequest, notFound } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import { loadState } from './catalog.ts';
 import { authorize, mutate } from './common.ts';
-import { affected, checkVersion } from './repository.ts';
+import { affected, checkVersion, staleRecord } from './repository.ts';
 import { modelKey, modelStatus, type WorkspaceProviderState } from './state.ts';
 import { DEFAULT_MODEL_TYPES, type DefaultModelView } from './types.ts';
 
@@ -114,8 +114,7 @@ export async function setDefaultModel(
         .where('model_type', '=', input.type)
         .where('version', '=', current.version)
         .executeTakeFirst();
-      if (affected(result) === 0)
-        checkVersion(`The default ${input.type} model`, current.version + 1, current.version);
+      if (affected(result) === 0) throw staleRecord(`The default ${input.type} model`);
     } else {
       await trx
         .insertInto('default_models')

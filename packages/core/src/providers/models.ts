@@ -26,6 +26,7 @@ import {
   findModelSetting,
   getCredential,
   listScopeCredentials,
+  staleRecord,
 } from './repository.ts';
 import { credentialView, modelKey, modelView } from './state.ts';
 import type {
@@ -265,7 +266,7 @@ export async function removeModel(
       .where('id', '=', row.id)
       .where('version', '=', row.version)
       .executeTakeFirst();
-    if (affected(result) === 0) checkVersion('This model', row.version + 1, row.version);
+    if (affected(result) === 0) throw staleRecord('This model');
     const kept = await listScopeCredentials(
       trx,
       input.workspaceId,

@@ -22,6 +22,8 @@ import {
   removeCredential,
   removeModel,
   resolveModel,
+  revalidateCredential,
+  setCredentialStatus,
   setDefaultModel,
   setLoadBalancing,
   setModelEnabled,
@@ -265,6 +267,42 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       }),
     );
     expect(invalid.fieldErrors?.['values.api_key']?.[0]).toMatch(/Incorrect API key/);
+  });
+
+  it('records a credential the provider rejects as invalid, and valid again once it passes', async () => {
+    const [first] = await listCredentials(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+    });
+    if (!first) throw new Error('credential expected');
+    await setCredentialStatus(
+      core,
+      { kind: 'system', label: 'gateway' },
+      {
+        workspaceId: ws.workspaceId,
+        credentialId: first.id,
+        valid: false,
+        reason: 'HTTP 401 Incorrect API key provided',
+      },
+    );
+    const models = await listModels(core, ws.member, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      type: 'llm',
+    });
+    expect(models[0]).toMatchObject({ status: 'credential-invalid' });
+    expect(models[0]?.reason).toMatch(/HTTP 401/);
+    expect(
+      (await coreError(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini'))).message,
+    ).toMatch(/credential-invalid/);
+    const revalidated = await revalidateCredential(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      credentialId: first.id,
+    });
+    expect(revalidated).toMatchObject({ status: 'valid', statusReason: null });
+    await expect(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini')).resolves.toMatchObject({
+      credential: { id: first.id },
+    });
   });
 
   it('switches the active credential, and activates another when the active one is removed', async () => {

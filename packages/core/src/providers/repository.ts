@@ -143,6 +143,10 @@ export function checkVersion(what: string, stored: number, expected: number | un
   }
 }
 
+/** CONFLICT for an update that matched no row: someone changed the record between read and write. */
+export const staleRecord = (what: string) =>
+  conflict(`${what} was changed by someone else just now; reload and try again`);
+
 /** Number of rows an update or delete touched (bigint on some drivers). */
 export const affected = (result: { numUpdatedRows?: bigint; numDeletedRows?: bigint }): number =>
   Number(result.numUpdatedRows ?? result.numDeletedRows ?? 0);
