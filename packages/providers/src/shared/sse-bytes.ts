@@ -128,7 +128,7 @@ export class ByteWriter {
   private buffer: Buffer;
   private length = 0;
 
-  constructor(private readonly capacity = 64 * 1024) {
+  constructor(capacity = 16 * 1024) {
     this.buffer = Buffer.allocUnsafe(capacity);
   }
 
@@ -165,11 +165,11 @@ export class ByteWriter {
     this.length += this.buffer.write(value, this.length, 'utf8');
   }
 
-  /** The bytes written so far; the writer starts over on fresh memory sized like this output. */
+  /** A copy of the bytes written so far; the writer keeps its memory and starts over. */
   take(): Buffer {
-    const written = this.buffer.subarray(0, this.length);
-    // Reads tend to be alike, so the next output is likely the same size: avoid growing mid-read.
-    this.buffer = Buffer.allocUnsafe(Math.max(this.capacity, this.length + (this.length >> 2)));
+    // Copying out (pooled for small outputs) beats handing over the working buffer and
+    // allocating a new one per read, which is one event per read on a token-by-token stream.
+    const written = Buffer.from(this.buffer.subarray(0, this.length));
     this.length = 0;
     return written;
   }
