@@ -112,6 +112,11 @@ export async function* passThroughSse(
       state.done = true;
       yield pending;
     }
+    // A server that answered a stream request with a plain JSON error (status 200) still gets its reason shown.
+    if (!state.done && pending) {
+      const reported = jsonError(decoder.decode(pending), context);
+      if (reported) throw reported;
+    }
     if (!state.done) {
       throw new UpstreamUnavailableError(`${context.label}: the stream ended before it finished`, {
         provider: context.provider,
@@ -155,6 +160,17 @@ function inspect(
   if (mayHaveUsage && chunk.usage) state.usage = readUsage(chunk.usage);
   if (mayNeedRepair && repair?.repair(chunk)) return encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
   return 'keep';
+}
+
+function jsonError(text: string, context: ErrorContext): Error | undefined {
+  try {
+    const value = JSON.parse(text) as { error?: unknown };
+    return value.error && typeof value.error === 'object'
+      ? streamError(value.error as Record<string, unknown>, context)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function streamError(error: Record<string, unknown>, context: ErrorContext): Error {

@@ -8,6 +8,7 @@ import {
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
+  RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
@@ -239,6 +240,16 @@ describe('OpenAI chat stream', () => {
     const { error, read } = await streamFailure(stream.body);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(read.toString('utf8')).toBe(`${events[0]}\n\n`);
+  });
+
+  it('shows the reason of a JSON error answered with status 200 to a stream request', async () => {
+    upstream.route('POST', '/v1/chat/completions', {
+      json: { error: { message: 'Rate limit reached', type: 'tokens', code: 429 } },
+    });
+    const stream = await adapter().chatStream!(request, callContext(credentials()));
+    const { error } = await streamFailure(stream.body);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(error.upstreamMessage).toBe('Rate limit reached');
   });
 
   it('turns an error event into a ProviderError', async () => {
