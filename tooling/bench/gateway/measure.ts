@@ -3,7 +3,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { Pool } from 'undici';
+import { Pool, request } from 'undici';
 import { treeRssKb } from './processes.ts';
 import { STREAM_CHUNKS } from './shared.ts';
 import type { Target } from './targets.ts';
@@ -163,8 +163,10 @@ export interface ConcurrentStreams {
   streams: number;
   /** Streams with every chunk and a final [DONE]. */
   complete: number;
-  /** Most streams open (headers received, not yet ended) at one time. */
+  /** Most streams open at the client (headers received, not yet ended) at one time. */
   peakOpen: number;
+  /** Most of them the upstream was serving at one time (below `streams` when a proxy queues them). */
+  upstreamPeakOpen: number;
   /** Peak resident memory of the serving process tree while the streams ran, in MB (sampled VmRSS). */
   peakRssMb: number;
   /** Its resident memory just before they started, in MB. */
@@ -174,11 +176,18 @@ export interface ConcurrentStreams {
   firstError: string | undefined;
 }
 
+async function upstreamStats(upstream: Target): Promise<{ peakSlowStreams: number }> {
+  const response = await request(`${new URL(upstream.url).origin}/bench/stats`);
+  return (await response.body.json()) as { peakSlowStreams: number };
+}
+
 /** Opens `count` slow streams at once through the target and follows each to its end. */
 export async function measureConcurrentStreams(
   target: Target,
+  upstream: Target,
   options: { count: number; timeoutMs: number },
 ): Promise<ConcurrentStreams> {
+  await upstreamStats(upstream);
   const url = new URL(target.url);
   const pool = new Pool(url.origin, {
     connections: options.count,
@@ -230,10 +239,12 @@ export async function measureConcurrentStreams(
   try {
     const results = await Promise.all(Array.from({ length: options.count }, one));
     peakRssKb = Math.max(peakRssKb, treeRssKb(pid));
+    const { peakSlowStreams } = await upstreamStats(upstream);
     return {
       streams: options.count,
       complete: results.filter(Boolean).length,
       peakOpen,
+      upstreamPeakOpen: peakSlowStreams,
       peakRssMb: peakRssKb / 1024,
       baselineRssMb,
       seconds: (performance.now() - started) / 1000,

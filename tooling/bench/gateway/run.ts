@@ -174,11 +174,14 @@ async function main(): Promise<number> {
     }
     // The same streams straight to the upstream first: if they fail there, the harness is at fault.
     directStreams = await stage('concurrent streams (direct)', () =>
-      measureConcurrentStreams(upstream, { count: settings.streams, timeoutMs: settings.streamTimeoutMs }),
+      measureConcurrentStreams(upstream, upstream, {
+        count: settings.streams,
+        timeoutMs: settings.streamTimeoutMs,
+      }),
     );
     if (switchboard) {
       switchboardStreams = await stage('concurrent streams (switchboard)', () =>
-        measureConcurrentStreams(switchboard, {
+        measureConcurrentStreams(switchboard, upstream, {
           count: settings.streams,
           timeoutMs: settings.streamTimeoutMs,
         }),
@@ -202,6 +205,12 @@ async function main(): Promise<number> {
   const streamsComplete = switchboardStreams
     ? switchboardStreams.complete === switchboardStreams.streams
     : undefined;
+  // Held concurrently means the upstream saw (nearly) as many at once through Switchboard as when
+  // the client opened them directly; a connection cap in the gateway shows up here.
+  const streamsConcurrent =
+    switchboardStreams && directStreams
+      ? switchboardStreams.upstreamPeakOpen >= 0.9 * directStreams.upstreamPeakOpen
+      : undefined;
   const failedRequests = Object.values(loads).reduce(
     (sum, load) => sum + (load ? load.c1.failed + load.c50.failed : 0),
     0,
@@ -221,7 +230,9 @@ async function main(): Promise<number> {
       c50_ratio_vs_portkey: ratioVsPortkey === undefined ? null : ratioVsPortkey >= goals.c50RatioVsPortkey,
       ttfb_added_ms: ttfbAddedMs === undefined ? null : ttfbAddedMs <= goals.timeToFirstByteAddedMs,
       streams_1000: switchboardStreams
-        ? streamsComplete === true && switchboardStreams.peakRssMb < goals.streamsRssMb
+        ? streamsComplete === true &&
+          streamsConcurrent === true &&
+          switchboardStreams.peakRssMb < goals.streamsRssMb
         : null,
     },
     direct_c1_rps: round(direct?.c1.requestsPerSecond, 0),
@@ -241,6 +252,9 @@ async function main(): Promise<number> {
     ttfb_incomplete_streams: timeToFirstByte?.incomplete ?? null,
     streams_1000_completed: switchboardStreams?.complete ?? null,
     streams_1000_peak_open: switchboardStreams?.peakOpen ?? null,
+    streams_1000_upstream_peak_open: switchboardStreams?.upstreamPeakOpen ?? null,
+    streams_1000_direct_upstream_peak_open: directStreams?.upstreamPeakOpen ?? null,
+    streams_1000_concurrent: streamsConcurrent ?? null,
     streams_1000_seconds: round(switchboardStreams?.seconds, 1),
     streams_1000_baseline_rss_mb: round(switchboardStreams?.baselineRssMb, 1),
     streams_1000_direct_completed: directStreams?.complete ?? null,
@@ -264,7 +278,7 @@ async function main(): Promise<number> {
   ] as const) {
     if (!streams) continue;
     note(
-      `${streams.streams} slow streams ${name}: ${streams.complete} complete, peak ${streams.peakOpen} open, ${streams.seconds.toFixed(1)} s, server RSS ${streams.baselineRssMb.toFixed(0)} -> peak ${streams.peakRssMb.toFixed(0)} MB${streams.firstError ? ` (first failure: ${streams.firstError})` : ''}`,
+      `${streams.streams} slow streams ${name}: ${streams.complete} complete, peak ${streams.peakOpen} open at the client and ${streams.upstreamPeakOpen} at the upstream, ${streams.seconds.toFixed(1)} s, server RSS ${streams.baselineRssMb.toFixed(0)} -> peak ${streams.peakRssMb.toFixed(0)} MB${streams.firstError ? ` (first failure: ${streams.firstError})` : ''}`,
     );
   }
   for (const [name, message] of Object.entries(unavailable)) note(`unavailable: ${name}: ${message}`);

@@ -251,7 +251,7 @@ export async function startSwitchboard(upstream: Target): Promise<Target> {
       await response.body.dump();
       return response.statusCode === 200 ? true : undefined;
     },
-    { timeoutMs: 30_000, child },
+    { timeoutMs: 90_000, child },
   );
   const target: Target = {
     name: 'switchboard',

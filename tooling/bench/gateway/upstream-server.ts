@@ -75,6 +75,9 @@ interface ActiveStream {
 // thousand of them cost one timer rather than a thousand.
 const slowStreams = new Set<ActiveStream>();
 let slowTicker: NodeJS.Timeout | undefined;
+// The most slow streams held at once since the last GET /bench/stats: whether a gateway really
+// kept them all open upstream, or queued them behind a connection limit.
+let peakSlowStreams = 0;
 
 function writeNext(stream: ActiveStream): boolean {
   const event = streamEvents[stream.next];
@@ -109,6 +112,7 @@ function startStream(response: ServerResponse, slow: boolean): void {
   response.on('close', closed);
   if (slow) {
     slowStreams.add(stream);
+    peakSlowStreams = Math.max(peakSlowStreams, slowStreams.size);
     slowTicker ??= setInterval(tickSlowStreams, slowSpacingMs);
     return;
   }
@@ -144,6 +148,11 @@ const server = createServer((request, response) => {
   const path = request.url ?? '/';
   if (request.method === 'POST' && path === '/v1/chat/completions') return handleChat(request, response);
   if (request.method === 'GET' && path === '/v1/models') return send(response, 200, modelsBody);
+  if (request.method === 'GET' && path === '/bench/stats') {
+    const stats = Buffer.from(JSON.stringify({ peakSlowStreams, openSlowStreams: slowStreams.size }));
+    peakSlowStreams = slowStreams.size;
+    return send(response, 200, stats);
+  }
   send(response, 404, Buffer.from('{"error":{"message":"not found","type":"invalid_request_error"}}'));
 });
 server.keepAliveTimeout = 60_000;
