@@ -83,7 +83,7 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
       admin.credentials.create({ workspaceId, provider: 'openai', values: local('sk-test-bad-0009') }),
     );
     expect(refused.code).toBe('BAD_REQUEST');
-    expect(refused.fieldErrors['values.api_key']?.[0]).toMatch(/Incorrect API key/);
+    expect(refused.fieldErrors.api_key?.[0]).toMatch(/Incorrect API key/);
     const production = await admin.credentials.create({
       workspaceId,
       provider: 'openai',
@@ -296,7 +296,7 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
         values: { ...first?.values, base_url: 'http://127.0.0.1:9/v1' },
       }),
     );
-    expect(moved.fieldErrors['values.api_key']?.[0]).toMatch(/type this secret again/);
+    expect(moved.fieldErrors.api_key?.[0]).toMatch(/type this secret again/);
 
     await admin.models.disable({ workspaceId, provider: 'openai', model: { name: 'tts-1', type: 'tts' } });
     expect((await admin.defaults.get({ workspaceId })).tts).toMatchObject({

@@ -161,7 +161,7 @@ export function normalizeValues(form: FormField[], input: Record<string, unknown
   const known = new Set(form.map((field) => field.id));
   for (const key of Object.keys(input)) {
     if (!known.has(key))
-      errors[`values.${key}`] = [`Unknown field; this form has ${[...known].join(', ') || 'no fields'}`];
+      errors[key] = [`Unknown field; this form has ${[...known].join(', ') || 'no fields'}`];
   }
   const values: CredentialValues = {};
   for (const field of form) {
@@ -173,20 +173,20 @@ export function normalizeValues(form: FormField[], input: Record<string, unknown
     }
     if (field.type === 'number') {
       const number = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(number)) errors[`values.${field.id}`] = [`${field.label} must be a number`];
+      if (!Number.isFinite(number)) errors[field.id] = [`${field.label} must be a number`];
       else values[field.id] = number;
     } else if (field.type === 'switch') {
       if (typeof value === 'boolean') values[field.id] = value;
       else if (value === 'true' || value === 'false') values[field.id] = value === 'true';
-      else errors[`values.${field.id}`] = [`${field.label} must be on or off`];
+      else errors[field.id] = [`${field.label} must be on or off`];
     } else if (typeof value !== 'string') {
-      errors[`values.${field.id}`] = [`${field.label} must be text`];
+      errors[field.id] = [`${field.label} must be text`];
     } else if (
       field.type === 'select' &&
       field.options &&
       !field.options.some((option) => option.value === value)
     ) {
-      errors[`values.${field.id}`] = [
+      errors[field.id] = [
         `${field.label} must be one of ${field.options.map((option) => option.value).join(', ')}`,
       ];
     } else {
@@ -194,23 +194,23 @@ export function normalizeValues(form: FormField[], input: Record<string, unknown
     }
   }
   for (const field of form) {
-    if (
-      field.required &&
-      fieldShown(field, values) &&
-      isEmpty(values[field.id]) &&
-      !errors[`values.${field.id}`]
-    ) {
-      errors[`values.${field.id}`] = [`${field.label} is required`];
+    if (field.required && fieldShown(field, values) && isEmpty(values[field.id]) && !errors[field.id]) {
+      errors[field.id] = [`${field.label} is required`];
     }
   }
   if (Object.keys(errors).length > 0)
-    throw badRequest(`Check the credential: ${Object.keys(errors).join(', ')}`, errors);
+    throw badRequest(
+      Object.entries(errors)
+        .map(([field, messages]) => `${field}: ${messages.join(' ')}`)
+        .join('; '),
+      errors,
+    );
   return values;
 }
 
 /**
  * Proves credential values with one real call to the provider. A ProviderError becomes
- * BAD_REQUEST with the upstream's reason on the form field at fault (`values.api_key`...).
+ * BAD_REQUEST with the upstream's reason on the form field at fault (`api_key`, `base_url`...), keyed by form field id as the console renders them.
  */
 export async function validateWithAdapter(
   adapter: ProviderAdapter,
@@ -238,7 +238,7 @@ export function providerFieldError(error: unknown, form: FormField[]): unknown {
       ? ` (${error.upstreamMessage})`
       : '';
   const message = `${error.message}${upstream}`;
-  return badRequest(`${error.provider}: ${message}`, { [`values.${field}`]: [message] });
+  return badRequest(`${error.provider}: ${message}`, { [field]: [message] });
 }
 
 /** Values split for storage: plain JSON, sealed secrets, and masks for lists. */

@@ -135,7 +135,7 @@ async function mergeWithStored(
   if (destinationChanged && keptSecrets.length > 0) {
     const errors = Object.fromEntries(
       keptSecrets.map((id) => [
-        `values.${id}`,
+        id,
         ['The endpoint changed: type this secret again, it is only sent where it was saved for'],
       ]),
     );

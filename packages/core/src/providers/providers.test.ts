@@ -133,7 +133,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       }),
     );
     expect(bad.code).toBe('BAD_REQUEST');
-    expect(bad.fieldErrors?.['values.api_key']?.[0]).toMatch(/Incorrect API key/);
+    expect(bad.fieldErrors?.api_key?.[0]).toMatch(/Incorrect API key/);
     expect(JSON.stringify(bad)).not.toContain(KEY_BAD);
     const missing = await coreError(
       createCredential(core, ws.admin, {
@@ -142,7 +142,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
         values: { base_url: `${openaiUpstream.url}/v1` },
       }),
     );
-    expect(missing.fieldErrors?.['values.api_key']).toEqual(['API key is required']);
+    expect(missing.fieldErrors?.api_key).toEqual(['API key is required']);
     expect(
       await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' }),
     ).toEqual([]);
@@ -244,7 +244,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       }),
     );
     expect(moved.code).toBe('BAD_REQUEST');
-    expect(moved.fieldErrors?.['values.api_key']?.[0]).toMatch(/type this secret again/);
+    expect(moved.fieldErrors?.api_key?.[0]).toMatch(/type this secret again/);
 
     const stale = await coreError(
       updateCredential(core, ws.admin, {
@@ -266,7 +266,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
         values: { api_key: KEY_BAD },
       }),
     );
-    expect(invalid.fieldErrors?.['values.api_key']?.[0]).toMatch(/Incorrect API key/);
+    expect(invalid.fieldErrors?.api_key?.[0]).toMatch(/Incorrect API key/);
   });
 
   it('records a credential the provider rejects as invalid, and valid again once it passes', async () => {
