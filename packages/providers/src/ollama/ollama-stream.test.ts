@@ -2,7 +2,12 @@ import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@swit
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderAdapter } from '../spec/adapter.ts';
 import type { ChatRequest } from '../spec/canonical.ts';
-import { AbortedError, MalformedResponseError, UpstreamUnavailableError } from '../spec/errors.ts';
+import {
+  AbortedError,
+  MalformedResponseError,
+  TimeoutError,
+  UpstreamUnavailableError,
+} from '../spec/errors.ts';
 import { contextFor, readAll, rejection, sseData, testAdapter } from './ollama-test-helpers.ts';
 
 const ndjson = { 'content-type': 'application/x-ndjson' };
@@ -216,6 +221,23 @@ describe('ollama chat (streaming)', () => {
     expect(error).toBeInstanceOf(AbortedError);
     await expect.poll(() => upstream.aborted.length).toBe(1);
     expect(upstream.aborted[0]?.path).toBe('/api/chat');
+  });
+
+  it('throws TimeoutError when the stream goes silent longer than the idle timeout', async () => {
+    const line = fixture(import.meta.url, 'chat-stream.ndjson').split('\n')[0];
+    upstream.route('POST', '/api/chat', (_request, response) => {
+      response.writeHead(200, ndjson);
+      response.write(`${line}\n`);
+    });
+    const idle = testAdapter({ idleMs: 200 });
+    try {
+      const stream = await idle.adapter.chatStream!(request, contextFor(upstream));
+      const error = await rejection(readAll(stream.body));
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error).toMatchObject({ code: 'timeout', provider: 'ollama' });
+    } finally {
+      await idle.close();
+    }
   });
 
   it('cancels the upstream request when the caller aborts before the answer starts', async () => {
