@@ -96,7 +96,10 @@ describe('the gateway across providers and endpoints', () => {
     expect(answer.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 3 });
     const sent = upstream.requests.find((request) => request.path === '/anthropic/v1/messages');
     expect(sent?.headers['x-api-key']).toBe('sk-ant-test-gw-0001');
-    expect(sent?.json()).toMatchObject({ model: 'claude-haiku-4-5-20251001', system: 'Answer in French' });
+    expect(sent?.json()).toMatchObject({
+      model: 'claude-haiku-4-5-20251001',
+      system: [{ type: 'text', text: 'Answer in French' }],
+    });
   });
 
   it('streams Anthropic events as OpenAI chunks', async () => {
