@@ -15,7 +15,7 @@ import type { ChangeEvent, ChangeKind } from '../changes.ts';
 import type { Core } from '../core.ts';
 import { maskSecret } from '../crypto/mask.ts';
 import type { DbOrTrx, ProviderCredentialRow, Trx } from '../db/schema.ts';
-import { badRequest, CoreError, type FieldErrors, notFound } from '../errors.ts';
+import { badRequest, CoreError, conflict, type FieldErrors, notFound } from '../errors.ts';
 import { nowIso } from '../ids.ts';
 import { parseObject } from './state.ts';
 
@@ -65,7 +65,7 @@ export async function mutate<T>(
   work: (trx: Trx, record: (change: ChangeRecord) => Promise<void>) => Promise<T>,
 ): Promise<T> {
   const events: ChangeEvent[] = [];
-  const result = await core.db.transaction().execute(async (trx) => {
+  const result = await runTransaction(core, async (trx) => {
     const record = async (change: ChangeRecord) => {
       await recordAudit(trx, {
         workspaceId,
@@ -87,6 +87,23 @@ export async function mutate<T>(
   });
   for (const event of events) core.changes.publish(event);
   return result;
+}
+
+/** Whether a database error is a unique-constraint violation (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** A transaction whose unique-constraint races (two admins at once) come back as CONFLICT. */
+async function runTransaction<T>(core: Core, work: (trx: Trx) => Promise<T>): Promise<T> {
+  try {
+    return await core.db.transaction().execute(work);
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw conflict('Someone else changed this at the same moment; reload and try again');
+    throw error;
+  }
 }
 
 /** The adapter of a provider this server ships, or NOT_FOUND. */

@@ -761,3 +761,65 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     expect(audit).toHaveLength(1);
   });
 });
+
+describe.each(ENGINES)('concurrent changes on %s', (engine) => {
+  let core: Core;
+  let upstream: FakeUpstream;
+  let ws: TestWorkspace;
+
+  beforeAll(async () => {
+    upstream = await startOpenAIFormatUpstream();
+    core = await createTestCore(engine, { providers: await realAdapters() });
+    ws = await createTestWorkspace(core);
+    await installProvider(core, ws.owner, { workspaceId: ws.workspaceId, provider: 'openai' });
+  });
+  afterAll(async () => {
+    await core.close();
+    await upstream.close();
+  });
+
+  it('keeps exactly one active credential when two admins add the first ones at once', async () => {
+    const values = (key: string) => ({ api_key: key, base_url: `${upstream.url}/v1` });
+    const results = await Promise.allSettled([
+      createCredential(core, ws.owner, {
+        workspaceId: ws.workspaceId,
+        provider: 'openai',
+        name: 'one',
+        values: values('sk-test-openai-0001'),
+      }),
+      createCredential(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        provider: 'openai',
+        name: 'two',
+        values: values('sk-test-openai-0002'),
+      }),
+    ]);
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'CONFLICT' });
+    }
+    const listed = await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' });
+    expect(listed.filter((credential) => credential.active)).toHaveLength(1);
+  });
+
+  it('lets only one of two updates with the same version through', async () => {
+    const [credential] = await listCredentials(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+    });
+    if (!credential) throw new Error('credential expected');
+    const results = await Promise.allSettled(
+      ['first', 'second'].map((name) =>
+        updateCredential(core, ws.admin, {
+          workspaceId: ws.workspaceId,
+          credentialId: credential.id,
+          version: credential.version,
+          name,
+        }),
+      ),
+    );
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((result) => result.status === 'rejected')).toMatchObject({
+      reason: { code: 'CONFLICT' },
+    });
+  });
+});

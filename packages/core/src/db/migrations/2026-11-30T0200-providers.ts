@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 // Frozen: never edit a migration that has shipped; add a new one.
 // Provider management: installs, credentials (provider-level and per custom model),
@@ -38,6 +38,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
     .addUniqueConstraint('provider_credentials_name_unique', ['workspace_id', 'provider', 'scope', 'name'])
+    .execute();
+  // At most one active credential per provider or model, even with two admins at once.
+  await db.schema
+    .createIndex('provider_credentials_one_active')
+    .on('provider_credentials')
+    .columns(['workspace_id', 'provider', 'scope'])
+    .unique()
+    .where(sql.ref('is_active'), '=', sql.lit(1))
     .execute();
   await db.schema
     .createIndex('provider_credentials_workspace_idx')
@@ -91,14 +99,20 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('credential_cooldowns')
-    .addColumn('credential_id', 'text', (c) => c.primaryKey().references('provider_credentials.id').onDelete('cascade'))
+    .addColumn('credential_id', 'text', (c) =>
+      c.primaryKey().references('provider_credentials.id').onDelete('cascade'),
+    )
     .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
     .addColumn('until', 'text', (c) => c.notNull())
     .addColumn('reason', 'text', (c) => c.notNull())
     .addColumn('failures', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('credential_cooldowns_workspace_idx').on('credential_cooldowns').column('workspace_id').execute();
+  await db.schema
+    .createIndex('credential_cooldowns_workspace_idx')
+    .on('credential_cooldowns')
+    .column('workspace_id')
+    .execute();
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: see up()
