@@ -1,6 +1,9 @@
 import type { EmbeddingRequest, EmbeddingResponse } from '../spec/canonical.ts';
 import { BadRequestError, MalformedResponseError } from '../spec/errors.ts';
 
+/** Most requests one `:batchEmbedContents` call accepts. */
+export const GEMINI_EMBED_BATCH_LIMIT = 100;
+
 /** `:batchEmbedContents` body: one request per input, each naming its model. */
 export interface GeminiBatchEmbedRequest {
   requests: { model: string; content: { parts: { text: string }[] }; outputDimensionality?: number }[];

@@ -508,6 +508,22 @@ describe('gemini embeddings', () => {
     });
   });
 
+  it('splits more than 100 inputs into consecutive batches and keeps the order', async () => {
+    upstream.route('POST', '/v1beta/models/gemini-embedding-001:batchEmbedContents', (request, response) => {
+      const body = request.json() as { requests: { content: { parts: { text: string }[] } }[] };
+      const embeddings = body.requests.map((item) => ({ values: [Number(item.content.parts[0]?.text)] }));
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ embeddings }));
+    });
+    const input = Array.from({ length: 250 }, (_, index) => String(index));
+    const result = await adapter().embed?.({ model: 'gemini-embedding-001', input }, call());
+    expect(
+      upstream.requests.map((request) => (request.json() as { requests: unknown[] }).requests.length),
+    ).toEqual([100, 100, 50]);
+    expect(result?.data.map((item) => item.embedding)).toEqual(input.map((text) => [Number(text)]));
+    expect(result?.data.map((item) => item.index)).toEqual(input.map((_, index) => index));
+  });
+
   it('encodes base64 as little-endian float32 and refuses token-id input', async () => {
     upstream.route('POST', '/v1beta/models/text-embedding-004:batchEmbedContents', {
       json: { embeddings: [{ values: [1, -2, 0.5] }] },

@@ -5,7 +5,12 @@ import type { ErrorContext } from '../shared/upstream-errors.ts';
 import type { CallContext, ProviderAdapter, ValidationTarget } from '../spec/adapter.ts';
 import type { ModelInfo, ModelType } from '../spec/manifest.ts';
 import { type GeminiResponse, toChatCompletion } from './gemini-chat.ts';
-import { type GeminiBatchEmbedResponse, toBatchEmbedRequest, toEmbeddingResponse } from './gemini-embed.ts';
+import {
+  GEMINI_EMBED_BATCH_LIMIT,
+  type GeminiBatchEmbedResponse,
+  toBatchEmbedRequest,
+  toEmbeddingResponse,
+} from './gemini-embed.ts';
 import { type GeminiErrorDetails, readGeminiErrorBody, refineGeminiError } from './gemini-errors.ts';
 import { GEMINI_DEFAULT_BASE_URL, geminiManifest } from './gemini-manifest.ts';
 import { toGeminiRequest } from './gemini-request.ts';
@@ -148,17 +153,24 @@ export function createGeminiAdapter(settings: HttpSettings = {}): ProviderAdapte
     },
 
     async embed(request, context) {
-      const body = toBatchEmbedRequest(request);
-      const { response } = await send(context, {
-        method: 'POST',
-        path: modelPath(request.model, 'batchEmbedContents'),
-        body,
-      });
-      return toEmbeddingResponse(
-        await response.json<GeminiBatchEmbedResponse>(),
-        request,
-        body.requests.length,
-      );
+      const { requests } = toBatchEmbedRequest(request);
+      // Gemini refuses batches of more than 100 requests: larger inputs go as consecutive batches.
+      const embeddings: NonNullable<GeminiBatchEmbedResponse['embeddings']> = [];
+      for (let offset = 0; offset < requests.length; offset += GEMINI_EMBED_BATCH_LIMIT) {
+        const batch = requests.slice(offset, offset + GEMINI_EMBED_BATCH_LIMIT);
+        const { response } = await send(context, {
+          method: 'POST',
+          path: modelPath(request.model, 'batchEmbedContents'),
+          body: { requests: batch },
+        });
+        const answer = await response.json<GeminiBatchEmbedResponse>();
+        // A batch that does not match its inputs is reported by the same check as a whole answer.
+        if (!Array.isArray(answer.embeddings) || answer.embeddings.length !== batch.length) {
+          return toEmbeddingResponse(answer, request, batch.length);
+        }
+        embeddings.push(...answer.embeddings);
+      }
+      return toEmbeddingResponse({ embeddings }, request, requests.length);
     },
   };
 }
