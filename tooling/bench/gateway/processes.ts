@@ -19,6 +19,14 @@ export interface ChildHandle {
 }
 
 const running = new Set<ChildHandle>();
+// Short commands (the CLI) in flight, killed by PID if the run is stopped under them.
+const runningCommands = new Set<number>();
+// Set once cleanup starts: a stage still running must not start anything new after it.
+let stopping = false;
+
+function refuseWhenStopping(name: string): void {
+  if (stopping) throw new Error(`not starting ${name}: the benchmark is stopping`);
+}
 const outputLimit = 8_000;
 
 function parentOf(pid: number): number | undefined {
@@ -90,6 +98,7 @@ export function startChild(
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv },
 ): ChildHandle {
+  refuseWhenStopping(name);
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
@@ -137,6 +146,8 @@ export function startChild(
 
 /** Stops every child still running, each by its PID. */
 export async function stopAllChildren(): Promise<void> {
+  stopping = true;
+  for (const pid of runningCommands) if (alive(pid)) process.kill(pid, 'SIGKILL');
   await Promise.all([...running].map((handle) => handle.stop().catch(() => undefined)));
 }
 
@@ -153,12 +164,15 @@ export function runCommand(
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<CommandResult> {
+  refuseWhenStopping(command);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const pid = child.pid;
+    if (pid !== undefined) runningCommands.add(pid);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => {
@@ -168,14 +182,16 @@ export function runCommand(
       stderr += data.toString('utf8');
     });
     const timer = setTimeout(() => {
-      if (child.pid !== undefined && alive(child.pid)) process.kill(child.pid, 'SIGKILL');
+      if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
     }, options.timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
+      if (pid !== undefined) runningCommands.delete(pid);
       reject(error);
     });
     child.once('close', (code) => {
       clearTimeout(timer);
+      if (pid !== undefined) runningCommands.delete(pid);
       resolve({ code, stdout, stderr });
     });
   });
