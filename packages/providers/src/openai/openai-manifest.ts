@@ -24,6 +24,9 @@ export const OPENAI_VOICES = [
   'cedar',
 ];
 
+/** tts-1 and tts-1-hd have the original voices only (no ballad, verse, marin, cedar). */
+const TTS1_VOICES = ['alloy', 'ash', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer'];
+
 const llm = (
   id: string,
   contextSize: number,
@@ -86,8 +89,8 @@ const models: ModelInfo[] = [
     voices: OPENAI_VOICES,
     pricing: { inputPerMillion: 0.6, outputPerMillion: 12 },
   },
-  { id: 'tts-1', type: 'tts', voices: OPENAI_VOICES.slice(0, 10) },
-  { id: 'tts-1-hd', type: 'tts', voices: OPENAI_VOICES.slice(0, 10) },
+  { id: 'tts-1', type: 'tts', voices: TTS1_VOICES },
+  { id: 'tts-1-hd', type: 'tts', voices: TTS1_VOICES },
 ];
 
 /** OpenAI's catalog entry. */
