@@ -38,7 +38,9 @@ interface Snapshot {
   exact: Map<string, Entry>;
   bare: Map<string, Entry[]>;
   defaults: Map<ModelType, Entry | (() => CoreError)>;
-  memo: Map<string, Entry | (() => CoreError)>;
+  /** Answers by type, then by the name as requested: no string building on the hot path. */
+  memo: Map<ModelType, Map<string, Entry | (() => CoreError)>>;
+  memoSize: number;
 }
 
 interface ResolveCache {
@@ -159,7 +161,7 @@ async function loadSnapshot(core: Core, workspaceId: string): Promise<Snapshot> 
       );
     }
   }
-  return { exact, bare, defaults, memo: new Map() };
+  return { exact, bare, defaults, memo: new Map(), memoSize: 0 };
 }
 
 function lookup(
@@ -198,11 +200,18 @@ function answer(found: Entry | (() => CoreError), nowMs: number): ResolvedModel 
 
 function resolveIn(snapshot: Snapshot, type: ModelType, requested: string | undefined): ResolvedModel {
   const name = requested ?? '';
-  const memoKey = `${type}\u0000${name}`;
-  let found = snapshot.memo.get(memoKey);
+  let byName = snapshot.memo.get(type);
+  if (!byName) {
+    byName = new Map();
+    snapshot.memo.set(type, byName);
+  }
+  let found = byName.get(name);
   if (found === undefined) {
     found = lookup(snapshot, { type, requested: name });
-    if (snapshot.memo.size < MEMO_LIMIT) snapshot.memo.set(memoKey, found);
+    if (snapshot.memoSize < MEMO_LIMIT) {
+      byName.set(name, found);
+      snapshot.memoSize++;
+    }
   }
   return answer(found, Date.now());
 }
