@@ -1,0 +1,707 @@
+import type { CredentialValues, FormField, ModelType, ProviderAdapter } from '@switchboard/providers/spec';
+import type { Actor } from '../access.ts';
+import type { Core } from '../core.ts';
+import type { ProviderCredentialRow } from '../db/schema.ts';
+import { CoreError } from '../errors.ts';
+import { loadState } from '../providers/catalog.ts';
+import { normalizeValues, openValues } from '../providers/common.ts';
+import {
+  activateCredential,
+  createCredential,
+  removeCredential,
+  updateCredential,
+  validateCredential,
+} from '../providers/credentials.ts';
+import { setDefaultModel } from '../providers/defaults.ts';
+import { addCustomModel, removeModel, setModelEnabled } from '../providers/models.ts';
+import { uninstallProvider, installProvider } from '../providers/catalog.ts';
+import { credentialScope, listScopeCredentials } from '../providers/repository.ts';
+import { modelKey, scopeCredentials, type WorkspaceProviderState } from '../providers/state.ts';
+import { DEFAULT_MODEL_TYPES, type ModelRef } from '../providers/types.ts';
+import type { ConfigCredential, ConfigFile, ConfigModel, ConfigProblem } from './schema.ts';
+
+/** What applying a file changes, one line each; never a secret. */
+export interface Change {
+  action:
+    | 'install-provider'
+    | 'uninstall-provider'
+    | 'create-credential'
+    | 'update-credential'
+    | 'activate-credential'
+    | 'remove-credential'
+    | 'add-model'
+    | 'restore-model'
+    | 'remove-model'
+    | 'enable-model'
+    | 'disable-model'
+    | 'set-default'
+    | 'clear-default';
+  /** Where in the file the change comes from (`providers.openai.credentials[0]`). */
+  path: string;
+  /** One line for people: `create credential openai/main`. */
+  summary: string;
+}
+
+/** Environment variables that `{ env: NAME }` references are read from. */
+export type ConfigEnvironment = Readonly<Record<string, string | undefined>>;
+
+/** One change and how to make it; `validate` proves new credential values without saving anything. */
+export interface PlannedStep {
+  change: Change;
+  /** Path of the credential whose values are checked, for problems the provider reports. */
+  valuesPath?: string;
+  /** Field ids of that credential's form. */
+  fields?: ReadonlySet<string>;
+  validate?: (actor: Actor) => Promise<void>;
+  run: (actor: Actor) => Promise<void>;
+}
+
+/** A plan: the workspace it is for and its steps in order; or the problems that stop it. */
+export interface Plan {
+  workspaceId: string;
+  steps: PlannedStep[];
+}
+
+interface DesiredCredential {
+  name: string;
+  values: CredentialValues;
+  active: boolean;
+  path: string;
+}
+
+interface Planner {
+  core: Core;
+  workspaceId: string;
+  state: WorkspaceProviderState;
+  env: ConfigEnvironment;
+  problems: ConfigProblem[];
+  steps: PlannedStep[];
+}
+
+const blank = (value: unknown): string =>
+  value === undefined || value === null || value === '' ? '' : String(value);
+
+/** Whether stored values already match the file's, field by field, over the form. */
+function sameValues(form: FormField[], desired: CredentialValues, stored: CredentialValues): boolean {
+  return form.every((field) => blank(desired[field.id]) === blank(stored[field.id]));
+}
+
+/** Every form field, so fields the file leaves out are cleared rather than kept. */
+function fullValues(form: FormField[], values: CredentialValues): Record<string, unknown> {
+  return Object.fromEntries(form.map((field) => [field.id, values[field.id] ?? '']));
+}
+
+/**
+ * Turns a core error into problems at the file's paths. Field errors keyed by a form
+ * field (`api_key`, or `values.api_key`) point into the entry's `values`; `fields` is
+ * the form's field ids, or 'all' when every key is a value (form checks).
+ */
+export function problemsOf(
+  error: unknown,
+  path: string,
+  fields: ReadonlySet<string> | 'all' = new Set(),
+): ConfigProblem[] {
+  if (error instanceof CoreError && error.fieldErrors && Object.keys(error.fieldErrors).length > 0) {
+    return Object.entries(error.fieldErrors).flatMap(([key, messages]) => {
+      const field = key.startsWith('values.') ? key.slice('values.'.length) : key;
+      const isValue = key.startsWith('values.') || fields === 'all' || fields.has(field);
+      const at = isValue ? `${path}.values.${field}` : key === 'name' ? `${path}.name` : path;
+      return messages.map((message) => ({ path: at, message }));
+    });
+  }
+  if (error instanceof CoreError) return [{ path, message: error.message }];
+  throw error;
+}
+
+const fieldIds = (form: FormField[]): ReadonlySet<string> => new Set(form.map((field) => field.id));
+
+/**
+ * Form values of a credential entry with `{ env: NAME }` read from the environment.
+ * Secret fields must be environment references. With `onlyForm`, fields the form does
+ * not have are dropped (a provider entry reused for a model whose form is smaller).
+ */
+function resolveValues(
+  planner: Planner,
+  form: FormField[],
+  entry: ConfigCredential,
+  path: string,
+  onlyForm: boolean,
+): CredentialValues | null {
+  const raw: Record<string, unknown> = {};
+  let ok = true;
+  for (const [id, value] of Object.entries(entry.values)) {
+    const field = form.find((candidate) => candidate.id === id);
+    if (!field && onlyForm) continue;
+    if (typeof value === 'object') {
+      const text = planner.env[value.env];
+      if (text === undefined || text === '') {
+        planner.problems.push({
+          path: `${path}.values.${id}`,
+          message: `environment variable ${value.env} is not set`,
+        });
+        ok = false;
+      } else {
+        raw[id] = text;
+      }
+    } else if (field?.type === 'secret') {
+      planner.problems.push({
+        path: `${path}.values.${id}`,
+        message: 'a secret is never written in the file; name an environment variable: { env: NAME }',
+      });
+      ok = false;
+    } else {
+      raw[id] = value;
+    }
+  }
+  if (!ok) return null;
+  try {
+    return normalizeValues(form, raw);
+  } catch (error) {
+    planner.problems.push(...problemsOf(error, path, 'all'));
+    return null;
+  }
+}
+
+const describeScope = (provider: string, model: ModelRef | null) =>
+  model ? `${provider}/${model.name} (${model.type})` : provider;
+
+/** The row of a scope with a name, read when the step runs (earlier steps may have made it). */
+async function findByName(
+  core: Core,
+  workspaceId: string,
+  provider: string,
+  model: ModelRef | null,
+  name: string,
+) {
+  const rows = await listScopeCredentials(core.db, workspaceId, provider, credentialScope(model));
+  return rows.find((row) => row.name === name);
+}
+
+/**
+ * Matches one credential scope (a provider's, or a custom model's) to the file: creates,
+ * updates (only when values differ), activates, and removes credentials the file leaves out.
+ * `createdElsewhere` names a credential another step creates (adding a model with it).
+ */
+async function planCredentialScope(
+  planner: Planner,
+  options: {
+    provider: string;
+    model: ModelRef | null;
+    form: FormField[];
+    desired: DesiredCredential[];
+    current: ProviderCredentialRow[];
+    path: string;
+    createdElsewhere?: string;
+  },
+): Promise<void> {
+  const { core, workspaceId } = planner;
+  const { provider, model, form, desired, current } = options;
+  const where = describeScope(provider, model);
+  const created: string[] = options.createdElsewhere ? [options.createdElsewhere] : [];
+  for (const credential of desired) {
+    if (credential.name === options.createdElsewhere) continue;
+    const row = current.find((candidate) => candidate.name === credential.name);
+    if (!row) {
+      created.push(credential.name);
+      planner.steps.push({
+        change: {
+          action: 'create-credential',
+          path: credential.path,
+          summary: `create credential "${credential.name}" of ${where}`,
+        },
+        valuesPath: credential.path,
+        fields: fieldIds(form),
+        validate: async (actor) => {
+          await validateCredential(core, actor, { workspaceId, provider, model, values: credential.values });
+        },
+        run: async (actor) => {
+          await createCredential(core, actor, {
+            workspaceId,
+            provider,
+            model,
+            name: credential.name,
+            values: credential.values,
+          });
+        },
+      });
+      continue;
+    }
+    const stored = await openValues(core, core.db, row);
+    if (sameValues(form, credential.values, stored)) continue;
+    const fields = form
+      .filter((field) => blank(credential.values[field.id]) !== blank(stored[field.id]))
+      .map((field) => field.id);
+    const values = fullValues(form, credential.values);
+    planner.steps.push({
+      change: {
+        action: 'update-credential',
+        path: credential.path,
+        summary: `update credential "${credential.name}" of ${where} (${fields.join(', ')})`,
+      },
+      valuesPath: credential.path,
+      fields: fieldIds(form),
+      validate: async (actor) => {
+        await validateCredential(core, actor, { workspaceId, provider, model, values, credentialId: row.id });
+      },
+      run: async (actor) => {
+        const fresh = await findByName(core, workspaceId, provider, model, credential.name);
+        if (!fresh)
+          throw new CoreError(
+            'CONFLICT',
+            `credential "${credential.name}" of ${where} disappeared while applying`,
+          );
+        await updateCredential(core, actor, {
+          workspaceId,
+          credentialId: fresh.id,
+          version: fresh.version,
+          values,
+        });
+      },
+    });
+  }
+
+  const currentActive = current.find((row) => row.is_active === 1);
+  const kept = new Set(desired.map((credential) => credential.name));
+  const target =
+    desired.find((credential) => credential.active) ??
+    (currentActive && kept.has(currentActive.name)
+      ? desired.find((credential) => credential.name === currentActive.name)
+      : undefined) ??
+    desired[0];
+  if (target) {
+    // A new credential becomes active by itself only when it is the first in a scope with none active.
+    const activeByItself =
+      !current.some((row) => row.name === target.name) && !currentActive && created[0] === target.name;
+    const alreadyActive = currentActive?.name === target.name;
+    if (!activeByItself && !alreadyActive) {
+      planner.steps.push({
+        change: {
+          action: 'activate-credential',
+          path: target.path,
+          summary: `activate credential "${target.name}" of ${where}`,
+        },
+        run: async (actor) => {
+          const row = await findByName(core, workspaceId, provider, model, target.name);
+          if (row && row.is_active !== 1)
+            await activateCredential(core, actor, { workspaceId, credentialId: row.id });
+        },
+      });
+    }
+  }
+
+  for (const row of current) {
+    if (kept.has(row.name)) continue;
+    planner.steps.push({
+      change: {
+        action: 'remove-credential',
+        path: options.path,
+        summary: `remove credential "${row.name}" of ${where}`,
+      },
+      run: async (actor) => {
+        await removeCredential(core, actor, { workspaceId, credentialId: row.id });
+      },
+    });
+  }
+}
+
+/** Credentials a model entry asks for: the referenced provider entry, and its own list. */
+function desiredModelCredentials(
+  planner: Planner,
+  adapter: ProviderAdapter,
+  providerEntries: ConfigCredential[],
+  providerPath: string,
+  model: ConfigModel,
+  path: string,
+): DesiredCredential[] | null {
+  const form = adapter.manifest.modelCredentialForm;
+  const desired: DesiredCredential[] = [];
+  let ok = true;
+  const ownActive = model.credentials?.some((credential) => credential.active) ?? false;
+  if (model.credential !== undefined) {
+    const index = providerEntries.findIndex((entry) => entry.name === model.credential);
+    const entry = providerEntries[index];
+    if (entry) {
+      const entryPath = `${providerPath}.credentials[${index}]`;
+      const values = resolveValues(planner, form, entry, entryPath, true);
+      if (values) desired.push({ name: entry.name, values, active: !ownActive, path: entryPath });
+      else ok = false;
+    }
+  }
+  model.credentials?.forEach((entry, index) => {
+    const entryPath = `${path}.credentials[${index}]`;
+    const values = resolveValues(planner, form, entry, entryPath, false);
+    if (values) desired.push({ name: entry.name, values, active: entry.active ?? false, path: entryPath });
+    else ok = false;
+  });
+  return ok ? desired : null;
+}
+
+async function planModels(
+  planner: Planner,
+  adapter: ProviderAdapter,
+  entry: { credentials?: ConfigCredential[] | undefined; models?: ConfigModel[] | undefined },
+  providerPath: string,
+): Promise<void> {
+  const { core, workspaceId, state } = planner;
+  const { manifest } = adapter;
+  const provider = manifest.id;
+  const hasModelForm = manifest.modelCredentialForm.length > 0;
+  const customizable = manifest.configurationMethods.includes('customizable');
+  const models = entry.models ?? [];
+  const listed = new Set<string>();
+
+  for (const [index, model] of models.entries()) {
+    const path = `${providerPath}.models[${index}]`;
+    const ref: ModelRef = { name: model.name, type: model.type };
+    const key = modelKey(provider, ref.type, ref.name);
+    listed.add(key);
+    if (!manifest.modelTypes.includes(model.type)) {
+      planner.problems.push({
+        path: `${path}.type`,
+        message: `${manifest.label} has no ${model.type} models`,
+      });
+      continue;
+    }
+    const predefined = manifest.models.some((info) => info.id === ref.name && info.type === ref.type);
+    const withCredentials = model.credential !== undefined || (model.credentials?.length ?? 0) > 0;
+    const existing = state.rows.customModels.find(
+      (row) => row.provider === provider && row.model === ref.name && row.model_type === ref.type,
+    );
+    const live = existing !== undefined && existing.removed_at === null;
+    const exists = state.modelsByKey.has(key);
+
+    if (withCredentials || (!predefined && !live)) {
+      if (!customizable) {
+        planner.problems.push({
+          path,
+          message: `${manifest.label} serves a fixed set of models; it does not accept custom models`,
+        });
+        continue;
+      }
+      if (!withCredentials && hasModelForm) {
+        planner.problems.push({
+          path: `${path}.credential`,
+          message: 'a custom model needs a credential: credential: NAME, or credentials: [...]',
+        });
+        continue;
+      }
+    }
+
+    if (withCredentials || (!predefined && !live)) {
+      let desired: DesiredCredential[] = [];
+      if (hasModelForm) {
+        const resolved = desiredModelCredentials(
+          planner,
+          adapter,
+          entry.credentials ?? [],
+          providerPath,
+          model,
+          path,
+        );
+        if (!resolved) continue;
+        desired = resolved;
+      }
+      const kept = hasModelForm ? scopeCredentials(state, provider, credentialScope(ref)) : [];
+      const describe = `${provider}/${ref.name} (${ref.type})`;
+      let createdElsewhere: string | undefined;
+      if (!live) {
+        const restorable =
+          existing !== undefined &&
+          kept.some((row) => desired.some((credential) => credential.name === row.name));
+        const first = desired.find((credential) => credential.active) ?? desired[0];
+        if (restorable || (existing && !hasModelForm)) {
+          planner.steps.push({
+            change: {
+              action: 'restore-model',
+              path,
+              summary: `re-add model ${describe} with the credentials it kept`,
+            },
+            run: async (actor) => {
+              await addCustomModel(core, actor, { workspaceId, provider, model: ref });
+            },
+          });
+        } else if (first) {
+          createdElsewhere = first.name;
+          planner.steps.push({
+            change: {
+              action: 'add-model',
+              path,
+              summary: `add model ${describe} with credential "${first.name}"`,
+            },
+            valuesPath: first.path,
+            fields: fieldIds(manifest.modelCredentialForm),
+            validate: async (actor) => {
+              await validateCredential(core, actor, {
+                workspaceId,
+                provider,
+                model: ref,
+                values: first.values,
+              });
+            },
+            run: async (actor) => {
+              await addCustomModel(core, actor, {
+                workspaceId,
+                provider,
+                model: ref,
+                credential: { name: first.name, values: first.values },
+              });
+            },
+          });
+        } else {
+          // No model form: the model is served by the provider's active credential.
+          const reference = model.credential;
+          planner.steps.push({
+            change: { action: 'add-model', path, summary: `add model ${describe}` },
+            run: async (actor) => {
+              const rows = await listScopeCredentials(core.db, workspaceId, provider, '');
+              const row =
+                rows.find((candidate) => candidate.name === reference) ??
+                rows.find((candidate) => candidate.is_active === 1);
+              if (!row)
+                throw new CoreError(
+                  'PRECONDITION_FAILED',
+                  `${manifest.label} has no credential for ${describe}`,
+                );
+              await addCustomModel(core, actor, {
+                workspaceId,
+                provider,
+                model: ref,
+                credential: { credentialId: row.id },
+              });
+            },
+          });
+        }
+      }
+      if (hasModelForm) {
+        await planCredentialScope(planner, {
+          provider,
+          model: ref,
+          form: manifest.modelCredentialForm,
+          desired,
+          current: kept,
+          path,
+          ...(createdElsewhere ? { createdElsewhere } : {}),
+        });
+      }
+    }
+
+    const enabled = model.enabled ?? true;
+    const currentlyEnabled = exists ? (state.modelsByKey.get(key)?.setting?.enabled ?? 1) === 1 : true;
+    if (enabled !== currentlyEnabled) {
+      planner.steps.push({
+        change: {
+          action: enabled ? 'enable-model' : 'disable-model',
+          path: `${path}.enabled`,
+          summary: `${enabled ? 'enable' : 'disable'} model ${provider}/${ref.name} (${ref.type})`,
+        },
+        run: async (actor) => {
+          await setModelEnabled(core, actor, { workspaceId, provider, model: ref, enabled });
+        },
+      });
+    }
+  }
+
+  if (entry.models === undefined) return;
+  // The models list is matched exactly: custom models it leaves out are removed, predefined ones enabled again.
+  for (const model of state.models) {
+    if (model.provider !== provider || listed.has(modelKey(provider, model.type, model.name))) continue;
+    const ref: ModelRef = { name: model.name, type: model.type };
+    if (model.customModel) {
+      planner.steps.push({
+        change: {
+          action: 'remove-model',
+          path: `${providerPath}.models`,
+          summary: `remove model ${provider}/${ref.name} (${ref.type}); its credentials are kept`,
+        },
+        run: async (actor) => {
+          await removeModel(core, actor, { workspaceId, provider, model: ref });
+        },
+      });
+    } else if (model.setting?.enabled === 0) {
+      planner.steps.push({
+        change: {
+          action: 'enable-model',
+          path: `${providerPath}.models`,
+          summary: `enable model ${provider}/${ref.name} (${ref.type})`,
+        },
+        run: async (actor) => {
+          await setModelEnabled(core, actor, { workspaceId, provider, model: ref, enabled: true });
+        },
+      });
+    }
+  }
+}
+
+async function planProvider(
+  planner: Planner,
+  provider: string,
+  entry: { credentials?: ConfigCredential[] | undefined; models?: ConfigModel[] | undefined },
+): Promise<void> {
+  const { core, workspaceId, state } = planner;
+  const path = `providers.${provider}`;
+  const adapter = core.providers.get(provider as never);
+  if (!adapter) {
+    planner.problems.push({
+      path,
+      message: `unknown provider; this server has ${[...core.providers.keys()].join(', ')}`,
+    });
+    return;
+  }
+  const { manifest } = adapter;
+  if (!state.providers.has(provider)) {
+    planner.steps.push({
+      change: { action: 'install-provider', path, summary: `install provider ${provider}` },
+      run: async (actor) => {
+        await installProvider(core, actor, { workspaceId, provider });
+      },
+    });
+  }
+  const providerForm = manifest.providerCredentialForm;
+  if (entry.credentials !== undefined) {
+    if (providerForm.length > 0) {
+      const desired: DesiredCredential[] = [];
+      entry.credentials.forEach((credential, index) => {
+        const entryPath = `${path}.credentials[${index}]`;
+        const values = resolveValues(planner, providerForm, credential, entryPath, false);
+        if (values)
+          desired.push({
+            name: credential.name,
+            values,
+            active: credential.active ?? false,
+            path: entryPath,
+          });
+      });
+      if (desired.length === entry.credentials.length) {
+        await planCredentialScope(planner, {
+          provider,
+          model: null,
+          form: providerForm,
+          desired,
+          current: scopeCredentials(state, provider, ''),
+          path: `${path}.credentials`,
+        });
+      }
+    } else if (manifest.modelCredentialForm.length === 0 && entry.credentials.length > 0) {
+      planner.problems.push({
+        path: `${path}.credentials`,
+        message: `${manifest.label} takes no credentials`,
+      });
+    }
+    // Without a provider form, entries are shared values that models name with `credential:`.
+  }
+  await planModels(planner, adapter, entry, path);
+}
+
+function planDefaults(planner: Planner, config: ConfigFile): void {
+  const { core, workspaceId, state } = planner;
+  if (config.defaults === undefined) return;
+  for (const type of DEFAULT_MODEL_TYPES) {
+    const wanted = config.defaults[type] ?? null;
+    const current = state.rows.defaults.find((row) => row.model_type === type);
+    const path = `defaults.${type}`;
+    if (wanted === null) {
+      if (current) {
+        planner.steps.push({
+          change: {
+            action: 'clear-default',
+            path,
+            summary: `clear the default ${type} model (was ${current.provider}/${current.model})`,
+          },
+          run: async (actor) => {
+            await setDefaultModel(core, actor, { workspaceId, type, model: null });
+          },
+        });
+      }
+      continue;
+    }
+    const slash = wanted.indexOf('/');
+    const provider = wanted.slice(0, slash);
+    const model = wanted.slice(slash + 1);
+    const adapter = core.providers.get(provider as never);
+    if (!adapter) {
+      planner.problems.push({ path, message: `unknown provider ${provider}` });
+      continue;
+    }
+    const inFile = (config.providers?.[provider]?.models ?? []).some(
+      (entry) => entry.name === model && entry.type === type,
+    );
+    const known =
+      inFile ||
+      state.modelsByKey.has(modelKey(provider, type, model)) ||
+      adapter.manifest.models.some((info) => info.id === model && info.type === type);
+    if (!known) {
+      planner.problems.push({
+        path,
+        message: `${provider}/${model} is not a ${type} model of this workspace or of the file`,
+      });
+      continue;
+    }
+    if (current && current.provider === provider && current.model === model) continue;
+    planner.steps.push({
+      change: {
+        action: 'set-default',
+        path,
+        summary: `set the default ${type} model to ${provider}/${model}`,
+      },
+      run: async (actor) => {
+        await setDefaultModel(core, actor, { workspaceId, type: type as ModelType, provider, model });
+      },
+    });
+  }
+}
+
+/** Finds the file's workspace by id, or by a name no other workspace has. */
+async function findWorkspaceId(core: Core, nameOrId: string): Promise<string | ConfigProblem> {
+  const byId = await core.db
+    .selectFrom('workspaces')
+    .select('id')
+    .where('id', '=', nameOrId)
+    .executeTakeFirst();
+  if (byId) return byId.id;
+  const byName = await core.db.selectFrom('workspaces').select('id').where('name', '=', nameOrId).execute();
+  if (byName.length === 1 && byName[0]) return byName[0].id;
+  return {
+    path: 'workspace',
+    message:
+      byName.length === 0
+        ? `no workspace named "${nameOrId}"`
+        : `${byName.length} workspaces are named "${nameOrId}"; use the workspace id`,
+  };
+}
+
+/** Compares the file with the workspace and lists the steps that make them match; problems are collected, not thrown. */
+export async function buildPlan(
+  core: Core,
+  config: ConfigFile,
+  env: ConfigEnvironment,
+): Promise<{ plan: Plan | null; problems: ConfigProblem[] }> {
+  const workspace = await findWorkspaceId(core, config.workspace);
+  if (typeof workspace !== 'string') return { plan: null, problems: [workspace] };
+  const planner: Planner = {
+    core,
+    workspaceId: workspace,
+    state: await loadState(core, workspace),
+    env,
+    problems: [],
+    steps: [],
+  };
+  for (const [provider, entry] of Object.entries(config.providers ?? {}))
+    await planProvider(planner, provider, entry);
+  if (config.prune) {
+    for (const provider of planner.state.providers.keys()) {
+      if (config.providers && Object.hasOwn(config.providers, provider)) continue;
+      planner.steps.push({
+        change: {
+          action: 'uninstall-provider',
+          path: 'prune',
+          summary: `uninstall provider ${provider} with its credentials, models and defaults`,
+        },
+        run: async (actor) => {
+          await uninstallProvider(core, actor, { workspaceId: workspace, provider, confirm: true });
+        },
+      });
+    }
+  }
+  planDefaults(planner, config);
+  return { plan: { workspaceId: workspace, steps: planner.steps }, problems: planner.problems };
+}
