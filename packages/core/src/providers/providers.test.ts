@@ -823,3 +823,32 @@ describe.each(ENGINES)('concurrent changes on %s', (engine) => {
     });
   });
 });
+
+describe('a provider that serves a fixed set of models', () => {
+  it('refuses custom models', async () => {
+    // Every shipped adapter accepts custom models; this is OpenAI's real adapter with that option off.
+    const openai = (await realAdapters()).find((adapter) => adapter.manifest.id === 'openai');
+    if (!openai) throw new Error('OpenAI adapter expected');
+    const fixed = {
+      ...openai,
+      manifest: { ...openai.manifest, configurationMethods: ['predefined' as const] },
+    };
+    const core = await createTestCore('sqlite', { providers: [fixed] });
+    try {
+      const ws = await createTestWorkspace(core);
+      await installProvider(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' });
+      const refused = await coreError(
+        addCustomModel(core, ws.admin, {
+          workspaceId: ws.workspaceId,
+          provider: 'openai',
+          model: { name: 'my-model', type: 'llm' },
+          credential: { values: { api_key: 'sk-test-openai-0001' } },
+        }),
+      );
+      expect(refused.code).toBe('BAD_REQUEST');
+      expect(refused.message).toMatch(/fixed set of models/);
+    } finally {
+      await core.close();
+    }
+  });
+});
