@@ -24,10 +24,10 @@ const encoder = new TextEncoder();
 
 /**
  * Translates Ollama's NDJSON chat stream into OpenAI's SSE chunks. Every line of one network
- * read is translated synchronously and the chunks leave as one write; each chunk is what
- * `encodeSseData` would give, built around a prefix serialised once, and token text is spliced
- * in as Ollama encoded it. A stream that ends without
- * Ollama's `done:true` line was cut short: the body throws instead of ending quietly.
+ * read is translated synchronously and the chunks leave as one write. Each chunk holds the JSON
+ * `encodeSseData` would write, built around a prefix serialised once; token text is spliced in
+ * as Ollama encoded it (Go may escape `<` as `\u003c`: the same string once parsed). A stream
+ * that ends without Ollama's `done:true` line was cut short: the body throws, never ends quietly.
  */
 export function translateOllamaStream(
   upstream: AsyncIterable<Uint8Array>,
