@@ -1,5 +1,6 @@
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
 import type { ModelFeature, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
+import { GEMINI_VOICES } from './gemini-speech.ts';
 
 /** Where the Generative Language API lives unless a credential says otherwise (the path adds `/v1beta`). */
 export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
@@ -48,6 +49,8 @@ const MODELS: ModelInfo[] = [
     contextSize: 2048,
     dimensions: 768,
   },
+  { id: 'gemini-3.8-flash-tts', label: 'Gemini 3.8 Flash TTS', type: 'tts', voices: GEMINI_VOICES },
+  { id: 'gemini-3.8-flash-lite-tts', label: 'Gemini 3.8 Flash-Lite TTS', type: 'tts', voices: GEMINI_VOICES },
 ];
 
 const ICON =
@@ -57,10 +60,10 @@ const ICON =
 export const geminiManifest: ProviderManifest = {
   id: 'gemini',
   label: 'Google Gemini',
-  description: 'Gemini chat and embedding models through the Gemini Developer API.',
+  description: 'Gemini chat, embedding and speech models through the Gemini Developer API.',
   icon: ICON,
   helpUrl: 'https://aistudio.google.com/app/apikey',
-  modelTypes: ['llm', 'text-embedding'],
+  modelTypes: ['llm', 'text-embedding', 'tts'],
   configurationMethods: ['predefined', 'customizable'],
   providerCredentialForm: [
     apiKeyField({ placeholder: 'AIza...', help: 'Create a key in Google AI Studio.' }),

@@ -543,8 +543,67 @@ describe('gemini embeddings', () => {
   });
 });
 
+describe('gemini speech', () => {
+  const path = '/v1beta/models/gemini-3.8-flash-tts:generateContent';
+
+  it('asks a TTS model for audio in the chosen voice and wraps the PCM as WAV', async () => {
+    upstream.route('POST', path, { json: JSON.parse(load('speech.json')) });
+    const audio = await adapter().speak?.(
+      {
+        model: 'gemini-3.8-flash-tts',
+        input: 'Have a wonderful day!',
+        voice: 'kore',
+        instructions: 'Say cheerfully',
+      },
+      call(),
+    );
+    expect(sent().json()).toEqual({
+      contents: [{ role: 'user', parts: [{ text: 'Say cheerfully: Have a wonderful day!' }] }],
+      generationConfig: {
+        responseModalities: ['AUDIO'],
+        speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: 'Kore' } } },
+      },
+    });
+    expect(audio?.contentType).toBe('audio/wav');
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of audio?.body ?? []) chunks.push(chunk);
+    const wav = Buffer.concat(chunks);
+    const pcm = Buffer.from([0x00, 0x00, 0xff, 0x7f, 0x01, 0x80, 0x10, 0x00]);
+    expect(wav.length).toBe(44 + pcm.length);
+    expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
+    expect(wav.readUInt32LE(4)).toBe(36 + pcm.length);
+    expect(wav.toString('ascii', 8, 16)).toBe('WAVEfmt ');
+    expect([wav.readUInt16LE(20), wav.readUInt16LE(22), wav.readUInt32LE(24), wav.readUInt32LE(28)]).toEqual([
+      1, 1, 24_000, 48_000,
+    ]);
+    expect([wav.readUInt16LE(32), wav.readUInt16LE(34)]).toEqual([2, 16]);
+    expect(wav.toString('ascii', 36, 40)).toBe('data');
+    expect(wav.readUInt32LE(40)).toBe(pcm.length);
+    expect(wav.subarray(44)).toEqual(pcm);
+  });
+
+  it('returns the raw PCM for response_format pcm and refuses a voice Gemini does not have', async () => {
+    upstream.route('POST', path, { json: JSON.parse(load('speech.json')) });
+    const audio = await adapter().speak?.(
+      { model: 'gemini-3.8-flash-tts', input: 'Hi', voice: 'Puck', response_format: 'pcm' },
+      call(),
+    );
+    expect(audio?.contentType).toBe('audio/pcm');
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of audio?.body ?? []) chunks.push(chunk);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from([0x00, 0x00, 0xff, 0x7f, 0x01, 0x80, 0x10, 0x00]));
+
+    const error = await caught(
+      adapter().speak?.({ model: 'gemini-3.8-flash-tts', input: 'Hi', voice: 'alloy' }, call()),
+    );
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error.field).toBe('voice');
+    expect(upstream.requests).toHaveLength(1);
+  });
+});
+
 describe('gemini validateCredentials', () => {
-  it('lists chat and embedding models with GET /v1beta/models', async () => {
+  it('lists chat, embedding and TTS models with GET /v1beta/models', async () => {
     upstream.route('GET', '/v1beta/models', { json: JSON.parse(load('models.json')) });
     const result = await adapter().validateCredentials(call());
     const request = sent();
@@ -575,6 +634,13 @@ describe('gemini validateCredentials', () => {
         contextSize: 2048,
         dimensions: 3072,
         pricing: { inputPerMillion: 0.15 },
+      },
+      {
+        id: 'gemini-3.8-flash-tts',
+        type: 'tts',
+        label: 'Gemini 3.8 Flash TTS',
+        contextSize: 8192,
+        voices: expect.arrayContaining(['Kore', 'Puck']),
       },
     ]);
   });

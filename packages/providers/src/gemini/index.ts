@@ -14,6 +14,7 @@ import {
 import { type GeminiErrorDetails, readGeminiErrorBody, refineGeminiError } from './gemini-errors.ts';
 import { GEMINI_DEFAULT_BASE_URL, geminiManifest } from './gemini-manifest.ts';
 import { toGeminiRequest } from './gemini-request.ts';
+import { GEMINI_VOICES, pcmToWav, speechAudio, toSpeechRequest } from './gemini-speech.ts';
 import { translateGeminiStream } from './gemini-stream.ts';
 
 export { geminiManifest } from './gemini-manifest.ts';
@@ -33,7 +34,8 @@ function toModelInfo(entry: GeminiModelEntry): ModelInfo | undefined {
   const id = entry.name.startsWith('models/') ? entry.name.slice(7) : entry.name;
   const methods = entry.supportedGenerationMethods ?? [];
   let type: ModelType;
-  if (methods.includes('generateContent')) type = 'llm';
+  // TTS models answer generateContent too; only their name tells them apart.
+  if (methods.includes('generateContent')) type = id.endsWith('-tts') || id.includes('-tts-') ? 'tts' : 'llm';
   else if (methods.includes('embedContent') || methods.includes('batchEmbedContents'))
     type = 'text-embedding';
   else return undefined;
@@ -46,6 +48,7 @@ function toModelInfo(entry: GeminiModelEntry): ModelInfo | undefined {
     ...(type === 'llm' && entry.outputTokenLimit ? { maxOutputTokens: entry.outputTokenLimit } : {}),
     ...(known?.features ? { features: known.features } : {}),
     ...(known?.dimensions ? { dimensions: known.dimensions } : {}),
+    ...(type === 'tts' ? { voices: GEMINI_VOICES } : {}),
     ...(known?.pricing ? { pricing: known.pricing } : {}),
   };
 }
@@ -58,7 +61,7 @@ interface SendOptions {
   notFoundField?: string;
 }
 
-/** The Gemini adapter: generateContent chat (streaming included), batch embeddings and key validation. */
+/** The Gemini adapter: generateContent chat (streaming included), batch embeddings, speech and key validation. */
 export function createGeminiAdapter(settings: HttpSettings = {}): ProviderAdapter {
   const send = async (
     context: CallContext,
@@ -150,6 +153,24 @@ export function createGeminiAdapter(settings: HttpSettings = {}): ProviderAdapte
         model: request.model,
         context: errorContext,
       });
+    },
+
+    async speak(request, context) {
+      const { response } = await send(context, {
+        method: 'POST',
+        path: modelPath(request.model, 'generateContent'),
+        body: toSpeechRequest(request),
+      });
+      const { pcm, sampleRate } = speechAudio(await response.json<GeminiResponse>());
+      // Gemini speaks raw 16-bit PCM only: `pcm` gets it as it is, every other format a WAV file.
+      const raw = request.response_format === 'pcm';
+      const audio = raw ? pcm : pcmToWav(pcm, sampleRate);
+      return {
+        contentType: raw ? 'audio/pcm' : 'audio/wav',
+        body: (async function* () {
+          yield new Uint8Array(audio.buffer, audio.byteOffset, audio.byteLength);
+        })(),
+      };
     },
 
     async embed(request, context) {
