@@ -1,6 +1,7 @@
 import type { Core } from '@switchboard/core';
 import { ENGINES, type FakeUpstream } from '@switchboard/test-utils';
 import { TRPCError } from '@trpc/server';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestWorkspace,
@@ -17,15 +18,14 @@ import { loadBalancingRouter } from './load-balancing.ts';
 import { modelsRouter } from './models.ts';
 import { providersRouter } from './providers.ts';
 
-const createCaller = createCallerFactory(
-  router({
-    providers: providersRouter,
-    credentials: credentialsRouter,
-    models: modelsRouter,
-    defaults: defaultsRouter,
-    loadBalancing: loadBalancingRouter,
-  }),
-);
+const providerRouters = router({
+  providers: providersRouter,
+  credentials: credentialsRouter,
+  models: modelsRouter,
+  defaults: defaultsRouter,
+  loadBalancing: loadBalancingRouter,
+});
+const createCaller = createCallerFactory(providerRouters);
 
 /** The tRPC error a call fails with, and the field errors the console would show. */
 async function trpcError(
@@ -340,5 +340,54 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
         source: 'discovered',
         status: 'active',
       });
+  });
+
+  it('answers over HTTP with masked values and field errors the console can show', async () => {
+    const call = async (path: string, input: unknown, method: 'GET' | 'POST') => {
+      const encoded = encodeURIComponent(JSON.stringify(input));
+      const response = await fetchRequestHandler({
+        endpoint: '/trpc',
+        router: providerRouters,
+        req:
+          method === 'GET'
+            ? new Request(`http://127.0.0.1/trpc/${path}?input=${encoded}`)
+            : new Request(`http://127.0.0.1/trpc/${path}`, {
+                method,
+                body: JSON.stringify(input),
+                headers: { 'content-type': 'application/json' },
+              }),
+        createContext: () => createInnerContext({ core, auth: { userId: ws.admin.userId, via: 'token' } }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const listed = await call(
+      'credentials.list',
+      {
+        workspaceId: ws.workspaceId,
+        provider: 'openai-compatible',
+        model: { name: 'my-model', type: 'llm' },
+      },
+      'GET',
+    );
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.body)).toContain('sk-************0001');
+    expect(JSON.stringify(listed.body)).not.toContain(KEY_LOCAL);
+    const refused = await call(
+      'credentials.create',
+      {
+        workspaceId: ws.workspaceId,
+        provider: 'openai-compatible',
+        model: { name: 'my-model', type: 'llm' },
+        values: local('sk-test-bad-0009'),
+      },
+      'POST',
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      error: {
+        data: { code: 'BAD_REQUEST', fieldErrors: { api_key: [expect.stringMatching(/Incorrect API key/)] } },
+      },
+    });
+    expect(JSON.stringify(refused.body)).not.toContain('sk-test-bad-0009');
   });
 });
