@@ -1,4 +1,5 @@
 export * from './catalog.ts';
+export * from './cooldowns.ts';
 export {
   type ChangeRecord,
   credentialForm,

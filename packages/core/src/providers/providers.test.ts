@@ -11,6 +11,7 @@ import {
   addDiscoveredModels,
   createCredential,
   discoverModels,
+  endCooldown,
   getDefaultModels,
   getLoadBalancing,
   installProvider,
@@ -27,6 +28,7 @@ import {
   setDefaultModel,
   setLoadBalancing,
   setModelEnabled,
+  startCooldown,
   uninstallProvider,
   updateCredential,
   validateCredential,
@@ -589,6 +591,43 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     ).find((entry) => entry.name === model.name);
     expect(status).toMatchObject({ status: 'cooling-down', loadBalancing: true });
     await core.db.deleteFrom('credential_cooldowns').execute();
+  });
+
+  it('rests a credential in cooldown, counting failures, until the gateway ends it', async () => {
+    const [credential] = await listCredentials(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+    });
+    if (!credential) throw new Error('credential expected');
+    const model = { name: 'gpt-4o-mini', type: 'llm' as const };
+    await resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini');
+    const until = new Date(Date.now() + 60_000);
+    await startCooldown(core, {
+      workspaceId: ws.workspaceId,
+      credentialId: credential.id,
+      until,
+      reason: 'HTTP 429',
+    });
+    const again = await startCooldown(core, {
+      workspaceId: ws.workspaceId,
+      credentialId: credential.id,
+      until,
+      reason: 'HTTP 429',
+    });
+    expect(again).toEqual({ until: until.toISOString(), failures: 2 });
+    const listed = await listModels(core, ws.member, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      type: 'llm',
+    });
+    expect(listed.find((entry) => entry.name === model.name)).toMatchObject({ status: 'cooling-down' });
+    expect((await coreError(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini'))).code).toBe(
+      'TOO_MANY_REQUESTS',
+    );
+    expect(await endCooldown(core, { workspaceId: ws.workspaceId, credentialId: credential.id })).toBe(true);
+    await expect(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini')).resolves.toMatchObject({
+      credential: { id: credential.id },
+    });
   });
 
   it('reads defaults without writing, sets only usable models, and reports removed or disabled ones', async () => {
