@@ -88,3 +88,18 @@ const maxOutputById = new Map(
 export function defaultMaxTokens(model: string): number {
   return maxOutputById.get(model) ?? ANTHROPIC_FALLBACK_MAX_TOKENS;
 }
+
+// Manifest models released after Claude Opus 4.6, which reject temperature, top_p and top_k.
+const FIXED_SAMPLING = new Set([
+  'claude-fable-5-1',
+  'claude-opus-5-5',
+  'claude-sonnet-5-5',
+  'claude-haiku-5-5',
+  'claude-opus-5',
+  'claude-sonnet-5',
+]);
+
+/** False for models that refuse sampling settings; custom models are trusted to accept them. */
+export function acceptsSampling(model: string): boolean {
+  return !FIXED_SAMPLING.has(model);
+}

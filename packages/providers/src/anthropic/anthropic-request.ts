@@ -1,6 +1,6 @@
 import type { ChatContentPart, ChatMessage, ChatRequest, ChatToolChoice } from '../spec/canonical.ts';
 import { BadRequestError } from '../spec/errors.ts';
-import { defaultMaxTokens } from './anthropic-manifest.ts';
+import { acceptsSampling, defaultMaxTokens } from './anthropic-manifest.ts';
 
 /** A content block of an Anthropic message (the subset Switchboard sends). */
 export type AnthropicContentBlock =
@@ -180,8 +180,12 @@ export function toAnthropicRequest(request: ChatRequest, stream: boolean): Anthr
   if (choice) body.tool_choice = choice;
   if (request.stop !== undefined)
     body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
-  if (request.temperature !== undefined) body.temperature = request.temperature;
-  if (request.top_p !== undefined) body.top_p = request.top_p;
+  // Models newer than Claude Opus 4.6 answer 400 to any sampling setting, which OpenAI clients
+  // send by habit: for those the settings are dropped, as OpenAI itself ignores them for reasoning models.
+  if (acceptsSampling(request.model)) {
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.top_p !== undefined) body.top_p = request.top_p;
+  }
   if (request.user) body.metadata = { user_id: request.user };
   const format = request.response_format;
   // Current Claude models reject a forced tool choice, so JSON output uses output_config rather than a synthetic tool.

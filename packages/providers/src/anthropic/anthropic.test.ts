@@ -97,7 +97,7 @@ describe('anthropic chat', () => {
   it('translates a full conversation into the exact Messages API request and the answer back', async () => {
     upstream.route('POST', '/v1/messages', { json: JSON.parse(load('messages-tool-use.json')) });
     const request: ChatRequest = {
-      model: 'claude-sonnet-5-5',
+      model: 'claude-opus-4-6',
       messages: [
         { role: 'system', content: 'You are terse.' },
         {
@@ -141,7 +141,7 @@ describe('anthropic chat', () => {
     expect(sent?.headers['content-type']).toBe('application/json');
     expect(sent?.headers.authorization).toBeUndefined();
     expect(sent?.json()).toEqual({
-      model: 'claude-sonnet-5-5',
+      model: 'claude-opus-4-6',
       max_tokens: 1024,
       system: [{ type: 'text', text: 'You are terse.' }],
       messages: [
@@ -208,7 +208,7 @@ describe('anthropic chat', () => {
     expect(result?.usage).toEqual({ prompt_tokens: 565, completion_tokens: 48, total_tokens: 613 });
   });
 
-  it("defaults max_tokens to the model's output limit, maps tool_choice and JSON schema output, counts cached tokens", async () => {
+  it("defaults max_tokens to the model's output limit, drops sampling settings the model refuses, maps tool_choice and JSON schema output, counts cached tokens", async () => {
     upstream.route('POST', '/v1/messages', { json: JSON.parse(load('messages-text.json')) });
     const result = await adapter().chat?.(
       {
@@ -220,6 +220,8 @@ describe('anthropic chat', () => {
         tools: [{ type: 'function', function: { name: 'ping' } }],
         tool_choice: { type: 'function', function: { name: 'ping' } },
         stop: ['END', 'STOP'],
+        temperature: 0.7,
+        top_p: 0.9,
         response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object' } } },
       },
       call(),
@@ -427,6 +429,18 @@ describe('anthropic streaming', () => {
     const error = await caught(iterator.next());
     expect(error).toBeInstanceOf(AbortedError);
     await expect.poll(() => upstream.aborted.length).toBe(1);
+  });
+
+  it('times out a stream that goes silent (idle timeout)', async () => {
+    const text = load('stream-text.sse');
+    upstream.route('POST', '/v1/messages', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(text.slice(0, text.indexOf('event: ping')));
+    });
+    const stalling = createAnthropicAdapter({ dispatcher, timeouts: { idleMs: 300 } });
+    const stream = await stalling.chatStream?.(streamRequest(), call());
+    if (!stream) throw new Error('chatStream missing');
+    expect(await caught(readAll(stream))).toBeInstanceOf(TimeoutError);
   });
 
   it('rejects chatStream itself (before any byte) when the upstream refuses the request', async () => {

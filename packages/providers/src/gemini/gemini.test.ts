@@ -440,6 +440,18 @@ describe('gemini streaming', () => {
     expect(await caught(readAll(dropped))).toBeInstanceOf(UpstreamUnavailableError);
   });
 
+  it('times out a stream that goes silent (idle timeout)', async () => {
+    const first = `${load('stream-text.sse').split('\r\n\r\n')[0]}\r\n\r\n`;
+    upstream.route('POST', path, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write(first);
+    });
+    const stalling = createGeminiAdapter({ dispatcher, timeouts: { idleMs: 300 } });
+    const stream = await stalling.chatStream?.(request(), call());
+    if (!stream) throw new Error('chatStream missing');
+    expect(await caught(readAll(stream))).toBeInstanceOf(TimeoutError);
+  });
+
   it('cancels the upstream request when the caller aborts', async () => {
     const first = `${load('stream-text.sse').split('\r\n\r\n')[0]}\r\n\r\n`;
     upstream.route('POST', path, (_request, response) => {
