@@ -28,3 +28,4 @@ export { newId, nowIso } from './ids.ts';
 export * from './accounts/index.ts';
 export * from './providers/index.ts';
 export * from './gateway/index.ts';
+export * from './config-as-code/index.ts';

@@ -4,12 +4,9 @@ import { CoreError } from '../errors.ts';
 import { buildPlan, type Change, type ConfigEnvironment, type Plan, problemsOf } from './plan.ts';
 import type { ConfigFile, ConfigProblem } from './schema.ts';
 
-/** A file that cannot be applied: every problem, by path. `applied` lists what was done before a failure mid-way. */
+/** What `planApply` throws for a file that cannot be applied: every problem, by path. */
 export class ConfigProblemsError extends CoreError {
-  constructor(
-    readonly problems: ConfigProblem[],
-    readonly applied: Change[] = [],
-  ) {
+  constructor(readonly problems: ConfigProblem[]) {
     super(
       'BAD_REQUEST',
       `The configuration cannot be applied:\n${problems.map((problem) => `  ${problem.path}: ${problem.message}`).join('\n')}`,
@@ -44,11 +41,18 @@ export async function planApply(core: Core, config: ConfigFile, env: ConfigEnvir
   return (await planOrThrow(core, config, env)).steps.map((step) => step.change);
 }
 
+/** A file that could not be applied: every problem; `applied` is what was done before a failure mid-way (usually nothing). */
+export interface ApplyFailure {
+  problems: ConfigProblem[];
+  applied: Change[];
+}
+
 /**
  * Makes the workspace match `config` through the provider-management services, so every
  * rule and validation applies; a second run changes nothing. New and changed credentials are
  * first checked with the provider (saving nothing): if any fails, nothing is applied and
  * every failure is listed. `dryRun` stops after that check and returns the changes.
+ * Problems are returned, not thrown, like `parseConfigFile`'s.
  */
 export async function applyConfig(
   core: Core,
@@ -56,9 +60,9 @@ export async function applyConfig(
   config: ConfigFile,
   env: ConfigEnvironment,
   options: { dryRun?: boolean } = {},
-): Promise<ApplyResult> {
-  const plan = await planOrThrow(core, config, env);
-  const problems: ConfigProblem[] = [];
+): Promise<ApplyResult | ApplyFailure> {
+  const { plan, problems } = await buildPlan(core, config, env);
+  if (!plan || problems.length > 0) return { problems, applied: [] };
   for (const step of plan.steps) {
     if (!step.validate) continue;
     try {
@@ -67,7 +71,7 @@ export async function applyConfig(
       problems.push(...problemsOf(error, step.valuesPath ?? step.change.path, step.fields));
     }
   }
-  if (problems.length > 0) throw new ConfigProblemsError(problems);
+  if (problems.length > 0) return { problems, applied: [] };
   const changes = plan.steps.map((step) => step.change);
   if (options.dryRun) return { workspaceId: plan.workspaceId, changes, dryRun: true };
   const applied: Change[] = [];
@@ -75,10 +79,7 @@ export async function applyConfig(
     try {
       await step.run(actor);
     } catch (error) {
-      throw new ConfigProblemsError(
-        problemsOf(error, step.valuesPath ?? step.change.path, step.fields),
-        applied,
-      );
+      return { problems: problemsOf(error, step.valuesPath ?? step.change.path, step.fields), applied };
     }
     applied.push(step.change);
   }

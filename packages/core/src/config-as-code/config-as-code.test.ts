@@ -14,7 +14,7 @@ import {
   startOpenAIFormatUpstream,
   type TestWorkspace,
 } from '../providers/test-kit.ts';
-import { applyConfig, ConfigProblemsError, planApply } from './apply.ts';
+import { type ApplyFailure, type ApplyResult, applyConfig, ConfigProblemsError, planApply } from './apply.ts';
 import { exportConfig } from './export.ts';
 import { type ConfigFile, parseConfigFile } from './schema.ts';
 
@@ -30,7 +30,7 @@ function parse(text: string): ConfigFile {
   return result.config;
 }
 
-/** The problems a promise rejects with (fails the test when it resolves or throws anything else). */
+/** The problems `planApply` rejects with (fails the test when it resolves or throws anything else). */
 async function problemsOf(promise: Promise<unknown>) {
   const error = await promise.then(
     () => undefined,
@@ -38,6 +38,22 @@ async function problemsOf(promise: Promise<unknown>) {
   );
   expect(error).toBeInstanceOf(ConfigProblemsError);
   return (error as ConfigProblemsError).problems;
+}
+
+/** The problems `applyConfig` returns; fails the test when it applied. */
+async function applyProblems(promise: Promise<ApplyResult | ApplyFailure>) {
+  const result = await promise;
+  if (!('problems' in result))
+    throw new Error(`expected problems, got changes: ${JSON.stringify(result.changes)}`);
+  expect(result.applied).toEqual([]);
+  return result.problems;
+}
+
+/** Applies a file that must apply. */
+async function applied(promise: Promise<ApplyResult | ApplyFailure>): Promise<ApplyResult> {
+  const result = await promise;
+  if ('problems' in result) throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
+  return result;
 }
 
 describe('parseConfigFile', () => {
@@ -197,7 +213,7 @@ ${overrides.extra ?? ''}`;
   it('makes the workspace match the file through the services, and a second run changes nothing', async () => {
     const config = parse(file());
     const planned = await planApply(core, config, env);
-    const result = await applyConfig(core, ws.admin, config, env);
+    const result = await applied(applyConfig(core, ws.admin, config, env));
     expect(result.changes).toEqual(planned);
     expect(result.changes.map((change) => change.action)).toEqual([
       'install-provider',
@@ -244,20 +260,20 @@ ${overrides.extra ?? ''}`;
       'text-embedding-3-small',
     ]);
 
-    const again = await applyConfig(core, ws.admin, config, env);
+    const again = await applied(applyConfig(core, ws.admin, config, env));
     expect(again.changes).toEqual([]);
   });
 
   it('changes only what differs: a new key is validated and stored, left-out entries are removed', async () => {
-    await applyConfig(core, ws.admin, parse(file()), env);
+    await applied(applyConfig(core, ws.admin, parse(file()), env));
     const changed = parse(
       file()
         .replace(/ {6}- name: spare\n.*\n/, '')
         .replace('      - { name: tts-1, type: tts, enabled: false }\n', ''),
     );
     const rotated = { ...env, OPENAI_MAIN_KEY: 'sk-test-openai-0009' };
-    const dryRun = await applyConfig(core, ws.admin, changed, rotated, { dryRun: true });
-    expect(dryRun.changes.map((change) => change.summary)).toEqual([
+    const dryRun = await applied(applyConfig(core, ws.admin, changed, rotated, { dryRun: true }));
+    expect(dryRun.changes.map((change) => change.description)).toEqual([
       'update credential "main" of openai (api_key)',
       'remove credential "spare" of openai',
       'update credential "main" of openai/ft:gpt-4o-mini-2024-07-18:acme::support (llm) (api_key)',
@@ -266,7 +282,7 @@ ${overrides.extra ?? ''}`;
     // A dry run changes nothing.
     expect((await planApply(core, changed, rotated)).length).toBe(4);
 
-    await applyConfig(core, ws.admin, changed, rotated);
+    await applied(applyConfig(core, ws.admin, changed, rotated));
     const credentials = await listCredentials(core, ws.member, {
       workspaceId: ws.workspaceId,
       provider: 'openai',
@@ -277,17 +293,17 @@ ${overrides.extra ?? ''}`;
     expect(await planApply(core, changed, rotated)).toEqual([]);
 
     const withoutModel = parse(file().replace(/ {6}- name: my-model\n(.*\n){3}/, ''));
-    const removal = await applyConfig(core, ws.admin, withoutModel, env);
-    expect(removal.changes.map((change) => change.summary)).toContain(
+    const removal = await applied(applyConfig(core, ws.admin, withoutModel, env));
+    expect(removal.changes.map((change) => change.description)).toContain(
       'remove model openai/my-model (llm); its credentials are kept',
     );
     // Putting it back re-adds it with the credential it kept: no key typed again, no validation needed.
-    const back = await applyConfig(core, ws.admin, parse(file()), env);
+    const back = await applied(applyConfig(core, ws.admin, parse(file()), env));
     expect(back.changes.map((change) => change.action)).toEqual(['restore-model']);
   });
 
   it('refuses the whole file when an environment variable is missing or a secret is written in it; nothing is applied', async () => {
-    const problems = await problemsOf(
+    const problems = await applyProblems(
       applyConfig(
         core,
         ws.admin,
@@ -315,7 +331,7 @@ ${overrides.extra ?? ''}`;
   });
 
   it('lists every credential the provider rejects, at its path, before changing anything', async () => {
-    const problems = await problemsOf(
+    const problems = await applyProblems(
       applyConfig(core, ws.admin, parse(file()), {
         ...env,
         OPENAI_MAIN_KEY: KEY_BAD,
@@ -387,8 +403,8 @@ defaults:
   llm: openai-compatible/my-model
 `);
     const localEnv = { LOCAL_KEY: 'sk-test-local-0001' };
-    const result = await applyConfig(core, ws.admin, config, localEnv);
-    expect(result.changes.map((change) => change.summary)).toEqual([
+    const result = await applied(applyConfig(core, ws.admin, config, localEnv));
+    expect(result.changes.map((change) => change.description)).toEqual([
       'install provider openai-compatible',
       'create credential "local" of openai-compatible',
       'add model openai-compatible/my-model (llm) with credential "local"',
@@ -407,13 +423,13 @@ defaults:
   });
 
   it('only lets owners and admins apply', async () => {
-    const problems = await problemsOf(applyConfig(core, ws.editor, parse(file()), env));
+    const problems = await applyProblems(applyConfig(core, ws.editor, parse(file()), env));
     expect(problems[0]?.message).toMatch(/owner or an admin/);
     expect(await listProviders(core, ws.admin, { workspaceId: ws.workspaceId })).toEqual([]);
   });
 
   it('exports the configuration without secrets, and the export applies back with no changes', async () => {
-    await applyConfig(core, ws.admin, parse(file()), env);
+    await applied(applyConfig(core, ws.admin, parse(file()), env));
     const exported = await exportConfig(core, 'Acme');
     expect(exported).not.toContain('sk-test');
     const config = parse(exported);

@@ -38,8 +38,8 @@ export interface Change {
     | 'clear-default';
   /** Where in the file the change comes from (`providers.openai.credentials[0]`). */
   path: string;
-  /** One line for people: `create credential openai/main`. */
-  summary: string;
+  /** One line for people: `create credential "main" of openai`. */
+  description: string;
 }
 
 /** Environment variables that `{ env: NAME }` references are read from. */
@@ -207,7 +207,7 @@ async function planCredentialScope(
         change: {
           action: 'create-credential',
           path: credential.path,
-          summary: `create credential "${credential.name}" of ${where}`,
+          description: `create credential "${credential.name}" of ${where}`,
         },
         valuesPath: credential.path,
         fields: fieldIds(form),
@@ -236,7 +236,7 @@ async function planCredentialScope(
       change: {
         action: 'update-credential',
         path: credential.path,
-        summary: `update credential "${credential.name}" of ${where} (${fields.join(', ')})`,
+        description: `update credential "${credential.name}" of ${where} (${fields.join(', ')})`,
       },
       valuesPath: credential.path,
       fields: fieldIds(form),
@@ -278,7 +278,7 @@ async function planCredentialScope(
         change: {
           action: 'activate-credential',
           path: target.path,
-          summary: `activate credential "${target.name}" of ${where}`,
+          description: `activate credential "${target.name}" of ${where}`,
         },
         run: async (actor) => {
           const row = await findByName(core, workspaceId, provider, model, target.name);
@@ -295,7 +295,7 @@ async function planCredentialScope(
       change: {
         action: 'remove-credential',
         path: options.path,
-        summary: `remove credential "${row.name}" of ${where}`,
+        description: `remove credential "${row.name}" of ${where}`,
       },
       run: async (actor) => {
         await removeCredential(core, actor, { workspaceId, credentialId: row.id });
@@ -414,7 +414,7 @@ async function planModels(
             change: {
               action: 'restore-model',
               path,
-              summary: `re-add model ${describe} with the credentials it kept`,
+              description: `re-add model ${describe} with the credentials it kept`,
             },
             run: async (actor) => {
               await addCustomModel(core, actor, { workspaceId, provider, model: ref });
@@ -426,7 +426,7 @@ async function planModels(
             change: {
               action: 'add-model',
               path,
-              summary: `add model ${describe} with credential "${first.name}"`,
+              description: `add model ${describe} with credential "${first.name}"`,
             },
             valuesPath: first.path,
             fields: fieldIds(manifest.modelCredentialForm),
@@ -451,7 +451,7 @@ async function planModels(
           // No model form: the model is served by the provider's active credential.
           const reference = model.credential;
           planner.steps.push({
-            change: { action: 'add-model', path, summary: `add model ${describe}` },
+            change: { action: 'add-model', path, description: `add model ${describe}` },
             run: async (actor) => {
               const rows = await listScopeCredentials(core.db, workspaceId, provider, '');
               const row =
@@ -492,7 +492,7 @@ async function planModels(
         change: {
           action: enabled ? 'enable-model' : 'disable-model',
           path: `${path}.enabled`,
-          summary: `${enabled ? 'enable' : 'disable'} model ${provider}/${ref.name} (${ref.type})`,
+          description: `${enabled ? 'enable' : 'disable'} model ${provider}/${ref.name} (${ref.type})`,
         },
         run: async (actor) => {
           await setModelEnabled(core, actor, { workspaceId, provider, model: ref, enabled });
@@ -511,7 +511,7 @@ async function planModels(
         change: {
           action: 'remove-model',
           path: `${providerPath}.models`,
-          summary: `remove model ${provider}/${ref.name} (${ref.type}); its credentials are kept`,
+          description: `remove model ${provider}/${ref.name} (${ref.type}); its credentials are kept`,
         },
         run: async (actor) => {
           await removeModel(core, actor, { workspaceId, provider, model: ref });
@@ -522,7 +522,7 @@ async function planModels(
         change: {
           action: 'enable-model',
           path: `${providerPath}.models`,
-          summary: `enable model ${provider}/${ref.name} (${ref.type})`,
+          description: `enable model ${provider}/${ref.name} (${ref.type})`,
         },
         run: async (actor) => {
           await setModelEnabled(core, actor, { workspaceId, provider, model: ref, enabled: true });
@@ -550,7 +550,7 @@ async function planProvider(
   const { manifest } = adapter;
   if (!state.providers.has(provider)) {
     planner.steps.push({
-      change: { action: 'install-provider', path, summary: `install provider ${provider}` },
+      change: { action: 'install-provider', path, description: `install provider ${provider}` },
       run: async (actor) => {
         await installProvider(core, actor, { workspaceId, provider });
       },
@@ -605,7 +605,7 @@ function planDefaults(planner: Planner, config: ConfigFile): void {
           change: {
             action: 'clear-default',
             path,
-            summary: `clear the default ${type} model (was ${current.provider}/${current.model})`,
+            description: `clear the default ${type} model (was ${current.provider}/${current.model})`,
           },
           run: async (actor) => {
             await setDefaultModel(core, actor, { workspaceId, type, model: null });
@@ -641,7 +641,7 @@ function planDefaults(planner: Planner, config: ConfigFile): void {
       change: {
         action: 'set-default',
         path,
-        summary: `set the default ${type} model to ${provider}/${model}`,
+        description: `set the default ${type} model to ${provider}/${model}`,
       },
       run: async (actor) => {
         await setDefaultModel(core, actor, { workspaceId, type: type as ModelType, provider, model });
@@ -694,7 +694,7 @@ export async function buildPlan(
         change: {
           action: 'uninstall-provider',
           path: 'prune',
-          summary: `uninstall provider ${provider} with its credentials, models and defaults`,
+          description: `uninstall provider ${provider} with its credentials, models and defaults`,
         },
         run: async (actor) => {
           await uninstallProvider(core, actor, { workspaceId: workspace, provider, confirm: true });
