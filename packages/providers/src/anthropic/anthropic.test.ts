@@ -456,6 +456,18 @@ describe('anthropic streaming', () => {
 });
 
 describe('anthropic validateCredentials', () => {
+  it('blames the api_key field without calling the provider when no key is set', async () => {
+    const error = await caught(
+      adapter().validateCredentials({
+        credentials: { base_url: upstream.url },
+        signal: new AbortController().signal,
+      }),
+    );
+    expect(error).toBeInstanceOf(InvalidCredentialsError);
+    expect(error.field).toBe('api_key');
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('lists models with GET /v1/models and the key headers', async () => {
     upstream.route('GET', '/v1/models', { json: JSON.parse(load('models.json')) });
     const result = await adapter().validateCredentials(call());

@@ -3,6 +3,7 @@ import { createHttpClient, type HttpRequest, type HttpSettings } from '../shared
 import { secretValues } from '../shared/redact.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
 import type { CallContext, ProviderAdapter, ValidationTarget } from '../spec/adapter.ts';
+import { InvalidCredentialsError } from '../spec/errors.ts';
 import type { ModelFeature, ModelInfo } from '../spec/manifest.ts';
 import { type AnthropicResponse, toChatCompletion } from './anthropic-chat.ts';
 import { readAnthropicErrorBody, refineAnthropicError } from './anthropic-errors.ts';
@@ -55,8 +56,10 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
       secrets: secretValues(FORMS, credentials),
       ...(notFoundField ? { notFoundField } : {}),
     };
+    const apiKey = stringValue(credentials, 'api_key');
+    if (!apiKey) throw new InvalidCredentialsError('Anthropic: no API key is set', { provider: 'anthropic' });
     const headers: Record<string, string> = {
-      'x-api-key': stringValue(credentials, 'api_key') ?? '',
+      'x-api-key': apiKey,
       'anthropic-version': ANTHROPIC_VERSION,
     };
     try {

@@ -615,6 +615,18 @@ describe('gemini speech', () => {
 });
 
 describe('gemini validateCredentials', () => {
+  it('blames the api_key field without calling the provider when no key is set', async () => {
+    const error = await caught(
+      adapter().validateCredentials({
+        credentials: { api_key: '  ', base_url: upstream.url },
+        signal: new AbortController().signal,
+      }),
+    );
+    expect(error).toBeInstanceOf(InvalidCredentialsError);
+    expect(error.field).toBe('api_key');
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it('lists chat, embedding and TTS models with GET /v1beta/models', async () => {
     upstream.route('GET', '/v1beta/models', { json: JSON.parse(load('models.json')) });
     const result = await adapter().validateCredentials(call());

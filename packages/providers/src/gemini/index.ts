@@ -3,6 +3,7 @@ import { createHttpClient, type HttpResponse, type HttpSettings } from '../share
 import { secretValues } from '../shared/redact.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
 import type { CallContext, ProviderAdapter, ValidationTarget } from '../spec/adapter.ts';
+import { InvalidCredentialsError } from '../spec/errors.ts';
 import type { ModelInfo, ModelType } from '../spec/manifest.ts';
 import { type GeminiResponse, toChatCompletion } from './gemini-chat.ts';
 import {
@@ -74,6 +75,8 @@ export function createGeminiAdapter(settings: HttpSettings = {}): ProviderAdapte
       secrets: secretValues(FORMS, credentials),
       ...(options.notFoundField ? { notFoundField: options.notFoundField } : {}),
     };
+    const apiKey = stringValue(credentials, 'api_key');
+    if (!apiKey) throw new InvalidCredentialsError('Gemini: no API key is set', { provider: 'gemini' });
     // A client per call is only an object; it lets this call keep the parts of the error body
     // (retryDelay, ErrorInfo.reason) that the shared status mapping does not carry.
     let details: GeminiErrorDetails | undefined;
@@ -86,7 +89,7 @@ export function createGeminiAdapter(settings: HttpSettings = {}): ProviderAdapte
         {
           method: options.method,
           url: `${baseUrl(credentials, GEMINI_DEFAULT_BASE_URL)}${options.path}`,
-          headers: { 'x-goog-api-key': stringValue(credentials, 'api_key') ?? '' },
+          headers: { 'x-goog-api-key': apiKey },
           body: options.body,
           signal: context.signal,
           proxyUrl: stringValue(credentials, 'proxy_url'),
