@@ -404,6 +404,53 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     expect(resolved.credential.values.api_key).toBe(KEY_ONE);
   });
 
+  it('re-adds a removed model from manage credentials with one of its kept keys, or adds one with a provider key', async () => {
+    const model = { name: 'gpt-4.1-mini', type: 'llm' as const };
+    const llama = { name: 'llama3.2:latest', type: 'llm' as const };
+    const added = await addCustomModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model: llama,
+      credential: { values: openaiValues(KEY_ONE) },
+    });
+    await removeModel(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai', model: llama });
+    const managed = await manageCredentials(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+    });
+    const kept = managed.find((entry) => entry.model.name === llama.name)?.credentials[0];
+    expect(kept?.id).toBe(added.credential?.id);
+    const readded = await addCustomModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model: llama,
+      credential: { credentialId: kept?.id as string },
+    });
+    expect(readded).toMatchObject({ restored: true, credential: { id: kept?.id, active: true } });
+    await removeCredential(core, ws.admin, { workspaceId: ws.workspaceId, credentialId: kept?.id as string });
+
+    const [providerKey] = await listCredentials(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+    });
+    const copied = await addCustomModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model,
+      credential: { credentialId: providerKey?.id as string },
+    });
+    expect(copied.credential).toMatchObject({
+      name: providerKey?.name,
+      model,
+      values: { api_key: maskSecret(KEY_ONE) },
+    });
+    expect(copied.credential?.id).not.toBe(providerKey?.id);
+    await removeCredential(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      credentialId: copied.credential?.id as string,
+    });
+  });
+
   it('removes a custom model with its only credential', async () => {
     const model = { name: 'ft:gpt-4o-mini-2024-07-18:acme::support', type: 'llm' as const };
     const added = await addCustomModel(core, ws.admin, {
@@ -736,6 +783,13 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       }),
     );
     expect(stale.code).toBe('CONFLICT');
+    const cleared = await setDefaultModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      type: 'llm',
+      model: null,
+    });
+    expect(cleared).toBeNull();
+    expect((await getDefaultModels(core, ws.member, { workspaceId: ws.workspaceId })).llm).toBeNull();
   });
 
   it('resolves bare names when unambiguous, and names what to fix otherwise', async () => {
