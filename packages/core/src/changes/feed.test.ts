@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestCoreOn, createTestCoreWithTarget } from '../../test/test-core.ts';
 import type { ChangeEvent } from '../changes.ts';
 import type { Core } from '../core.ts';
+import { installProvider } from '../providers/catalog.ts';
+import { createTestWorkspace, realAdapters } from '../providers/test-kit.ts';
 import { openChangeFeed, startChangeFeed } from './feed.ts';
 import { listenerName } from './postgres-transport.ts';
 import { isResync } from './transport.ts';
@@ -39,8 +41,9 @@ const change = (workspaceId: string, action: string, id: string | null = 'crd_1'
 });
 
 async function twoCores(engine: (typeof ENGINES)[number]) {
-  const { core: first, target } = await createTestCoreWithTarget(engine, { file: true });
-  const second = await createTestCoreOn(target);
+  const providers = await realAdapters();
+  const { core: first, target } = await createTestCoreWithTarget(engine, { file: true, providers });
+  const second = await createTestCoreOn(target, { providers });
   cleanups.push(async () => {
     await first.close();
     await second.close();
@@ -85,6 +88,27 @@ describe.each(ENGINES)('change feed on %s', (engine) => {
       'credential.remove',
       'credential.update',
     ]);
+  });
+
+  it('tells one instance about a change another made through a service', async () => {
+    const { first, second } = await twoCores(engine);
+    const stopFirst = await startChangeFeed(first, { pollIntervalMs: 20 });
+    const stopSecond = await startChangeFeed(second, { pollIntervalMs: 20 });
+    cleanups.push(stopFirst, stopSecond);
+    const seenByFirst = recorder(first);
+    const workspace = await createTestWorkspace(second);
+
+    await installProvider(second, workspace.admin, {
+      workspaceId: workspace.workspaceId,
+      provider: 'ollama',
+    });
+    await eventually(() => seenByFirst.length === 1, 'the first instance to hear the install');
+    expect(seenByFirst[0]).toMatchObject({
+      workspaceId: workspace.workspaceId,
+      kind: 'provider',
+      id: 'ollama',
+      action: 'provider.install',
+    });
   });
 
   it('delivers events published just before a short-lived process stops (the CLI case)', async () => {
