@@ -10,7 +10,7 @@ import {
   measureLoad,
   measureTimeToFirstByte,
 } from './measure.ts';
-import { stopAllChildren } from './processes.ts';
+import { stopAllChildren, treePeakRssKb } from './processes.ts';
 import { note, StageUnavailableError, temporaryDirectories } from './shared.ts';
 import { startBareProxy, startPortkey, startSwitchboard, startUpstream, type Target } from './targets.ts';
 
@@ -152,6 +152,7 @@ async function main(): Promise<number> {
   let timeToFirstByte: Awaited<ReturnType<typeof measureTimeToFirstByte>> | undefined;
   let directStreams: ConcurrentStreams | undefined;
   let switchboardStreams: ConcurrentStreams | undefined;
+  let switchboardLifetimePeakRssMb: number | undefined;
 
   const upstream = await stage('upstream', startUpstream);
   if (upstream) {
@@ -186,6 +187,8 @@ async function main(): Promise<number> {
           timeoutMs: settings.streamTimeoutMs,
         }),
       );
+      // VmHWM: the most it ever held, load tests included, next to the sampled peak of the stream test.
+      switchboardLifetimePeakRssMb = treePeakRssKb(switchboard.process.pid) / 1024;
     }
   }
 
@@ -256,6 +259,7 @@ async function main(): Promise<number> {
     streams_1000_direct_upstream_peak_open: directStreams?.upstreamPeakOpen ?? null,
     streams_1000_concurrent: streamsConcurrent ?? null,
     streams_1000_seconds: round(switchboardStreams?.seconds, 1),
+    switchboard_lifetime_peak_rss_mb: round(switchboardLifetimePeakRssMb, 1),
     streams_1000_baseline_rss_mb: round(switchboardStreams?.baselineRssMb, 1),
     streams_1000_direct_completed: directStreams?.complete ?? null,
     failed_requests: failedRequests,
