@@ -117,6 +117,22 @@ describe.each(ENGINES)('changes.subscribe on %s', (engine) => {
     expect((await iterator.next()).done).toBe(true);
   });
 
+  it('ends the stream of someone removed from the workspace', async () => {
+    const controller = new AbortController();
+    const events = await callerFor(core, 'usr_member', controller.signal).changes.subscribe({
+      workspaceId: 'ws_acme',
+    });
+    const iterator = events[Symbol.asyncIterator]();
+    core.changes.publish({ ...change('ws_acme', 'member.role_change'), kind: 'member' });
+    expect((await iterator.next()).value).toMatchObject({ action: 'member.role_change' });
+
+    await core.db.deleteFrom('workspace_members').where('user_id', '=', 'usr_member').execute();
+    core.changes.publish({ ...change('ws_acme', 'member.remove'), kind: 'member' });
+    core.changes.publish(change('ws_acme', 'model.enable'));
+    expect((await iterator.next()).done).toBe(true);
+    controller.abort();
+  });
+
   it('hides a workspace from a non-member (NOT_FOUND, as for one that does not exist)', async () => {
     for (const workspaceId of ['ws_acme', 'ws_missing']) {
       const error = await callerFor(core, 'usr_outsider')

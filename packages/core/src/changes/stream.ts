@@ -1,4 +1,6 @@
+import type { Membership } from '../access.ts';
 import type { ChangeBus, ChangeEvent } from '../changes.ts';
+import type { Core } from '../core.ts';
 import { isResync } from './transport.ts';
 
 /** Events queued for one slow subscriber before the oldest are dropped for a resync notice. */
@@ -69,6 +71,37 @@ export function workspaceChanges(
       }
     } finally {
       end();
+    }
+  })();
+}
+
+/**
+ * `workspaceChanges` for one member, ending the stream once they no longer belong to the
+ * workspace: membership is checked again whenever members (or everything) may have changed,
+ * so someone removed from a workspace stops hearing about it.
+ */
+export function memberChanges(
+  core: Core,
+  member: Membership,
+  signal?: AbortSignal,
+): AsyncGenerator<ChangeEvent, void> {
+  const source = workspaceChanges(core.changes, member.workspaceId, signal);
+  return (async function* changesForMember() {
+    try {
+      for await (const event of source) {
+        if (event.kind === 'member' || event.kind === 'workspace') {
+          const row = await core.db
+            .selectFrom('workspace_members')
+            .select('id')
+            .where('workspace_id', '=', member.workspaceId)
+            .where('user_id', '=', member.userId)
+            .executeTakeFirst();
+          if (!row) return;
+        }
+        yield event;
+      }
+    } finally {
+      await source.return(undefined);
     }
   })();
 }
