@@ -39,8 +39,9 @@ export async function startSqliteTransport(
   const retention = options.retentionMs ?? 10 * 60_000;
   let stopped = false;
   let polling = false;
-  let lastSeq = await latestSeq();
+  // Version first: a commit landing between the two reads then shows up as a version change.
   let dataVersion = readDataVersion();
+  let lastSeq = await latestSeq();
   let lastPrune = 0;
 
   function readDataVersion(): number {
