@@ -422,6 +422,38 @@ defaults:
     ).toEqual([]);
   });
 
+  it('rotates a shared key everywhere it was copied, and prunes providers the file leaves out when asked', async () => {
+    const text = (prune: boolean) => `
+workspace: ${ws.workspaceId}
+prune: ${prune}
+providers:
+  openai-compatible:
+    credentials:
+      - name: local
+        values: { base_url: "${openaiUpstream.url}/v1", api_key: { env: LOCAL_KEY } }
+    models:
+      - { name: my-model, type: llm, credential: local }
+`;
+    await applied(applyConfig(core, ws.admin, parse(text(false)), { LOCAL_KEY: 'sk-test-local-0001' }));
+    await applied(applyConfig(core, ws.admin, parse(file()), env));
+    const rotated = await applied(
+      applyConfig(core, ws.admin, parse(text(true)), { LOCAL_KEY: 'sk-test-local-0002' }),
+    );
+    expect(rotated.changes.map((change) => change.description)).toEqual([
+      'update credential "local" of openai-compatible (api_key)',
+      'update credential "local" of openai-compatible/my-model (llm) (api_key)',
+      'uninstall provider openai with its credentials, models and defaults',
+      'uninstall provider ollama with its credentials, models and defaults',
+    ]);
+    const providers = await listProviders(core, ws.member, { workspaceId: ws.workspaceId });
+    expect(providers.map((provider) => provider.id)).toEqual(['openai-compatible']);
+    const keys = await manageCredentials(core, ws.member, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai-compatible',
+    });
+    expect(keys[0]?.credentials[0]?.values.api_key).toBe(maskSecret('sk-test-local-0002'));
+  });
+
   it('only lets owners and admins apply', async () => {
     const problems = await applyProblems(applyConfig(core, ws.editor, parse(file()), env));
     expect(problems[0]?.message).toMatch(/owner or an admin/);

@@ -2,7 +2,7 @@ import type { CredentialValues, FormField, ProviderAdapter } from '@switchboard/
 import { stringify } from 'yaml';
 import type { Core } from '../core.ts';
 import type { ProviderCredentialRow } from '../db/schema.ts';
-import { notFound } from '../errors.ts';
+import { badRequest, notFound } from '../errors.ts';
 import { loadState } from '../providers/catalog.ts';
 import { normalizeValues, openValues } from '../providers/common.ts';
 import { credentialScope } from '../providers/repository.ts';
@@ -80,17 +80,21 @@ const sameStored = (form: FormField[], left: CredentialValues, right: Credential
  * decrypted in memory only to tell whether two models share the same credential.
  */
 export async function exportConfig(core: Core, workspaceName: string): Promise<string> {
-  const workspace =
-    (await core.db
-      .selectFrom('workspaces')
-      .select(['id', 'name'])
-      .where('id', '=', workspaceName)
-      .executeTakeFirst()) ??
-    (await core.db
-      .selectFrom('workspaces')
-      .select(['id', 'name'])
-      .where('name', '=', workspaceName)
-      .executeTakeFirst());
+  const byId = await core.db
+    .selectFrom('workspaces')
+    .select(['id', 'name'])
+    .where('id', '=', workspaceName)
+    .executeTakeFirst();
+  const byName = byId
+    ? []
+    : await core.db
+        .selectFrom('workspaces')
+        .select(['id', 'name'])
+        .where('name', '=', workspaceName)
+        .execute();
+  if (byName.length > 1)
+    throw badRequest(`${byName.length} workspaces are named "${workspaceName}"; use the workspace id`);
+  const workspace = byId ?? byName[0];
   if (!workspace) throw notFound(`Workspace ${workspaceName}`);
   const state = await loadState(core, workspace.id);
   const names = new EnvNames();
