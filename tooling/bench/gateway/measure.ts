@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Pool, request } from 'undici';
-import { treeRssKb } from './processes.ts';
+import { treePssKb, treeRssKb } from './processes.ts';
 import { STREAM_CHUNKS } from './shared.ts';
 import type { Target } from './targets.ts';
 
@@ -169,6 +169,8 @@ export interface ConcurrentStreams {
   upstreamPeakOpen: number;
   /** Peak resident memory of the serving process tree while the streams ran, in MB (sampled VmRSS). */
   peakRssMb: number;
+  /** Peak proportional memory (sampled Pss) of the same tree, in MB: shared pages counted once. */
+  peakPssMb: number;
   /** Its resident memory just before they started, in MB. */
   baselineRssMb: number;
   seconds: number;
@@ -200,8 +202,10 @@ export async function measureConcurrentStreams(
   const pid = target.process.pid;
   const baselineRssMb = treeRssKb(pid) / 1024;
   let peakRssKb = 0;
+  let peakPssKb = 0;
   const sampler = setInterval(() => {
     peakRssKb = Math.max(peakRssKb, treeRssKb(pid));
+    peakPssKb = Math.max(peakPssKb, treePssKb(pid));
   }, 100);
   let open = 0;
   let peakOpen = 0;
@@ -246,6 +250,7 @@ export async function measureConcurrentStreams(
       peakOpen,
       upstreamPeakOpen: peakSlowStreams,
       peakRssMb: peakRssKb / 1024,
+      peakPssMb: peakPssKb / 1024,
       baselineRssMb,
       seconds: (performance.now() - started) / 1000,
       firstError,

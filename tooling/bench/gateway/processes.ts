@@ -77,6 +77,22 @@ export function treeRssKb(rootPid: number): number {
   return processTree(rootPid).reduce((sum, pid) => sum + statusField(pid, 'VmRSS'), 0);
 }
 
+/**
+ * Proportional memory of a process tree right now, in kB (sum of Pss): pages shared between the
+ * processes (a cluster's primary and workers share Node's code) count once in total, not once each.
+ */
+export function treePssKb(rootPid: number): number {
+  return processTree(rootPid).reduce((sum, pid) => {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const match = /^Pss:\s+(\d+) kB/m.exec(rollup);
+      return sum + (match ? Number(match[1]) : 0);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
 /** Peak resident memory of a process tree over its life, in kB (sum of each process's VmHWM). */
 export function treePeakRssKb(rootPid: number): number {
   return processTree(rootPid).reduce((sum, pid) => sum + statusField(pid, 'VmHWM'), 0);

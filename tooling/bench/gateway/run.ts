@@ -10,7 +10,7 @@ import {
   measureLoad,
   measureTimeToFirstByte,
 } from './measure.ts';
-import { stopAllChildren, treePeakRssKb } from './processes.ts';
+import { processTree, stopAllChildren, treePeakRssKb } from './processes.ts';
 import { note, StageUnavailableError, temporaryDirectories } from './shared.ts';
 import { startBareProxy, startPortkey, startSwitchboard, startUpstream, type Target } from './targets.ts';
 
@@ -153,6 +153,7 @@ async function main(): Promise<number> {
   let directStreams: ConcurrentStreams | undefined;
   let switchboardStreams: ConcurrentStreams | undefined;
   let switchboardLifetimePeakRssMb: number | undefined;
+  let switchboardProcesses: number | undefined;
 
   const upstream = await stage('upstream', startUpstream);
   if (upstream) {
@@ -189,6 +190,7 @@ async function main(): Promise<number> {
       );
       // VmHWM: the most it ever held, load tests included, next to the sampled peak of the stream test.
       switchboardLifetimePeakRssMb = treePeakRssKb(switchboard.process.pid) / 1024;
+      switchboardProcesses = processTree(switchboard.process.pid).length;
     }
   }
 
@@ -259,6 +261,8 @@ async function main(): Promise<number> {
     streams_1000_direct_upstream_peak_open: directStreams?.upstreamPeakOpen ?? null,
     streams_1000_concurrent: streamsConcurrent ?? null,
     streams_1000_seconds: round(switchboardStreams?.seconds, 1),
+    streams_1000_pss_mb: round(switchboardStreams?.peakPssMb, 1),
+    switchboard_processes: switchboardProcesses ?? null,
     switchboard_lifetime_peak_rss_mb: round(switchboardLifetimePeakRssMb, 1),
     streams_1000_baseline_rss_mb: round(switchboardStreams?.baselineRssMb, 1),
     streams_1000_direct_completed: directStreams?.complete ?? null,
@@ -282,7 +286,7 @@ async function main(): Promise<number> {
   ] as const) {
     if (!streams) continue;
     note(
-      `${streams.streams} slow streams ${name}: ${streams.complete} complete, peak ${streams.peakOpen} open at the client and ${streams.upstreamPeakOpen} at the upstream, ${streams.seconds.toFixed(1)} s, server RSS ${streams.baselineRssMb.toFixed(0)} -> peak ${streams.peakRssMb.toFixed(0)} MB${streams.firstError ? ` (first failure: ${streams.firstError})` : ''}`,
+      `${streams.streams} slow streams ${name}: ${streams.complete} complete, peak ${streams.peakOpen} open at the client and ${streams.upstreamPeakOpen} at the upstream, ${streams.seconds.toFixed(1)} s, server RSS ${streams.baselineRssMb.toFixed(0)} -> peak ${streams.peakRssMb.toFixed(0)} MB (PSS ${streams.peakPssMb.toFixed(0)} MB)${streams.firstError ? ` (first failure: ${streams.firstError})` : ''}`,
     );
   }
   for (const [name, message] of Object.entries(unavailable)) note(`unavailable: ${name}: ${message}`);
