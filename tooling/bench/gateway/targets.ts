@@ -1,6 +1,6 @@
 // Starting what the benchmark measures: the local upstream, the Portkey gateway and a configured
 // Switchboard server, each in its own process on 127.0.0.1.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -73,6 +73,7 @@ export async function startUpstream(): Promise<Target> {
     slowModel: 'bench-model-slow',
     process: child,
   };
+  assertLoopbackOnly('upstream', port);
   await probeCompletion(target);
   return target;
 }
@@ -88,8 +89,37 @@ export async function startBareProxy(upstream: Target): Promise<Target> {
     url: `http://127.0.0.1:${port}/v1/chat/completions`,
     process: child,
   };
+  assertLoopbackOnly('bare proxy', port);
   await probeCompletion(target);
   return target;
+}
+
+/**
+ * Fails unless every listening socket on the port is bound to 127.0.0.1 (read from /proc/net),
+ * so a process that ignored its host setting is caught instead of exposed.
+ */
+function assertLoopbackOnly(name: string, port: number): void {
+  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
+  const listenState = '0A';
+  const loopback = '0100007F';
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const [address, socketPort] = (fields[1] ?? '').split(':');
+      if (socketPort !== portHex || fields[3] !== listenState) continue;
+      if (address !== loopback) {
+        throw new StageUnavailableError(
+          `${name} listens on ${address}:${port}, not only on 127.0.0.1; not measured`,
+        );
+      }
+    }
+  }
 }
 
 async function postCompletion(target: Target): Promise<{ status: number; body: string }> {
@@ -160,6 +190,7 @@ export async function startPortkey(upstream: Target): Promise<Target> {
     slowModel: upstream.slowModel,
     process: child,
   };
+  assertLoopbackOnly('Portkey', port);
   await probeCompletion(target);
   return target;
 }
@@ -267,6 +298,7 @@ export async function startSwitchboard(upstream: Target): Promise<Target> {
       `Switchboard has no /v1 gateway yet: POST /v1/chat/completions answered 404 (${answer.body.slice(0, 200)})`,
     );
   }
+  assertLoopbackOnly('Switchboard', port);
   await probeCompletion(target);
   return target;
 }
