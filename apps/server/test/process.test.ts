@@ -65,7 +65,9 @@ afterEach(() => {
 });
 
 describe('the server and CLI processes (SQLite, key file)', () => {
-  it('creates a 0600 key file, takes a CLI setup while running, serves the token, and stops cleanly on SIGTERM', async () => {
+  it('creates a 0600 key file, takes a CLI setup while running, serves the token, and stops cleanly on SIGTERM', {
+    timeout: 90_000,
+  }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-process-'));
     const env = baseEnv(dataDir);
     const server = await startServerProcess(env);
@@ -93,16 +95,18 @@ describe('the server and CLI processes (SQLite, key file)', () => {
     const me = await createSwitchboardClient({ url: server.url, token }).auth.me.query();
     expect(me.user.email).toBe('ops@example.test');
 
-    const exited = new Promise<number | null>((resolve) => server.child.on('exit', (code) => resolve(code)));
+    // The start-up listener rejects on exit; replace it with one that reports the exit code.
     server.child.removeAllListeners('exit');
-    server.child.on('exit', () => undefined);
+    const exited = new Promise<number | null>((resolve) => server.child.on('exit', (code) => resolve(code)));
     server.child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(server.logs()).toContain('"msg":"stopped"');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('refuses to start with a missing or wrong master key once secrets exist, and never overwrites the key file', async () => {
+  it('refuses to start with a missing or wrong master key once secrets exist, and never overwrites the key file', {
+    timeout: 90_000,
+  }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-process-'));
     const env = baseEnv(dataDir);
     const setup = await run(

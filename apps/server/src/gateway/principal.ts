@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { authenticateApiKey, authenticatePersonalToken, type Core, requireMember } from '@switchboard/core';
+import {
+  authenticateApiKey,
+  authenticatePersonalToken,
+  type Core,
+  isResync,
+  requireMember,
+} from '@switchboard/core';
 import { GatewayError } from './errors.ts';
 
 /** Who a gateway call is for: a workspace, through an API key or a member's personal token. */
@@ -35,7 +41,8 @@ export class GatewayAuth {
   constructor(core: Core) {
     this.#core = core;
     core.changes.subscribe((event) => {
-      if (event.kind === 'api-key' || event.kind === 'member' || event.kind === 'workspace') {
+      if (isResync(event)) this.#cache.clear();
+      else if (event.kind === 'api-key' || event.kind === 'member' || event.kind === 'workspace') {
         for (const [key, entry] of this.#cache) {
           if (!entry.principal || entry.principal.workspaceId === event.workspaceId) this.#cache.delete(key);
         }

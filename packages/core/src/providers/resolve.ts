@@ -1,6 +1,7 @@
 import type { CredentialValues, ModelType, ProviderId } from '@switchboard/providers/spec';
 import type { Core } from '../core.ts';
 import { badRequest, CoreError, notFound } from '../errors.ts';
+import { isResync } from '../changes/transport.ts';
 import { loadState } from './catalog.ts';
 import { openValues } from './common.ts';
 import { defaultViews } from './defaults.ts';
@@ -58,13 +59,13 @@ function cacheOf(core: Core): ResolveCache {
   let cache = caches.get(core);
   if (!cache) {
     const created: ResolveCache = { snapshots: new Map(), loading: new Map(), generations: new Map() };
-    core.changes.subscribe((event) => {
-      created.generations.set(event.workspaceId, (created.generations.get(event.workspaceId) ?? 0) + 1);
-      created.snapshots.delete(event.workspaceId);
-      created.loading.delete(event.workspaceId);
-    });
     caches.set(core, created);
     cache = created;
+    core.changes.subscribe((event) => {
+      // After a lost connection to the other instances nothing is known to be fresh.
+      if (isResync(event)) invalidateResolveCache(core);
+      else invalidateResolveCache(core, event.workspaceId);
+    });
   }
   return cache;
 }
