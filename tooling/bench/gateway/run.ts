@@ -24,8 +24,8 @@ function setting(name: string, fallback: number): number {
 
 const settings = {
   warmupSeconds: setting('BENCH_WARMUP_SECONDS', 2),
-  seconds: setting('BENCH_SECONDS', 3),
-  rounds: setting('BENCH_ROUNDS', 3),
+  seconds: setting('BENCH_SECONDS', 2),
+  rounds: setting('BENCH_ROUNDS', 5),
   timeToFirstByteRequests: setting('BENCH_TTFB_REQUESTS', 30),
   streams: setting('BENCH_STREAMS', 1000),
   streamTimeoutMs: 120_000,
