@@ -3,6 +3,7 @@ import {
   createCredential,
   listCredentials,
   removeCredential,
+  revalidateCredential,
   updateCredential,
   validateCredential,
 } from '@switchboard/core';
@@ -58,4 +59,9 @@ export const credentialsRouter = router({
   activate: workspaceProcedure
     .input(z.object({ credentialId: credentialIdInput, version: versionInput.optional() }))
     .mutation(({ ctx, input }) => activateCredential(ctx.core, actorOf(ctx), input)),
+
+  /** Proves a stored credential again with a real call; a good answer ends its cooldown (owner or admin). */
+  revalidate: workspaceProcedure
+    .input(z.object({ credentialId: credentialIdInput }))
+    .mutation(({ ctx, input }) => revalidateCredential(ctx.core, actorOf(ctx), input)),
 });

@@ -1,6 +1,7 @@
 import type { ProviderErrorCode } from '@switchboard/providers/spec';
 import type { Core } from '../core.ts';
-import { nowIso } from '../ids.ts';
+import { startCooldown } from '../providers/cooldowns.ts';
+import { setCredentialStatus } from '../providers/credentials.ts';
 
 /** A key resting after errors. */
 export interface Cooldown {
@@ -76,7 +77,8 @@ export class CooldownBoard {
     this.#core = core;
     // A credential that was changed or validated again starts with a clean slate.
     core.changes.subscribe((event) => {
-      if (event.kind === 'credential' && event.id) this.#local.delete(event.id);
+      if (event.kind === 'credential' && event.id && event.action !== 'credential.invalid')
+        this.#local.delete(event.id);
     });
   }
 
@@ -124,35 +126,28 @@ export class CooldownBoard {
   }
 
   async #persist(workspaceId: string, credentialId: string, cooldown: Cooldown): Promise<void> {
-    const values = {
-      until: new Date(cooldown.untilMs).toISOString(),
-      reason: cooldown.reason,
-      failures: cooldown.failures,
-      updated_at: nowIso(),
-    };
     try {
-      await this.#core.db
-        .insertInto('credential_cooldowns')
-        .values({ credential_id: credentialId, workspace_id: workspaceId, ...values })
-        .onConflict((oc) => oc.column('credential_id').doUpdateSet(values))
-        .execute();
-      if (cooldown.untilMs === UNTIL_CHANGED_MS) {
-        // The provider refused the key: its models show `credential-invalid` until it is fixed.
-        await this.#core.db
-          .updateTable('provider_credentials')
-          .set({ status: 'invalid', status_reason: `Rejected by the provider during a call (${cooldown.code})` })
-          .where('id', '=', credentialId)
-          .execute();
-      }
-      this.#core.changes.publish({
+      await startCooldown(this.#core, {
         workspaceId,
-        kind: 'cooldown',
-        id: credentialId,
-        action: 'cooldown.start',
-        at: values.updated_at,
+        credentialId,
+        until: new Date(cooldown.untilMs),
+        reason: cooldown.reason,
       });
+      if (cooldown.untilMs === UNTIL_CHANGED_MS) {
+        // The provider refused the key: its models show `credential-invalid` (audited) until it is fixed.
+        await setCredentialStatus(
+          this.#core,
+          { kind: 'system', label: 'gateway' },
+          {
+            workspaceId,
+            credentialId,
+            valid: false,
+            reason: `Rejected by the provider during a call (${cooldown.code})`,
+          },
+        );
+      }
     } catch {
-      // The credential may have been deleted meanwhile (foreign key): nothing left to rest.
+      // The credential may have been deleted meanwhile: nothing left to rest.
     }
   }
 }

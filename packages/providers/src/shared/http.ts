@@ -34,7 +34,8 @@ export function sharedDispatcher(): Agent {
   sharedAgent ??= new Agent({
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
-    connections: 256,
+    // No per-origin cap: a thousand concurrent streams need a thousand upstream connections.
+    connections: null,
     connect: { timeout: DEFAULT_TIMEOUTS.connectMs },
   });
   return sharedAgent;
