@@ -21,7 +21,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SWITCHBOARD_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   SWITCHBOARD_WORKERS: z
-    .union([z.literal('auto'), z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(64)])
+    .union([
+      z.literal('auto'),
+      z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(64),
+    ])
     .default(1),
 });
 

@@ -57,7 +57,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Configuration and key problems are the operator's to fix: a clear line, no stack.
-  if (error instanceof EnvError || error instanceof MasterKeyError) console.error(`switchboard: ${error.message}`);
+  if (error instanceof EnvError || error instanceof MasterKeyError)
+    console.error(`switchboard: ${error.message}`);
   else console.error('switchboard: failed to start:', error);
   process.exit(1);
 });

@@ -45,7 +45,9 @@ describe('two gateway instances sharing PostgreSQL', () => {
     upstream.route('POST', '/v1/chat/completions', (request, response) => {
       if (rateLimitedKeys.has(keyOf(request))) {
         response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '60' });
-        response.end(JSON.stringify({ error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } }));
+        response.end(
+          JSON.stringify({ error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } }),
+        );
         return;
       }
       response.writeHead(200, { 'content-type': 'application/json' });
@@ -62,7 +64,11 @@ describe('two gateway instances sharing PostgreSQL', () => {
     first = await startServer(testEnv(), createLogger('silent'), await open());
     second = await startServer(testEnv(), createLogger('silent'), await open());
 
-    const setup = await setupFirstOwner(first.core, { email: 'i@example.test', password: 'long enough pass', workspaceName: 'I' });
+    const setup = await setupFirstOwner(first.core, {
+      email: 'i@example.test',
+      password: 'long enough pass',
+      workspaceName: 'I',
+    });
     actor = { kind: 'user', userId: setup.user.id };
     workspaceId = setup.workspace.id;
     await installProvider(first.core, actor, { workspaceId, provider: 'openai-compatible' });
@@ -134,7 +140,9 @@ describe('two gateway instances sharing PostgreSQL', () => {
       const response = await chat(second, 'openai-compatible/shared');
       return response.status === 503 || response.status === 429;
     });
-    const afterwards = upstream.requests.slice(before).filter((request) => request.path === '/v1/chat/completions');
+    const afterwards = upstream.requests
+      .slice(before)
+      .filter((request) => request.path === '/v1/chat/completions');
     expect(afterwards.length).toBeLessThanOrEqual(1);
     rateLimitedKeys.clear();
   });

@@ -24,9 +24,23 @@ describe('the gateway across providers and endpoints', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    upstream.route('GET', '/v1/models', { json: { object: 'list', data: [{ id: 'm', object: 'model', created: 0, owned_by: 'x' }] } });
+    upstream.route('GET', '/v1/models', {
+      json: { object: 'list', data: [{ id: 'm', object: 'model', created: 0, owned_by: 'x' }] },
+    });
     upstream.route('GET', '/anthropic/v1/models', {
-      json: { data: [{ type: 'model', id: 'claude-haiku-4-5-20251001', display_name: 'Claude Haiku 4.5', created_at: '2025-10-01T00:00:00Z' }], has_more: false, first_id: null, last_id: null },
+      json: {
+        data: [
+          {
+            type: 'model',
+            id: 'claude-haiku-4-5-20251001',
+            display_name: 'Claude Haiku 4.5',
+            created_at: '2025-10-01T00:00:00Z',
+          },
+        ],
+        has_more: false,
+        first_id: null,
+        last_id: null,
+      },
     });
     upstream.route('POST', '/v1/rerank', {
       json: {
@@ -40,7 +54,11 @@ describe('the gateway across providers and endpoints', () => {
       },
     });
     server = await startTestServer('sqlite');
-    const setup = await setupFirstOwner(server.core, { email: 'p@example.test', password: 'long enough pass', workspaceName: 'P' });
+    const setup = await setupFirstOwner(server.core, {
+      email: 'p@example.test',
+      password: 'long enough pass',
+      workspaceName: 'P',
+    });
     actor = { kind: 'user', userId: setup.user.id };
     workspaceId = setup.workspace.id;
     for (const provider of ['openai', 'anthropic', 'openai-compatible']) {
@@ -104,12 +122,43 @@ describe('the gateway across providers and endpoints', () => {
 
   it('streams Anthropic events as OpenAI chunks', async () => {
     const events = [
-      ['message_start', { type: 'message_start', message: { id: 'msg_02', type: 'message', role: 'assistant', model: 'claude-haiku-4-5-20251001', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } } }],
-      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
-      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Sa' } }],
-      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lut' } }],
+      [
+        'message_start',
+        {
+          type: 'message_start',
+          message: {
+            id: 'msg_02',
+            type: 'message',
+            role: 'assistant',
+            model: 'claude-haiku-4-5-20251001',
+            content: [],
+            stop_reason: null,
+            stop_sequence: null,
+            usage: { input_tokens: 7, output_tokens: 1 },
+          },
+        },
+      ],
+      [
+        'content_block_start',
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Sa' } },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'lut' } },
+      ],
       ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } }],
+      [
+        'message_delta',
+        {
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn', stop_sequence: null },
+          usage: { output_tokens: 2 },
+        },
+      ],
       ['message_stop', { type: 'message_stop' }],
     ] as const;
     upstream.route('POST', '/anthropic/v1/messages', {
@@ -143,7 +192,10 @@ describe('the gateway across providers and endpoints', () => {
     expect(sent?.text()).toContain('RIFF fake wav bytes');
 
     const audio = Buffer.from([0xff, 0xf3, 0x44, 0xc4, 0x00, 0x01, 0x02, 0x03]);
-    upstream.route('POST', '/v1/audio/speech', { headers: { 'content-type': 'audio/mpeg' }, chunks: [audio.subarray(0, 3), audio.subarray(3)] });
+    upstream.route('POST', '/v1/audio/speech', {
+      headers: { 'content-type': 'audio/mpeg' },
+      chunks: [audio.subarray(0, 3), audio.subarray(3)],
+    });
     const speech = await openai.audio.speech.create({ model: 'openai/tts-1', voice: 'alloy', input: 'Hi' });
     expect(Buffer.from(await speech.arrayBuffer())).toEqual(audio);
   });
@@ -177,7 +229,13 @@ describe('the gateway across providers and endpoints', () => {
   it('marks a key the provider rejects as invalid, so its models say so', async () => {
     upstream.route('POST', '/v1/embeddings', {
       status: 401,
-      json: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } },
+      json: {
+        error: {
+          message: 'Incorrect API key provided',
+          type: 'invalid_request_error',
+          code: 'invalid_api_key',
+        },
+      },
     });
     const rejected = await fetch(`${server.url}/v1/embeddings`, {
       method: 'POST',
@@ -187,7 +245,13 @@ describe('the gateway across providers and endpoints', () => {
     expect(rejected.status).toBe(502);
     expect(await rejected.text()).not.toContain('sk-test-openai-gw-0001');
     await server.gateway.runtime.cooldowns.settle();
-    const models = await listModels(server.core, actor, { workspaceId, provider: 'openai', type: 'text-embedding' });
-    expect(models.find((model) => model.name === 'text-embedding-3-small')?.status).toBe('credential-invalid');
+    const models = await listModels(server.core, actor, {
+      workspaceId,
+      provider: 'openai',
+      type: 'text-embedding',
+    });
+    expect(models.find((model) => model.name === 'text-embedding-3-small')?.status).toBe(
+      'credential-invalid',
+    );
   });
 });
