@@ -110,6 +110,40 @@ describe.each(ENGINES)('server over HTTP on %s', (engine) => {
     expect(sameSite.status).toBe(200);
   });
 
+  it('delivers the change feed to the typed client over server-sent events', async () => {
+    const client = createSwitchboardClient({ url: server.url, token: ownerToken });
+    const received: { kind: string; action: string }[] = [];
+    let onStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      onStarted = resolve;
+    });
+    const subscription = client.changes.subscribe.subscribe(
+      { workspaceId },
+      {
+        onStarted: () => onStarted(),
+        onData: (event) => {
+          received.push({ kind: event.kind, action: event.action });
+        },
+      },
+    );
+    try {
+      await started;
+      const workspace = await client.workspaces.byId.query({ workspaceId });
+      await client.workspaces.rename.mutate({
+        workspaceId,
+        name: 'Acme Renamed',
+        version: workspace.version,
+      });
+      const deadline = Date.now() + 5_000;
+      while (!received.some((event) => event.kind === 'workspace') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(received).toContainEqual(expect.objectContaining({ kind: 'workspace' }));
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+
   async function ownerMe() {
     return createSwitchboardClient({ url: server.url, token: ownerToken }).auth.me.query();
   }
