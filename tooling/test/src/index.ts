@@ -1,3 +1,4 @@
+export { type ConnectProxy, startConnectProxy } from './connect-proxy.ts';
 export { type DatabaseTarget, ENGINES, type EngineName, freshDatabaseTarget } from './database-targets.ts';
 export {
   type CannedResponse,

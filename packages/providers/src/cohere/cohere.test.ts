@@ -1,4 +1,10 @@
-import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
+import {
+  type FakeUpstream,
+  fixture,
+  splitBytes,
+  startConnectProxy,
+  startFakeUpstream,
+} from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallContext } from '../spec/adapter.ts';
@@ -11,7 +17,6 @@ import {
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
-import { startConnectProxy } from './cohere-test-proxy.ts';
 import { createCohereAdapter } from './index.ts';
 
 const API_KEY = 'co-test-cohere-0001';

@@ -3,6 +3,7 @@ import {
   closedPort,
   type FakeUpstream,
   fixture,
+  startConnectProxy,
   startFakeUpstream,
 } from '@switchboard/test-utils';
 import { Agent } from 'undici';
@@ -22,7 +23,6 @@ import {
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
 import { createJinaAdapter } from './index.ts';
-import { startConnectProxy } from './jina-test-proxy.ts';
 
 const API_KEY = 'jina_test-key-0001';
 let upstream: FakeUpstream;

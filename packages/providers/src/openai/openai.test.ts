@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
+import {
+  type FakeUpstream,
+  fixture,
+  splitBytes,
+  startConnectProxy,
+  startFakeUpstream,
+} from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../spec/canonical.ts';
@@ -21,7 +27,6 @@ import {
   parseMultipart,
   streamFailure,
 } from './openai-test-kit.ts';
-import { startTunnelProxy } from './openai-test-proxy.ts';
 
 const KEY = 'sk-test-openai-0001';
 const load = (name: string) => JSON.parse(fixture(import.meta.url, name)) as Record<string, unknown>;
@@ -429,7 +434,7 @@ describe('OpenAI errors', () => {
 
 describe('OpenAI through a proxy', () => {
   it('sends calls and streams through the credential proxy_url', async () => {
-    const proxy = await startTunnelProxy();
+    const proxy = await startConnectProxy();
     try {
       const text = fixture(import.meta.url, 'chat-text.sse');
       upstream.route('POST', '/v1/chat/completions', { chunks: splitBytes(text, 40) });

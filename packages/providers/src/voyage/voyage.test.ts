@@ -3,6 +3,7 @@ import {
   closedPort,
   type FakeUpstream,
   fixture,
+  startConnectProxy,
   startFakeUpstream,
 } from '@switchboard/test-utils';
 import { Agent } from 'undici';
@@ -21,7 +22,6 @@ import {
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
 import { createVoyageAdapter } from './index.ts';
-import { startConnectProxy } from './voyage-test-proxy.ts';
 
 const API_KEY = 'pa-test-voyage-0001';
 let upstream: FakeUpstream;

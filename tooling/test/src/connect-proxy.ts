@@ -1,14 +1,16 @@
 import { createServer, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 
-/** A local HTTP CONNECT proxy that records the `host:port` of each tunnel it opens. */
+/** A running local HTTP CONNECT proxy that records the `host:port` of every tunnel it opens. */
 export interface ConnectProxy {
+  /** `http://127.0.0.1:PORT`, for a credential's `proxy_url`. */
   url: string;
+  /** The `host:port` of each CONNECT, in order. */
   tunnels: string[];
   close(): Promise<void>;
 }
 
-/** Starts a CONNECT proxy on 127.0.0.1, so tests can prove calls go through `proxy_url`. */
+/** Starts a tunnel-only proxy on 127.0.0.1 (as undici's ProxyAgent uses it), so tests can prove calls go through `proxy_url`. */
 export async function startConnectProxy(): Promise<ConnectProxy> {
   const tunnels: string[] = [];
   const sockets = new Set<Socket>();
@@ -19,22 +21,25 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
   server.on('connect', (request, client: Socket, head: Buffer) => {
     const target = request.url ?? '';
     tunnels.push(target);
-    const [host = '', port = ''] = target.split(':');
+    const [host = '127.0.0.1', port = '80'] = target.split(':');
     const upstream = connect(Number(port), host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
+      if (head.length > 0) upstream.write(head);
       upstream.pipe(client);
       client.pipe(upstream);
     });
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => socket.destroy());
+      // One side failing ends the tunnel, so neither socket is left half open.
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     tunnels,
