@@ -1,9 +1,4 @@
-import {
-  type CannedResponse,
-  closedPort,
-  type FakeUpstream,
-  startFakeUpstream,
-} from '@switchboard/test-utils';
+import { type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
@@ -13,11 +8,16 @@ import {
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
-  ProviderError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
+import {
+  describeErrorMatrix,
+  type ErrorMatrixCase,
+  type ErrorMatrixOperation,
+  expectNoSecret,
+} from '../../test/error-matrix.ts';
 import { createCohereAdapter } from './index.ts';
 
 const API_KEY = 'co-test-cohere-0002';
@@ -43,7 +43,7 @@ const context = (baseUrl = upstream.url): CallContext => ({
 });
 
 // Each operation, the route it calls, and how to call it.
-const operations: [string, string, string, (context: CallContext) => Promise<unknown>][] = [
+const operations: ErrorMatrixOperation[] = [
   [
     'chat',
     'POST',
@@ -71,7 +71,7 @@ const operations: [string, string, string, (context: CallContext) => Promise<unk
 ];
 
 // Error bodies in Cohere's documented shape; each echoes the key to prove it is removed.
-const cases: [string, CannedResponse, new (...args: never[]) => ProviderError, Record<string, unknown>][] = [
+const cases: ErrorMatrixCase[] = [
   [
     '400',
     {
@@ -160,37 +160,14 @@ const cases: [string, CannedResponse, new (...args: never[]) => ProviderError, R
   ['a hanging upstream', { hang: true }, TimeoutError, {}],
 ];
 
-function expectNoSecret(error: unknown) {
-  expect(error).toBeInstanceOf(ProviderError);
-  const providerError = error as ProviderError;
-  for (const text of [
-    providerError.message,
-    providerError.upstreamMessage ?? '',
-    String(providerError.stack),
-  ]) {
-    expect(text).not.toContain(API_KEY);
-    expect(text).not.toContain(API_KEY.slice(0, 10));
-  }
-  expect(providerError.provider).toBe('cohere');
-}
-
-describe.each(operations)('cohere %s errors', (_name, method, path, call) => {
-  it.each(cases)('maps %s', async (_label, canned, errorClass, fields) => {
-    upstream.route(method, path, canned);
-    const error = await call(context()).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(errorClass);
-    expect(error).toMatchObject(fields);
-    expectNoSecret(error);
-  });
-
-  it('maps a refused connection to an unavailable upstream at base_url', async () => {
-    const error = await call(context(`http://127.0.0.1:${await closedPort()}`)).catch(
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(UpstreamUnavailableError);
-    expect(error).toMatchObject({ field: 'base_url' });
-    expectNoSecret(error);
-  });
+describeErrorMatrix({
+  provider: 'cohere',
+  secret: API_KEY,
+  upstream: () => upstream,
+  context,
+  refusedBaseUrl: (port) => `http://127.0.0.1:${port}`,
+  operations,
+  cases,
 });
 
 describe('cohere malformed answers', () => {
@@ -200,7 +177,7 @@ describe('cohere malformed answers', () => {
       upstream.route(method, path, { status: 200, body: `<html>maintenance ${API_KEY}</html>` });
       const error = await call(context()).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(MalformedResponseError);
-      expectNoSecret(error);
+      expectNoSecret(error, 'cohere', API_KEY);
     },
   );
 });

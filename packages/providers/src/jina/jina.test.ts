@@ -1,11 +1,4 @@
-import {
-  type CannedResponse,
-  closedPort,
-  type FakeUpstream,
-  fixture,
-  startConnectProxy,
-  startFakeUpstream,
-} from '@switchboard/test-utils';
+import { type FakeUpstream, fixture, startConnectProxy, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
@@ -16,12 +9,16 @@ import {
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
-  ProviderError,
   QuotaExceededError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
+import {
+  describeErrorMatrix,
+  type ErrorMatrixCase,
+  type ErrorMatrixOperation,
+} from '../../test/error-matrix.ts';
 import { createJinaAdapter } from './index.ts';
 
 const API_KEY = 'jina_test-key-0001';
@@ -211,18 +208,19 @@ describe('jina credential validation', () => {
 });
 
 // Each operation, its route, and how to call it.
-const operations: [string, string, (context: CallContext) => Promise<unknown>][] = [
-  ['embed', '/v1/embeddings', (c) => adapter.embed!({ model: 'jina-embeddings-v3', input: 'hi' }, c)],
+const operations: ErrorMatrixOperation[] = [
+  ['embed', 'POST', '/v1/embeddings', (c) => adapter.embed!({ model: 'jina-embeddings-v3', input: 'hi' }, c)],
   [
     'rerank',
+    'POST',
     '/v1/rerank',
     (c) => adapter.rerank!({ model: 'jina-reranker-v2-base-multilingual', query: 'q', documents: ['a'] }, c),
   ],
-  ['validateCredentials', '/v1/embeddings', (c) => adapter.validateCredentials(c)],
+  ['validateCredentials', 'POST', '/v1/embeddings', (c) => adapter.validateCredentials(c)],
 ];
 
 // Error bodies in Jina's documented shape; each echoes the key to prove it is removed.
-const cases: [string, CannedResponse, new (...args: never[]) => ProviderError, Record<string, unknown>][] = [
+const cases: ErrorMatrixCase[] = [
   [
     '400 unknown model',
     {
@@ -308,37 +306,14 @@ const cases: [string, CannedResponse, new (...args: never[]) => ProviderError, R
   ],
 ];
 
-function expectNoSecret(error: unknown) {
-  expect(error).toBeInstanceOf(ProviderError);
-  const providerError = error as ProviderError;
-  for (const text of [
-    providerError.message,
-    providerError.upstreamMessage ?? '',
-    String(providerError.stack),
-  ]) {
-    expect(text).not.toContain(API_KEY);
-    expect(text).not.toContain(API_KEY.slice(0, 10));
-  }
-  expect(providerError.provider).toBe('jina');
-}
-
-describe.each(operations)('jina %s errors', (_name, path, call) => {
-  it.each(cases)('maps %s', async (_label, canned, errorClass, fields) => {
-    upstream.route('POST', path, canned);
-    const error = await call(context()).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(errorClass);
-    expect(error).toMatchObject(fields);
-    expectNoSecret(error);
-  });
-
-  it('maps a refused connection to an unavailable upstream at base_url', async () => {
-    const error = await call(context(`http://127.0.0.1:${await closedPort()}/v1`)).catch(
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(UpstreamUnavailableError);
-    expect(error).toMatchObject({ field: 'base_url' });
-    expectNoSecret(error);
-  });
+describeErrorMatrix({
+  provider: 'jina',
+  secret: API_KEY,
+  upstream: () => upstream,
+  context,
+  refusedBaseUrl: (port) => `http://127.0.0.1:${port}/v1`,
+  operations,
+  cases,
 });
 
 describe('jina proxy and abort', () => {

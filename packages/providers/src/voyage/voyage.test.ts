@@ -1,11 +1,4 @@
-import {
-  type CannedResponse,
-  closedPort,
-  type FakeUpstream,
-  fixture,
-  startConnectProxy,
-  startFakeUpstream,
-} from '@switchboard/test-utils';
+import { type FakeUpstream, fixture, startConnectProxy, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
@@ -16,11 +9,15 @@ import {
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
-  ProviderError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
+import {
+  describeErrorMatrix,
+  type ErrorMatrixCase,
+  type ErrorMatrixOperation,
+} from '../../test/error-matrix.ts';
 import { createVoyageAdapter } from './index.ts';
 
 const API_KEY = 'pa-test-voyage-0001';
@@ -208,14 +205,19 @@ describe('voyage credential validation', () => {
 });
 
 // Each operation, its route, and how to call it.
-const operations: [string, string, (context: CallContext) => Promise<unknown>][] = [
-  ['embed', '/v1/embeddings', (c) => adapter.embed!({ model: 'voyage-3.5', input: 'hi' }, c)],
-  ['rerank', '/v1/rerank', (c) => adapter.rerank!({ model: 'rerank-2.5', query: 'q', documents: ['a'] }, c)],
-  ['validateCredentials', '/v1/embeddings', (c) => adapter.validateCredentials(c)],
+const operations: ErrorMatrixOperation[] = [
+  ['embed', 'POST', '/v1/embeddings', (c) => adapter.embed!({ model: 'voyage-3.5', input: 'hi' }, c)],
+  [
+    'rerank',
+    'POST',
+    '/v1/rerank',
+    (c) => adapter.rerank!({ model: 'rerank-2.5', query: 'q', documents: ['a'] }, c),
+  ],
+  ['validateCredentials', 'POST', '/v1/embeddings', (c) => adapter.validateCredentials(c)],
 ];
 
 // Error bodies in Voyage's documented `{detail}` shape; each echoes the key to prove it is removed.
-const cases: [string, CannedResponse, new (...args: never[]) => ProviderError, Record<string, unknown>][] = [
+const cases: ErrorMatrixCase[] = [
   [
     '400',
     { status: 400, json: { detail: `Input cannot be empty (${API_KEY})` } },
@@ -283,37 +285,14 @@ const cases: [string, CannedResponse, new (...args: never[]) => ProviderError, R
   ],
 ];
 
-function expectNoSecret(error: unknown) {
-  expect(error).toBeInstanceOf(ProviderError);
-  const providerError = error as ProviderError;
-  for (const text of [
-    providerError.message,
-    providerError.upstreamMessage ?? '',
-    String(providerError.stack),
-  ]) {
-    expect(text).not.toContain(API_KEY);
-    expect(text).not.toContain(API_KEY.slice(0, 10));
-  }
-  expect(providerError.provider).toBe('voyage');
-}
-
-describe.each(operations)('voyage %s errors', (_name, path, call) => {
-  it.each(cases)('maps %s', async (_label, canned, errorClass, fields) => {
-    upstream.route('POST', path, canned);
-    const error = await call(context()).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(errorClass);
-    expect(error).toMatchObject(fields);
-    expectNoSecret(error);
-  });
-
-  it('maps a refused connection to an unavailable upstream at base_url', async () => {
-    const error = await call(context(`http://127.0.0.1:${await closedPort()}/v1`)).catch(
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(UpstreamUnavailableError);
-    expect(error).toMatchObject({ field: 'base_url' });
-    expectNoSecret(error);
-  });
+describeErrorMatrix({
+  provider: 'voyage',
+  secret: API_KEY,
+  upstream: () => upstream,
+  context,
+  refusedBaseUrl: (port) => `http://127.0.0.1:${port}/v1`,
+  operations,
+  cases,
 });
 
 describe('voyage proxy and abort', () => {
