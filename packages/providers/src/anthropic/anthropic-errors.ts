@@ -1,3 +1,4 @@
+import { carriedErrorOptions } from '../shared/refine-errors.ts';
 import { BadRequestError, type ProviderError, QuotaExceededError } from '../spec/errors.ts';
 import {
   type ErrorContext,
@@ -25,11 +26,7 @@ export function readAnthropicErrorBody(text: string): UpstreamErrorInfo {
 /** Anthropic answers an empty balance with a 400, which is a quota problem rather than a bad request. */
 export function refineAnthropicError(error: unknown): unknown {
   if (error instanceof BadRequestError && /credit balance/i.test(error.upstreamMessage ?? '')) {
-    return new QuotaExceededError(error.message, {
-      provider: error.provider,
-      ...(error.status === undefined ? {} : { status: error.status }),
-      ...(error.upstreamMessage === undefined ? {} : { upstreamMessage: error.upstreamMessage }),
-    });
+    return new QuotaExceededError(error.message, carriedErrorOptions(error));
   }
   return error;
 }

@@ -1,11 +1,7 @@
-import { createHttpClient, type HttpClient, type HttpSettings } from '../shared/http.ts';
+import type { HttpClient, HttpSettings } from '../shared/http.ts';
+import { carriedErrorOptions, createRefinedHttpClient } from '../shared/refine-errors.ts';
 import { readCommonErrorBody, type UpstreamErrorInfo } from '../shared/upstream-errors.ts';
-import {
-  BadRequestError,
-  InvalidCredentialsError,
-  ModelNotFoundError,
-  ProviderError,
-} from '../spec/errors.ts';
+import { BadRequestError, InvalidCredentialsError, ModelNotFoundError } from '../spec/errors.ts';
 
 /** Reads Cohere's error body, `{"message": "..."}` (sometimes with an `id`). */
 export function readCohereErrorBody(text: string): UpstreamErrorInfo {
@@ -18,11 +14,7 @@ export function readCohereErrorBody(text: string): UpstreamErrorInfo {
  */
 export function refineCohereError(error: unknown): unknown {
   if (!(error instanceof BadRequestError)) return error;
-  const options = {
-    provider: error.provider,
-    ...(error.status === undefined ? {} : { status: error.status }),
-    ...(error.upstreamMessage === undefined ? {} : { upstreamMessage: error.upstreamMessage }),
-  };
+  const options = carriedErrorOptions(error);
   if (error.status === 498) return new InvalidCredentialsError(error.message, options);
   if (/^model .* not found/i.test(error.upstreamMessage ?? '')) {
     return new ModelNotFoundError(error.message, { ...options, field: 'model' });
@@ -32,14 +24,5 @@ export function refineCohereError(error: unknown): unknown {
 
 /** The HTTP client every Cohere call goes through; it throws only ProviderErrors. */
 export function createCohereHttpClient(settings: HttpSettings): HttpClient {
-  const client = createHttpClient(settings, readCohereErrorBody);
-  return {
-    async send(request, context) {
-      try {
-        return await client.send(request, context);
-      } catch (error) {
-        throw error instanceof ProviderError ? refineCohereError(error) : error;
-      }
-    },
-  };
+  return createRefinedHttpClient(settings, readCohereErrorBody, refineCohereError);
 }

@@ -1,3 +1,4 @@
+import { carriedErrorOptions } from '../shared/refine-errors.ts';
 import { type ErrorContext, errorForStatus, type UpstreamErrorInfo } from '../shared/upstream-errors.ts';
 import {
   InvalidCredentialsError,
@@ -90,11 +91,7 @@ export function readGeminiErrorBody(text: string): GeminiErrorDetails {
  */
 export function refineGeminiError(error: unknown, details: GeminiErrorDetails | undefined): unknown {
   if (!(error instanceof ProviderErrorClass) || !details) return error;
-  const options = {
-    provider: error.provider,
-    ...(error.status === undefined ? {} : { status: error.status }),
-    ...(error.upstreamMessage === undefined ? {} : { upstreamMessage: error.upstreamMessage }),
-  };
+  const options = carriedErrorOptions(error);
   const message = details.info.message;
   if (
     details.reason === 'API_KEY_INVALID' ||

@@ -1,6 +1,7 @@
-import { createHttpClient, type HttpClient, type HttpSettings } from '../shared/http.ts';
+import type { HttpClient, HttpSettings } from '../shared/http.ts';
+import { carriedErrorOptions, createRefinedHttpClient } from '../shared/refine-errors.ts';
 import type { UpstreamErrorInfo } from '../shared/upstream-errors.ts';
-import { BadRequestError, ModelNotFoundError, ProviderError } from '../spec/errors.ts';
+import { BadRequestError, ModelNotFoundError, type ProviderError } from '../spec/errors.ts';
 
 interface JinaErrorBody {
   detail?: string | { loc?: unknown[]; msg?: string }[];
@@ -44,24 +45,10 @@ export function refineJinaError(error: ProviderError): ProviderError {
     error.status === 400 &&
     (error.field === 'model' || /\bmodel\b.*\bnot found\b/i.test(error.upstreamMessage ?? ''));
   if (!unknownModel) return error;
-  return new ModelNotFoundError(error.message, {
-    provider: error.provider,
-    field: 'model',
-    ...(error.status === undefined ? {} : { status: error.status }),
-    ...(error.upstreamMessage === undefined ? {} : { upstreamMessage: error.upstreamMessage }),
-  });
+  return new ModelNotFoundError(error.message, { ...carriedErrorOptions(error), field: 'model' });
 }
 
 /** The HTTP client every Jina call goes through; it throws only ProviderErrors. */
 export function createJinaHttpClient(settings: HttpSettings): HttpClient {
-  const client = createHttpClient(settings, readJinaErrorBody);
-  return {
-    async send(request, context) {
-      try {
-        return await client.send(request, context);
-      } catch (error) {
-        throw error instanceof ProviderError ? refineJinaError(error) : error;
-      }
-    },
-  };
+  return createRefinedHttpClient(settings, readJinaErrorBody, refineJinaError);
 }

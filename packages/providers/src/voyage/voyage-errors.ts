@@ -1,6 +1,7 @@
-import { createHttpClient, type HttpClient, type HttpSettings } from '../shared/http.ts';
+import type { HttpClient, HttpSettings } from '../shared/http.ts';
+import { carriedErrorOptions, createRefinedHttpClient } from '../shared/refine-errors.ts';
 import type { UpstreamErrorInfo } from '../shared/upstream-errors.ts';
-import { BadRequestError, ModelNotFoundError, ProviderError } from '../spec/errors.ts';
+import { BadRequestError, ModelNotFoundError, type ProviderError } from '../spec/errors.ts';
 
 /**
  * Reads Voyage's error body, `{"detail": "..."}`; a 422 may carry FastAPI's
@@ -33,24 +34,10 @@ export function refineVoyageError(error: ProviderError): ProviderError {
     error.status === 400 &&
     /\bmodel\b.*\b(not found|not supported|does not exist)\b/i.test(error.upstreamMessage ?? '');
   if (!unknownModel) return error;
-  return new ModelNotFoundError(error.message, {
-    provider: error.provider,
-    field: 'model',
-    ...(error.status === undefined ? {} : { status: error.status }),
-    ...(error.upstreamMessage === undefined ? {} : { upstreamMessage: error.upstreamMessage }),
-  });
+  return new ModelNotFoundError(error.message, { ...carriedErrorOptions(error), field: 'model' });
 }
 
 /** The HTTP client every Voyage call goes through; it throws only ProviderErrors. */
 export function createVoyageHttpClient(settings: HttpSettings): HttpClient {
-  const client = createHttpClient(settings, readVoyageErrorBody);
-  return {
-    async send(request, context) {
-      try {
-        return await client.send(request, context);
-      } catch (error) {
-        throw error instanceof ProviderError ? refineVoyageError(error) : error;
-      }
-    },
-  };
+  return createRefinedHttpClient(settings, readVoyageErrorBody, refineVoyageError);
 }
