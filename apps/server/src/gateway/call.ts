@@ -65,11 +65,15 @@ export function clientGone(response: ServerResponse): AbortSignal {
   return controller.signal;
 }
 
-/** Writes a chunk, waiting for the socket to drain when the client reads slowly. */
-export async function writeChunk(response: ServerResponse, chunk: Uint8Array): Promise<void> {
-  if (response.write(chunk)) return;
+/** Resolves when a full response buffer drained, or the client went away. */
+export async function drained(response: ServerResponse): Promise<void> {
   if (response.destroyed) return;
   await Promise.race([once(response, 'drain'), once(response, 'close')]);
+}
+
+/** Writes a chunk, waiting for the socket to drain when the client reads slowly. */
+export async function writeChunk(response: ServerResponse, chunk: Uint8Array): Promise<void> {
+  if (!response.write(chunk)) await drained(response);
 }
 
 /** Sends a complete JSON answer. */

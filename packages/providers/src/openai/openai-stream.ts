@@ -75,6 +75,12 @@ export async function* passThroughSse(
       const step = await iterator.next();
       if (step.done) break;
       const chunk = step.value;
+      // Fast path, taken by almost every chunk of a stream: whole events that mention
+      // neither usage, an error nor [DONE] go out as they came, without decoding them.
+      if (pending === undefined && repair === undefined && isPlainEvents(chunk)) {
+        yield chunk;
+        continue;
+      }
       const buffer = pending ? concat(pending, chunk) : chunk;
       const ends = eventEnds(buffer, pending ? Math.max(0, pending.length - 2) : 0);
       if (ends.length === 0) {
@@ -127,6 +133,22 @@ export async function* passThroughSse(
   } finally {
     await iterator.return?.();
   }
+}
+
+const NEEDLES = ['"usage"', '"error"', '[DONE]'].map((needle) => Buffer.from(needle));
+
+/** Whether `chunk` is complete events (ends with a blank line) with nothing to notice. */
+function isPlainEvents(chunk: Uint8Array): boolean {
+  const length = chunk.length;
+  const endsWithBlankLine =
+    length >= 2 &&
+    chunk[length - 1] === LF &&
+    (chunk[length - 2] === LF ||
+      (chunk[length - 2] === CR && chunk[length - 3] === LF && chunk[length - 4] === CR));
+  if (!endsWithBlankLine) return false;
+  const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, length);
+  for (const needle of NEEDLES) if (bytes.indexOf(needle) !== -1) return false;
+  return true;
 }
 
 type Outcome = 'keep' | 'skip' | Uint8Array | Error;

@@ -86,12 +86,6 @@ const header = (response: HttpResponse, name: string): string | undefined => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-async function readBytes(response: HttpResponse): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of response.body) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
 /** Creates the OpenAI wire for one provider. */
 export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
   const { manifest } = options;
@@ -169,8 +163,8 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
 
     async chat(request, context) {
       const { response, errors } = await post('chat', request.model, chatBody(request, false), context);
-      const raw = await readBytes(response);
-      const text = new TextDecoder().decode(raw);
+      const raw = await response.bytes();
+      const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
       let completion: ChatCompletion;
       try {
         completion = JSON.parse(text) as ChatCompletion;

@@ -7,7 +7,12 @@ import {
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
 import { redact } from './redact.ts';
-import { type ErrorContext, errorForStatus, type ResponseHeaders, type UpstreamErrorInfo } from './upstream-errors.ts';
+import {
+  type ErrorContext,
+  errorForStatus,
+  type ResponseHeaders,
+  type UpstreamErrorInfo,
+} from './upstream-errors.ts';
 
 /** Timeouts of one upstream call, in milliseconds. */
 export interface HttpTimeouts {
@@ -70,6 +75,8 @@ export interface HttpResponse {
   body: AsyncIterable<Uint8Array>;
   /** Reads the whole body as text. */
   text(): Promise<string>;
+  /** Reads the whole body as bytes (undici's own consumer: no stream iteration per chunk). */
+  bytes(): Promise<Uint8Array>;
   /** Reads and parses the whole body; a body that is not JSON is a MalformedResponseError. */
   json<T>(): Promise<T>;
   /** Stops reading and releases the connection. */
@@ -98,16 +105,28 @@ export function transportError(error: unknown, context: ErrorContext, signal: Ab
     case 'UND_ERR_BODY_TIMEOUT':
       return new TimeoutError(`${context.label}: the response stalled (idle timeout)`, base);
     case 'ECONNREFUSED':
-      return new UpstreamUnavailableError(`${context.label}: connection refused (${text})`, { ...base, field: 'base_url' });
+      return new UpstreamUnavailableError(`${context.label}: connection refused (${text})`, {
+        ...base,
+        field: 'base_url',
+      });
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new UpstreamUnavailableError(`${context.label}: host not found (${text})`, { ...base, field: 'base_url' });
+      return new UpstreamUnavailableError(`${context.label}: host not found (${text})`, {
+        ...base,
+        field: 'base_url',
+      });
     case 'UND_ERR_INVALID_ARG':
     case 'ERR_INVALID_URL':
-      return new UpstreamUnavailableError(`${context.label}: invalid endpoint URL`, { ...base, field: 'base_url' });
+      return new UpstreamUnavailableError(`${context.label}: invalid endpoint URL`, {
+        ...base,
+        field: 'base_url',
+      });
     default:
       if (error instanceof TypeError && /url/i.test(text)) {
-        return new UpstreamUnavailableError(`${context.label}: invalid endpoint URL`, { ...base, field: 'base_url' });
+        return new UpstreamUnavailableError(`${context.label}: invalid endpoint URL`, {
+          ...base,
+          field: 'base_url',
+        });
       }
       return new UpstreamUnavailableError(`${context.label}: ${text || code || 'connection failed'}`, base);
   }
@@ -131,7 +150,8 @@ export function createHttpClient(settings: HttpSettings, readErrorBody: ErrorBod
   return {
     async send(req, context) {
       const dispatcher =
-        settings.dispatcher ?? (req.proxyUrl ? proxyDispatcher(req.proxyUrl, timeouts.connectMs) : sharedDispatcher());
+        settings.dispatcher ??
+        (req.proxyUrl ? proxyDispatcher(req.proxyUrl, timeouts.connectMs) : sharedDispatcher());
       const headers: Record<string, string> = { ...req.headers };
       let body: string | Uint8Array | undefined;
       if (req.body instanceof Uint8Array || typeof req.body === 'string') body = req.body;
@@ -161,7 +181,12 @@ export function createHttpClient(settings: HttpSettings, readErrorBody: ErrorBod
         } catch (error) {
           throw transportError(error, context, req.signal);
         }
-        throw errorForStatus(response.statusCode, readErrorBody(text, response.statusCode), responseHeaders, context);
+        throw errorForStatus(
+          response.statusCode,
+          readErrorBody(text, response.statusCode),
+          responseHeaders,
+          context,
+        );
       }
       const stream = guardedBody(response.body, context, req.signal);
       const text = async () => {
@@ -171,11 +196,19 @@ export function createHttpClient(settings: HttpSettings, readErrorBody: ErrorBod
           throw transportError(error, context, req.signal);
         }
       };
+      const bytes = async () => {
+        try {
+          return new Uint8Array(await response.body.arrayBuffer());
+        } catch (error) {
+          throw transportError(error, context, req.signal);
+        }
+      };
       return {
         status: response.statusCode,
         headers: responseHeaders,
         body: stream,
         text,
+        bytes,
         async json<T>() {
           const raw = await text();
           try {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ChatRequest, ChatStream } from '@switchboard/providers/spec';
-import { CallRecord, clientGone, sendJson, writeChunk } from '../call.ts';
+import { CallRecord, clientGone, drained, sendJson } from '../call.ts';
 import { errorBody, invalidRequest, sendError, toGatewayError } from '../errors.ts';
 import type { Principal } from '../principal.ts';
 import type { GatewayRuntime } from '../runtime.ts';
@@ -77,7 +77,8 @@ async function pipeStream(
     let next = begun.first;
     while (!next.done) {
       if (call.ttfbMs === null) call.firstByte();
-      await writeChunk(response, next.value);
+      // Only a full socket buffer costs a wait; the common case stays synchronous.
+      if (!response.write(next.value)) await drained(response);
       if (response.destroyed) break;
       next = await begun.iterator.next();
     }
