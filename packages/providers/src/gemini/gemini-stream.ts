@@ -1,5 +1,6 @@
 import { SSE_DONE } from '../shared/sse.ts';
-import { ByteWriter, bytesAt, jsonStringEnd, SseByteSplitter } from '../shared/sse-bytes.ts';
+import { ByteWriter, bytesAt, jsonStringEnd } from '../shared/sse-bytes.ts';
+import { translateSseReads } from '../shared/sse-reads.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
 import type { ChatStream } from '../spec/adapter.ts';
 import type { Usage } from '../spec/canonical.ts';
@@ -122,19 +123,7 @@ export function translateGeminiStream(
   };
 
   async function* body(): AsyncIterable<Uint8Array> {
-    const splitter = new SseByteSplitter();
-    let failure: unknown;
-    for await (const chunk of upstream) {
-      try {
-        splitter.push(chunk, onData);
-      } catch (error) {
-        failure = error;
-      }
-      // What was translated before a failing event still reaches the client, then the error.
-      if (!out.empty) yield out.take();
-      if (failure !== undefined) throw failure;
-    }
-    splitter.end(onData);
+    yield* translateSseReads(upstream, onData, out);
     if (!finished) {
       throw new UpstreamUnavailableError('Gemini: the stream ended without a finishReason', {
         provider: 'gemini',
