@@ -7,7 +7,7 @@ import {
 } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CallContext, ChatStream } from '../spec/adapter.ts';
+import type { CallContext } from '../spec/adapter.ts';
 import type { ChatCompletionChunk, ChatRequest } from '../spec/canonical.ts';
 import {
   AbortedError,
@@ -22,6 +22,7 @@ import {
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
+import { readAll } from '../../test/read-all.ts';
 import { createAnthropicAdapter } from './index.ts';
 
 const API_KEY = 'sk-ant-test-key-0001';
@@ -51,13 +52,6 @@ function sentBody(): Record<string, unknown> {
   const sent = upstream.requests[0];
   if (!sent) throw new Error('no request reached the upstream');
   return sent.json() as Record<string, unknown>;
-}
-
-async function readAll(stream: ChatStream): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of stream.body) text += decoder.decode(chunk, { stream: true });
-  return text + decoder.decode();
 }
 
 /** Parses `data: {...}` frames; the last one must be [DONE]. */
@@ -312,7 +306,7 @@ describe('anthropic streaming', () => {
       call(),
     );
     if (!stream) throw new Error('chatStream missing');
-    const chunks = frames(await readAll(stream));
+    const chunks = frames(await readAll(stream.body));
     expect(sentBody().stream).toBe(true);
     const head = base('msg_01QC4g3HwBThD4BaNtBckFDJ', 'claude-sonnet-5-5');
     expect(chunks).toEqual([
@@ -331,7 +325,7 @@ describe('anthropic streaming', () => {
     upstream.route('POST', '/v1/messages', { chunks: splitBytes(load('stream-tool-use.sse'), 13) });
     const stream = await adapter().chatStream?.(streamRequest({ tools: [weatherTool] }), call());
     if (!stream) throw new Error('chatStream missing');
-    const chunks = frames(await readAll(stream));
+    const chunks = frames(await readAll(stream.body));
     const head = base('msg_01K2JbSUMYhez5RHoK9ZCj9U', 'claude-haiku-4-5-20251001');
     expect(chunks).toEqual([
       { ...head, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
@@ -385,7 +379,7 @@ describe('anthropic streaming', () => {
     upstream.route('POST', '/v1/messages', { chunks: splitBytes(load('stream-overloaded.sse'), 50) });
     const stream = await adapter().chatStream?.(streamRequest(), call());
     if (!stream) throw new Error('chatStream missing');
-    const error = await caught(readAll(stream));
+    const error = await caught(readAll(stream.body));
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error.status).toBe(529);
     expect(error.upstreamMessage).toBe('Overloaded');
@@ -399,7 +393,7 @@ describe('anthropic streaming', () => {
     });
     const stream = await adapter().chatStream?.(streamRequest(), call());
     if (!stream) throw new Error('chatStream missing');
-    expect(await caught(readAll(stream))).toBeInstanceOf(UpstreamUnavailableError);
+    expect(await caught(readAll(stream.body))).toBeInstanceOf(UpstreamUnavailableError);
   });
 
   it('fails when the upstream ends the response cleanly but before message_stop', async () => {
@@ -407,7 +401,7 @@ describe('anthropic streaming', () => {
     upstream.route('POST', '/v1/messages', { chunks: [text.slice(0, text.indexOf('event: message_delta'))] });
     const stream = await adapter().chatStream?.(streamRequest(), call());
     if (!stream) throw new Error('chatStream missing');
-    const error = await caught(readAll(stream));
+    const error = await caught(readAll(stream.body));
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error.message).toContain('message_stop');
   });
@@ -440,7 +434,7 @@ describe('anthropic streaming', () => {
     const stalling = createAnthropicAdapter({ dispatcher, timeouts: { idleMs: 300 } });
     const stream = await stalling.chatStream?.(streamRequest(), call());
     if (!stream) throw new Error('chatStream missing');
-    expect(await caught(readAll(stream))).toBeInstanceOf(TimeoutError);
+    expect(await caught(readAll(stream.body))).toBeInstanceOf(TimeoutError);
   });
 
   it('rejects chatStream itself (before any byte) when the upstream refuses the request', async () => {

@@ -17,6 +17,7 @@ import {
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
+import { readAll } from '../../test/read-all.ts';
 import { createCohereAdapter } from './index.ts';
 
 const API_KEY = 'co-test-cohere-0001';
@@ -38,13 +39,6 @@ afterAll(async () => {
   await upstream.close();
 });
 beforeEach(() => upstream.reset());
-
-async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of body) text += decoder.decode(chunk, { stream: true });
-  return text + decoder.decode();
-}
 
 /** The JSON payloads of an OpenAI SSE stream, `[DONE]` kept as the string. */
 function payloads(text: string): unknown[] {

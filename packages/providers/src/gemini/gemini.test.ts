@@ -7,7 +7,7 @@ import {
 } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CallContext, ChatStream } from '../spec/adapter.ts';
+import type { CallContext } from '../spec/adapter.ts';
 import type { ChatCompletionChunk, ChatRequest } from '../spec/canonical.ts';
 import {
   AbortedError,
@@ -21,6 +21,7 @@ import {
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
+import { readAll } from '../../test/read-all.ts';
 import { createGeminiAdapter } from './index.ts';
 
 const API_KEY = 'AIza-test-key-0001';
@@ -53,13 +54,6 @@ function sent() {
   expect(request.url).not.toContain(API_KEY);
   expect(request.headers.authorization).toBeUndefined();
   return request;
-}
-
-async function readAll(stream: ChatStream): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of stream.body) text += decoder.decode(chunk, { stream: true });
-  return text + decoder.decode();
 }
 
 function frames(text: string): ChatCompletionChunk[] {
@@ -342,7 +336,7 @@ describe('gemini streaming', () => {
     });
     const stream = await adapter().chatStream?.(request({ stream_options: { include_usage: true } }), call());
     if (!stream) throw new Error('chatStream missing');
-    const chunks = frames(await readAll(stream));
+    const chunks = frames(await readAll(stream.body));
     const sentRequest = sent();
     expect(sentRequest.url).toBe(`${path}?alt=sse`);
     expect(sentRequest.json()).toEqual({
@@ -384,7 +378,7 @@ describe('gemini streaming', () => {
       call(),
     );
     if (!stream) throw new Error('chatStream missing');
-    const chunks = frames(await readAll(stream));
+    const chunks = frames(await readAll(stream.body));
     const base = head('Ym9vb3N0cmVhbQ', 'gemini-2.0-flash');
     const toolDelta = (index: number, city: string) => ({
       ...base,
@@ -419,7 +413,7 @@ describe('gemini streaming', () => {
     upstream.route('POST', path, { chunks: splitBytes(load('stream-error.sse'), 64) });
     const stream = await adapter().chatStream?.(request(), call());
     if (!stream) throw new Error('chatStream missing');
-    const error = await caught(readAll(stream));
+    const error = await caught(readAll(stream.body));
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error.status).toBe(503);
     expect(error.upstreamMessage).toBe('The model is overloaded. Please try again later.');
@@ -430,14 +424,14 @@ describe('gemini streaming', () => {
     upstream.route('POST', path, { chunks: [first] });
     const ended = await adapter().chatStream?.(request(), call());
     if (!ended) throw new Error('chatStream missing');
-    const endedError = await caught(readAll(ended));
+    const endedError = await caught(readAll(ended.body));
     expect(endedError).toBeInstanceOf(UpstreamUnavailableError);
     expect(endedError.message).toContain('finishReason');
 
     upstream.route('POST', path, { chunks: [first], destroyAfterChunks: true });
     const dropped = await adapter().chatStream?.(request(), call());
     if (!dropped) throw new Error('chatStream missing');
-    expect(await caught(readAll(dropped))).toBeInstanceOf(UpstreamUnavailableError);
+    expect(await caught(readAll(dropped.body))).toBeInstanceOf(UpstreamUnavailableError);
   });
 
   it('times out a stream that goes silent (idle timeout)', async () => {
@@ -449,7 +443,7 @@ describe('gemini streaming', () => {
     const stalling = createGeminiAdapter({ dispatcher, timeouts: { idleMs: 300 } });
     const stream = await stalling.chatStream?.(request(), call());
     if (!stream) throw new Error('chatStream missing');
-    expect(await caught(readAll(stream))).toBeInstanceOf(TimeoutError);
+    expect(await caught(readAll(stream.body))).toBeInstanceOf(TimeoutError);
   });
 
   it('cancels the upstream request when the caller aborts', async () => {

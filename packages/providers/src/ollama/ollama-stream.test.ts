@@ -8,7 +8,8 @@ import {
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
-import { contextFor, readAll, rejection, sseData, testAdapter } from './ollama-test-helpers.ts';
+import { readAll } from '../../test/read-all.ts';
+import { contextFor, rejection, sseData, testAdapter } from './ollama-test-helpers.ts';
 
 const ndjson = { 'content-type': 'application/x-ndjson' };
 const request: ChatRequest = {

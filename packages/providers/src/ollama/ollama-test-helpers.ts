@@ -29,14 +29,6 @@ export function contextFor(
   };
 }
 
-/** Reads a whole SSE body as text. */
-export async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of body) text += decoder.decode(chunk, { stream: true });
-  return text + decoder.decode();
-}
-
 /** The `data:` payloads of an OpenAI SSE body, JSON-parsed except the final `[DONE]`. */
 export function sseData(text: string): unknown[] {
   return text
