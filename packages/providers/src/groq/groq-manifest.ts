@@ -1,4 +1,5 @@
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
+import { chatModelEntry } from '../shared/model-info.ts';
 import type { ModelFeature, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 
 /** Groq's default API base. */
@@ -6,21 +7,7 @@ export const GROQ_BASE_URL = 'https://api.groq.com/openai/v1';
 
 const TOOLS: ModelFeature[] = ['tool-call', 'structured-output', 'streaming'];
 
-const llm = (
-  id: string,
-  contextSize: number,
-  maxOutputTokens: number,
-  input: number,
-  output: number,
-  features: ModelFeature[] = TOOLS,
-): ModelInfo => ({
-  id,
-  type: 'llm',
-  contextSize,
-  maxOutputTokens,
-  features,
-  pricing: { inputPerMillion: input, outputPerMillion: output },
-});
+const llm = chatModelEntry(TOOLS);
 
 // Context windows from Groq's model pages; prices in USD per million tokens from groq.com/pricing.
 const models: ModelInfo[] = [

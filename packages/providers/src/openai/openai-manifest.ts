@@ -1,4 +1,5 @@
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
+import { chatModelEntry } from '../shared/model-info.ts';
 import type { ModelFeature, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 
 /** OpenAI's default API base. */
@@ -27,21 +28,7 @@ export const OPENAI_VOICES = [
 /** tts-1 and tts-1-hd have the original voices only (no ballad, verse, marin, cedar). */
 const TTS1_VOICES = ['alloy', 'ash', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer'];
 
-const llm = (
-  id: string,
-  contextSize: number,
-  maxOutputTokens: number,
-  input: number,
-  output: number,
-  features = CHAT,
-): ModelInfo => ({
-  id,
-  type: 'llm',
-  contextSize,
-  maxOutputTokens,
-  features,
-  pricing: { inputPerMillion: input, outputPerMillion: output },
-});
+const llm = chatModelEntry(CHAT);
 
 // Prices in USD per million tokens from openai.com/api/pricing (standard tier).
 const models: ModelInfo[] = [

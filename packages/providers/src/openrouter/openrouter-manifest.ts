@@ -1,4 +1,5 @@
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
+import { chatModelEntry } from '../shared/model-info.ts';
 import type { FormField, ModelFeature, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 
 /** OpenRouter's default API base. */
@@ -6,21 +7,7 @@ export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';
 
 const CHAT: ModelFeature[] = ['tool-call', 'vision', 'structured-output', 'streaming'];
 
-const llm = (
-  id: string,
-  contextSize: number,
-  maxOutputTokens: number,
-  input: number,
-  output: number,
-  features: ModelFeature[] = CHAT,
-): ModelInfo => ({
-  id,
-  type: 'llm',
-  contextSize,
-  maxOutputTokens,
-  features,
-  pricing: { inputPerMillion: input, outputPerMillion: output },
-});
+const llm = chatModelEntry(CHAT);
 
 // A starter set; any `author/slug` from openrouter.ai/models can be added as a custom model.
 // Prices in USD per million tokens as OpenRouter lists them (the providers' own prices).
