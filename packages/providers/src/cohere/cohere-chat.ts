@@ -1,3 +1,4 @@
+import { postJson } from '../shared/bearer-connection.ts';
 import type { HttpClient } from '../shared/http.ts';
 import type { CallContext, ChatResult } from '../spec/adapter.ts';
 import type { ChatCompletion, ChatRequest, ChatToolCall } from '../spec/canonical.ts';
@@ -63,17 +64,7 @@ export async function cohereChat(
 ): Promise<ChatResult> {
   const connection = cohereConnection(context);
   const body = toCohereChatBody(request, false);
-  const response = await client.send(
-    {
-      method: 'POST',
-      url: `${connection.baseUrl}/v2/chat`,
-      headers: connection.headers,
-      body,
-      signal: context.signal,
-      proxyUrl: connection.proxyUrl,
-    },
-    connection.errorContext,
-  );
-  const completion = fromCohereChatResponse(await response.json<CohereChatResponse>(), request.model);
+  const answer = await postJson<CohereChatResponse>(client, connection, '/v2/chat', body, context.signal);
+  const completion = fromCohereChatResponse(answer, request.model);
   return { completion, ...(completion.usage ? { usage: completion.usage } : {}) };
 }

@@ -1,3 +1,4 @@
+import { postJson } from '../shared/bearer-connection.ts';
 import type { HttpClient } from '../shared/http.ts';
 import type { CallContext } from '../spec/adapter.ts';
 import type { EmbeddingRequest, EmbeddingResponse } from '../spec/canonical.ts';
@@ -81,16 +82,12 @@ export async function cohereEmbed(
   context: CallContext,
 ): Promise<EmbeddingResponse> {
   const connection = cohereConnection(context);
-  const response = await client.send(
-    {
-      method: 'POST',
-      url: `${connection.baseUrl}/v2/embed`,
-      headers: connection.headers,
-      body: toCohereEmbedBody(request),
-      signal: context.signal,
-      proxyUrl: connection.proxyUrl,
-    },
-    connection.errorContext,
+  const answer = await postJson<CohereEmbedResponse>(
+    client,
+    connection,
+    '/v2/embed',
+    toCohereEmbedBody(request),
+    context.signal,
   );
-  return fromCohereEmbedResponse(await response.json<CohereEmbedResponse>(), request);
+  return fromCohereEmbedResponse(answer, request);
 }

@@ -1,3 +1,4 @@
+import { postJson } from '../shared/bearer-connection.ts';
 import type { HttpClient } from '../shared/http.ts';
 import type { CallContext } from '../spec/adapter.ts';
 import type { RerankRequest, RerankResponse } from '../spec/canonical.ts';
@@ -76,16 +77,12 @@ export async function cohereRerank(
   context: CallContext,
 ): Promise<RerankResponse> {
   const connection = cohereConnection(context);
-  const response = await client.send(
-    {
-      method: 'POST',
-      url: `${connection.baseUrl}/v2/rerank`,
-      headers: connection.headers,
-      body: toCohereRerankBody(request),
-      signal: context.signal,
-      proxyUrl: connection.proxyUrl,
-    },
-    connection.errorContext,
+  const answer = await postJson<CohereRerankResponse>(
+    client,
+    connection,
+    '/v2/rerank',
+    toCohereRerankBody(request),
+    context.signal,
   );
-  return fromCohereRerankResponse(await response.json<CohereRerankResponse>(), request);
+  return fromCohereRerankResponse(answer, request);
 }

@@ -1,3 +1,4 @@
+import { postJson } from '../shared/bearer-connection.ts';
 import type { HttpClient } from '../shared/http.ts';
 import type { CallContext } from '../spec/adapter.ts';
 import type { EmbeddingRequest, EmbeddingResponse } from '../spec/canonical.ts';
@@ -70,16 +71,12 @@ export async function jinaEmbed(
   notFoundField?: string,
 ): Promise<EmbeddingResponse> {
   const connection = jinaConnection(context, notFoundField);
-  const response = await client.send(
-    {
-      method: 'POST',
-      url: `${connection.baseUrl}/embeddings`,
-      headers: connection.headers,
-      body: toJinaEmbedBody(request),
-      signal: context.signal,
-      proxyUrl: connection.proxyUrl,
-    },
-    connection.errorContext,
+  const answer = await postJson<JinaEmbedResponse>(
+    client,
+    connection,
+    '/embeddings',
+    toJinaEmbedBody(request),
+    context.signal,
   );
-  return fromJinaEmbedResponse(await response.json<JinaEmbedResponse>(), request);
+  return fromJinaEmbedResponse(answer, request);
 }

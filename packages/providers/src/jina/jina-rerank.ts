@@ -1,3 +1,4 @@
+import { postJson } from '../shared/bearer-connection.ts';
 import type { HttpClient } from '../shared/http.ts';
 import type { CallContext } from '../spec/adapter.ts';
 import type { RerankRequest, RerankResponse } from '../spec/canonical.ts';
@@ -67,16 +68,12 @@ export async function jinaRerank(
   notFoundField?: string,
 ): Promise<RerankResponse> {
   const connection = jinaConnection(context, notFoundField);
-  const response = await client.send(
-    {
-      method: 'POST',
-      url: `${connection.baseUrl}/rerank`,
-      headers: connection.headers,
-      body: toJinaRerankBody(request),
-      signal: context.signal,
-      proxyUrl: connection.proxyUrl,
-    },
-    connection.errorContext,
+  const answer = await postJson<JinaRerankResponse>(
+    client,
+    connection,
+    '/rerank',
+    toJinaRerankBody(request),
+    context.signal,
   );
-  return fromJinaRerankResponse(await response.json<JinaRerankResponse>(), request);
+  return fromJinaRerankResponse(answer, request);
 }

@@ -2,6 +2,7 @@ import type { CallContext } from '../spec/adapter.ts';
 import { InvalidCredentialsError } from '../spec/errors.ts';
 import type { ProviderManifest } from '../spec/manifest.ts';
 import { baseUrl, stringValue } from './fields.ts';
+import type { HttpClient } from './http.ts';
 import { secretValues } from './redact.ts';
 import type { ErrorContext } from './upstream-errors.ts';
 
@@ -42,4 +43,26 @@ export function bearerConnection(
       ...(notFoundField ? { notFoundField } : {}),
     },
   };
+}
+
+/** POSTs `body` (sent as JSON) to `path` below the connection's base URL and reads the JSON answer. */
+export async function postJson<T>(
+  client: HttpClient,
+  connection: BearerConnection,
+  path: string,
+  body: unknown,
+  signal: AbortSignal,
+): Promise<T> {
+  const response = await client.send(
+    {
+      method: 'POST',
+      url: `${connection.baseUrl}${path}`,
+      headers: connection.headers,
+      body,
+      signal,
+      proxyUrl: connection.proxyUrl,
+    },
+    connection.errorContext,
+  );
+  return response.json<T>();
 }

@@ -1,3 +1,4 @@
+import { postJson } from '../shared/bearer-connection.ts';
 import type { HttpClient } from '../shared/http.ts';
 import type { CallContext } from '../spec/adapter.ts';
 import type { EmbeddingRequest, EmbeddingResponse } from '../spec/canonical.ts';
@@ -80,16 +81,12 @@ export async function voyageEmbed(
   notFoundField?: string,
 ): Promise<EmbeddingResponse> {
   const connection = voyageConnection(context, notFoundField);
-  const response = await client.send(
-    {
-      method: 'POST',
-      url: `${connection.baseUrl}/embeddings`,
-      headers: connection.headers,
-      body: toVoyageEmbedBody(request),
-      signal: context.signal,
-      proxyUrl: connection.proxyUrl,
-    },
-    connection.errorContext,
+  const answer = await postJson<VoyageEmbedResponse>(
+    client,
+    connection,
+    '/embeddings',
+    toVoyageEmbedBody(request),
+    context.signal,
   );
-  return fromVoyageEmbedResponse(await response.json<VoyageEmbedResponse>(), request);
+  return fromVoyageEmbedResponse(answer, request);
 }

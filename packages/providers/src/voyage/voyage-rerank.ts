@@ -1,3 +1,4 @@
+import { postJson } from '../shared/bearer-connection.ts';
 import type { HttpClient } from '../shared/http.ts';
 import type { CallContext } from '../spec/adapter.ts';
 import type { RerankRequest, RerankResponse } from '../spec/canonical.ts';
@@ -61,16 +62,12 @@ export async function voyageRerank(
   notFoundField?: string,
 ): Promise<RerankResponse> {
   const connection = voyageConnection(context, notFoundField);
-  const response = await client.send(
-    {
-      method: 'POST',
-      url: `${connection.baseUrl}/rerank`,
-      headers: connection.headers,
-      body: toVoyageRerankBody(request),
-      signal: context.signal,
-      proxyUrl: connection.proxyUrl,
-    },
-    connection.errorContext,
+  const answer = await postJson<VoyageRerankResponse>(
+    client,
+    connection,
+    '/rerank',
+    toVoyageRerankBody(request),
+    context.signal,
   );
-  return fromVoyageRerankResponse(await response.json<VoyageRerankResponse>(), request);
+  return fromVoyageRerankResponse(answer, request);
 }
