@@ -16,12 +16,13 @@ import {
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
-  ProviderError,
+  type ProviderError,
   QuotaExceededError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
+import { providerFailure } from '../../test/provider-failure.ts';
 import { readAll } from '../../test/read-all.ts';
 import { createAnthropicAdapter } from './index.ts';
 
@@ -64,19 +65,7 @@ function frames(text: string): ChatCompletionChunk[] {
   });
 }
 
-async function caught(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    const providerError = error as ProviderError;
-    expect(providerError.message).not.toContain(API_KEY);
-    expect(providerError.upstreamMessage ?? '').not.toContain(API_KEY);
-    expect(providerError.provider).toBe('anthropic');
-    return providerError;
-  }
-  throw new Error('expected the call to fail');
-}
+const caught = (promise: Promise<unknown>) => providerFailure(promise, 'anthropic', API_KEY);
 
 const weatherTool = {
   type: 'function' as const,

@@ -16,11 +16,12 @@ import {
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
-  ProviderError,
+  type ProviderError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
+import { providerFailure } from '../../test/provider-failure.ts';
 import { readAll } from '../../test/read-all.ts';
 import { createGeminiAdapter } from './index.ts';
 
@@ -62,19 +63,7 @@ function frames(text: string): ChatCompletionChunk[] {
   return parts.slice(0, -1).map((part) => JSON.parse(part.slice('data: '.length)) as ChatCompletionChunk);
 }
 
-async function caught(promise: Promise<unknown> | undefined): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    const providerError = error as ProviderError;
-    expect(providerError.message).not.toContain(API_KEY);
-    expect(providerError.upstreamMessage ?? '').not.toContain(API_KEY);
-    expect(providerError.provider).toBe('gemini');
-    return providerError;
-  }
-  throw new Error('expected the call to fail');
-}
+const caught = (promise: Promise<unknown> | undefined) => providerFailure(promise, 'gemini', API_KEY);
 
 const weatherTool = {
   type: 'function' as const,
