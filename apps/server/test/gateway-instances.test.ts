@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type Actor,
+  setLoadBalancing,
   activateCredential,
   addCustomModel,
   createApiKey,
@@ -159,5 +160,29 @@ describe('two gateway instances sharing PostgreSQL', () => {
     await activateCredential(first.core, actor, { workspaceId, credentialId: one.id });
     await removeCredential(first.core, actor, { workspaceId, credentialId: three.id });
     await eventually(async () => (await answeredBy(second)) === 'sk-test-instance-one');
+  });
+
+  it('keeps weighted round robin fair across both instances', async () => {
+    const model = { name: 'shared', type: 'llm' as const };
+    const credentials = await listCredentials(first.core, actor, {
+      workspaceId,
+      provider: 'openai-compatible',
+      model,
+    });
+    await setLoadBalancing(first.core, actor, {
+      workspaceId,
+      provider: 'openai-compatible',
+      model,
+      enabled: true,
+      credentials: credentials.map((credential) => ({ credentialId: credential.id, weight: 1 })),
+    });
+    await eventually(async () => (await answeredBy(second)) !== (await answeredBy(second)));
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 20; i++) {
+      const key = (await answeredBy(i % 2 === 0 ? first : second)) ?? '';
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual(['sk-test-instance-one', 'sk-test-instance-two']);
+    for (const count of counts.values()) expect(count).toBeGreaterThanOrEqual(8);
   });
 });
