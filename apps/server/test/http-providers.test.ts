@@ -38,7 +38,7 @@ describe.each(ENGINES)('provider management through the typed client on %s', (en
 
   it('installs a provider, adds a key and a model, sets the default, and sees the model active', async () => {
     const catalog = await client.providers.catalog.query({ workspaceId });
-    expect(catalog.map((entry) => entry.id)).toHaveLength(14);
+    expect(catalog.map((entry) => entry.manifest.id)).toHaveLength(14);
     await client.providers.install.mutate({ workspaceId, provider: 'openai-compatible' });
     const added = await client.models.addCustom.mutate({
       workspaceId,

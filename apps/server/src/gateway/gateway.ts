@@ -77,10 +77,11 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
         `${path} expects ${expected}`,
       );
     }
-    const principal = await auth.authenticate(
-      request.headers.authorization,
-      request.headers['x-switchboard-workspace'] as string | undefined,
-    );
+    const authorization = request.headers.authorization;
+    const workspaceHeader = request.headers['x-switchboard-workspace'] as string | undefined;
+    const principal =
+      auth.cached(authorization, workspaceHeader) ??
+      (await auth.authenticate(authorization, workspaceHeader));
     if (isModels) {
       const id =
         path.length > '/v1/models/'.length ? decodeURIComponent(path.slice('/v1/models/'.length)) : undefined;
