@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINES, freshDatabaseTarget } from '@switchboard/test-utils';
+import { ENGINES, type EngineName, freshDatabaseTarget } from '@switchboard/test-utils';
 import { describe, expect, it } from 'vitest';
 import { createCore } from '../core.ts';
+import type { DatabaseConfig } from '../db/connect.ts';
 import { newId, nowIso } from '../ids.ts';
 import { loadMasterKey, MasterKeyError, parseMasterKey } from './master-key.ts';
 import { rotateMasterKey } from './rotate.ts';
@@ -33,14 +34,16 @@ describe('master key loading', () => {
   });
 });
 
+/** A database that outlives one Core: a SQLite file in the data dir, or a fresh PostgreSQL schema. */
+async function persistentTarget(engine: EngineName, dataDir: string): Promise<DatabaseConfig> {
+  const database = await freshDatabaseTarget(engine);
+  return database.engine === 'sqlite' ? { engine: 'sqlite', filename: join(dataDir, 'db.sqlite') } : database;
+}
+
 describe.each(ENGINES)('master key checks on %s', (engine) => {
   it('refuses to start with a different key, and never touches the existing key file', async () => {
     const dataDir = freshDir();
-    const database = await freshDatabaseTarget(engine);
-    const target =
-      database.engine === 'sqlite'
-        ? { engine: 'sqlite' as const, filename: join(dataDir, 'db.sqlite') }
-        : database;
+    const target = await persistentTarget(engine, dataDir);
     const core = await createCore({ database: target, dataDir });
     const keyFile = join(dataDir, 'master.key');
     const original = readFileSync(keyFile, 'utf8');
@@ -58,11 +61,7 @@ describe.each(ENGINES)('master key checks on %s', (engine) => {
 
   it('rotates a key file without losing any secret, keeping the old key as .previous', async () => {
     const dataDir = freshDir();
-    const database = await freshDatabaseTarget(engine);
-    const target =
-      database.engine === 'sqlite'
-        ? { engine: 'sqlite' as const, filename: join(dataDir, 'db.sqlite') }
-        : database;
+    const target = await persistentTarget(engine, dataDir);
     const core = await createCore({ database: target, dataDir });
     const workspaceId = newId('ws');
     const now = nowIso();
@@ -100,11 +99,7 @@ describe.each(ENGINES)('master key checks on %s', (engine) => {
 
   it('rotates an environment key only when the new key is given', async () => {
     const dataDir = freshDir();
-    const database = await freshDatabaseTarget(engine);
-    const target =
-      database.engine === 'sqlite'
-        ? { engine: 'sqlite' as const, filename: join(dataDir, 'db.sqlite') }
-        : database;
+    const target = await persistentTarget(engine, dataDir);
     const oldKey = Buffer.alloc(32, 11).toString('base64');
     const newKey = Buffer.alloc(32, 12).toString('base64');
     const core = await createCore({ database: target, dataDir, masterKey: { env: oldKey } });
