@@ -7,11 +7,19 @@ import {
   listModels,
   setupFirstOwner,
 } from '@switchboard/core';
+import { readFileSync } from 'node:fs';
 import { type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import { startTestServer } from './helpers.ts';
+
+/** A recorded answer from a provider's own tests (taken from its API documentation). */
+const recorded = (provider: string, name: string) =>
+  readFileSync(
+    new URL(`../../../packages/providers/src/${provider}/__fixtures__/${name}`, import.meta.url),
+    'utf8',
+  );
 
 // Translating providers and the other endpoints, end to end: the openai SDK talks to
 // Switchboard, Switchboard talks to local upstreams in each provider's own wire format.
@@ -53,6 +61,18 @@ describe('the gateway across providers and endpoints', () => {
         usage: { total_tokens: 20 },
       },
     });
+    upstream.route('GET', '/gemini/v1beta/models', {
+      body: recorded('gemini', 'models.json'),
+      headers: { 'content-type': 'application/json' },
+    });
+    upstream.route('GET', '/api/tags', {
+      body: recorded('ollama', 'tags.json'),
+      headers: { 'content-type': 'application/json' },
+    });
+    upstream.route('POST', '/api/show', {
+      body: recorded('ollama', 'show-llama3.2.json'),
+      headers: { 'content-type': 'application/json' },
+    });
     server = await startTestServer('sqlite');
     const setup = await setupFirstOwner(server.core, {
       email: 'p@example.test',
@@ -61,7 +81,7 @@ describe('the gateway across providers and endpoints', () => {
     });
     actor = { kind: 'user', userId: setup.user.id };
     workspaceId = setup.workspace.id;
-    for (const provider of ['openai', 'anthropic', 'openai-compatible']) {
+    for (const provider of ['openai', 'anthropic', 'openai-compatible', 'gemini', 'ollama']) {
       await installProvider(server.core, actor, { workspaceId, provider });
     }
     await createCredential(server.core, actor, {
@@ -75,6 +95,18 @@ describe('the gateway across providers and endpoints', () => {
       provider: 'anthropic',
       name: 'anthropic-main',
       values: { api_key: 'sk-ant-test-gw-0001', base_url: `${upstream.url}/anthropic` },
+    });
+    await createCredential(server.core, actor, {
+      workspaceId,
+      provider: 'gemini',
+      name: 'gemini-main',
+      values: { api_key: 'test-gemini-key-0001', base_url: `${upstream.url}/gemini` },
+    });
+    await addCustomModel(server.core, actor, {
+      workspaceId,
+      provider: 'ollama',
+      model: { name: 'llama3.2', type: 'llm' },
+      credential: { name: 'local-ollama', values: { base_url: upstream.url } },
     });
     await addCustomModel(server.core, actor, {
       workspaceId,
@@ -178,6 +210,43 @@ describe('the gateway across providers and endpoints', () => {
     }
     expect(text).toBe('Salut');
     expect(finish).toBe('stop');
+  });
+
+  it('translates a chat completion to Gemini generateContent and back', async () => {
+    upstream.route('POST', '/gemini/v1beta/models/gemini-3.8-flash:generateContent', {
+      body: recorded('gemini', 'generate-text.json'),
+      headers: { 'content-type': 'application/json' },
+    });
+    const answer = await openai.chat.completions.create({
+      model: 'gemini/gemini-3.8-flash',
+      messages: [{ role: 'user', content: 'Hello' }],
+    });
+    expect(answer.choices[0]?.message.content).toBeTruthy();
+    expect(answer.usage?.prompt_tokens).toBeGreaterThan(0);
+    const sent = upstream.requests.find((request) => request.path.endsWith(':generateContent'));
+    expect(sent?.headers['x-goog-api-key']).toBe('test-gemini-key-0001');
+    expect(sent?.url).not.toContain('test-gemini-key-0001');
+  });
+
+  it("streams Ollama's NDJSON as OpenAI chunks", async () => {
+    upstream.route('POST', '/api/chat', {
+      headers: { 'content-type': 'application/x-ndjson' },
+      chunks: recorded('ollama', 'chat-stream.ndjson').split(/(?<=\n)/),
+    });
+    const stream = await openai.chat.completions.create({
+      model: 'ollama/llama3.2',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      usage = chunk.usage ?? usage;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
   });
 
   it('transcribes audio (multipart) and streams speech back', async () => {

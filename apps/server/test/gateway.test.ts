@@ -217,6 +217,32 @@ describe.each(ENGINES)('the /v1 gateway on %s, through the openai SDK', (engine)
       expect(keys.filter((key) => key === KEY_B)).toHaveLength(2);
     });
 
+    it('brings a key back once its cooldown expires', async () => {
+      fixture.chatBehaviour.set(KEY_A, (_request, response) => {
+        response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+        response.end(
+          JSON.stringify({ error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } }),
+        );
+      });
+      for (let i = 0; i < 2; i++) {
+        await fixture.openai.chat.completions.create({
+          model: MODEL,
+          messages: [{ role: 'user', content: 'Hi' }],
+        });
+      }
+      fixture.chatBehaviour.delete(KEY_A);
+      fixture.upstream.requests.length = 0;
+      // Retry-After was one second: wait it out, then key A takes its turn again.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      for (let i = 0; i < 4; i++) {
+        await fixture.openai.chat.completions.create({
+          model: MODEL,
+          messages: [{ role: 'user', content: 'Hi' }],
+        });
+      }
+      expect(fixture.upstream.requests.map(keyOf)).toContain(KEY_A);
+    });
+
     it('fails over on a 429, rests that key for its Retry-After, and reports when all keys rest', async () => {
       const rateLimited = (_request: unknown, response: import('node:http').ServerResponse) => {
         response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' });
