@@ -176,7 +176,12 @@ describe('two gateway instances sharing PostgreSQL', () => {
       enabled: true,
       credentials: credentials.map((credential) => ({ credentialId: credential.id, weight: 1 })),
     });
-    await eventually(async () => (await answeredBy(second)) !== (await answeredBy(second)));
+    // Balancing has reached the other instance once two calls in a row use different keys.
+    await eventually(async () => {
+      const firstKey = await answeredBy(second);
+      const nextKey = await answeredBy(second);
+      return firstKey !== nextKey;
+    });
     const counts = new Map<string, number>();
     for (let i = 0; i < 20; i++) {
       const key = (await answeredBy(i % 2 === 0 ? first : second)) ?? '';
