@@ -1,6 +1,6 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { ModelType } from '@switchboard/providers/spec';
+import type { CancelSignal, ModelType } from '@switchboard/providers/spec';
 import { toGatewayError } from './errors.ts';
 import type { Principal } from './principal.ts';
 import type { GatewayRuntime, Route } from './runtime.ts';
@@ -56,13 +56,25 @@ export class CallRecord {
   }
 }
 
-/** An AbortSignal that fires when the client goes away before the answer is complete. */
-export function clientGone(response: ServerResponse): AbortSignal {
-  const controller = new AbortController();
+/**
+ * Fires `abort` when the client goes away before the answer is complete. An EventEmitter
+ * rather than an AbortController: cheaper per call, and undici accepts either (CancelSignal).
+ */
+class ClientGone extends EventEmitter {
+  aborted = false;
+  reason: unknown;
+}
+
+/** A cancel signal that fires when the client goes away before the answer is complete. */
+export function clientGone(response: ServerResponse): CancelSignal {
+  const signal = new ClientGone();
   response.once('close', () => {
-    if (!response.writableFinished) controller.abort();
+    if (response.writableFinished) return;
+    signal.aborted = true;
+    signal.reason = new DOMException('The client went away', 'AbortError');
+    signal.emit('abort');
   });
-  return controller.signal;
+  return signal;
 }
 
 /** Resolves when a full response buffer drained, or the client went away. */

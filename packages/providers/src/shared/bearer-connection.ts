@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../spec/adapter.ts';
 import type { CallContext } from '../spec/adapter.ts';
 import { InvalidCredentialsError } from '../spec/errors.ts';
 import type { ProviderManifest } from '../spec/manifest.ts';
@@ -51,7 +52,7 @@ export async function postJson<T>(
   connection: BearerConnection,
   path: string,
   body: unknown,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): Promise<T> {
   const response = await client.send(
     {

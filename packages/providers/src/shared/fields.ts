@@ -27,7 +27,7 @@ export const proxyUrlField: FormField = {
   type: 'text',
   required: false,
   placeholder: 'http://proxy.internal:3128',
-  help: 'Send this credential\'s calls through an HTTP(S) proxy.',
+  help: "Send this credential's calls through an HTTP(S) proxy.",
 };
 
 /** Reads a string credential value, trimmed; undefined when empty. */

@@ -1,3 +1,4 @@
+import type { CancelSignal } from '../spec/adapter.ts';
 import { Agent, type Dispatcher, ProxyAgent, request } from 'undici';
 import {
   AbortedError,
@@ -63,7 +64,7 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Objects are sent as JSON. */
   body?: unknown;
-  signal: AbortSignal;
+  signal: CancelSignal;
   /** Optional per-credential HTTP(S) proxy. */
   proxyUrl?: string | undefined;
 }
@@ -92,7 +93,7 @@ export interface HttpClient {
 }
 
 /** Maps a transport failure (refused, reset, timed out, aborted) to a ProviderError. */
-export function transportError(error: unknown, context: ErrorContext, signal: AbortSignal): ProviderError {
+export function transportError(error: unknown, context: ErrorContext, signal: CancelSignal): ProviderError {
   const base = { provider: context.provider, cause: error };
   if (signal.aborted) return new AbortedError(base);
   const code = (error as { code?: string } | null)?.code ?? '';
@@ -135,7 +136,7 @@ export function transportError(error: unknown, context: ErrorContext, signal: Ab
 async function* guardedBody(
   body: AsyncIterable<Uint8Array>,
   context: ErrorContext,
-  signal: AbortSignal,
+  signal: CancelSignal,
 ): AsyncIterable<Uint8Array> {
   try {
     for await (const chunk of body) yield chunk;

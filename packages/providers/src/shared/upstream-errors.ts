@@ -63,10 +63,15 @@ export function errorForStatus(
   const quota = QUOTA.test(info.code ?? '') || QUOTA.test(info.message);
   if (status === 401) return new InvalidCredentialsError(message, base);
   if (status === 402) return new QuotaExceededError(message, base);
-  if (status === 403) return quota ? new QuotaExceededError(message, base) : new PermissionDeniedError(message, base);
-  if (status === 404) return new ModelNotFoundError(message, { ...base, field: context.notFoundField ?? 'model' });
+  if (status === 403)
+    return quota ? new QuotaExceededError(message, base) : new PermissionDeniedError(message, base);
+  if (status === 404)
+    return new ModelNotFoundError(message, { ...base, field: context.notFoundField ?? 'model' });
   if (status === 429) {
-    if (quota && /insufficient|exceeded your current quota|billing|credit/i.test(`${info.code} ${info.message}`)) {
+    if (
+      quota &&
+      /insufficient|exceeded your current quota|billing|credit/i.test(`${info.code} ${info.message}`)
+    ) {
       return new QuotaExceededError(message, base);
     }
     const wait = retryAfterMs(headers);
@@ -84,7 +89,9 @@ export function readCommonErrorBody(text: string): UpstreamErrorInfo {
     const error = body.error;
     if (error && typeof error === 'object') {
       const e = error as Record<string, unknown>;
-      const code = [e.code, e.type, e.status].find((value) => typeof value === 'string') as string | undefined;
+      const code = [e.code, e.type, e.status].find((value) => typeof value === 'string') as
+        | string
+        | undefined;
       return {
         message: String(e.message ?? JSON.stringify(error)),
         ...(code ? { code } : {}),

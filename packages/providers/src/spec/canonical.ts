@@ -34,11 +34,7 @@ export interface ChatTool {
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
 }
 
-export type ChatToolChoice =
-  | 'none'
-  | 'auto'
-  | 'required'
-  | { type: 'function'; function: { name: string } };
+export type ChatToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
 export type ChatResponseFormat =
   | { type: 'text' }
@@ -90,7 +86,12 @@ export interface ChatCompletion {
   model: string;
   choices: {
     index: number;
-    message: { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[]; refusal?: string | null };
+    message: {
+      role: 'assistant';
+      content: string | null;
+      tool_calls?: ChatToolCall[];
+      refusal?: string | null;
+    };
     finish_reason: FinishReason | null;
     logprobs?: unknown;
   }[];
@@ -182,7 +183,9 @@ export interface TranscriptionResponse {
   text: string;
   language?: string;
   duration?: number;
-  usage?: { type: 'tokens'; input_tokens: number; output_tokens: number; total_tokens: number } | { type: 'duration'; seconds: number };
+  usage?:
+    | { type: 'tokens'; input_tokens: number; output_tokens: number; total_tokens: number }
+    | { type: 'duration'; seconds: number };
   [extra: string]: unknown;
 }
 
