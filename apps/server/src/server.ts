@@ -1,9 +1,11 @@
+import { mkdirSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Core, createCore, type DatabaseConfig, startChangeFeed } from '@switchboard/core';
 import { createAllAdapters, type ProviderAdapter } from '@switchboard/providers';
 import type { ServerEnv } from './env.ts';
-import { createGateway } from './gateway/gateway.ts';
+import { createGateway, type Gateway } from './gateway/gateway.ts';
 import { createApp } from './http/app.ts';
 import type { Logger } from './log.ts';
 
@@ -13,7 +15,7 @@ export interface RunningServer {
   url: string;
   core: Core;
   /** The gateway's runtime (usage recorder, cooldowns), for tests and benchmarks. */
-  gateway: import('./gateway/gateway.ts').Gateway;
+  gateway: Gateway;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes the database. */
   stop(): Promise<void>;
 }
@@ -30,7 +32,6 @@ export async function openCore(
   env: ServerEnv,
   providers: ProviderAdapter[] = createAllAdapters(),
 ): Promise<Core> {
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(env.dataDir, { recursive: true });
   return createCore({
     database: databaseConfig(env),
@@ -49,7 +50,7 @@ export async function startServer(env: ServerEnv, logger: Logger, core?: Core): 
   });
   const gateway = createGateway(opened, logger);
   const server = createApp({ core: opened, logger, gateway: gateway.handle });
-  const streams = new Set<import('node:http').ServerResponse>();
+  const streams = new Set<ServerResponse>();
   server.on('request', (request, response) => {
     // Long-lived event streams would hold shutdown for its whole timeout: they are ended first.
     if ((request.headers.accept ?? '').includes('text/event-stream')) {
