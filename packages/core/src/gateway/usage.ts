@@ -108,13 +108,7 @@ export class UsageRecorder {
     this.#buffer = [];
     this.#flushing = (async () => {
       try {
-        // Chunks keep each statement under the engines' parameter limits.
-        for (let start = 0; start < batch.length; start += 200) {
-          await this.#core.db
-            .insertInto('usage_events')
-            .values(batch.slice(start, start + 200))
-            .execute();
-        }
+        await this.#write(batch);
       } catch (error) {
         this.#buffer = [...batch, ...this.#buffer];
         this.#onError(error);
@@ -140,7 +134,10 @@ export class UsageRecorder {
           for (const row of rows) statement.run(COLUMNS.map((column) => row[column]));
         });
       })();
-      this.#insertSqlite(batch);
+      const insert = this.#insertSqlite;
+      // Holding kysely's connection first keeps this batch out of any transaction a service has
+      // open on the one SQLite connection (a rollback there must not take usage rows with it).
+      await this.#core.db.connection().execute(async () => insert(batch));
       return;
     }
     // Chunks keep each statement under PostgreSQL's parameter limit.

@@ -333,11 +333,7 @@ export async function updateCredential(
         ...(stored ? { fields: Object.keys(values ?? {}) } : {}),
       },
     });
-    return trx
-      .selectFrom('provider_credentials')
-      .selectAll()
-      .where('id', '=', row.id)
-      .executeTakeFirstOrThrow();
+    return getCredential(trx, row.workspace_id, row.id);
   });
   return credentialView(updated, undefined, Date.now());
 }
@@ -390,11 +386,7 @@ export async function activateCredential(
         previous: previous.map((other) => other.id),
       },
     });
-    return trx
-      .selectFrom('provider_credentials')
-      .selectAll()
-      .where('id', '=', row.id)
-      .executeTakeFirstOrThrow();
+    return getCredential(trx, row.workspace_id, row.id);
   });
   return credentialView(updated, undefined, Date.now());
 }
@@ -536,11 +528,7 @@ export async function setCredentialStatus(
         ...(input.reason ? { reason: input.reason } : {}),
       },
     });
-    return trx
-      .selectFrom('provider_credentials')
-      .selectAll()
-      .where('id', '=', row.id)
-      .executeTakeFirstOrThrow();
+    return getCredential(trx, row.workspace_id, row.id);
   });
   return credentialView(updated, undefined, Date.now());
 }
