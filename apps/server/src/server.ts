@@ -60,7 +60,7 @@ export async function startServer(env: ServerEnv, logger: Logger, core?: Core): 
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(env.port, env.host, () => resolve());
+    server.listen({ port: env.port, host: env.host, backlog: 4096 }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${env.host.includes(':') ? `[${env.host}]` : env.host}:${port}`;

@@ -237,7 +237,7 @@ defaults:
  * Configures a fresh Switchboard (SQLite in a temporary data dir) through its CLI, starts it,
  * and checks that its /v1 gateway answers a chat completion.
  */
-export async function startSwitchboard(upstream: Target): Promise<Target> {
+export async function startSwitchboard(upstream: Target, nodeArgs: string[] = []): Promise<Target> {
   const dataDirectory = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
   temporaryDirectories.add(dataDirectory);
   const port = await freePort();
@@ -270,10 +270,15 @@ export async function startSwitchboard(upstream: Target): Promise<Target> {
   const apiKey = /sbk_\S+/.exec(keyOutput)?.[0];
   if (!apiKey) throw new StageUnavailableError('`switchboard api-key create` printed no sbk_… key');
 
-  const child = startChild('switchboard', process.execPath, [...nodeWithTsx(), 'apps/server/src/main.ts'], {
-    cwd: repositoryRoot,
-    env,
-  });
+  const child = startChild(
+    'switchboard',
+    process.execPath,
+    [...nodeArgs, ...nodeWithTsx(), 'apps/server/src/main.ts'],
+    {
+      cwd: repositoryRoot,
+      env,
+    },
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitUntil(
     'Switchboard /healthz',

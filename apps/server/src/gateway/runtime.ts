@@ -74,19 +74,23 @@ export class GatewayRuntime {
     attempt: (credential: ResolvedCredential) => Promise<T>,
   ): Promise<Attempted<T>> {
     const { resolved } = route;
-    const now = Date.now();
-    const candidates = resolved.loadBalancing?.credentials ?? [{ ...resolved.credential, weight: 1 }];
-    const available = (candidate: ResolvedCredential) =>
-      candidate.cooldownUntilMs <= now && this.cooldowns.get(candidate.id, now) === undefined;
-    const ordered =
-      candidates.length === 1
-        ? candidates.filter(available)
-        : this.#roundRobin.order(
-            `${principal.workspaceId}\u0000${resolved.provider}\u0000${resolved.type}\u0000${resolved.model}`,
-            candidates,
-            available,
-          );
-    if (ordered.length === 0) throw this.#allCooling(resolved, candidates, now);
+    const pool = resolved.loadBalancing?.credentials;
+    // The common case, one key: no ordering, no arrays.
+    if (!pool || pool.length === 1) {
+      const only = pool ? (pool[0] as ResolvedCredential) : resolved.credential;
+      if (!this.#isAvailable(only)) throw this.#allCooling(resolved, [only], Date.now());
+      try {
+        const result = await attempt(only);
+        this.cooldowns.succeeded(only.id);
+        return { result, credentialId: only.id };
+      } catch (error) {
+        this.#rest(principal, only, error);
+        throw error;
+      }
+    }
+    const key = `${principal.workspaceId}\u0000${resolved.provider}\u0000${resolved.type}\u0000${resolved.model}`;
+    const ordered = this.#roundRobin.order(key, pool, this.#isAvailable);
+    if (ordered.length === 0) throw this.#allCooling(resolved, pool, Date.now());
     let lastError: unknown;
     for (const candidate of ordered) {
       try {
@@ -94,19 +98,33 @@ export class GatewayRuntime {
         this.cooldowns.succeeded(candidate.id);
         return { result, credentialId: candidate.id };
       } catch (error) {
-        if (!(error instanceof ProviderError) || error.code === 'aborted') throw error;
-        const cooldown = this.cooldowns.start(principal.workspaceId, candidate.id, error, Date.now());
-        if (!cooldown) throw error;
-        this.logger.warn('credential cooling down', {
-          workspaceId: principal.workspaceId,
-          credentialId: candidate.id,
-          code: error.code,
-          until: new Date(cooldown.untilMs).toISOString(),
-        });
+        this.#rest(principal, candidate, error);
         lastError = error;
       }
     }
     throw lastError;
+  }
+
+  /** Whether a key may be used now: neither a stored nor a local cooldown holds it. */
+  readonly #isAvailable = (candidate: ResolvedCredential): boolean => {
+    const now = Date.now();
+    return candidate.cooldownUntilMs <= now && this.cooldowns.get(candidate.id, now) === undefined;
+  };
+
+  /**
+   * After a failed attempt: rests the key when the failure was the key's (rate limit,
+   * rejected key, provider down); rethrows errors that are not, which end the call at once.
+   */
+  #rest(principal: Principal, candidate: ResolvedCredential, error: unknown): void {
+    if (!(error instanceof ProviderError) || error.code === 'aborted') throw error;
+    const cooldown = this.cooldowns.start(principal.workspaceId, candidate.id, error, Date.now());
+    if (!cooldown) throw error;
+    this.logger.warn('credential cooling down', {
+      workspaceId: principal.workspaceId,
+      credentialId: candidate.id,
+      code: error.code,
+      until: new Date(cooldown.untilMs).toISOString(),
+    });
   }
 
   /** Marks a key as failing after a stream already began (it rests; the stream ends with an error). */

@@ -99,6 +99,23 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
     ...(notFoundField ? { notFoundField } : {}),
   });
 
+  // The gateway calls with the same credential objects again and again (its resolve cache
+  // holds them until they change), so what a call derives from them is kept per object:
+  // the error context (secrets to redact) and each operation's URL and request headers.
+  interface Derived {
+    errors: ErrorContext;
+    requests: Map<string, { url: string; headers: Record<string, string>; proxyUrl: string | undefined }>;
+  }
+  const derivedByCredentials = new WeakMap<CredentialValues, Derived>();
+  function derived(credentials: CredentialValues): Derived {
+    let entry = derivedByCredentials.get(credentials);
+    if (!entry) {
+      entry = { errors: errorContext(credentials), requests: new Map() };
+      derivedByCredentials.set(credentials, entry);
+    }
+    return entry;
+  }
+
   const malformed = (context: ErrorContext, what: string, status: number, text?: string) =>
     new MalformedResponseError(`${context.label}: ${what}`, {
       provider: context.provider,
@@ -122,18 +139,25 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
     model: string | undefined,
     body: unknown,
     context: CallContext,
-    extraHeaders: Record<string, string> = {},
+    extraHeaders?: Record<string, string>,
   ): Promise<{ response: HttpResponse; errors: ErrorContext }> {
-    const errors = errorContext(context.credentials);
-    const endpoint = options.endpoint(operation, context.credentials, model);
+    const { errors, requests } = derived(context.credentials);
+    const key = model === undefined ? operation : `${operation}\u0000${model}`;
+    let target = requests.get(key);
+    if (!target) {
+      const endpoint = options.endpoint(operation, context.credentials, model);
+      const headers = { 'content-type': 'application/json', ...endpoint.headers };
+      target = { url: endpoint.url, headers, proxyUrl: stringValue(context.credentials, 'proxy_url') };
+      requests.set(key, target);
+    }
     const response = await http.send(
       {
         method: 'POST',
-        url: endpoint.url,
-        headers: { ...endpoint.headers, ...extraHeaders },
+        url: target.url,
+        headers: extraHeaders ? { ...target.headers, ...extraHeaders } : target.headers,
         body,
         signal: context.signal,
-        proxyUrl: stringValue(context.credentials, 'proxy_url'),
+        proxyUrl: target.proxyUrl,
       },
       errors,
     );
@@ -147,12 +171,14 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
     return value;
   }
 
+  // Copies only when something must change: the gateway's bodies usually need nothing.
   const chatBody = (request: ChatRequest, stream: boolean): Record<string, unknown> => {
-    const body: Record<string, unknown> = { ...request };
-    if (stream) body.stream = true;
-    else {
-      delete body.stream;
-      delete body.stream_options;
+    let body = request as unknown as Record<string, unknown>;
+    if (stream) {
+      if (body.stream !== true) body = { ...body, stream: true };
+    } else if (body.stream !== undefined || body.stream_options !== undefined) {
+      const { stream: _stream, stream_options: _options, ...rest } = body;
+      body = rest;
     }
     return options.chatBody ? options.chatBody(body) : body;
   };

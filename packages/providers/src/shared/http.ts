@@ -1,5 +1,5 @@
 import type { CancelSignal } from '../spec/adapter.ts';
-import { Agent, type Dispatcher, ProxyAgent, request } from 'undici';
+import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import {
   AbortedError,
   MalformedResponseError,
@@ -7,6 +7,7 @@ import {
   TimeoutError,
   UpstreamUnavailableError,
 } from '../spec/errors.ts';
+import { Exchange } from './exchange.ts';
 import { redact } from './redact.ts';
 import {
   type ErrorContext,
@@ -80,8 +81,6 @@ export interface HttpResponse {
   bytes(): Promise<Uint8Array>;
   /** Reads and parses the whole body; a body that is not JSON is a MalformedResponseError. */
   json<T>(): Promise<T>;
-  /** Stops reading and releases the connection. */
-  dump(): Promise<void>;
 }
 
 /** How to read a provider's error body into the shared terms. */
@@ -133,15 +132,60 @@ export function transportError(error: unknown, context: ErrorContext, signal: Ca
   }
 }
 
-async function* guardedBody(
-  body: AsyncIterable<Uint8Array>,
-  context: ErrorContext,
-  signal: CancelSignal,
-): AsyncIterable<Uint8Array> {
-  try {
-    for await (const chunk of body) yield chunk;
-  } catch (error) {
-    throw transportError(error, context, signal);
+/** Origin and path of an endpoint URL; adapters build a handful of them, so they are parsed once. */
+const endpoints = new Map<string, { origin: string; path: string }>();
+function splitUrl(url: string): { origin: string; path: string } {
+  let parts = endpoints.get(url);
+  if (!parts) {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw Object.assign(new TypeError(`Unsupported URL protocol ${parsed.protocol}`), {
+        code: 'ERR_INVALID_URL',
+      });
+    }
+    parts = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    // Bounded: base URLs come from configuration, but a flood of distinct ones must not grow it forever.
+    if (endpoints.size >= 1_000) endpoints.clear();
+    endpoints.set(url, parts);
+  }
+  return parts;
+}
+
+/** A 2xx-or-not upstream answer whose body is read through the Exchange it is. */
+class UpstreamResponse extends Exchange implements HttpResponse {
+  readonly #context: ErrorContext;
+  readonly #signal: CancelSignal;
+
+  constructor(signal: CancelSignal, context: ErrorContext) {
+    super(signal);
+    this.#signal = signal;
+    this.#context = context;
+  }
+
+  protected override mapError(error: unknown): unknown {
+    return transportError(error, this.#context, this.#signal);
+  }
+
+  get body(): AsyncIterable<Uint8Array> {
+    return this;
+  }
+
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
+  }
+
+  async json<T>(): Promise<T> {
+    const raw = await this.text();
+    try {
+      return JSON.parse(raw) as T;
+    } catch {
+      const context = this.#context;
+      throw new MalformedResponseError(`${context.label}: the response is not JSON`, {
+        provider: context.provider,
+        status: this.status,
+        upstreamMessage: redact(raw.slice(0, 200), context.secrets),
+      });
+    }
   }
 }
 
@@ -153,79 +197,39 @@ export function createHttpClient(settings: HttpSettings, readErrorBody: ErrorBod
       const dispatcher =
         settings.dispatcher ??
         (req.proxyUrl ? proxyDispatcher(req.proxyUrl, timeouts.connectMs) : sharedDispatcher());
-      const headers: Record<string, string> = { ...req.headers };
+      let headers = req.headers ?? {};
       let body: string | Uint8Array | undefined;
       if (req.body instanceof Uint8Array || typeof req.body === 'string') body = req.body;
       else if (req.body !== undefined) {
         body = JSON.stringify(req.body);
-        headers['content-type'] ??= 'application/json';
+        if (headers['content-type'] === undefined)
+          headers = { ...headers, 'content-type': 'application/json' };
       }
-      let response: Dispatcher.ResponseData;
+      const response = new UpstreamResponse(req.signal, context);
       try {
-        response = await request(req.url, {
-          method: req.method,
-          headers,
-          body,
-          signal: req.signal,
-          dispatcher,
-          headersTimeout: timeouts.firstByteMs,
-          bodyTimeout: timeouts.idleMs,
-        });
+        const { origin, path } = splitUrl(req.url);
+        dispatcher.dispatch(
+          {
+            origin,
+            path,
+            method: req.method,
+            headers,
+            body,
+            headersTimeout: timeouts.firstByteMs,
+            bodyTimeout: timeouts.idleMs,
+          },
+          response,
+        );
       } catch (error) {
         throw transportError(error, context, req.signal);
       }
-      const responseHeaders = response.headers as ResponseHeaders;
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        let text = '';
-        try {
-          text = await response.body.text();
-        } catch (error) {
-          throw transportError(error, context, req.signal);
-        }
-        throw errorForStatus(
-          response.statusCode,
-          readErrorBody(text, response.statusCode),
-          responseHeaders,
-          context,
-        );
+      await response.started;
+      const status = response.status;
+      if (status < 200 || status >= 300) {
+        const text = await response.text();
+        throw errorForStatus(status, readErrorBody(text, status), response.headers, context);
       }
-      const stream = guardedBody(response.body, context, req.signal);
-      const text = async () => {
-        try {
-          return await response.body.text();
-        } catch (error) {
-          throw transportError(error, context, req.signal);
-        }
-      };
-      const bytes = async () => {
-        try {
-          return new Uint8Array(await response.body.arrayBuffer());
-        } catch (error) {
-          throw transportError(error, context, req.signal);
-        }
-      };
-      return {
-        status: response.statusCode,
-        headers: responseHeaders,
-        body: stream,
-        text,
-        bytes,
-        async json<T>() {
-          const raw = await text();
-          try {
-            return JSON.parse(raw) as T;
-          } catch {
-            throw new MalformedResponseError(`${context.label}: the response is not JSON`, {
-              provider: context.provider,
-              status: response.statusCode,
-              upstreamMessage: redact(raw.slice(0, 200), context.secrets),
-            });
-          }
-        },
-        async dump() {
-          await response.body.dump().catch(() => undefined);
-        },
-      };
+      return response;
     },
   };
 }

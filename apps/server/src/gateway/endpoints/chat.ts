@@ -28,7 +28,9 @@ export async function chatCompletions(
     const route = await runtime.route(principal, 'llm', requestedModel(body));
     call.route = route;
     const signal = clientGone(response);
-    const upstream = { ...body, model: route.resolved.model } as ChatRequest;
+    // The body was parsed for this call alone: it is sent on with the provider's model name.
+    body.model = route.resolved.model;
+    const upstream = body as unknown as ChatRequest;
     if (body.stream === true) {
       const { chatStream } = route.adapter;
       if (!chatStream) throw unsupported(route, 'streaming chat');

@@ -1,0 +1,147 @@
+// `pnpm bench:gateway:profile [load|streams]`: where the gateway's CPU time goes. Starts the
+// benchmark's upstream and a Switchboard under `--cpu-prof`, drives it (load: concurrency 50 for
+// BENCH_SECONDS, default 10; streams: BENCH_STREAMS slow streams, default 1000), stops it, and
+// prints the profile's self time by function and by file. The raw .cpuprofile is kept for
+// Chrome DevTools; its path is printed last.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { measureConcurrentStreams, measureLoad } from './measure.ts';
+import { stopAllChildren } from './processes.ts';
+import { note } from './shared.ts';
+import { startBareProxy, startSwitchboard, startUpstream } from './targets.ts';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount: number;
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const scenario = process.argv[2] ?? 'load';
+if (!['load', 'streams', 'cpu', 'report'].includes(scenario)) {
+  process.stderr.write('usage: profile.ts [load|streams|cpu|report FILE]\n');
+  process.exit(2);
+}
+
+function shortFile(url: string): string {
+  if (!url) return '(native)';
+  const path = url.replace(/^file:\/\//, '');
+  const modules = path.lastIndexOf('node_modules/');
+  if (modules !== -1)
+    return path.slice(modules + 'node_modules/'.length).replace(/^\.pnpm\/[^/]+\/node_modules\//, '');
+  const packages = path.search(/\/(packages|apps)\//);
+  return packages === -1 ? path : path.slice(packages + 1);
+}
+
+function table(title: string, totals: Map<string, number>, all: number, rows: number): void {
+  process.stdout.write(`\n${title}\n`);
+  const sorted = [...totals].sort((a, b) => b[1] - a[1]).slice(0, rows);
+  for (const [name, micros] of sorted) {
+    process.stdout.write(`${((100 * micros) / all).toFixed(1).padStart(6)}%  ${name}\n`);
+  }
+}
+
+function report(file: string): void {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, index) => {
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+  });
+  let all = 0;
+  let idle = 0;
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  for (const [id, micros] of self) {
+    const node = byId.get(id);
+    if (!node) continue;
+    all += micros;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') idle += micros;
+    const fileName = shortFile(url);
+    const name = `${functionName || '(anonymous)'} ${fileName}:${lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
+    byFile.set(fileName, (byFile.get(fileName) ?? 0) + micros);
+  }
+  process.stdout.write(`profile ${(all / 1e6).toFixed(1)} s, idle ${((100 * idle) / all).toFixed(1)}%\n`);
+  table('self time by function', byFunction, all, 45);
+  table('self time by file', byFile, all, 25);
+  process.stdout.write(`\n${file}\n`);
+}
+
+async function main(): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'switchboard-profile-'));
+  const upstream = await startUpstream();
+  const switchboard = await startSwitchboard(upstream, ['--cpu-prof', `--cpu-prof-dir=${directory}`]);
+  const seconds = Number(process.env.BENCH_SECONDS ?? '10');
+  if (scenario === 'load') {
+    await measureLoad(switchboard, 50, 2);
+    const result = await measureLoad(switchboard, 50, seconds);
+    note(`c50: ${Math.round(result.requestsPerSecond)} req/s, ${result.failed} failed`);
+  } else {
+    const result = await measureConcurrentStreams(switchboard, upstream, {
+      count: Number(process.env.BENCH_STREAMS ?? '1000'),
+      timeoutMs: 120_000,
+    });
+    note(
+      `streams: ${result.complete} complete, peak ${result.peakOpen} open, ${result.seconds.toFixed(1)} s`,
+    );
+  }
+  await stopAllChildren();
+  const profiles = readdirSync(directory).filter((name) => name.endsWith('.cpuprofile'));
+  if (profiles.length === 0) throw new Error(`no profile was written to ${directory}`);
+  // The main thread's profile; the others are tsx's loader thread.
+  const [main] = profiles.sort();
+  report(join(directory, main as string));
+}
+
+/** CPU time (user, system) a process has used so far, in microseconds. */
+function cpuMicros(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const tick = 1e6 / 100; // USER_HZ is 100 on Linux
+  return { user: Number(fields[11]) * tick, system: Number(fields[12]) * tick };
+}
+
+/** CPU per request of each process (client, upstream, proxy) for direct, bare proxy and Switchboard. */
+async function cpuPerRequest(): Promise<void> {
+  const upstream = await startUpstream();
+  const targets = [upstream, await startBareProxy(upstream), await startSwitchboard(upstream)];
+  const seconds = Number(process.env.BENCH_SECONDS ?? '5');
+  for (const round of [1, 2]) {
+    for (const target of targets) {
+      await measureLoad(target, 50, 1);
+      const pids = { client: process.pid, upstream: upstream.process.pid, proxy: target.process.pid };
+      const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
+      const result = await measureLoad(target, 50, seconds);
+      const parts = Object.entries(pids).map(([name, pid]) => {
+        if (name === 'proxy' && target === upstream) return '';
+        const after = cpuMicros(pid);
+        const start = before[name] as { user: number; system: number };
+        const per = (value: number) => (value / result.succeeded).toFixed(0).padStart(4);
+        return `${name} ${per(after.user - start.user)}+${per(after.system - start.system)} µs`;
+      });
+      note(
+        `round ${round} ${target.name.padEnd(12)} ${String(Math.round(result.requestsPerSecond)).padStart(6)} req/s  per request (user+sys): ${parts.filter(Boolean).join('  ')}`,
+      );
+    }
+  }
+  await stopAllChildren();
+}
+
+const run =
+  scenario === 'report'
+    ? async () => report(process.argv[3] ?? '')
+    : scenario === 'cpu'
+      ? cpuPerRequest
+      : main;
+run().catch(async (error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  await stopAllChildren();
+  process.exit(1);
+});
