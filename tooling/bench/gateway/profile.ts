@@ -6,7 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureConcurrentStreams, measureLoad } from './measure.ts';
+import { measureConcurrentStreams, measureLoad, measureTimeToFirstByte } from './measure.ts';
 import { stopAllChildren } from './processes.ts';
 import { note } from './shared.ts';
 import { startBareProxy, startSwitchboard, startUpstream } from './targets.ts';
@@ -23,8 +23,8 @@ interface Profile {
 }
 
 const scenario = process.argv[2] ?? 'load';
-if (!['load', 'streams', 'cpu', 'report'].includes(scenario)) {
-  process.stderr.write('usage: profile.ts [load|streams|cpu|report FILE]\n');
+if (!['load', 'streams', 'cpu', 'ttfb', 'report'].includes(scenario)) {
+  process.stderr.write('usage: profile.ts [load|streams|cpu|ttfb|report FILE]\n');
   process.exit(2);
 }
 
@@ -134,12 +134,31 @@ async function cpuPerRequest(): Promise<void> {
   await stopAllChildren();
 }
 
+/** Time to first byte of streams, direct and through Switchboard, as the benchmark measures it. */
+async function firstByte(): Promise<void> {
+  const upstream = await startUpstream();
+  const switchboard = await startSwitchboard(upstream);
+  // As in the benchmark, the load stage has warmed the shared code first.
+  await measureLoad(switchboard, 50, 4);
+  for (const round of [1, 2, 3]) {
+    const result = await measureTimeToFirstByte([upstream, switchboard], { requests: 30, warmup: 5 });
+    const direct = result.medianMs.direct ?? Number.NaN;
+    const through = result.medianMs.switchboard ?? Number.NaN;
+    note(
+      `round ${round}: direct ${direct.toFixed(3)} ms, switchboard ${through.toFixed(3)} ms, added ${(through - direct).toFixed(3)} ms`,
+    );
+  }
+  await stopAllChildren();
+}
+
 const run =
-  scenario === 'report'
-    ? async () => report(process.argv[3] ?? '')
-    : scenario === 'cpu'
-      ? cpuPerRequest
-      : main;
+  scenario === 'ttfb'
+    ? firstByte
+    : scenario === 'report'
+      ? async () => report(process.argv[3] ?? '')
+      : scenario === 'cpu'
+        ? cpuPerRequest
+        : main;
 run().catch(async (error: unknown) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   await stopAllChildren();
