@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureConcurrentStreams, measureLoad, measureTimeToFirstByte } from './measure.ts';
 import { stopAllChildren } from './processes.ts';
-import { note } from './shared.ts';
+import { note, STREAM_CHUNKS } from './shared.ts';
 import { startBareProxy, startSwitchboard, startUpstream } from './targets.ts';
 
 interface ProfileNode {
@@ -130,6 +130,28 @@ async function cpuPerRequest(): Promise<void> {
         `round ${round} ${target.name.padEnd(12)} ${String(Math.round(result.requestsPerSecond)).padStart(6)} req/s  per request (user+sys): ${parts.filter(Boolean).join('  ')}`,
       );
     }
+  }
+  // The 1,000 slow streams: CPU per relayed chunk (200 chunks a stream).
+  for (const target of [upstream, targets[2]]) {
+    if (!target) continue;
+    const pids = { client: process.pid, upstream: upstream.process.pid, proxy: target.process.pid };
+    const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
+    const streams = Number(process.env.BENCH_STREAMS ?? '1000');
+    const result = await measureConcurrentStreams(target, upstream, { count: streams, timeoutMs: 120_000 });
+    const chunks = result.complete * STREAM_CHUNKS;
+    const parts = Object.entries(pids).map(([name, pid]) => {
+      if (name === 'proxy' && target === upstream) return '';
+      const after = cpuMicros(pid);
+      const start = before[name] as { user: number; system: number };
+      const per = (value: number) => (value / chunks).toFixed(1).padStart(5);
+      const cores = ((after.user - start.user + after.system - start.system) / 1e6 / result.seconds).toFixed(
+        2,
+      );
+      return `${name} ${per(after.user - start.user)}+${per(after.system - start.system)} µs (${cores} cores)`;
+    });
+    note(
+      `streams ${target.name.padEnd(12)} ${result.complete} complete in ${result.seconds.toFixed(1)} s, peak ${result.peakOpen} open; per chunk (user+sys): ${parts.filter(Boolean).join('  ')}`,
+    );
   }
   await stopAllChildren();
 }

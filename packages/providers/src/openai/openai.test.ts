@@ -238,7 +238,7 @@ describe('OpenAI chat stream', () => {
     const events = text.split('\n\n');
     upstream.route('POST', '/v1/chat/completions', {
       chunks: [`${events[0]}\n\n`, `${events[1]}\n\n`],
-      chunkDelayMs: 1000,
+      chunkDelayMs: 5_000, // far beyond the 150 ms idle timeout, even on a loaded machine
     });
     const impatient = createOpenAIAdapter({ dispatcher, timeouts: { idleMs: 150 } });
     const stream = await impatient.chatStream!(request, callContext(credentials()));
