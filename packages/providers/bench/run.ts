@@ -10,11 +10,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { createAnthropicAdapter } from '../src/anthropic/index.ts';
 import { createGeminiAdapter } from '../src/gemini/index.ts';
 import { createOllamaAdapter } from '../src/ollama/index.ts';
-import { type HttpSettings, sharedDispatcher } from '../src/shared/http.ts';
+import { createHttpClient, type HttpSettings, sharedDispatcher } from '../src/shared/http.ts';
 import type { ChatRequest, ProviderAdapter } from '../src/spec/index.ts';
 
 const EVENTS = 10_000;
@@ -269,15 +269,15 @@ async function timeTranslated(
 }
 
 async function timeRaw(dispatcher: Agent, url: string): Promise<{ ms: number; bytes: number }> {
+  // The same HTTP client the adapters use, so the ratio is the translation's cost alone.
+  const client = createHttpClient({ dispatcher }, (text) => ({ message: text }));
   const start = performance.now();
-  const response = await request(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{"stream":true}',
-    dispatcher,
-  });
+  const response = await client.send(
+    { method: 'POST', url, body: { stream: true }, signal: new AbortController().signal },
+    { provider: 'openai-compatible', label: 'raw', secrets: [] },
+  );
   let bytes = 0;
-  for await (const chunk of response.body) bytes += (chunk as Buffer).byteLength;
+  for await (const chunk of response.body) bytes += chunk.byteLength;
   return { ms: performance.now() - start, bytes };
 }
 

@@ -135,7 +135,32 @@ export async function* passThroughSse(
   }
 }
 
-const NEEDLES = ['"usage"', '"error"', '[DONE]'].map((needle) => Buffer.from(needle));
+const NEEDLES = ['"error"', '[DONE]'].map((needle) => Buffer.from(needle));
+const USAGE_KEY = Buffer.from('"usage"');
+const COLON = 0x3a;
+const LOWER_N = 0x6e;
+
+const isSpace = (byte: number | undefined) => byte === 0x20 || byte === 0x09 || byte === LF || byte === CR;
+
+/**
+ * Whether `bytes` carries a usage object. OpenAI puts `"usage":null` in every chunk of a stream
+ * that asked for usage, so only a key whose value is not `null` sends the chunk the slow way.
+ */
+function mentionsUsage(bytes: Buffer): boolean {
+  let at = bytes.indexOf(USAGE_KEY);
+  while (at !== -1) {
+    let index = at + USAGE_KEY.length;
+    while (isSpace(bytes[index])) index += 1;
+    // `"usage"` not followed by a colon is a string value, not the key.
+    if (bytes[index] === COLON) {
+      index += 1;
+      while (isSpace(bytes[index])) index += 1;
+      if (bytes[index] !== LOWER_N) return true;
+    }
+    at = bytes.indexOf(USAGE_KEY, at + USAGE_KEY.length);
+  }
+  return false;
+}
 
 /** Whether `chunk` is complete events (ends with a blank line) with nothing to notice. */
 function isPlainEvents(chunk: Uint8Array): boolean {
@@ -148,7 +173,7 @@ function isPlainEvents(chunk: Uint8Array): boolean {
   if (!endsWithBlankLine) return false;
   const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, length);
   for (const needle of NEEDLES) if (bytes.indexOf(needle) !== -1) return false;
-  return true;
+  return !mentionsUsage(bytes);
 }
 
 type Outcome = 'keep' | 'skip' | Uint8Array | Error;
