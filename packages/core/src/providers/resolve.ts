@@ -84,7 +84,15 @@ export function invalidateResolveCache(core: Core, workspaceId?: string): void {
   }
 }
 
-async function buildEntry(core: Core, state: WorkspaceProviderState, model: ModelState): Promise<Entry> {
+/** Decrypted values by credential id, for one snapshot: a key serving many models is opened once. */
+type OpenedValues = Map<string, Promise<ResolvedCredential['values']>>;
+
+async function buildEntry(
+  core: Core,
+  state: WorkspaceProviderState,
+  model: ModelState,
+  opened: OpenedValues,
+): Promise<Entry> {
   const label = `${model.provider}/${model.name}`;
   if (model.blocked) {
     const { status, reason } = model.blocked;
@@ -98,10 +106,14 @@ async function buildEntry(core: Core, state: WorkspaceProviderState, model: Mode
   const serving: (ResolvedCredential & { weight: number })[] = [];
   for (const { credential, weight } of model.serving) {
     const cooldown = state.cooldowns.get(credential.id);
-    const values = Object.freeze(await openValues(core, core.db, credential));
+    let values = opened.get(credential.id);
+    if (!values) {
+      values = openValues(core, core.db, credential).then((open) => Object.freeze(open));
+      opened.set(credential.id, values);
+    }
     serving.push({
       id: credential.id,
-      values,
+      values: await values,
       weight,
       cooldownUntilMs: cooldown ? Date.parse(cooldown.until) : 0,
     });
@@ -126,8 +138,9 @@ async function loadSnapshot(core: Core, workspaceId: string): Promise<Snapshot> 
   const state = await loadState(core, workspaceId);
   const exact = new Map<string, Entry>();
   const bare = new Map<string, Entry[]>();
+  const opened: OpenedValues = new Map();
   for (const model of state.models) {
-    const entry = await buildEntry(core, state, model);
+    const entry = await buildEntry(core, state, model, opened);
     exact.set(modelKey(model.provider, model.type, model.name), entry);
     const key = `${model.type}\u0000${model.name}`;
     const list = bare.get(key);
