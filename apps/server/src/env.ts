@@ -1,12 +1,23 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { GatewayLimits } from './gateway/gateway.ts';
 
 const port = z.coerce
   .number({ error: 'must be a number' })
   .int('must be a whole number')
   .min(0, 'must be 0-65535')
   .max(65535, 'must be 0-65535');
+
+const bytes = z.coerce
+  .number({ error: 'must be a number of bytes' })
+  .int('must be a whole number of bytes')
+  .min(1024, 'must be at least 1024 bytes');
+
+const milliseconds = z.coerce
+  .number({ error: 'must be a number of milliseconds' })
+  .int('must be a whole number of milliseconds')
+  .min(100, 'must be at least 100 ms');
 
 const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -20,6 +31,11 @@ const schema = z.object({
   SWITCHBOARD_MASTER_KEY_PREVIOUS: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SWITCHBOARD_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // Gateway limits: request bodies, and patience with clients that stall sending or reading.
+  SWITCHBOARD_MAX_JSON_BYTES: bytes.default(2 * 1024 * 1024),
+  SWITCHBOARD_MAX_AUDIO_BYTES: bytes.default(20 * 1024 * 1024),
+  SWITCHBOARD_BODY_IDLE_MS: milliseconds.default(30_000),
+  SWITCHBOARD_WRITE_IDLE_MS: milliseconds.default(60_000),
   SWITCHBOARD_WORKERS: z
     .union([
       z.literal('auto'),
@@ -38,6 +54,8 @@ export interface ServerEnv {
   masterKeyPrevious: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   shutdownTimeoutMs: number;
+  /** The gateway's body limits and patience with slow clients. */
+  gatewayLimits: GatewayLimits;
   /** Server processes sharing the port (`auto`: one per CPU core). */
   workers: number;
 }
@@ -65,6 +83,12 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
     masterKeyPrevious: env.SWITCHBOARD_MASTER_KEY_PREVIOUS,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SWITCHBOARD_SHUTDOWN_TIMEOUT_MS,
+    gatewayLimits: {
+      maxJsonBytes: env.SWITCHBOARD_MAX_JSON_BYTES,
+      maxAudioBytes: env.SWITCHBOARD_MAX_AUDIO_BYTES,
+      bodyIdleMs: env.SWITCHBOARD_BODY_IDLE_MS,
+      writeIdleMs: env.SWITCHBOARD_WRITE_IDLE_MS,
+    },
     workers: env.SWITCHBOARD_WORKERS === 'auto' ? availableParallelism() : env.SWITCHBOARD_WORKERS,
   };
 }

@@ -48,7 +48,7 @@ export async function startServer(env: ServerEnv, logger: Logger, core?: Core): 
   const stopChangeFeed = await startChangeFeed(opened, {
     onError: (message, error) => logger.warn(message, { error }),
   });
-  const gateway = createGateway(opened, logger);
+  const gateway = createGateway(opened, logger, env.gatewayLimits);
   const server = createApp({ core: opened, logger, gateway: gateway.handle });
   const streams = new Set<ServerResponse>();
   server.on('request', (request, response) => {

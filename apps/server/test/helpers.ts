@@ -5,6 +5,7 @@ import { type Core, createCore } from '@switchboard/core';
 import { createAllAdapters } from '@switchboard/providers';
 import { type EngineName, freshDatabaseTarget } from '@switchboard/test-utils';
 import type { ServerEnv } from '../src/env.ts';
+import { DEFAULT_LIMITS } from '../src/gateway/gateway.ts';
 import { createLogger } from '../src/log.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
 
@@ -21,14 +22,18 @@ export function testEnv(overrides: Partial<ServerEnv> = {}): ServerEnv {
     masterKeyPrevious: undefined,
     logLevel: 'silent',
     shutdownTimeoutMs: 2_000,
+    gatewayLimits: { ...DEFAULT_LIMITS },
     workers: 1,
     ...overrides,
   };
 }
 
 /** A real server on a free port over a fresh database of the given engine. */
-export async function startTestServer(engine: EngineName): Promise<RunningServer & { core: Core }> {
-  const env = testEnv();
+export async function startTestServer(
+  engine: EngineName,
+  overrides: Partial<ServerEnv> = {},
+): Promise<RunningServer & { core: Core }> {
+  const env = testEnv(overrides);
   const target = await freshDatabaseTarget(engine);
   const core = await createCore({
     database:

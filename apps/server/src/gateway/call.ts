@@ -1,4 +1,4 @@
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { CancelSignal, ModelType } from '@switchboard/providers/spec';
 import { toGatewayError } from './errors.ts';
@@ -77,15 +77,31 @@ export function clientGone(response: ServerResponse): CancelSignal {
   return signal;
 }
 
-/** Resolves when a full response buffer drained, or the client went away. */
-export async function drained(response: ServerResponse): Promise<void> {
-  if (response.destroyed) return;
-  await Promise.race([once(response, 'drain'), once(response, 'close')]);
+/**
+ * Resolves when a full response buffer drained, or the client went away. A client that reads
+ * nothing for `idleMs` is dropped (which cancels the upstream call through `clientGone`).
+ */
+export function drained(response: ServerResponse, idleMs: number): Promise<void> {
+  if (response.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      response.destroy();
+      done();
+    }, idleMs);
+    response.once('drain', done);
+    response.once('close', done);
+  });
 }
 
 /** Writes a chunk, waiting for the socket to drain when the client reads slowly. */
-export async function writeChunk(response: ServerResponse, chunk: Uint8Array): Promise<void> {
-  if (!response.write(chunk)) await drained(response);
+export async function writeChunk(response: ServerResponse, chunk: Uint8Array, idleMs: number): Promise<void> {
+  if (!response.write(chunk)) await drained(response, idleMs);
 }
 
 /** Sends a complete JSON answer. */

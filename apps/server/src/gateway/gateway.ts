@@ -18,12 +18,18 @@ export interface GatewayLimits {
   maxAudioBytes: number;
   /** Longest pause while a client sends its body, in milliseconds. */
   bodyIdleMs: number;
+  /**
+   * Longest wait for a client to read what it was sent (a full socket buffer), in milliseconds:
+   * then the answer is dropped and the upstream call cancelled, so a stalled reader holds neither.
+   */
+  writeIdleMs: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
   maxJsonBytes: 2 * 1024 * 1024,
   maxAudioBytes: 20 * 1024 * 1024,
   bodyIdleMs: 30_000,
+  writeIdleMs: 60_000,
 };
 
 /** The mounted /v1 handler and what must be flushed on shutdown. */
@@ -49,7 +55,7 @@ const JSON_ENDPOINTS: Record<string, JsonEndpoint> = {
 
 /** The OpenAI-compatible endpoint at /v1. */
 export function createGateway(core: Core, logger: Logger, limits: GatewayLimits = DEFAULT_LIMITS): Gateway {
-  const runtime = new GatewayRuntime(core, logger);
+  const runtime = new GatewayRuntime(core, logger, limits);
   const auth = new GatewayAuth(core);
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

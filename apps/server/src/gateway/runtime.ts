@@ -11,6 +11,7 @@ import {
 import { type ModelType, type ProviderAdapter, ProviderError } from '@switchboard/providers/spec';
 import type { Logger } from '../log.ts';
 import { GatewayError } from './errors.ts';
+import type { GatewayLimits } from './gateway.ts';
 import type { Principal } from './principal.ts';
 
 /** A model resolved for one call, with its adapter. */
@@ -35,11 +36,13 @@ export class GatewayRuntime {
   readonly logger: Logger;
   readonly cooldowns: CooldownBoard;
   readonly usage: UsageRecorder;
+  readonly limits: GatewayLimits;
   readonly #roundRobin = new WeightedRoundRobin();
 
-  constructor(core: Core, logger: Logger) {
+  constructor(core: Core, logger: Logger, limits: GatewayLimits) {
     this.core = core;
     this.logger = logger;
+    this.limits = limits;
     this.cooldowns = new CooldownBoard(core);
     this.usage = new UsageRecorder(core, {
       onError: (error) => logger.warn('usage write failed; will retry', { error }),

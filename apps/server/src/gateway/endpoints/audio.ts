@@ -126,7 +126,7 @@ export async function speech(
     try {
       for await (const chunk of done.result.body) {
         call.firstByte();
-        await writeChunk(response, chunk);
+        await writeChunk(response, chunk, runtime.limits.writeIdleMs);
         if (response.destroyed) break;
       }
       response.end();

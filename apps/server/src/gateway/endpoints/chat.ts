@@ -80,7 +80,7 @@ async function pipeStream(
     while (!next.done) {
       if (call.ttfbMs === null) call.firstByte();
       // Only a full socket buffer costs a wait; the common case stays synchronous.
-      if (!response.write(next.value)) await drained(response);
+      if (!response.write(next.value)) await drained(response, runtime.limits.writeIdleMs);
       if (response.destroyed) break;
       next = await begun.iterator.next();
     }
