@@ -23,6 +23,8 @@ const CR = 13;
 const USAGE = /"usage"\s*:\s*\{/;
 const DONE = /^data: ?\[DONE\]\s*$/m;
 const encoder = new TextEncoder();
+// Events are decoded whole (never with `stream: true`), so one decoder serves every stream.
+const decoder = new TextDecoder('utf-8');
 
 /**
  * Indexes just past each complete event in `bytes` (an event ends with a blank
@@ -67,7 +69,6 @@ export async function* passThroughSse(
   context: ErrorContext,
   repair?: ChunkRepair,
 ): AsyncIterable<Uint8Array> {
-  const decoder = new TextDecoder('utf-8');
   let pending: Uint8Array | undefined;
   const iterator = body[Symbol.asyncIterator]();
   try {
