@@ -31,6 +31,12 @@ async function runPrimary(env: ServerEnv, logger: Logger): Promise<void> {
   // Migrations and the key file happen here, once, before any worker races for them.
   const core = await openCore(env, []);
   await core.close();
+  // Workers accept from the shared socket themselves rather than the primary handing connections
+  // over: libuv accepts one connection per event-loop iteration, and a handover waits for the
+  // worker's next iteration too, so a worker busy relaying streams took new connections at a
+  // trickle (docs/benchmarks.md). A busy worker now simply accepts less. NODE_CLUSTER_SCHED_POLICY
+  // still chooses when set.
+  if (!process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE;
   let stopping = false;
   for (let i = 0; i < env.workers; i++) cluster.fork();
   cluster.on('exit', (worker, code) => {

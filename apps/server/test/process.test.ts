@@ -104,6 +104,42 @@ describe('the server and CLI processes (SQLite, key file)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it('runs two workers on one port (each accepting its own connections) and stops them all on SIGTERM', {
+    timeout: 90_000,
+  }, async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-process-'));
+    const env = baseEnv(dataDir, { SWITCHBOARD_WORKERS: '2' });
+    const server = await startServerProcess(env);
+    await expect.poll(() => server.logs().split('"msg":"listening"').length - 1, { timeout: 30_000 }).toBe(2);
+    const setup = await run(
+      [
+        'src/cli/main.ts',
+        'setup',
+        '--email',
+        'ops@example.test',
+        '--password',
+        'long enough secret',
+        '--workspace',
+        'Acme',
+      ],
+      env,
+    );
+    expect(setup.code).toBe(0);
+    const token = setup.stdout.trim();
+    // Separate connections, so both workers' accepts are exercised, and both hear the CLI's change.
+    for (let index = 0; index < 6; index += 1) {
+      const response = await fetch(`${server.url}/trpc/auth.me`, {
+        headers: { authorization: `Bearer ${token}`, connection: 'close' },
+      });
+      expect(response.status).toBe(200);
+    }
+    server.child.removeAllListeners('exit');
+    const exited = new Promise<number | null>((resolve) => server.child.on('exit', (code) => resolve(code)));
+    server.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
   it('refuses to start with a missing or wrong master key once secrets exist, and never overwrites the key file', {
     timeout: 90_000,
   }, async () => {
