@@ -10,6 +10,9 @@ import { createHttpClient, type HttpClient } from './http.ts';
 
 type Route = (request: IncomingMessage, response: ServerResponse) => void;
 
+/** 8 MiB: more than the socket buffers hold, so a slow reader really pauses the upstream. */
+const LARGE_BYTES = 8 * 1024 * 1024;
+
 let server: Server;
 let origin: string;
 const routes = new Map<string, Route>();
@@ -59,6 +62,19 @@ beforeAll(async () => {
     const timer = setInterval(() => response.write('data: more\n\n'), 5);
     response.on('close', () => clearInterval(timer));
   });
+  routes.set('/large', (_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/octet-stream' });
+    let sent = 0;
+    const pump = () => {
+      while (sent < LARGE_BYTES) {
+        const part = Buffer.alloc(64 * 1024, sent / (64 * 1024));
+        sent += part.length;
+        if (!response.write(part)) return void response.once('drain', pump);
+      }
+      response.end();
+    };
+    pump();
+  });
   routes.set('/cut', (_request, response) => {
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     response.write('data: 1\n\n');
@@ -94,6 +110,22 @@ describe('createHttpClient', () => {
     }
     expect(seen[0]).toBe('data: 1\n\n');
     expect(await closed.get('/endless')).toBe(false);
+  });
+
+  it('gives a slow reader a large body whole and in order, pausing and resuming the upstream', async () => {
+    const response = await post('/large');
+    let received = 0;
+    let inOrder = true;
+    for await (const chunk of response.body) {
+      // Each 64 KiB block the server wrote is filled with its own index.
+      for (let index = 0; index < chunk.length; index += 4096) {
+        if (chunk[index] !== Math.floor((received + index) / (64 * 1024)) % 256) inOrder = false;
+      }
+      received += chunk.length;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(received).toBe(LARGE_BYTES);
+    expect(inOrder).toBe(true);
   });
 
   it('cancels the upstream request when the signal fires mid-body, and the reader sees AbortedError', async () => {
