@@ -37,6 +37,23 @@ function run(
   });
 }
 
+/** `switchboard setup` for the first owner (ops@example.test) and workspace Acme; stdout is the token. */
+function setupWithCli(env: NodeJS.ProcessEnv) {
+  return run(
+    [
+      'src/cli/main.ts',
+      'setup',
+      '--email',
+      'ops@example.test',
+      '--password',
+      'long enough secret',
+      '--workspace',
+      'Acme',
+    ],
+    env,
+  );
+}
+
 /** Starts `src/main.ts` on a free port and resolves with its URL once it logs `listening`. */
 function startServerProcess(
   env: NodeJS.ProcessEnv,
@@ -74,19 +91,7 @@ describe('the server and CLI processes (SQLite, key file)', () => {
     const keyFile = join(dataDir, 'master.key');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
 
-    const setup = await run(
-      [
-        'src/cli/main.ts',
-        'setup',
-        '--email',
-        'ops@example.test',
-        '--password',
-        'long enough secret',
-        '--workspace',
-        'Acme',
-      ],
-      env,
-    );
+    const setup = await setupWithCli(env);
     expect(setup.code).toBe(0);
     const token = setup.stdout.trim();
     expect(token).toMatch(/^sbp_/);
@@ -111,19 +116,7 @@ describe('the server and CLI processes (SQLite, key file)', () => {
     const env = baseEnv(dataDir, { SWITCHBOARD_WORKERS: '2' });
     const server = await startServerProcess(env);
     await expect.poll(() => server.logs().split('"msg":"listening"').length - 1, { timeout: 30_000 }).toBe(2);
-    const setup = await run(
-      [
-        'src/cli/main.ts',
-        'setup',
-        '--email',
-        'ops@example.test',
-        '--password',
-        'long enough secret',
-        '--workspace',
-        'Acme',
-      ],
-      env,
-    );
+    const setup = await setupWithCli(env);
     expect(setup.code).toBe(0);
     const token = setup.stdout.trim();
     // Separate connections, so both workers' accepts are exercised, and both hear the CLI's change.
@@ -145,19 +138,7 @@ describe('the server and CLI processes (SQLite, key file)', () => {
   }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-process-'));
     const env = baseEnv(dataDir);
-    const setup = await run(
-      [
-        'src/cli/main.ts',
-        'setup',
-        '--email',
-        'ops@example.test',
-        '--password',
-        'long enough secret',
-        '--workspace',
-        'Acme',
-      ],
-      env,
-    );
+    const setup = await setupWithCli(env);
     expect(setup.code).toBe(0);
     // Encrypting once makes the workspace's data key exist: rotate does nothing else here.
     const keyFile = join(dataDir, 'master.key');

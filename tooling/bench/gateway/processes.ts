@@ -29,12 +29,16 @@ function refuseWhenStopping(name: string): void {
 }
 const outputLimit = 8_000;
 
+/** The fields of `/proc/PID/stat` after the command name, from `state` (index 0) on. */
+export function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name is in parentheses and may itself contain spaces or parentheses.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 function parentOf(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may itself contain spaces or parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
+    return Number(statFields(pid)[1]);
   } catch {
     return undefined;
   }

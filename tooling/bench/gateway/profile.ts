@@ -7,9 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureConcurrentStreams, measureLoad, measureTimeToFirstByte } from './measure.ts';
-import { stopAllChildren } from './processes.ts';
+import { statFields, stopAllChildren } from './processes.ts';
 import { note, STREAM_CHUNKS } from './shared.ts';
-import { startBareProxy, startSwitchboard, startUpstream } from './targets.ts';
+import { startBareProxy, startSwitchboard, startUpstream, type Target } from './targets.ts';
 
 interface ProfileNode {
   id: number;
@@ -102,55 +102,78 @@ async function main(): Promise<void> {
 
 /** CPU time (user, system) a process has used so far, in microseconds. */
 function cpuMicros(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(pid);
   const tick = 1e6 / 100; // USER_HZ is 100 on Linux
   return { user: Number(fields[11]) * tick, system: Number(fields[12]) * tick };
+}
+
+/**
+ * Runs `work` and reports the CPU each process (this client, the upstream, the proxy unless it is
+ * the upstream itself) spent on it, per unit of work (`units` of the result), and how many cores
+ * that kept busy.
+ */
+async function cpuPer<T>(
+  target: Target,
+  upstream: Target,
+  work: () => Promise<T>,
+  units: (result: T) => number,
+  digits: number,
+): Promise<{ result: T; parts: string }> {
+  const pids: [string, number][] = [
+    ['client', process.pid],
+    ['upstream', upstream.process.pid],
+  ];
+  if (target !== upstream) pids.push(['proxy', target.process.pid]);
+  const before = pids.map(([, pid]) => cpuMicros(pid));
+  const started = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const count = units(result);
+  const parts = pids.map(([name, pid], index) => {
+    const after = cpuMicros(pid);
+    const start = before[index] as { user: number; system: number };
+    const user = after.user - start.user;
+    const system = after.system - start.system;
+    const per = (value: number) => (value / count).toFixed(digits).padStart(4 + digits);
+    const cores = ((user + system) / 1e6 / seconds).toFixed(2);
+    return `${name} ${per(user)}+${per(system)} µs (${cores} cores)`;
+  });
+  return { result, parts: parts.join('  ') };
 }
 
 /** CPU per request of each process (client, upstream, proxy) for direct, bare proxy and Switchboard. */
 async function cpuPerRequest(): Promise<void> {
   const upstream = await startUpstream();
-  const targets = [upstream, await startBareProxy(upstream), await startSwitchboard(upstream)];
+  const switchboard = await startSwitchboard(upstream);
+  const targets = [upstream, await startBareProxy(upstream), switchboard];
   const seconds = Number(process.env.BENCH_SECONDS ?? '5');
   for (const round of [1, 2]) {
     for (const target of targets) {
       await measureLoad(target, 50, 1);
-      const pids = { client: process.pid, upstream: upstream.process.pid, proxy: target.process.pid };
-      const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
-      const result = await measureLoad(target, 50, seconds);
-      const parts = Object.entries(pids).map(([name, pid]) => {
-        if (name === 'proxy' && target === upstream) return '';
-        const after = cpuMicros(pid);
-        const start = before[name] as { user: number; system: number };
-        const per = (value: number) => (value / result.succeeded).toFixed(0).padStart(4);
-        return `${name} ${per(after.user - start.user)}+${per(after.system - start.system)} µs`;
-      });
+      const { result, parts } = await cpuPer(
+        target,
+        upstream,
+        () => measureLoad(target, 50, seconds),
+        (load) => load.succeeded,
+        0,
+      );
       note(
-        `round ${round} ${target.name.padEnd(12)} ${String(Math.round(result.requestsPerSecond)).padStart(6)} req/s  per request (user+sys): ${parts.filter(Boolean).join('  ')}`,
+        `round ${round} ${target.name.padEnd(12)} ${String(Math.round(result.requestsPerSecond)).padStart(6)} req/s  per request (user+sys): ${parts}`,
       );
     }
   }
   // The 1,000 slow streams: CPU per relayed chunk (200 chunks a stream).
-  for (const target of [upstream, targets[2]]) {
-    if (!target) continue;
-    const pids = { client: process.pid, upstream: upstream.process.pid, proxy: target.process.pid };
-    const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
-    const streams = Number(process.env.BENCH_STREAMS ?? '1000');
-    const result = await measureConcurrentStreams(target, upstream, { count: streams, timeoutMs: 120_000 });
-    const chunks = result.complete * STREAM_CHUNKS;
-    const parts = Object.entries(pids).map(([name, pid]) => {
-      if (name === 'proxy' && target === upstream) return '';
-      const after = cpuMicros(pid);
-      const start = before[name] as { user: number; system: number };
-      const per = (value: number) => (value / chunks).toFixed(1).padStart(5);
-      const cores = ((after.user - start.user + after.system - start.system) / 1e6 / result.seconds).toFixed(
-        2,
-      );
-      return `${name} ${per(after.user - start.user)}+${per(after.system - start.system)} µs (${cores} cores)`;
-    });
+  const streams = Number(process.env.BENCH_STREAMS ?? '1000');
+  for (const target of [upstream, switchboard]) {
+    const { result, parts } = await cpuPer(
+      target,
+      upstream,
+      () => measureConcurrentStreams(target, upstream, { count: streams, timeoutMs: 120_000 }),
+      (run) => run.complete * STREAM_CHUNKS,
+      1,
+    );
     note(
-      `streams ${target.name.padEnd(12)} ${result.complete} complete in ${result.seconds.toFixed(1)} s, peak ${result.peakOpen} open; per chunk (user+sys): ${parts.filter(Boolean).join('  ')}`,
+      `streams ${target.name.padEnd(12)} ${result.complete} complete in ${result.seconds.toFixed(1)} s, peak ${result.peakOpen} open; per chunk (user+sys): ${parts}`,
     );
   }
   await stopAllChildren();

@@ -31,7 +31,8 @@ export class Exchange implements Dispatcher.DispatchHandler, AsyncIterator<Uint8
 
   #abort: ((reason?: Error) => void) | undefined;
   #resume: (() => void) | undefined;
-  readonly #signal: CancelSignal;
+  /** The caller's cancel signal (subclasses map errors with it). */
+  protected readonly signal: CancelSignal;
   #onAbort: (() => void) | undefined;
 
   #chunks: Buffer[] = [];
@@ -48,7 +49,7 @@ export class Exchange implements Dispatcher.DispatchHandler, AsyncIterator<Uint8
   #whenEnded: { resolve: () => void; reject: (error: unknown) => void } | undefined;
 
   constructor(signal: CancelSignal) {
-    this.#signal = signal;
+    this.signal = signal;
     this.started = new Promise<void>((resolve, reject) => {
       this.#resolveStarted = resolve;
       this.#rejectStarted = reject;
@@ -84,7 +85,7 @@ export class Exchange implements Dispatcher.DispatchHandler, AsyncIterator<Uint8
 
   onConnect(abort: (reason?: Error) => void): void {
     this.#abort = abort;
-    if (this.#signal.aborted) abort(this.#signal.reason instanceof Error ? this.#signal.reason : undefined);
+    if (this.signal.aborted) abort(this.signal.reason instanceof Error ? this.signal.reason : undefined);
   }
 
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
@@ -144,7 +145,7 @@ export class Exchange implements Dispatcher.DispatchHandler, AsyncIterator<Uint8
 
   #release(): void {
     if (this.#onAbort) {
-      const signal = this.#signal;
+      const signal = this.signal;
       if ('removeEventListener' in signal) signal.removeEventListener('abort', this.#onAbort);
       else signal.removeListener('abort', this.#onAbort);
       this.#onAbort = undefined;

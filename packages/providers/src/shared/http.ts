@@ -154,16 +154,14 @@ function splitUrl(url: string): { origin: string; path: string } {
 /** A 2xx-or-not upstream answer whose body is read through the Exchange it is. */
 class UpstreamResponse extends Exchange implements HttpResponse {
   readonly #context: ErrorContext;
-  readonly #signal: CancelSignal;
 
   constructor(signal: CancelSignal, context: ErrorContext) {
     super(signal);
-    this.#signal = signal;
     this.#context = context;
   }
 
   protected override mapError(error: unknown): unknown {
-    return transportError(error, this.#context, this.#signal);
+    return transportError(error, this.#context, this.signal);
   }
 
   get body(): AsyncIterable<Uint8Array> {
