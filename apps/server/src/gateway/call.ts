@@ -99,11 +99,6 @@ export function drained(response: ServerResponse, idleMs: number): Promise<void>
   });
 }
 
-/** Writes a chunk, waiting for the socket to drain when the client reads slowly. */
-export async function writeChunk(response: ServerResponse, chunk: Uint8Array, idleMs: number): Promise<void> {
-  if (!response.write(chunk)) await drained(response, idleMs);
-}
-
 /** Sends a complete JSON answer. */
 export function sendJson(response: ServerResponse, body: string | Uint8Array, status = 200): void {
   response.writeHead(status, {

@@ -9,6 +9,7 @@ import { models } from './endpoints/models.ts';
 import { GatewayError, sendError, toGatewayError } from './errors.ts';
 import { GatewayAuth } from './principal.ts';
 import { GatewayRuntime } from './runtime.ts';
+import { type Endpoint, serve as serveCall } from './serve.ts';
 
 /** Body limits and patience with slow clients. */
 export interface GatewayLimits {
@@ -39,12 +40,8 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-type JsonEndpoint = (
-  runtime: GatewayRuntime,
-  principal: Parameters<typeof chatCompletions>[1],
-  body: Record<string, unknown>,
-  response: ServerResponse,
-) => Promise<void>;
+// biome-ignore lint/suspicious/noExplicitAny: each endpoint's request and result types are its own.
+type JsonEndpoint = Endpoint<Record<string, unknown>, any, any>;
 
 const JSON_ENDPOINTS: Record<string, JsonEndpoint> = {
   '/v1/chat/completions': chatCompletions,
@@ -95,10 +92,10 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
     }
     if (isTranscription) {
       const body = await readBody(request, limits.maxAudioBytes, limits.bodyIdleMs);
-      return transcriptions(runtime, principal, request, body, response);
+      return serveCall(runtime, principal, transcriptions, { request, body }, response);
     }
     const body = parseJsonObject(await readBody(request, limits.maxJsonBytes, limits.bodyIdleMs));
-    return (endpoint as JsonEndpoint)(runtime, principal, body, response);
+    return serveCall(runtime, principal, endpoint as JsonEndpoint, body, response);
   }
 
   return {

@@ -1,10 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SpeechRequest, TranscriptionRequest } from '@switchboard/providers/spec';
-import { CallRecord, clientGone, sendJson, writeChunk } from '../call.ts';
-import { invalidRequest, sendError } from '../errors.ts';
-import type { Principal } from '../principal.ts';
-import type { GatewayRuntime } from '../runtime.ts';
-import { requestedModel, unsupported } from './shared.ts';
+import type { IncomingMessage } from 'node:http';
+import type {
+  AudioStream,
+  SpeechRequest,
+  TranscriptionRequest,
+  TranscriptionResponse,
+} from '@switchboard/providers/spec';
+import { invalidRequest } from '../errors.ts';
+import type { Endpoint } from '../serve.ts';
+import { requestedModel } from './shared.ts';
 
 const RESPONSE_FORMATS = new Set(['json', 'text', 'srt', 'verbose_json', 'vtt']);
 
@@ -30,16 +33,23 @@ const field = (form: FormData, name: string): string | undefined => {
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
+/** A transcription upload: the request (for its content type) and its whole body. */
+export interface Upload {
+  request: IncomingMessage;
+  body: Buffer;
+}
+
+/** What the transcription endpoint parsed: the form's fields, the file still to be read. */
+interface TranscriptionCall {
+  model: string | undefined;
+  file: File;
+  fields: Omit<TranscriptionRequest, 'model' | 'file'>;
+}
+
 /** POST /v1/audio/transcriptions (multipart: file, model, language, prompt, response_format, temperature). */
-export async function transcriptions(
-  runtime: GatewayRuntime,
-  principal: Principal,
-  request: IncomingMessage,
-  body: Buffer,
-  response: ServerResponse,
-): Promise<void> {
-  const call = new CallRecord(runtime, principal, 'speech2text');
-  try {
+export const transcriptions: Endpoint<Upload, TranscriptionCall, TranscriptionResponse> = {
+  type: 'speech2text',
+  async parse({ request, body }) {
     const form = await parseMultipart(request, body);
     const file = form.get('file');
     if (!file || typeof file === 'string') throw invalidRequest('file is required (an audio file)', 'file');
@@ -54,90 +64,80 @@ export async function transcriptions(
     if (temperature !== undefined && !Number.isFinite(Number(temperature))) {
       throw invalidRequest('temperature must be a number', 'temperature');
     }
-    const route = await runtime.route(principal, 'speech2text', field(form, 'model'));
-    call.route = route;
-    const { transcribe } = route.adapter;
-    if (!transcribe) throw unsupported(route, 'transcription');
+    const language = field(form, 'language');
+    const prompt = field(form, 'prompt');
+    return {
+      model: field(form, 'model'),
+      file,
+      fields: {
+        ...(language ? { language } : {}),
+        ...(prompt ? { prompt } : {}),
+        ...(responseFormat
+          ? { response_format: responseFormat as TranscriptionRequest['response_format'] & string }
+          : {}),
+        ...(temperature !== undefined ? { temperature: Number(temperature) } : {}),
+      },
+    };
+  },
+  model: (parsed) => parsed.model,
+  missing: (adapter) => (adapter.transcribe ? undefined : 'transcription'),
+  async attempt(route, parsed, credential, signal) {
+    const { adapter } = route;
     const upstream: TranscriptionRequest = {
       model: route.resolved.model,
       file: {
-        data: new Uint8Array(await file.arrayBuffer()),
-        filename: file.name || 'audio',
-        contentType: file.type || 'application/octet-stream',
+        data: new Uint8Array(await parsed.file.arrayBuffer()),
+        filename: parsed.file.name || 'audio',
+        contentType: parsed.file.type || 'application/octet-stream',
       },
-      ...(field(form, 'language') ? { language: field(form, 'language') as string } : {}),
-      ...(field(form, 'prompt') ? { prompt: field(form, 'prompt') as string } : {}),
-      ...(responseFormat
-        ? { response_format: responseFormat as TranscriptionRequest['response_format'] & string }
-        : {}),
-      ...(temperature !== undefined ? { temperature: Number(temperature) } : {}),
+      ...parsed.fields,
     };
-    const signal = clientGone(response);
-    const done = await runtime.withFailover(principal, route, (credential) =>
-      transcribe.call(route.adapter, upstream, { credentials: credential.values, signal }),
-    );
-    call.credentialId = done.credentialId;
-    const usage = done.result.usage;
-    if (usage?.type === 'tokens') {
-      call.tokensIn = usage.input_tokens;
-      call.tokensOut = usage.output_tokens;
+    return (adapter.transcribe as NonNullable<typeof adapter.transcribe>).call(adapter, upstream, {
+      credentials: credential.values,
+      signal,
+    });
+  },
+  answer(result, parsed) {
+    const usage = result.usage?.type === 'tokens' ? result.usage : undefined;
+    const tokens = { tokensIn: usage?.input_tokens ?? 0, tokensOut: usage?.output_tokens ?? 0 };
+    const format = parsed.fields.response_format;
+    if (format && format !== 'json' && format !== 'verbose_json') {
+      return { kind: 'whole', body: result.text, contentType: 'text/plain; charset=utf-8', ...tokens };
     }
-    call.firstByte();
-    if (responseFormat && responseFormat !== 'json' && responseFormat !== 'verbose_json') {
-      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end(done.result.text);
-    } else {
-      sendJson(response, JSON.stringify(done.result));
-    }
-    call.finish('ok', 200);
-  } catch (error) {
-    sendError(response, call.failed(error));
-  }
-}
+    return { kind: 'whole', body: JSON.stringify(result), ...tokens };
+  },
+};
 
 /** POST /v1/audio/speech: the audio is streamed back as it arrives. */
-export async function speech(
-  runtime: GatewayRuntime,
-  principal: Principal,
-  body: Record<string, unknown>,
-  response: ServerResponse,
-): Promise<void> {
-  const call = new CallRecord(runtime, principal, 'tts');
-  try {
+export const speech: Endpoint<Record<string, unknown>, SpeechRequest, AudioStream> = {
+  type: 'tts',
+  parse(body) {
     if (typeof body.input !== 'string' || body.input === '')
       throw invalidRequest('input must be a non-empty string', 'input');
     if (body.voice !== undefined && typeof body.voice !== 'string')
       throw invalidRequest('voice must be a string', 'voice');
-    const route = await runtime.route(principal, 'tts', requestedModel(body));
-    call.route = route;
-    const { speak } = route.adapter;
-    if (!speak) throw unsupported(route, 'speech');
-    const voices = route.adapter.manifest.models.find((model) => model.id === route.resolved.model)?.voices;
-    const voice = (body.voice as string | undefined) ?? voices?.[0];
+    return body as unknown as SpeechRequest;
+  },
+  model: (request) => requestedModel(request as unknown as Record<string, unknown>),
+  missing: (adapter) => (adapter.speak ? undefined : 'speech'),
+  attempt(route, request, credential, signal) {
+    const { adapter } = route;
+    const voices = adapter.manifest.models.find((model) => model.id === route.resolved.model)?.voices;
+    const voice = request.voice ?? voices?.[0];
     if (!voice) throw invalidRequest('voice is required', 'voice');
-    const upstream = { ...body, model: route.resolved.model, voice } as SpeechRequest;
-    const signal = clientGone(response);
-    const done = await runtime.withFailover(principal, route, (credential) =>
-      speak.call(route.adapter, upstream, { credentials: credential.values, signal }),
-    );
-    call.credentialId = done.credentialId;
-    call.tokensIn = body.input.length;
-    response.writeHead(200, { 'content-type': done.result.contentType });
-    try {
-      for await (const chunk of done.result.body) {
-        call.firstByte();
-        await writeChunk(response, chunk, runtime.limits.writeIdleMs);
-        if (response.destroyed) break;
-      }
-      response.end();
-      call.finish(response.destroyed ? 'client_closed' : 'ok', 200);
-    } catch (error) {
-      // Audio has no error event: cut the connection so the client sees a failure, not a short file.
-      runtime.failedMidStream(principal, done.credentialId, error);
-      response.destroy();
-      call.failed(error);
-    }
-  } catch (error) {
-    sendError(response, call.failed(error));
-  }
-}
+    const upstream = { ...request, model: route.resolved.model, voice };
+    return (adapter.speak as NonNullable<typeof adapter.speak>).call(adapter, upstream, {
+      credentials: credential.values,
+      signal,
+    });
+  },
+  answer: (result, request) => ({
+    kind: 'stream',
+    headers: { 'content-type': result.contentType },
+    chunks: result.body[Symbol.asyncIterator](),
+    // Speech is billed by characters.
+    usage: () => ({ tokensIn: request.input.length, tokensOut: 0 }),
+    // Audio has no error event: cut the connection so the client sees a failure, not a short file.
+    failure: () => undefined,
+  }),
+};

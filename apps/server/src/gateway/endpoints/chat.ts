@@ -1,10 +1,7 @@
-import type { ServerResponse } from 'node:http';
-import type { ChatRequest, ChatStream } from '@switchboard/providers/spec';
-import { CallRecord, clientGone, drained, sendJson } from '../call.ts';
-import { errorBody, invalidRequest, sendError, toGatewayError } from '../errors.ts';
-import type { Principal } from '../principal.ts';
-import type { GatewayRuntime } from '../runtime.ts';
-import { requestedModel, unsupported } from './shared.ts';
+import type { ChatRequest, ChatStream, ChatResult } from '@switchboard/providers/spec';
+import { errorBody, invalidRequest } from '../errors.ts';
+import type { Answer, Endpoint } from '../serve.ts';
+import { requestedModel } from './shared.ts';
 
 const encoder = new TextEncoder();
 const SSE_HEADERS = {
@@ -13,96 +10,63 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-/** POST /v1/chat/completions, streaming and not. */
-export async function chatCompletions(
-  runtime: GatewayRuntime,
-  principal: Principal,
-  body: Record<string, unknown>,
-  response: ServerResponse,
-): Promise<void> {
-  const call = new CallRecord(runtime, principal, 'llm');
-  try {
+/** A stream whose first chunk was read inside the attempt, so a key that fails now can still be replaced. */
+interface BegunStream {
+  stream: ChatStream;
+  iterator: AsyncIterator<Uint8Array>;
+  first: IteratorResult<Uint8Array>;
+}
+
+/** POST /v1/chat/completions, streaming and not. The body was parsed for this call alone and is sent on. */
+export const chatCompletions: Endpoint<Record<string, unknown>, ChatRequest, ChatResult | BegunStream> = {
+  type: 'llm',
+  parse(body) {
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       throw invalidRequest('messages must be a non-empty array', 'messages');
     }
-    const route = await runtime.route(principal, 'llm', requestedModel(body));
-    call.route = route;
-    const signal = clientGone(response);
-    // The body was parsed for this call alone: it is sent on with the provider's model name.
-    body.model = route.resolved.model;
-    const upstream = body as unknown as ChatRequest;
-    if (body.stream === true) {
-      const { chatStream } = route.adapter;
-      if (!chatStream) throw unsupported(route, 'streaming chat');
-      // Usage is always asked for, so every call is accounted; the extra final chunk
-      // (empty choices) is part of OpenAI's documented stream.
-      upstream.stream_options = { ...(upstream.stream_options ?? {}), include_usage: true };
-      const begun = await runtime.withFailover(principal, route, async (credential) => {
-        const stream = await chatStream.call(route.adapter, upstream, {
-          credentials: credential.values,
-          signal,
-        });
-        // The first chunk is read before answering, so a key that fails now can still be replaced.
-        const iterator = stream.body[Symbol.asyncIterator]();
-        return { stream, iterator, first: await iterator.next() };
-      });
-      call.credentialId = begun.credentialId;
-      await pipeStream(runtime, principal, call, begun.result, response);
-      return;
+    return body as unknown as ChatRequest;
+  },
+  model: (request) => requestedModel(request as unknown as Record<string, unknown>),
+  missing(adapter, request) {
+    if (request.stream === true) return adapter.chatStream ? undefined : 'streaming chat';
+    return adapter.chat ? undefined : 'chat';
+  },
+  async attempt(route, request, credential, signal) {
+    // Sent on with the provider's model name.
+    request.model = route.resolved.model;
+    const options = { credentials: credential.values, signal };
+    const { adapter } = route;
+    if (request.stream !== true)
+      return (adapter.chat as NonNullable<typeof adapter.chat>).call(adapter, request, options);
+    // Usage is always asked for, so every call is accounted; the extra final chunk
+    // (empty choices) is part of OpenAI's documented stream.
+    request.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
+    const chatStream = adapter.chatStream as NonNullable<typeof adapter.chatStream>;
+    const stream = await chatStream.call(adapter, request, options);
+    const iterator = stream.body[Symbol.asyncIterator]();
+    return { stream, iterator, first: await iterator.next() };
+  },
+  answer(result): Answer {
+    if ('iterator' in result) {
+      return {
+        kind: 'stream',
+        headers: SSE_HEADERS,
+        first: result.first,
+        chunks: result.iterator,
+        usage() {
+          const usage = result.stream.usage();
+          return { tokensIn: usage?.prompt_tokens ?? 0, tokensOut: usage?.completion_tokens ?? 0 };
+        },
+        // An error event and no [DONE]: OpenAI's SDKs raise it.
+        failure: (error) => encoder.encode(`data: ${errorBody(error)}\n\n`),
+      };
     }
-    const { chat } = route.adapter;
-    if (!chat) throw unsupported(route, 'chat');
-    const done = await runtime.withFailover(principal, route, (credential) =>
-      chat.call(route.adapter, upstream, { credentials: credential.values, signal }),
-    );
-    call.credentialId = done.credentialId;
-    const usage = done.result.usage ?? done.result.completion.usage;
-    call.tokensIn = usage?.prompt_tokens ?? 0;
-    call.tokensOut = usage?.completion_tokens ?? 0;
-    call.firstByte();
-    sendJson(response, done.result.raw ?? JSON.stringify(done.result.completion));
-    call.finish('ok', 200);
-  } catch (error) {
-    sendError(response, call.failed(error));
-  }
-}
-
-async function pipeStream(
-  runtime: GatewayRuntime,
-  principal: Principal,
-  call: CallRecord,
-  begun: { stream: ChatStream; iterator: AsyncIterator<Uint8Array>; first: IteratorResult<Uint8Array> },
-  response: ServerResponse,
-): Promise<void> {
-  response.writeHead(200, SSE_HEADERS);
-  try {
-    let next = begun.first;
-    while (!next.done) {
-      if (call.ttfbMs === null) call.firstByte();
-      // Only a full socket buffer costs a wait; the common case stays synchronous.
-      if (!response.write(next.value)) await drained(response, runtime.limits.writeIdleMs);
-      if (response.destroyed) break;
-      next = await begun.iterator.next();
-    }
-    const usage = begun.stream.usage();
-    call.tokensIn = usage?.prompt_tokens ?? 0;
-    call.tokensOut = usage?.completion_tokens ?? 0;
-    if (response.destroyed) {
-      await begun.iterator.return?.();
-      call.finish('client_closed', 499);
-      return;
-    }
-    response.end();
-    call.finish('ok', 200);
-  } catch (error) {
-    // Once bytes went out the status cannot change: the stream ends with an error event
-    // and no [DONE], so clients see a failure, never a silently truncated answer.
-    runtime.failedMidStream(principal, call.credentialId ?? '', error);
-    const gatewayError = toGatewayError(error);
-    if (!response.destroyed) response.end(encoder.encode(`data: ${errorBody(gatewayError)}\n\n`));
-    call.finish(
-      response.destroyed ? 'client_closed' : gatewayError.code,
-      response.destroyed ? 499 : gatewayError.status,
-    );
-  }
-}
+    const usage = result.usage ?? result.completion.usage;
+    return {
+      kind: 'whole',
+      body: result.raw ?? JSON.stringify(result.completion),
+      tokensIn: usage?.prompt_tokens ?? 0,
+      tokensOut: usage?.completion_tokens ?? 0,
+    };
+  },
+};

@@ -1,52 +1,47 @@
-import type { ServerResponse } from 'node:http';
-import type { EmbeddingRequest, RerankRequest } from '@switchboard/providers/spec';
-import { CallRecord, clientGone, sendJson } from '../call.ts';
-import { invalidRequest, sendError } from '../errors.ts';
-import type { Principal } from '../principal.ts';
-import type { GatewayRuntime } from '../runtime.ts';
-import { requestedModel, unsupported } from './shared.ts';
+import type {
+  EmbeddingRequest,
+  EmbeddingResponse,
+  RerankRequest,
+  RerankResponse,
+} from '@switchboard/providers/spec';
+import { invalidRequest } from '../errors.ts';
+import type { Endpoint } from '../serve.ts';
+import { requestedModel } from './shared.ts';
+
+type Body = Record<string, unknown>;
 
 /** POST /v1/embeddings. */
-export async function embeddings(
-  runtime: GatewayRuntime,
-  principal: Principal,
-  body: Record<string, unknown>,
-  response: ServerResponse,
-): Promise<void> {
-  const call = new CallRecord(runtime, principal, 'text-embedding');
-  try {
+export const embeddings: Endpoint<Body, EmbeddingRequest, EmbeddingResponse> = {
+  type: 'text-embedding',
+  parse(body) {
     const input = body.input;
     if (typeof input !== 'string' && !(Array.isArray(input) && input.length > 0)) {
       throw invalidRequest('input must be a string or a non-empty array', 'input');
     }
-    const route = await runtime.route(principal, 'text-embedding', requestedModel(body));
-    call.route = route;
-    const { embed } = route.adapter;
-    if (!embed) throw unsupported(route, 'embeddings');
-    const signal = clientGone(response);
-    const upstream = { ...body, model: route.resolved.model } as EmbeddingRequest;
-    const done = await runtime.withFailover(principal, route, (credential) =>
-      embed.call(route.adapter, upstream, { credentials: credential.values, signal }),
-    );
-    call.credentialId = done.credentialId;
-    call.tokensIn = done.result.usage?.prompt_tokens ?? 0;
-    call.firstByte();
-    sendJson(response, JSON.stringify(done.result));
-    call.finish('ok', 200);
-  } catch (error) {
-    sendError(response, call.failed(error));
-  }
-}
+    return body as unknown as EmbeddingRequest;
+  },
+  model: (request) => requestedModel(request as unknown as Body),
+  missing: (adapter) => (adapter.embed ? undefined : 'embeddings'),
+  attempt(route, request, credential, signal) {
+    const { adapter } = route;
+    const upstream = { ...request, model: route.resolved.model };
+    return (adapter.embed as NonNullable<typeof adapter.embed>).call(adapter, upstream, {
+      credentials: credential.values,
+      signal,
+    });
+  },
+  answer: (result) => ({
+    kind: 'whole',
+    body: JSON.stringify(result),
+    tokensIn: result.usage?.prompt_tokens ?? 0,
+    tokensOut: 0,
+  }),
+};
 
 /** POST /v1/rerank (Jina/Cohere shape). */
-export async function rerank(
-  runtime: GatewayRuntime,
-  principal: Principal,
-  body: Record<string, unknown>,
-  response: ServerResponse,
-): Promise<void> {
-  const call = new CallRecord(runtime, principal, 'rerank');
-  try {
+export const rerank: Endpoint<Body, RerankRequest, RerankResponse> = {
+  type: 'rerank',
+  parse(body) {
     if (typeof body.query !== 'string' || body.query === '')
       throw invalidRequest('query must be a non-empty string', 'query');
     const documents = body.documents;
@@ -56,21 +51,22 @@ export async function rerank(
     if (body.top_n !== undefined && (!Number.isInteger(body.top_n) || (body.top_n as number) < 1)) {
       throw invalidRequest('top_n must be a positive integer', 'top_n');
     }
-    const route = await runtime.route(principal, 'rerank', requestedModel(body));
-    call.route = route;
-    const { rerank: rerankOperation } = route.adapter;
-    if (!rerankOperation) throw unsupported(route, 'rerank');
-    const signal = clientGone(response);
-    const upstream = { ...body, model: route.resolved.model } as RerankRequest;
-    const done = await runtime.withFailover(principal, route, (credential) =>
-      rerankOperation.call(route.adapter, upstream, { credentials: credential.values, signal }),
-    );
-    call.credentialId = done.credentialId;
-    call.tokensIn = done.result.usage?.prompt_tokens ?? done.result.usage?.total_tokens ?? 0;
-    call.firstByte();
-    sendJson(response, JSON.stringify(done.result));
-    call.finish('ok', 200);
-  } catch (error) {
-    sendError(response, call.failed(error));
-  }
-}
+    return body as unknown as RerankRequest;
+  },
+  model: (request) => requestedModel(request as unknown as Body),
+  missing: (adapter) => (adapter.rerank ? undefined : 'rerank'),
+  attempt(route, request, credential, signal) {
+    const { adapter } = route;
+    const upstream = { ...request, model: route.resolved.model };
+    return (adapter.rerank as NonNullable<typeof adapter.rerank>).call(adapter, upstream, {
+      credentials: credential.values,
+      signal,
+    });
+  },
+  answer: (result) => ({
+    kind: 'whole',
+    body: JSON.stringify(result),
+    tokensIn: result.usage?.prompt_tokens ?? result.usage?.total_tokens ?? 0,
+    tokensOut: 0,
+  }),
+};

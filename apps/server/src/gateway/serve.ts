@@ -1,0 +1,169 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ResolvedCredential } from '@switchboard/core';
+import type { CancelSignal, ModelType, ProviderAdapter } from '@switchboard/providers/spec';
+import { CallRecord, clientGone, drained, sendJson } from './call.ts';
+import { GatewayError, sendError, toGatewayError } from './errors.ts';
+import type { Principal } from './principal.ts';
+import type { GatewayRuntime, Route } from './runtime.ts';
+
+/** Tokens a call consumed, as the usage record counts them. */
+export interface TokenCount {
+  tokensIn: number;
+  tokensOut: number;
+}
+
+/** A complete answer, sent at once. */
+export interface WholeAnswer extends TokenCount {
+  kind: 'whole';
+  body: string | Uint8Array;
+  /** `application/json` when absent. */
+  contentType?: string;
+}
+
+/** An answer relayed chunk by chunk as the provider produces it. */
+export interface StreamAnswer {
+  kind: 'stream';
+  headers: OutgoingHttpHeaders;
+  /** A chunk already read (to let failover happen before the first byte), sent first. */
+  first?: IteratorResult<Uint8Array>;
+  chunks: AsyncIterator<Uint8Array>;
+  /** The tokens counted once the stream ended. */
+  usage(): TokenCount;
+  /**
+   * What to send when the provider fails after bytes went out (the status can no longer change):
+   * bytes that end the stream with an error, or undefined to cut the connection.
+   */
+  failure(error: GatewayError): Uint8Array | undefined;
+}
+
+/** How an endpoint answers a call. */
+export type Answer = WholeAnswer | StreamAnswer;
+
+/**
+ * One `/v1` endpoint: what it validates and how it shapes the request and the answer. Everything
+ * between (routing, the choice of key, failover, first byte, usage, errors) is `serve`'s.
+ * Endpoints are plain objects with no per-call closures: the gateway's hot path runs them.
+ */
+export interface Endpoint<Input, Request, Result> {
+  /** The model type a call resolves (and whose default an absent `model` means). */
+  type: ModelType;
+  /** Validates the client's input and shapes the request; throws a 400 GatewayError naming the field. */
+  parse(input: Input): Request | Promise<Request>;
+  /** The model the client asked for (absent: the workspace default of `type`). */
+  model(request: Request): string | undefined;
+  /**
+   * The operation the route's adapter lacks for this request ("streaming chat"), named in the
+   * 400 answer, or undefined when it has what the request needs.
+   */
+  missing(adapter: ProviderAdapter, request: Request): string | undefined;
+  /** One attempt with one credential; failover may call it again with the next key. */
+  attempt(
+    route: Route,
+    request: Request,
+    credential: ResolvedCredential,
+    signal: CancelSignal,
+  ): Promise<Result>;
+  /** The answer to send for the winning attempt's result. */
+  answer(result: Result, request: Request, route: Route): Answer;
+}
+
+/**
+ * The one serve path of the gateway: validate, route, try keys with failover before any byte
+ * went out, send the answer (relaying streams with back-pressure), record usage, and answer
+ * every failure in the endpoint's error shape. Never throws.
+ */
+export async function serve<Input, Request, Result>(
+  runtime: GatewayRuntime,
+  principal: Principal,
+  endpoint: Endpoint<Input, Request, Result>,
+  input: Input,
+  response: ServerResponse,
+): Promise<void> {
+  const call = new CallRecord(runtime, principal, endpoint.type);
+  try {
+    const request = await endpoint.parse(input);
+    const route = await runtime.route(principal, endpoint.type, endpoint.model(request));
+    call.route = route;
+    const missing = endpoint.missing(route.adapter, request);
+    if (missing !== undefined) throw unsupported(route, missing);
+    const signal = clientGone(response);
+    const done = await runtime.withFailover(principal, route, (credential) =>
+      endpoint.attempt(route, request, credential, signal),
+    );
+    call.credentialId = done.credentialId;
+    const answer = endpoint.answer(done.result, request, route);
+    if (answer.kind === 'whole') sendWhole(call, answer, response);
+    else await relay(runtime, principal, call, answer, response);
+  } catch (error) {
+    sendError(response, call.failed(error));
+  }
+}
+
+/** The provider of the resolved model does not offer this operation. */
+function unsupported(route: Route, operation: string): GatewayError {
+  return new GatewayError(
+    400,
+    'invalid_request_error',
+    'unsupported',
+    `${route.resolved.provider}/${route.resolved.model} does not support ${operation}`,
+    'model',
+  );
+}
+
+function sendWhole(call: CallRecord, answer: WholeAnswer, response: ServerResponse): void {
+  call.tokensIn = answer.tokensIn;
+  call.tokensOut = answer.tokensOut;
+  call.firstByte();
+  if (answer.contentType === undefined) sendJson(response, answer.body);
+  else {
+    response.writeHead(200, { 'content-type': answer.contentType });
+    response.end(answer.body);
+  }
+  call.finish('ok', 200);
+}
+
+/**
+ * Relays a stream: a write that fills the socket's buffer waits for it to drain (a client that
+ * stops reading is dropped after the write-idle limit, which cancels the upstream call).
+ */
+async function relay(
+  runtime: GatewayRuntime,
+  principal: Principal,
+  call: CallRecord,
+  answer: StreamAnswer,
+  response: ServerResponse,
+): Promise<void> {
+  response.writeHead(200, answer.headers);
+  try {
+    let next = answer.first ?? (await answer.chunks.next());
+    while (!next.done) {
+      if (call.ttfbMs === null) call.firstByte();
+      // Only a full socket buffer costs a wait; the common case stays synchronous.
+      if (!response.write(next.value)) await drained(response, runtime.limits.writeIdleMs);
+      if (response.destroyed) break;
+      next = await answer.chunks.next();
+    }
+    const usage = answer.usage();
+    call.tokensIn = usage.tokensIn;
+    call.tokensOut = usage.tokensOut;
+    if (response.destroyed) {
+      await answer.chunks.return?.();
+      call.finish('client_closed', 499);
+      return;
+    }
+    response.end();
+    call.finish('ok', 200);
+  } catch (error) {
+    // Once bytes went out the status cannot change: the stream ends the endpoint's way (an error
+    // event, or a cut connection), so clients see a failure, never a silently truncated answer.
+    runtime.failedMidStream(principal, call.credentialId ?? '', error);
+    const gatewayError = toGatewayError(error);
+    const clientClosed = response.destroyed;
+    if (!clientClosed) {
+      const ending = answer.failure(gatewayError);
+      if (ending) response.end(ending);
+      else response.destroy();
+    }
+    call.finish(clientClosed ? 'client_closed' : gatewayError.code, clientClosed ? 499 : gatewayError.status);
+  }
+}
