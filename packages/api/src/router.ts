@@ -8,6 +8,7 @@ import { loadBalancingRouter } from './routers/load-balancing.ts';
 import { membersRouter } from './routers/members.ts';
 import { modelsRouter } from './routers/models.ts';
 import { providersRouter } from './routers/providers.ts';
+import { responsesRouter } from './routers/responses.ts';
 import { tokensRouter } from './routers/tokens.ts';
 import { workspacesRouter } from './routers/workspaces.ts';
 import { usageRouter } from './routers/usage.ts';
@@ -28,6 +29,7 @@ export const appRouter = router({
   defaults: defaultsRouter,
   loadBalancing: loadBalancingRouter,
   usage: usageRouter,
+  responses: responsesRouter,
 });
 
 export type AppRouter = typeof appRouter;

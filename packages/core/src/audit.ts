@@ -40,7 +40,12 @@ export async function recordAudit(db: DbOrTrx, entry: AuditEntry): Promise<void>
       action: entry.action,
       target_type: entry.targetType,
       target_id: entry.targetId,
-      details: JSON.stringify(scrub({ ...(entry.details ?? {}), ...(entry.actor.kind === 'system' ? { via: entry.actor.label } : {}) })),
+      details: JSON.stringify(
+        scrub({
+          ...(entry.details ?? {}),
+          ...(entry.actor.kind === 'system' ? { via: entry.actor.label } : {}),
+        }),
+      ),
       created_at: nowIso(),
     })
     .execute();

@@ -29,3 +29,4 @@ export * from './accounts/index.ts';
 export * from './providers/index.ts';
 export * from './gateway/index.ts';
 export * from './config-as-code/index.ts';
+export * from './responses/index.ts';

@@ -6,6 +6,7 @@ import { transcriptions, speech } from './endpoints/audio.ts';
 import { chatCompletions } from './endpoints/chat.ts';
 import { embeddings, rerank } from './endpoints/embeddings.ts';
 import { models } from './endpoints/models.ts';
+import { responses, storedResponse } from './endpoints/responses.ts';
 import { GatewayError, sendError, toGatewayError } from './errors.ts';
 import { GatewayAuth } from './principal.ts';
 import { GatewayRuntime } from './runtime.ts';
@@ -48,7 +49,10 @@ const JSON_ENDPOINTS: Record<string, JsonEndpoint> = {
   '/v1/embeddings': embeddings,
   '/v1/rerank': rerank,
   '/v1/audio/speech': speech,
+  '/v1/responses': responses,
 };
+
+const STORED_RESPONSE = '/v1/responses/';
 
 /** The OpenAI-compatible endpoint at /v1. */
 export function createGateway(core: Core, logger: Logger, limits: GatewayLimits = DEFAULT_LIMITS): Gateway {
@@ -63,7 +67,8 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
     const endpoint = JSON_ENDPOINTS[path];
     const isModels = path === '/v1/models' || path.startsWith('/v1/models/');
     const isTranscription = path === '/v1/audio/transcriptions';
-    if (!endpoint && !isModels && !isTranscription) {
+    const isStoredResponse = path.startsWith(STORED_RESPONSE) && path.length > STORED_RESPONSE.length;
+    if (!endpoint && !isModels && !isTranscription && !isStoredResponse) {
       throw new GatewayError(
         404,
         'invalid_request_error',
@@ -71,8 +76,8 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
         `Unknown endpoint: ${method} ${path}`,
       );
     }
-    const expected = isModels ? 'GET' : 'POST';
-    if (method !== expected) {
+    const expected = isModels ? 'GET' : isStoredResponse ? 'GET or DELETE' : 'POST';
+    if (method !== expected && !(isStoredResponse && (method === 'GET' || method === 'DELETE'))) {
       throw new GatewayError(
         405,
         'invalid_request_error',
@@ -89,6 +94,10 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
       const id =
         path.length > '/v1/models/'.length ? decodeURIComponent(path.slice('/v1/models/'.length)) : undefined;
       return models(runtime, principal, id, response);
+    }
+    if (isStoredResponse) {
+      const id = decodeURIComponent(path.slice(STORED_RESPONSE.length));
+      return storedResponse(runtime, principal, method as 'GET' | 'DELETE', id, response);
     }
     if (isTranscription) {
       const body = await readBody(request, limits.maxAudioBytes, limits.bodyIdleMs);

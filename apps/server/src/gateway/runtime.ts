@@ -13,6 +13,7 @@ import type { Logger } from '../log.ts';
 import { GatewayError } from './errors.ts';
 import type { GatewayLimits } from './gateway.ts';
 import type { Principal } from './principal.ts';
+import { ResponseArchive } from './responses/response-archive.ts';
 
 /** A model resolved for one call, with its adapter. */
 export interface Route {
@@ -37,6 +38,8 @@ export class GatewayRuntime {
   readonly cooldowns: CooldownBoard;
   readonly usage: UsageRecorder;
   readonly limits: GatewayLimits;
+  /** Responses API responses kept for later turns. */
+  readonly responses: ResponseArchive;
   readonly #roundRobin = new WeightedRoundRobin();
 
   constructor(core: Core, logger: Logger, limits: GatewayLimits) {
@@ -44,6 +47,7 @@ export class GatewayRuntime {
     this.logger = logger;
     this.limits = limits;
     this.cooldowns = new CooldownBoard(core);
+    this.responses = new ResponseArchive(core, logger);
     this.usage = new UsageRecorder(core, {
       onError: (error) => logger.warn('usage write failed; will retry', { error }),
     });
@@ -168,5 +172,6 @@ export class GatewayRuntime {
   async close(): Promise<void> {
     await this.usage.close();
     await this.cooldowns.settle();
+    await this.responses.close();
   }
 }

@@ -36,6 +36,12 @@ export interface StreamAnswer {
   failure(error: GatewayError): Uint8Array | undefined;
 }
 
+/** Who a call is for and the gateway's state, for endpoints that look things up while parsing. */
+export interface ServeContext {
+  runtime: GatewayRuntime;
+  principal: Principal;
+}
+
 /** How an endpoint answers a call. */
 export type Answer = WholeAnswer | StreamAnswer;
 
@@ -47,8 +53,11 @@ export type Answer = WholeAnswer | StreamAnswer;
 export interface Endpoint<Input, Request, Result> {
   /** The model type a call resolves (and whose default an absent `model` means). */
   type: ModelType;
-  /** Validates the client's input and shapes the request; throws a 400 GatewayError naming the field. */
-  parse(input: Input): Request | Promise<Request>;
+  /**
+   * Validates the client's input and shapes the request (looking up what it refers to);
+   * throws a 4xx GatewayError naming the field.
+   */
+  parse(input: Input, context: ServeContext): Request | Promise<Request>;
   /** The model the client asked for (absent: the workspace default of `type`). */
   model(request: Request): string | undefined;
   /**
@@ -81,7 +90,7 @@ export async function serve<Input, Request, Result>(
 ): Promise<void> {
   const call = new CallRecord(runtime, principal, endpoint.type);
   try {
-    const request = await endpoint.parse(input);
+    const request = await endpoint.parse(input, { runtime, principal });
     const route = await runtime.route(principal, endpoint.type, endpoint.model(request));
     call.route = route;
     const missing = endpoint.missing(route.adapter, request);

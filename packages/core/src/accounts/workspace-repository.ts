@@ -1,13 +1,16 @@
 import type { Role } from '../access.ts';
 import type { DbOrTrx, InvitationRow, Trx, WorkspaceMemberRow, WorkspaceRow } from '../db/schema.ts';
 
+/** Days a new workspace keeps Responses API responses (the column's default). */
+const DEFAULT_RESPONSE_RETENTION_DAYS = 30;
+
 /** Stores a new workspace and returns the row as stored. */
 export async function insertWorkspace(
   db: DbOrTrx,
-  row: Omit<WorkspaceRow, 'version'>,
+  row: Omit<WorkspaceRow, 'version' | 'response_retention_days'>,
 ): Promise<WorkspaceRow> {
   await db.insertInto('workspaces').values(row).execute();
-  return { ...row, version: 1 };
+  return { ...row, version: 1, response_retention_days: DEFAULT_RESPONSE_RETENTION_DAYS };
 }
 
 /** The workspace with this id. */

@@ -41,6 +41,8 @@ export interface WorkspacesTable {
   created_at: string;
   updated_at: string;
   version: Generated<number>;
+  /** Days a stored Responses API response is kept (0: responses are not stored). */
+  response_retention_days: Generated<number>;
 }
 
 export interface WorkspaceMembersTable {
@@ -226,6 +228,29 @@ export interface UsageEventsTable {
   created_at: string;
 }
 
+/** A response of the Responses API, kept for `previous_response_id` and GET until it expires. */
+export interface StoredResponsesTable {
+  id: string;
+  workspace_id: string;
+  api_key_id: string | null;
+  user_id: string | null;
+  /** The response object as the API returns it (JSON). */
+  body: string;
+  /** Every input item the response answered, earlier turns included (JSON array). */
+  input_items: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** One output item of a stored response, by id (for `item_reference` input items). */
+export interface StoredResponseItemsTable {
+  workspace_id: string;
+  id: string;
+  response_id: string;
+  /** The item as the API returned it (JSON). */
+  item: string;
+}
+
 /** Every table; later migrations add theirs here. */
 export interface Database {
   users: UsersTable;
@@ -246,6 +271,8 @@ export interface Database {
   model_settings: ModelSettingsTable;
   default_models: DefaultModelsTable;
   credential_cooldowns: CredentialCooldownsTable;
+  stored_responses: StoredResponsesTable;
+  stored_response_items: StoredResponseItemsTable;
 }
 
 /** The database, or a transaction on it: repositories accept either unless they need atomicity. */
@@ -272,3 +299,4 @@ export type ModelSettingRow = Selectable<ModelSettingsTable>;
 export type DefaultModelRow = Selectable<DefaultModelsTable>;
 export type CredentialCooldownRow = Selectable<CredentialCooldownsTable>;
 export type UsageEventRow = Selectable<UsageEventsTable>;
+export type StoredResponseRow = Selectable<StoredResponsesTable>;

@@ -1,20 +1,47 @@
-import type { ChatRequest, ChatStream, ChatResult } from '@switchboard/providers/spec';
+import type { ResolvedCredential } from '@switchboard/core';
+import type { CancelSignal, ChatRequest, ChatResult, ChatStream } from '@switchboard/providers/spec';
 import { errorBody, invalidRequest } from '../errors.ts';
+import type { Route } from '../runtime.ts';
 import type { Answer, Endpoint } from '../serve.ts';
 import { requestedModel } from './shared.ts';
 
 const encoder = new TextEncoder();
-const SSE_HEADERS = {
+/** Headers of a server-sent-events answer. */
+export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
   'x-accel-buffering': 'no',
 };
 
 /** A stream whose first chunk was read inside the attempt, so a key that fails now can still be replaced. */
-interface BegunStream {
+export interface BegunStream {
   stream: ChatStream;
   iterator: AsyncIterator<Uint8Array>;
   first: IteratorResult<Uint8Array>;
+}
+
+/**
+ * One chat attempt with one credential: the whole answer, or a stream begun (its first chunk
+ * read, so a key that fails now can still be replaced). `request.model` becomes the provider's.
+ */
+export async function startChat(
+  route: Route,
+  request: ChatRequest,
+  credential: ResolvedCredential,
+  signal: CancelSignal,
+): Promise<ChatResult | BegunStream> {
+  request.model = route.resolved.model;
+  const options = { credentials: credential.values, signal };
+  const { adapter } = route;
+  if (request.stream !== true)
+    return (adapter.chat as NonNullable<typeof adapter.chat>).call(adapter, request, options);
+  // Usage is always asked for, so every call is accounted; the extra final chunk
+  // (empty choices) is part of OpenAI's documented stream.
+  request.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
+  const chatStream = adapter.chatStream as NonNullable<typeof adapter.chatStream>;
+  const stream = await chatStream.call(adapter, request, options);
+  const iterator = stream.body[Symbol.asyncIterator]();
+  return { stream, iterator, first: await iterator.next() };
 }
 
 /** POST /v1/chat/completions, streaming and not. The body was parsed for this call alone and is sent on. */
@@ -31,21 +58,7 @@ export const chatCompletions: Endpoint<Record<string, unknown>, ChatRequest, Cha
     if (request.stream === true) return adapter.chatStream ? undefined : 'streaming chat';
     return adapter.chat ? undefined : 'chat';
   },
-  async attempt(route, request, credential, signal) {
-    // Sent on with the provider's model name.
-    request.model = route.resolved.model;
-    const options = { credentials: credential.values, signal };
-    const { adapter } = route;
-    if (request.stream !== true)
-      return (adapter.chat as NonNullable<typeof adapter.chat>).call(adapter, request, options);
-    // Usage is always asked for, so every call is accounted; the extra final chunk
-    // (empty choices) is part of OpenAI's documented stream.
-    request.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
-    const chatStream = adapter.chatStream as NonNullable<typeof adapter.chatStream>;
-    const stream = await chatStream.call(adapter, request, options);
-    const iterator = stream.body[Symbol.asyncIterator]();
-    return { stream, iterator, first: await iterator.next() };
-  },
+  attempt: startChat,
   answer(result): Answer {
     if ('iterator' in result) {
       return {

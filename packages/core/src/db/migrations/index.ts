@@ -3,6 +3,7 @@ import * as accounts from './2026-11-30T0000-accounts.ts';
 import * as providers from './2026-11-30T0200-providers.ts';
 import * as changeLog from './2026-11-30T0300-change-log.ts';
 import * as usage from './2026-11-30T0400-usage.ts';
+import * as responses from './2026-12-07T0100-responses.ts';
 
 /**
  * Every migration, by name; names sort in the order they run. Provided from code
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0200-providers': providers,
   '2026-11-30T0300-change-log': changeLog,
   '2026-11-30T0400-usage': usage,
+  '2026-12-07T0100-responses': responses,
 };
 
 export const migrationProvider: MigrationProvider = {

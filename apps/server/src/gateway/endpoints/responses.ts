@@ -1,0 +1,177 @@
+import type { ServerResponse } from 'node:http';
+import type { ChatResult } from '@switchboard/providers/spec';
+import { sendJson } from '../call.ts';
+import { sendError, toGatewayError } from '../errors.ts';
+import type { Principal } from '../principal.ts';
+import {
+  chatOutput,
+  itemId,
+  outputItems,
+  type ResponseState,
+  responseObject,
+  statusOf,
+  toResponsesUsage,
+} from '../responses/responses-output.ts';
+import {
+  type InputItem,
+  notFoundError,
+  parseResponsesRequest,
+  type ResponsesRequest,
+  referencedIds,
+  toChatRequest,
+} from '../responses/responses-request.ts';
+import { ResponsesStreamTranslator } from '../responses/responses-stream.ts';
+import type { GatewayRuntime, Route } from '../runtime.ts';
+import type { Answer, Endpoint, ServeContext } from '../serve.ts';
+import { type BegunStream, startChat, SSE_HEADERS } from './chat.ts';
+
+type Json = Record<string, unknown>;
+
+/** A Responses API call, validated, with its conversation resolved. */
+interface ResponsesCall {
+  request: ResponsesRequest;
+  /** Earlier turns (from `previous_response_id`) then this request's input, references resolved. */
+  conversation: InputItem[];
+  id: string;
+  createdAt: Date;
+  principal: Principal;
+  runtime: GatewayRuntime;
+}
+
+/** The conversation a request continues and adds to, with `item_reference`s replaced by the items. */
+async function resolveConversation(
+  runtime: GatewayRuntime,
+  principal: Principal,
+  request: ResponsesRequest,
+): Promise<InputItem[]> {
+  const archive = runtime.responses;
+  const earlier: InputItem[] = [];
+  if (request.previousResponseId !== null) {
+    const previous = await archive.find(principal.workspaceId, request.previousResponseId);
+    if (!previous) throw notFoundError('Response', request.previousResponseId, 'previous_response_id');
+    earlier.push(...(previous.inputItems as InputItem[]), ...((previous.body.output ?? []) as InputItem[]));
+  }
+  const ids = referencedIds(request.input);
+  const found = new Map<string, InputItem>();
+  for (const id of ids) {
+    const item = await archive.item(principal.workspaceId, id);
+    if (!item) throw notFoundError('Item', id, 'input');
+    found.set(id, item as InputItem);
+  }
+  const current = request.input.map((item) =>
+    item.type === 'item_reference' ? (found.get(item.id as string) as InputItem) : item,
+  );
+  return [...earlier, ...current];
+}
+
+function describe(call: ResponsesCall, route: Route, state: ResponseState): Json {
+  const model = `${route.resolved.provider}/${route.resolved.model}`;
+  return responseObject(call.id, Math.floor(call.createdAt.getTime() / 1000), model, call.request, state);
+}
+
+/** Keeps a finished response for later turns, unless the client said `store: false`. */
+function keep(call: ResponsesCall, response: Json, output: Json[]): void {
+  if (!call.request.store) return;
+  call.runtime.responses.save({
+    workspaceId: call.principal.workspaceId,
+    apiKeyId: call.principal.apiKeyId,
+    userId: call.principal.userId,
+    id: call.id,
+    body: response,
+    inputItems: call.conversation,
+    outputItems: output.map((item) => ({ id: item.id as string, item })),
+    createdAt: call.createdAt,
+  });
+}
+
+/** POST /v1/responses: the OpenAI Responses API, translated to and from chat completions. */
+export const responses: Endpoint<Json, ResponsesCall, ChatResult | BegunStream> = {
+  type: 'llm',
+  async parse(body, { runtime, principal }: ServeContext) {
+    const request = parseResponsesRequest(body);
+    return {
+      request,
+      conversation: await resolveConversation(runtime, principal, request),
+      id: itemId('resp'),
+      createdAt: new Date(),
+      principal,
+      runtime,
+    };
+  },
+  model: (call) => call.request.model,
+  missing(adapter, call) {
+    if (call.request.stream) return adapter.chatStream ? undefined : 'streaming chat';
+    return adapter.chat ? undefined : 'chat';
+  },
+  attempt(route, call, credential, signal) {
+    const chat = toChatRequest(call.request, call.conversation, route.resolved.model);
+    if (call.request.stream) chat.stream = true;
+    return startChat(route, chat, credential, signal);
+  },
+  answer(result, call, route): Answer {
+    if ('iterator' in result) {
+      const translator = new ResponsesStreamTranslator(
+        (state) => describe(call, route, state),
+        ({ response, output }) => keep(call, response, output),
+      );
+      const chunks = translator.events(replay(result));
+      return {
+        kind: 'stream',
+        headers: SSE_HEADERS,
+        chunks,
+        usage() {
+          const usage = result.stream.usage();
+          return { tokensIn: usage?.prompt_tokens ?? 0, tokensOut: usage?.completion_tokens ?? 0 };
+        },
+        failure: (error) => translator.failure(error),
+      };
+    }
+    const output = chatOutput(result.completion);
+    const usage = result.usage ?? result.completion.usage;
+    const items = outputItems(output, {});
+    const response = describe(call, route, {
+      ...statusOf(output.finishReason),
+      output: items,
+      usage: toResponsesUsage(usage),
+    });
+    keep(call, response, items);
+    return {
+      kind: 'whole',
+      body: JSON.stringify(response),
+      tokensIn: usage?.prompt_tokens ?? 0,
+      tokensOut: usage?.completion_tokens ?? 0,
+    };
+  },
+};
+
+/** The chat stream's bytes again, its first chunk (read during failover) included. */
+async function* replay(begun: BegunStream): AsyncGenerator<Uint8Array> {
+  let next = begun.first;
+  while (!next.done) {
+    yield next.value;
+    next = await begun.iterator.next();
+  }
+}
+
+/** GET and DELETE /v1/responses/{id}: a stored response of the workspace. */
+export async function storedResponse(
+  runtime: GatewayRuntime,
+  principal: Principal,
+  method: 'GET' | 'DELETE',
+  id: string,
+  response: ServerResponse,
+): Promise<void> {
+  try {
+    if (method === 'DELETE') {
+      if (!(await runtime.responses.delete(principal.workspaceId, id)))
+        throw notFoundError('Response', id, null);
+      sendJson(response, JSON.stringify({ id, object: 'response.deleted', deleted: true }));
+      return;
+    }
+    const stored = await runtime.responses.find(principal.workspaceId, id);
+    if (!stored) throw notFoundError('Response', id, null);
+    sendJson(response, JSON.stringify(stored.body));
+  } catch (error) {
+    sendError(response, toGatewayError(error));
+  }
+}

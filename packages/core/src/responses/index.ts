@@ -1,0 +1,12 @@
+export {
+  deleteResponse,
+  findResponse,
+  findResponseItem,
+  getResponseRetention,
+  MAX_RESPONSE_RETENTION_DAYS,
+  purgeExpiredResponses,
+  type ResponseToSave,
+  saveResponse,
+  setResponseRetention,
+  type StoredResponse,
+} from './responses.ts';
