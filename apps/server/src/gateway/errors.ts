@@ -97,10 +97,17 @@ export function errorBody(error: GatewayError): string {
   });
 }
 
-/** Writes an error answer, unless the response has begun (then the caller ends the stream). */
-export function sendError(response: ServerResponse, error: GatewayError): void {
+/**
+ * Writes an error answer (OpenAI's JSON unless `format` says otherwise), unless the response has
+ * begun (then the caller ends the stream).
+ */
+export function sendError(
+  response: ServerResponse,
+  error: GatewayError,
+  format: (error: GatewayError) => string = errorBody,
+): void {
   if (response.headersSent || response.destroyed) return;
-  const body = errorBody(error);
+  const body = format(error);
   response.writeHead(error.status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),

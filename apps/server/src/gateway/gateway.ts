@@ -5,9 +5,11 @@ import { parseJsonObject, readBody } from './body.ts';
 import { transcriptions, speech } from './endpoints/audio.ts';
 import { chatCompletions } from './endpoints/chat.ts';
 import { embeddings, rerank } from './endpoints/embeddings.ts';
+import { countTokens, messages } from './endpoints/messages.ts';
 import { models } from './endpoints/models.ts';
 import { responses, storedResponse } from './endpoints/responses.ts';
-import { GatewayError, sendError, toGatewayError } from './errors.ts';
+import { errorBody, GatewayError, sendError, toGatewayError } from './errors.ts';
+import { anthropicErrorBody } from './messages/messages-output.ts';
 import { GatewayAuth } from './principal.ts';
 import { GatewayRuntime } from './runtime.ts';
 import { type Endpoint, serve as serveCall } from './serve.ts';
@@ -50,7 +52,13 @@ const JSON_ENDPOINTS: Record<string, JsonEndpoint> = {
   '/v1/rerank': rerank,
   '/v1/audio/speech': speech,
   '/v1/responses': responses,
+  '/v1/messages': messages,
 };
+
+const COUNT_TOKENS = '/v1/messages/count_tokens';
+
+/** Errors on Anthropic's paths come in Anthropic's JSON shape, so its SDKs raise their own classes. */
+const errorFormatFor = (path: string) => (path.startsWith('/v1/messages') ? anthropicErrorBody : errorBody);
 
 const STORED_RESPONSE = '/v1/responses/';
 
@@ -68,7 +76,8 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
     const isModels = path === '/v1/models' || path.startsWith('/v1/models/');
     const isTranscription = path === '/v1/audio/transcriptions';
     const isStoredResponse = path.startsWith(STORED_RESPONSE) && path.length > STORED_RESPONSE.length;
-    if (!endpoint && !isModels && !isTranscription && !isStoredResponse) {
+    const isCountTokens = path === COUNT_TOKENS;
+    if (!endpoint && !isModels && !isTranscription && !isStoredResponse && !isCountTokens) {
       throw new GatewayError(
         404,
         'invalid_request_error',
@@ -85,7 +94,11 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
         `${path} expects ${expected}`,
       );
     }
-    const authorization = request.headers.authorization;
+    // Anthropic's SDKs send the key as x-api-key (or, for OAuth-style tokens, a bearer token).
+    const apiKeyHeader = request.headers['x-api-key'];
+    const authorization =
+      request.headers.authorization ??
+      (typeof apiKeyHeader === 'string' ? `Bearer ${apiKeyHeader}` : undefined);
     const workspaceHeader = request.headers['x-switchboard-workspace'] as string | undefined;
     const principal =
       auth.cached(authorization, workspaceHeader) ??
@@ -104,6 +117,7 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
       return serveCall(runtime, principal, transcriptions, { request, body }, response);
     }
     const body = parseJsonObject(await readBody(request, limits.maxJsonBytes, limits.bodyIdleMs));
+    if (isCountTokens) return countTokens(runtime, principal, body, response);
     return serveCall(runtime, principal, endpoint as JsonEndpoint, body, response);
   }
 
@@ -113,7 +127,7 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
       serve(request, response).catch((error: unknown) => {
         const gatewayError = toGatewayError(error);
         if (gatewayError.status >= 500) logger.error('gateway call failed', { path: request.url, error });
-        sendError(response, gatewayError);
+        sendError(response, gatewayError, errorFormatFor(request.url ?? ''));
         // An unread body must not be taken for the next request on this connection.
         if (!request.complete) response.once('finish', () => request.destroy());
       });

@@ -74,6 +74,8 @@ export interface Endpoint<Input, Request, Result> {
   ): Promise<Result>;
   /** The answer to send for the winning attempt's result. */
   answer(result: Result, request: Request, route: Route): Answer;
+  /** The body of an error answer, when the API this endpoint imitates has its own (default: OpenAI's). */
+  errorBody?: (error: GatewayError) => string;
 }
 
 /**
@@ -104,7 +106,7 @@ export async function serve<Input, Request, Result>(
     if (answer.kind === 'whole') sendWhole(call, answer, response);
     else await relay(runtime, principal, call, answer, response);
   } catch (error) {
-    sendError(response, call.failed(error));
+    sendError(response, call.failed(error), endpoint.errorBody);
   }
 }
 

@@ -83,3 +83,12 @@ export const chatCompletions: Endpoint<Record<string, unknown>, ChatRequest, Cha
     };
   },
 };
+
+/** A begun stream's bytes again, its first chunk (read during failover) included: for translators. */
+export async function* replay(begun: BegunStream): AsyncGenerator<Uint8Array> {
+  let next = begun.first;
+  while (!next.done) {
+    yield next.value;
+    next = await begun.iterator.next();
+  }
+}

@@ -23,7 +23,7 @@ import {
 import { ResponsesStreamTranslator } from '../responses/responses-stream.ts';
 import type { GatewayRuntime, Route } from '../runtime.ts';
 import type { Answer, Endpoint, ServeContext } from '../serve.ts';
-import { type BegunStream, startChat, SSE_HEADERS } from './chat.ts';
+import { type BegunStream, replay, SSE_HEADERS, startChat } from './chat.ts';
 
 type Json = Record<string, unknown>;
 
@@ -143,15 +143,6 @@ export const responses: Endpoint<Json, ResponsesCall, ChatResult | BegunStream> 
     };
   },
 };
-
-/** The chat stream's bytes again, its first chunk (read during failover) included. */
-async function* replay(begun: BegunStream): AsyncGenerator<Uint8Array> {
-  let next = begun.first;
-  while (!next.done) {
-    yield next.value;
-    next = await begun.iterator.next();
-  }
-}
 
 /** GET and DELETE /v1/responses/{id}: a stored response of the workspace. */
 export async function storedResponse(
