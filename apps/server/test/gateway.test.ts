@@ -62,6 +62,30 @@ describe.each(ENGINES)('the /v1 gateway on %s, through the openai SDK', (engine)
     expect(bare.choices[0]?.message.content).toContain('answered');
   });
 
+  it('leaves the usage chunk out of a stream unless the client asked, and still records usage', async () => {
+    const stream = await fixture.openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
+    let text = '';
+    for await (const chunk of stream) {
+      // The loop people write by hand: it fails on a chunk with empty choices.
+      text += (chunk.choices[0] as OpenAI.ChatCompletionChunk.Choice).delta.content ?? '';
+    }
+    expect(text).toBe('Hello wörld');
+    const sent = fixture.upstream.requests.find((request) => request.path === '/v1/chat/completions');
+    expect(sent?.json()).toMatchObject({ stream_options: { include_usage: true } });
+    await fixture.server.gateway.runtime.usage.flush();
+    const rows = await fixture.server.core.db
+      .selectFrom('usage_events')
+      .select(['tokens_in', 'tokens_out'])
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .execute();
+    expect(rows[0]).toEqual({ tokens_in: 9, tokens_out: 3 });
+  });
+
   it('streams chunks through unchanged, with usage at the end', async () => {
     const stream = await fixture.openai.chat.completions.create({
       model: MODEL,

@@ -27,6 +27,11 @@ export interface StreamAnswer {
   /** A chunk already read (to let failover happen before the first byte), sent first. */
   first?: IteratorResult<Uint8Array>;
   chunks: AsyncIterator<Uint8Array>;
+  /**
+   * Bytes to send in place of a chunk (a chunk holds whole events), when the endpoint must leave
+   * something out; absent, chunks go out as they came.
+   */
+  rewrite?: (chunk: Uint8Array) => Uint8Array;
   /** The tokens counted once the stream ended. */
   usage(): TokenCount;
   /**
@@ -146,11 +151,13 @@ async function relay(
 ): Promise<void> {
   response.writeHead(200, answer.headers);
   try {
+    const { rewrite } = answer;
     let next = answer.first ?? (await answer.chunks.next());
     while (!next.done) {
       if (call.ttfbMs === null) call.firstByte();
+      const bytes = rewrite ? rewrite(next.value) : next.value;
       // Only a full socket buffer costs a wait; the common case stays synchronous.
-      if (!response.write(next.value)) await drained(response, runtime.limits.writeIdleMs);
+      if (bytes.byteLength > 0 && !response.write(bytes)) await drained(response, runtime.limits.writeIdleMs);
       if (response.destroyed) break;
       next = await answer.chunks.next();
     }

@@ -4,6 +4,7 @@ import { errorBody, invalidRequest } from '../errors.ts';
 import type { Route } from '../runtime.ts';
 import type { Answer, Endpoint } from '../serve.ts';
 import { requestedModel } from './shared.ts';
+import { withoutUsageChunk } from './usage-chunk.ts';
 
 const encoder = new TextEncoder();
 /** Headers of a server-sent-events answer. */
@@ -35,8 +36,8 @@ export async function startChat(
   const { adapter } = route;
   if (request.stream !== true)
     return (adapter.chat as NonNullable<typeof adapter.chat>).call(adapter, request, options);
-  // Usage is always asked for, so every call is accounted; the extra final chunk
-  // (empty choices) is part of OpenAI's documented stream.
+  // Usage is always asked for, so every call is accounted; the chat endpoint drops the extra
+  // final chunk (empty choices) unless the client asked for it.
   request.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
   const chatStream = adapter.chatStream as NonNullable<typeof adapter.chatStream>;
   const stream = await chatStream.call(adapter, request, options);
@@ -44,28 +45,37 @@ export async function startChat(
   return { stream, iterator, first: await iterator.next() };
 }
 
+/** A chat completions call: the body, sent on, and whether the client asked for the usage chunk. */
+interface ChatCall {
+  body: ChatRequest;
+  usageChunk: boolean;
+}
+
 /** POST /v1/chat/completions, streaming and not. The body was parsed for this call alone and is sent on. */
-export const chatCompletions: Endpoint<Record<string, unknown>, ChatRequest, ChatResult | BegunStream> = {
+export const chatCompletions: Endpoint<Record<string, unknown>, ChatCall, ChatResult | BegunStream> = {
   type: 'llm',
   parse(body) {
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       throw invalidRequest('messages must be a non-empty array', 'messages');
     }
-    return body as unknown as ChatRequest;
+    const options = body.stream_options as { include_usage?: unknown } | undefined | null;
+    return { body: body as unknown as ChatRequest, usageChunk: options?.include_usage === true };
   },
-  model: (request) => requestedModel(request as unknown as Record<string, unknown>),
-  missing(adapter, request) {
-    if (request.stream === true) return adapter.chatStream ? undefined : 'streaming chat';
+  model: (call) => requestedModel(call.body as unknown as Record<string, unknown>),
+  missing(adapter, call) {
+    if (call.body.stream === true) return adapter.chatStream ? undefined : 'streaming chat';
     return adapter.chat ? undefined : 'chat';
   },
-  attempt: startChat,
-  answer(result): Answer {
+  attempt: (route, call, credential, signal) => startChat(route, call.body, credential, signal),
+  answer(result, call): Answer {
     if ('iterator' in result) {
       return {
         kind: 'stream',
         headers: SSE_HEADERS,
         first: result.first,
         chunks: result.iterator,
+        // The gateway always asks for usage; the client sees the usage chunk only if it asked.
+        ...(call.usageChunk ? {} : { rewrite: withoutUsageChunk }),
         usage() {
           const usage = result.stream.usage();
           return { tokensIn: usage?.prompt_tokens ?? 0, tokensOut: usage?.completion_tokens ?? 0 };
