@@ -245,7 +245,7 @@ describe.each(ENGINES)('POST /v1/responses on %s, through the openai SDK', (engi
     expect(chatRequests(fixture)[2]?.messages).toEqual([
       { role: 'user', content: 'My name is Ada.' },
       answer,
-      { role: 'user', content: [{ type: 'text', text: 'And now?' }] },
+      { role: 'user', content: 'And now?' },
     ]);
   });
 

@@ -340,7 +340,9 @@ function appendMessage(messages: ChatMessage[], item: InputItem, param: string):
     throw invalidRequest(`${param}.content must be a string or an array of parts`, `${param}.content`);
   }
   const parts = content.map((part, index) => toChatPart(part, `${param}.content[${index}]`));
-  if (role === 'user') messages.push({ role, content: parts });
+  // Text alone travels as a string: every chat upstream takes that, not all take parts.
+  const onlyText = parts.every((part) => part.type === 'text');
+  if (role === 'user' && !onlyText) messages.push({ role, content: parts });
   else
     messages.push({ role, content: parts.map((part) => (part.type === 'text' ? part.text : '')).join('') });
 }
