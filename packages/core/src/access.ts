@@ -8,15 +8,51 @@ export type Role = (typeof ROLES)[number];
 /** Who is acting: a signed-in user (console, client, VS Code, CLI as a named user), or the CLI as operator. */
 export type Actor = { kind: 'user'; userId: string } | { kind: 'system'; label: string };
 
-/** A verified member of one workspace: what workspace-scoped services receive. */
+/** How records name who made them: a user id, or `system:<label>` for the CLI. */
+export const actorId = (actor: Actor): string =>
+  actor.kind === 'user' ? actor.userId : `system:${actor.label}`;
+
+/**
+ * What each role may do in a workspace, beyond using its models: the one table every service
+ * checks (through `authorize`) and `docs/architecture.md` shows. The system actor (the CLI,
+ * run by whoever runs the server) may do everything.
+ */
+export const PERMISSIONS = {
+  /** List providers, models (secrets masked), members and API keys; use the models. */
+  read: ['owner', 'admin', 'editor', 'member'],
+  /** Create API keys (`sbk_…`) for one's apps, and revoke the keys one created. */
+  'api-keys.own': ['owner', 'admin', 'editor'],
+  /** Everything else: providers, credentials, models, defaults, load balancing, members and
+   * invitations, renaming, any member's API keys, the audit log and usage. */
+  manage: ['owner', 'admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+/** A permission of the table above. */
+export type Permission = keyof typeof PERMISSIONS;
+
+/** True when `role` grants `permission`. */
+export const roleGrants = (role: Role, permission: Permission): boolean =>
+  (PERMISSIONS[permission] as readonly Role[]).includes(role);
+
+/** Message of the FORBIDDEN answer for each permission, saying who may do it. */
+const FORBIDDEN_MESSAGES: Record<Permission, string> = {
+  read: 'Only members of the workspace can do this',
+  'api-keys.own': 'Only an editor, admin or owner can manage API keys',
+  manage: 'Only the workspace owner or an admin can do this',
+};
+
+/** Throws FORBIDDEN unless `role` grants `permission`. */
+export function assertGrants(role: Role, permission: Permission): void {
+  if (!roleGrants(role, permission)) throw forbidden(FORBIDDEN_MESSAGES[permission]);
+}
+
+/** A verified member of one workspace. */
 export interface Membership {
   workspaceId: string;
   userId: string;
   memberId: string;
   role: Role;
 }
-
-export const isAdminRole = (role: Role) => role === 'owner' || role === 'admin';
 
 /**
  * The caller's membership of a workspace. A non-member gets NOT_FOUND, the same
@@ -31,16 +67,4 @@ export async function requireMember(db: DbOrTrx, userId: string, workspaceId: st
     .executeTakeFirst();
   if (!row) throw notFound('Workspace');
   return { workspaceId, userId, memberId: row.id, role: row.role };
-}
-
-/** Throws FORBIDDEN unless the member is an owner or admin. */
-export function assertAdmin(member: Membership): void {
-  if (!isAdminRole(member.role)) throw forbidden();
-}
-
-/** Membership check plus the owner/admin rule, for changes. */
-export async function requireAdmin(db: DbOrTrx, userId: string, workspaceId: string): Promise<Membership> {
-  const member = await requireMember(db, userId, workspaceId);
-  assertAdmin(member);
-  return member;
 }

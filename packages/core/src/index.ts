@@ -25,6 +25,7 @@ export {
 } from './db/connect.ts';
 export * from './errors.ts';
 export { newId, nowIso } from './ids.ts';
+export * from './service/index.ts';
 export * from './accounts/index.ts';
 export * from './providers/index.ts';
 export * from './gateway/index.ts';

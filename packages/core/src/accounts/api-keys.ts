@@ -1,48 +1,46 @@
-import { type Actor, type Membership, requireAdmin } from '../access.ts';
-import { recordAudit } from '../audit.ts';
+import { type Actor, actorId, assertGrants } from '../access.ts';
 import type { Core } from '../core.ts';
 import { notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
+import { authorize, type WorkspaceRef } from '../service/authorize.ts';
+import { InputCheck } from '../service/input.ts';
+import { mutate } from '../service/mutate.ts';
 import { newSecret } from './secrets.ts';
-import { publishChange } from './shared.ts';
 import { findApiKey, insertApiKey, listApiKeyRows, setApiKeyRevoked } from './token-repository.ts';
-import { InputCheck } from './validation.ts';
 import { type ApiKeyView, toApiKeyView } from './views.ts';
-import { findWorkspaceRow } from './workspace-repository.ts';
 
 /**
- * Creates a workspace API key; `key` is the only time the secret is shown. The actor
- * is a user who must be owner or admin, or the CLI (`{ kind: 'system', label: 'cli' }`).
+ * Creates a workspace API key for `/v1`; `key` is the only time the secret is shown. Editors,
+ * admins and owners may create keys for their apps; the CLI (`{ kind: 'system', label: 'cli' }`)
+ * may too.
  */
 export async function createApiKey(
   core: Core,
   actor: Actor,
-  workspaceId: string,
-  name: string,
+  input: WorkspaceRef & { name: string },
 ): Promise<{ key: string; view: ApiKeyView }> {
   const check = new InputCheck();
-  const keyName = check.name('name', name, 'API key name');
+  const name = check.name('name', input.name, 'API key name');
   check.done();
-  const result = await core.db.transaction().execute(async (trx) => {
-    if (actor.kind === 'user') await requireAdmin(trx, actor.userId, workspaceId);
-    else if (!(await findWorkspaceRow(trx, workspaceId))) throw notFound('Workspace');
+  const { workspaceId } = input;
+  return mutate(core, actor, workspaceId, async (trx, record) => {
+    await authorize(core, actor, workspaceId, 'api-keys.own', trx);
     const secret = newSecret('sbk_');
     const row = {
       id: newId('key'),
       workspace_id: workspaceId,
-      name: keyName,
+      name,
       token_hash: secret.hash,
       token_prefix: secret.prefix,
-      created_by: actor.kind === 'user' ? actor.userId : `system:${actor.label}`,
+      created_by: actorId(actor),
       created_at: nowIso(),
       last_used_at: null,
       revoked_at: null,
     };
     await insertApiKey(trx, row);
     const view = toApiKeyView(row);
-    await recordAudit(trx, {
-      workspaceId,
-      actor,
+    await record({
+      kind: 'api-key',
       action: 'api_key.create',
       targetType: 'api_key',
       targetId: row.id,
@@ -50,34 +48,42 @@ export async function createApiKey(
     });
     return { key: secret.secret, view };
   });
-  publishChange(core, workspaceId, 'api-key', result.view.id, 'api_key.create');
-  return result;
 }
 
 /** The workspace's API keys (revoked ones included), without secrets; any member may list them. */
-export async function listApiKeys(core: Core, member: Membership): Promise<ApiKeyView[]> {
-  return (await listApiKeyRows(core.db, member.workspaceId)).map(toApiKeyView);
+export async function listApiKeys(core: Core, actor: Actor, input: WorkspaceRef): Promise<ApiKeyView[]> {
+  await authorize(core, actor, input.workspaceId, 'read');
+  return (await listApiKeyRows(core.db, input.workspaceId)).map(toApiKeyView);
 }
 
-/** Revokes an API key of the workspace (owner or admin); the gateway rejects it from then on. */
-export async function revokeApiKey(core: Core, admin: Membership, apiKeyId: string): Promise<ApiKeyView> {
-  const { view, changed } = await core.db.transaction().execute(async (trx) => {
-    await requireAdmin(trx, admin.userId, admin.workspaceId);
-    const row = await findApiKey(trx, admin.workspaceId, apiKeyId);
+/**
+ * Revokes an API key of the workspace; the gateway rejects it from then on. Owners and admins
+ * revoke any key, editors the keys they created. Revoking twice is harmless.
+ */
+export async function revokeApiKey(
+  core: Core,
+  actor: Actor,
+  input: WorkspaceRef & { apiKeyId: string },
+): Promise<ApiKeyView> {
+  const check = new InputCheck();
+  const apiKeyId = check.required('apiKeyId', input.apiKeyId, 'API key');
+  check.done();
+  const { workspaceId } = input;
+  return mutate(core, actor, workspaceId, async (trx, record) => {
+    const access = await authorize(core, actor, workspaceId, 'api-keys.own', trx);
+    const row = await findApiKey(trx, workspaceId, apiKeyId);
     if (!row) throw notFound('API key');
-    if (row.revoked_at !== null) return { view: toApiKeyView(row), changed: false };
+    if (row.created_by !== actorId(actor)) assertGrants(access.role, 'manage');
+    if (row.revoked_at !== null) return toApiKeyView(row);
     const now = nowIso();
     await setApiKeyRevoked(trx, row.id, now);
-    await recordAudit(trx, {
-      workspaceId: admin.workspaceId,
-      actor: { kind: 'user', userId: admin.userId },
+    await record({
+      kind: 'api-key',
       action: 'api_key.revoke',
       targetType: 'api_key',
       targetId: row.id,
       details: { name: row.name },
     });
-    return { view: toApiKeyView({ ...row, revoked_at: now }), changed: true };
+    return toApiKeyView({ ...row, revoked_at: now });
   });
-  if (changed) publishChange(core, admin.workspaceId, 'api-key', view.id, 'api_key.revoke');
-  return view;
 }

@@ -13,6 +13,7 @@ import {
   setupFirstOwnerAndSignIn,
 } from './auth.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { createPersonalAccessToken } from './personal-access-tokens.ts';
 import { countRows, everything, expectCoreError, PASSWORD, setupOwner } from './test-support.ts';
 import { configureLoginThrottle, LoginThrottle } from './throttle.ts';
 import { findUserByEmail, getMe, resetPassword } from './users.ts';
@@ -232,16 +233,45 @@ describe.each(ENGINES)('setup and sign-in on %s', (engine) => {
     expect(await authenticateSession(core, '')).toBeNull();
   });
 
-  it('resets a password: old sessions end, the new password works, the audit names the CLI and no password', async () => {
+  // Issue 13, defect 7: a reset ended sessions but left personal access tokens working.
+  it('resets a password: sessions end, tokens are revoked, the new password works, the audit names the CLI and no password', async () => {
     const session = await login(core, {
       email: 'owner@example.test',
       password: PASSWORD,
       clientAddress: 'local',
     });
-    await expectCoreError(resetPassword(core, 'owner@example.test', 'short'), 'BAD_REQUEST');
-    await expectCoreError(resetPassword(core, 'nobody@example.test', 'another long password'), 'NOT_FOUND');
-    await resetPassword(core, 'owner@example.test', 'another long password');
+    const owner = await findUserByEmail(core, 'owner@example.test');
+    const { token } = await createPersonalAccessToken(
+      core,
+      { kind: 'user', userId: owner?.id ?? '' },
+      { name: 'laptop' },
+    );
+    const operator = { kind: 'system', label: 'cli' } as const;
+    await expectCoreError(
+      resetPassword(core, operator, { email: 'owner@example.test', password: 'short' }),
+      'BAD_REQUEST',
+    );
+    await expectCoreError(
+      resetPassword(core, operator, { email: 'nobody@example.test', password: 'another long password' }),
+      'NOT_FOUND',
+    );
+    await expectCoreError(
+      resetPassword(
+        core,
+        { kind: 'user', userId: owner?.id ?? '' },
+        { email: 'owner@example.test', password: 'another long password' },
+      ),
+      'FORBIDDEN',
+    );
+    expect(await authenticatePersonalToken(core, token)).not.toBeNull();
+    const result = await resetPassword(core, operator, {
+      email: 'owner@example.test',
+      password: 'another long password',
+    });
+    expect(result.sessionsEnded).toBeGreaterThanOrEqual(1);
+    expect(result.tokensRevoked).toBeGreaterThanOrEqual(2);
     expect(await authenticateSession(core, session.sessionToken)).toBeNull();
+    expect(await authenticatePersonalToken(core, token)).toBeNull();
     await expectCoreError(
       login(core, { email: 'owner@example.test', password: PASSWORD, clientAddress: 'local' }),
       'UNAUTHORIZED',
@@ -257,7 +287,11 @@ describe.each(ENGINES)('setup and sign-in on %s', (engine) => {
       .where('action', '=', 'user.password_reset')
       .executeTakeFirstOrThrow();
     expect(audit.actor_user_id).toBeNull();
-    expect(JSON.parse(audit.details)).toMatchObject({ via: 'cli', email: 'owner@example.test' });
+    expect(JSON.parse(audit.details)).toMatchObject({
+      via: 'cli',
+      email: 'owner@example.test',
+      tokensRevoked: result.tokensRevoked,
+    });
     expect(audit.details).not.toContain('another long password');
   });
 
@@ -265,9 +299,9 @@ describe.each(ENGINES)('setup and sign-in on %s', (engine) => {
     const user = await findUserByEmail(core, ' OWNER@example.test ');
     expect(user?.email).toBe('owner@example.test');
     expect(await findUserByEmail(core, 'nobody@example.test')).toBeNull();
-    const me = await getMe(core, user?.id ?? '');
+    const me = await getMe(core, { kind: 'user', userId: user?.id ?? '' });
     expect(me.workspaces).toEqual([{ workspace: expect.objectContaining({ name: 'Acme' }), role: 'owner' }]);
-    await expectCoreError(getMe(core, 'usr_missing'), 'UNAUTHORIZED');
+    await expectCoreError(getMe(core, { kind: 'user', userId: 'usr_missing' }), 'UNAUTHORIZED');
   });
 });
 

@@ -6,7 +6,8 @@ import { newId, nowIso } from '../ids.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 import { hashSecret, looksLikeSecret, newSecret } from './secrets.ts';
 import { deleteSession, findSessionByHash, insertSession, touchSession } from './session-repository.ts';
-import { isStale, isUniqueViolation, publishChange } from './shared.ts';
+import { isUniqueViolation, publishChange } from '../service/mutate.ts';
+import { isStale } from './last-used.ts';
 import { loginThrottleOf } from './throttle.ts';
 import {
   findApiKeyByHash,
@@ -16,7 +17,7 @@ import {
   touchPersonalAccessToken,
 } from './token-repository.ts';
 import { anyUserExists, findUserRowByEmail, findUserRowById, insertUser } from './user-repository.ts';
-import { InputCheck } from './validation.ts';
+import { InputCheck } from '../service/input.ts';
 import { toTokenView, toUserView, toWorkspaceView, type UserView, type WorkspaceView } from './views.ts';
 import { insertMember, insertWorkspace } from './workspace-repository.ts';
 

@@ -18,7 +18,14 @@ export {
 export * from './members.ts';
 export * from './personal-access-tokens.ts';
 export { configureLoginThrottle, LoginThrottle, type LoginThrottleOptions } from './throttle.ts';
-export { findUserByEmail, getMe, listWorkspaces, resetPassword } from './users.ts';
+export {
+  createUser,
+  findUserByEmail,
+  getMe,
+  listWorkspaces,
+  type PasswordResetResult,
+  resetPassword,
+} from './users.ts';
 export type {
   ApiKeyView,
   AuditView,

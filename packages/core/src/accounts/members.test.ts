@@ -9,23 +9,24 @@ import { listAudit } from './audit-log.ts';
 import { login } from './auth.ts';
 import {
   acceptInvitation,
-  acceptInvitationAsUser,
-  addMember,
   changeRole,
+  inviteMember,
   listInvitations,
   listMembers,
+  listOwnInvitations,
   removeMember,
 } from './members.ts';
 import {
   countRows,
   createUser,
-  everything,
   expectCoreError,
   memberWithRole,
   PASSWORD,
   setupOwner,
   stranger,
+  type TestMember,
 } from './test-support.ts';
+import { createUser as createAccount } from './users.ts';
 import { createWorkspace, findWorkspace, getWorkspace, renameWorkspace } from './workspaces.ts';
 
 async function memberRow(core: Core, member: Membership) {
@@ -36,121 +37,127 @@ async function memberRow(core: Core, member: Membership) {
     .executeTakeFirstOrThrow();
 }
 
+const OPERATOR = { kind: 'system', label: 'cli' } as const;
+const asUser = (userId: string) => ({ kind: 'user', userId }) as const;
+
 describe.each(ENGINES)('members and invitations on %s', (engine) => {
   let core: Core;
-  let owner: Membership;
+  let owner: TestMember;
+  let workspaceId: string;
   const events: ChangeEvent[] = [];
   beforeAll(async () => {
     core = await createTestCore(engine);
     owner = (await setupOwner(core)).owner;
+    workspaceId = owner.workspaceId;
     core.changes.subscribe((event) => events.push(event));
   });
   afterAll(() => core.close());
 
-  it('adds an existing user directly, once', async () => {
+  it('adds an existing user only when they accept the invitation', async () => {
     const user = await createUser(core, { name: 'Ed Editor' });
     events.length = 0;
-    const result = await addMember(core, owner, { email: user.email.toUpperCase(), role: 'editor' });
-    expect(result).toMatchObject({
-      kind: 'member',
-      member: { userId: user.id, role: 'editor', name: 'Ed Editor', version: 1 },
+    const invitation = await inviteMember(core, owner, {
+      workspaceId,
+      email: user.email.toUpperCase(),
+      role: 'editor',
     });
+    expect(invitation).toMatchObject({ email: user.email, role: 'editor', acceptedAt: null });
     expect(events).toEqual([
-      expect.objectContaining({ kind: 'member', action: 'member.add', workspaceId: owner.workspaceId }),
+      expect.objectContaining({ kind: 'member', action: 'member.invite', workspaceId }),
     ]);
-    await expectCoreError(addMember(core, owner, { email: user.email, role: 'member' }), 'CONFLICT');
-    const members = await listMembers(core, owner);
+    await expectCoreError(requireMember(core.db, user.id, workspaceId), 'NOT_FOUND');
+    expect((await listInvitations(core, owner, { workspaceId })).map((pending) => pending.email)).toContain(
+      user.email,
+    );
+
+    const own = await listOwnInvitations(core, asUser(user.id));
+    expect(own).toEqual([
+      expect.objectContaining({ id: invitation.id, workspaceName: 'Acme', role: 'editor' }),
+    ]);
+    events.length = 0;
+    const accepted = await acceptInvitation(core, asUser(user.id), { invitationId: invitation.id });
+    expect(accepted.member).toMatchObject({ userId: user.id, role: 'editor', name: 'Ed Editor', version: 1 });
+    expect(accepted.workspace.id).toBe(workspaceId);
+    expect(events).toEqual([expect.objectContaining({ kind: 'member', action: 'member.join', workspaceId })]);
+    await expectCoreError(
+      acceptInvitation(core, asUser(user.id), { invitationId: invitation.id }),
+      'NOT_FOUND',
+    );
+    await expectCoreError(
+      inviteMember(core, owner, { workspaceId, email: user.email, role: 'member' }),
+      'CONFLICT',
+    );
+    expect(await listOwnInvitations(core, asUser(user.id))).toEqual([]);
+    const members = await listMembers(core, owner, { workspaceId });
     expect(members.map((member) => member.email)).toContain(user.email);
   });
 
-  it('invites an unknown email with a one-time token that creates the account', async () => {
-    const result = await addMember(core, owner, { email: 'newcomer@example.test', role: 'admin' });
-    if (result.kind !== 'invitation') throw new Error('expected an invitation');
-    expect(result.token).toMatch(/^sbi_[0-9a-z]{40}$/);
-    expect(JSON.stringify(result.invitation)).not.toContain(result.token);
-    expect(await everything(core)).not.toContain(result.token);
-    expect((await listInvitations(core, owner)).map((invitation) => invitation.email)).toContain(
-      'newcomer@example.test',
+  // Issue 13, defect 2: an attacker invited victim@corp to their own workspace, accepted the
+  // invitation token with a password of their choosing (creating the victim's account), and
+  // was let in as admin when another owner later added victim@corp.
+  it('lets no inviter create an account for an email, and no one accept an invitation for someone else', async () => {
+    const attacker = await stranger(core);
+    const usersBefore = await countRows(core, 'users');
+    const planted = await inviteMember(core, attacker, {
+      workspaceId: attacker.workspaceId,
+      email: 'victim@corp.test',
+      role: 'member',
+    });
+    // Nothing the inviter receives can create an account: no secret comes back, and accounts
+    // are created by the operator only.
+    expect(JSON.stringify(planted)).not.toMatch(/sb[pkis]_/);
+    await expectCoreError(
+      createAccount(core, attacker, { email: 'victim@corp.test', name: 'Victim', password: PASSWORD }),
+      'FORBIDDEN',
     );
+    expect(await countRows(core, 'users')).toBe(usersBefore);
 
-    const badInput = await expectCoreError(
-      acceptInvitation(core, { token: result.token, name: '', password: 'short' }),
-      'BAD_REQUEST',
-    );
-    expect(Object.keys(badInput.fieldErrors ?? {}).sort()).toEqual(['name', 'password']);
-
-    const accepted = await acceptInvitation(core, {
-      token: result.token,
-      name: 'Nia Newcomer',
+    const victim = await createAccount(core, OPERATOR, {
+      email: 'victim@corp.test',
+      name: 'Vic',
       password: PASSWORD,
     });
-    expect(accepted.member).toMatchObject({ role: 'admin', email: 'newcomer@example.test' });
-    expect(accepted.workspace.id).toBe(owner.workspaceId);
-    await login(core, { email: 'newcomer@example.test', password: PASSWORD, clientAddress: 'local' });
-    await expectCoreError(
-      acceptInvitation(core, { token: result.token, name: 'Again', password: PASSWORD }),
-      'NOT_FOUND',
+    const invitation = await inviteMember(core, owner, {
+      workspaceId,
+      email: 'victim@corp.test',
+      role: 'admin',
+    });
+    // Not a member until the victim says yes, and nobody else can say it for them.
+    await expectCoreError(requireMember(core.db, victim.id, workspaceId), 'NOT_FOUND');
+    await expectCoreError(acceptInvitation(core, attacker, { invitationId: invitation.id }), 'NOT_FOUND');
+    await expectCoreError(acceptInvitation(core, OPERATOR, { invitationId: invitation.id }), 'FORBIDDEN');
+    expect((await listOwnInvitations(core, attacker)).map((pending) => pending.id)).not.toContain(
+      invitation.id,
     );
-    await expectCoreError(
-      acceptInvitation(core, { token: 'sbi_nonsense', name: 'Again', password: PASSWORD }),
-      'NOT_FOUND',
-    );
-    expect((await listInvitations(core, owner)).map((invitation) => invitation.email)).not.toContain(
-      'newcomer@example.test',
-    );
-  });
+    await expectCoreError(requireMember(core.db, victim.id, workspaceId), 'NOT_FOUND');
 
-  it('lets a signed-in user accept an invitation for their own email only', async () => {
-    const outsider = await stranger(core);
-    const outsiderEmail = (
-      await core.db
-        .selectFrom('users')
-        .select('email')
-        .where('id', '=', outsider.userId)
-        .executeTakeFirstOrThrow()
-    ).email;
-    // Invited before the account existed: the invitation is for that email.
-    const result = await addMember(core, owner, { email: 'later@example.test', role: 'member' });
-    if (result.kind !== 'invitation') throw new Error('expected an invitation');
-    await expectCoreError(acceptInvitationAsUser(core, outsider.userId, result.token), 'NOT_FOUND');
-    await core.db
-      .updateTable('users')
-      .set({ email: 'later@example.test' })
-      .where('id', '=', outsider.userId)
-      .execute();
-    const accepted = await acceptInvitationAsUser(core, outsider.userId, result.token);
-    expect(accepted.member).toMatchObject({ userId: outsider.userId, role: 'member' });
-    await core.db
-      .updateTable('users')
-      .set({ email: outsiderEmail })
-      .where('id', '=', outsider.userId)
-      .execute();
+    await login(core, { email: 'victim@corp.test', password: PASSWORD, clientAddress: 'local' });
+    const pending = await listOwnInvitations(core, asUser(victim.id));
+    expect(pending.map((entry) => entry.workspaceName).sort()).toEqual(['Acme', 'Elsewhere']);
+    await acceptInvitation(core, asUser(victim.id), { invitationId: invitation.id });
+    expect((await requireMember(core.db, victim.id, workspaceId)).role).toBe('admin');
   });
 
   it('expires invitations, and a new invitation replaces the pending one', async () => {
-    const first = await addMember(core, owner, { email: 'twice@example.test', role: 'member' });
-    const second = await addMember(core, owner, { email: 'twice@example.test', role: 'editor' });
-    if (first.kind !== 'invitation' || second.kind !== 'invitation') throw new Error('expected invitations');
-    await expectCoreError(
-      acceptInvitation(core, { token: first.token, name: 'Twice', password: PASSWORD }),
-      'NOT_FOUND',
-    );
+    const user = await createUser(core, { email: 'twice@example.test' });
+    const first = await inviteMember(core, owner, {
+      workspaceId,
+      email: 'twice@example.test',
+      role: 'member',
+    });
+    const second = await inviteMember(core, owner, {
+      workspaceId,
+      email: 'twice@example.test',
+      role: 'editor',
+    });
+    await expectCoreError(acceptInvitation(core, asUser(user.id), { invitationId: first.id }), 'NOT_FOUND');
     await core.db
       .updateTable('invitations')
       .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
-      .where('id', '=', second.invitation.id)
+      .where('id', '=', second.id)
       .execute();
-    await expectCoreError(
-      acceptInvitation(core, { token: second.token, name: 'Twice', password: PASSWORD }),
-      'NOT_FOUND',
-    );
-    expect(
-      await core.db
-        .selectFrom('users')
-        .select('id')
-        .where('email', '=', 'twice@example.test')
-        .executeTakeFirst(),
-    ).toBeUndefined();
+    await expectCoreError(acceptInvitation(core, asUser(user.id), { invitationId: second.id }), 'NOT_FOUND');
+    await expectCoreError(requireMember(core.db, user.id, workspaceId), 'NOT_FOUND');
   });
 
   it('lets only owners and admins manage members, and only owners grant the owner role', async () => {
@@ -158,40 +165,81 @@ describe.each(ENGINES)('members and invitations on %s', (engine) => {
     const editor = await memberWithRole(core, owner, 'editor');
     const member = await memberWithRole(core, owner, 'member');
     const target = await createUser(core);
-    await expectCoreError(addMember(core, editor, { email: target.email, role: 'member' }), 'FORBIDDEN');
-    await expectCoreError(addMember(core, member, { email: target.email, role: 'member' }), 'FORBIDDEN');
-    await expectCoreError(addMember(core, admin, { email: target.email, role: 'owner' }), 'FORBIDDEN');
     await expectCoreError(
-      changeRole(core, editor, { memberId: member.memberId, role: 'editor', version: 1 }),
+      inviteMember(core, editor, { workspaceId: owner.workspaceId, email: target.email, role: 'member' }),
       'FORBIDDEN',
     );
-    await expectCoreError(removeMember(core, member, editor.memberId), 'FORBIDDEN');
     await expectCoreError(
-      changeRole(core, admin, { memberId: member.memberId, role: 'owner', version: 1 }),
+      inviteMember(core, member, { workspaceId: owner.workspaceId, email: target.email, role: 'member' }),
+      'FORBIDDEN',
+    );
+    await expectCoreError(
+      inviteMember(core, admin, { workspaceId: owner.workspaceId, email: target.email, role: 'owner' }),
+      'FORBIDDEN',
+    );
+    await expectCoreError(
+      changeRole(core, editor, {
+        workspaceId: owner.workspaceId,
+        memberId: member.memberId,
+        role: 'editor',
+        version: 1,
+      }),
+      'FORBIDDEN',
+    );
+    await expectCoreError(
+      removeMember(core, member, { workspaceId: owner.workspaceId, memberId: editor.memberId }),
       'FORBIDDEN',
     );
     await expectCoreError(
       changeRole(core, admin, {
+        workspaceId: owner.workspaceId,
+        memberId: member.memberId,
+        role: 'owner',
+        version: 1,
+      }),
+      'FORBIDDEN',
+    );
+    await expectCoreError(
+      changeRole(core, admin, {
+        workspaceId: owner.workspaceId,
         memberId: owner.memberId,
         role: 'member',
         version: (await memberRow(core, owner)).version,
       }),
       'FORBIDDEN',
     );
-    await expectCoreError(removeMember(core, admin, owner.memberId), 'FORBIDDEN');
+    await expectCoreError(
+      removeMember(core, admin, { workspaceId: owner.workspaceId, memberId: owner.memberId }),
+      'FORBIDDEN',
+    );
 
-    const changed = await changeRole(core, admin, { memberId: member.memberId, role: 'editor', version: 1 });
+    const changed = await changeRole(core, admin, {
+      workspaceId: owner.workspaceId,
+      memberId: member.memberId,
+      role: 'editor',
+      version: 1,
+    });
     expect(changed).toMatchObject({ role: 'editor', version: 2 });
-    await removeMember(core, admin, member.memberId);
+    await removeMember(core, admin, { workspaceId: owner.workspaceId, memberId: member.memberId });
     await expectCoreError(requireMember(core.db, member.userId, owner.workspaceId), 'NOT_FOUND');
     expect(await countRows(core, 'users')).toBeGreaterThan(0);
   });
 
   it('answers a stale version with CONFLICT and changes nothing', async () => {
     const editor = await memberWithRole(core, owner, 'editor');
-    await changeRole(core, owner, { memberId: editor.memberId, role: 'member', version: 1 });
+    await changeRole(core, owner, {
+      workspaceId: owner.workspaceId,
+      memberId: editor.memberId,
+      role: 'member',
+      version: 1,
+    });
     await expectCoreError(
-      changeRole(core, owner, { memberId: editor.memberId, role: 'admin', version: 1 }),
+      changeRole(core, owner, {
+        workspaceId: owner.workspaceId,
+        memberId: editor.memberId,
+        role: 'admin',
+        version: 1,
+      }),
       'CONFLICT',
     );
     expect((await memberRow(core, editor)).role).toBe('member');
@@ -200,21 +248,33 @@ describe.each(ENGINES)('members and invitations on %s', (engine) => {
   it('hides other workspaces: their members are NOT_FOUND', async () => {
     const outsider = await stranger(core);
     await expectCoreError(
-      changeRole(core, owner, { memberId: outsider.memberId, role: 'member', version: 1 }),
+      changeRole(core, owner, {
+        workspaceId: owner.workspaceId,
+        memberId: outsider.memberId,
+        role: 'member',
+        version: 1,
+      }),
       'NOT_FOUND',
     );
-    await expectCoreError(removeMember(core, owner, outsider.memberId), 'NOT_FOUND');
+    await expectCoreError(
+      removeMember(core, owner, { workspaceId: owner.workspaceId, memberId: outsider.memberId }),
+      'NOT_FOUND',
+    );
   });
 
   it('rejects bad input naming the fields, and writes nothing', async () => {
     const before = await countRows(core, 'audit_log');
     const added = await expectCoreError(
-      addMember(core, owner, { email: 'nope', role: 'captain' as 'member' }),
+      inviteMember(core, owner, {
+        workspaceId: owner.workspaceId,
+        email: 'nope',
+        role: 'captain' as 'member',
+      }),
       'BAD_REQUEST',
     );
     expect(Object.keys(added.fieldErrors ?? {}).sort()).toEqual(['email', 'role']);
     const changed = await expectCoreError(
-      changeRole(core, owner, { memberId: '', role: 'member', version: 0 }),
+      changeRole(core, owner, { workspaceId: owner.workspaceId, memberId: '', role: 'member', version: 0 }),
       'BAD_REQUEST',
     );
     expect(Object.keys(changed.fieldErrors ?? {}).sort()).toEqual(['memberId', 'version']);
@@ -233,16 +293,30 @@ describe.each(ENGINES)('the last owner on %s', (engine) => {
     const { owner } = await setupOwner(core);
     const row = await memberRow(core, owner);
     await expectCoreError(
-      changeRole(core, owner, { memberId: owner.memberId, role: 'admin', version: row.version }),
+      changeRole(core, owner, {
+        workspaceId: owner.workspaceId,
+        memberId: owner.memberId,
+        role: 'admin',
+        version: row.version,
+      }),
       'CONFLICT',
     );
-    await expectCoreError(removeMember(core, owner, owner.memberId), 'CONFLICT');
+    await expectCoreError(
+      removeMember(core, owner, { workspaceId: owner.workspaceId, memberId: owner.memberId }),
+      'CONFLICT',
+    );
 
     const second = await memberWithRole(core, owner, 'owner');
     // Both owners demote each other at the same time: the workspace keeps one.
     const results = await Promise.allSettled([
-      changeRole(core, owner, { memberId: second.memberId, role: 'admin', version: 1 }),
+      changeRole(core, owner, {
+        workspaceId: owner.workspaceId,
+        memberId: second.memberId,
+        role: 'admin',
+        version: 1,
+      }),
       changeRole(core, second, {
+        workspaceId: owner.workspaceId,
         memberId: owner.memberId,
         role: 'admin',
         version: (await memberRow(core, owner)).version,
@@ -261,7 +335,7 @@ describe.each(ENGINES)('the last owner on %s', (engine) => {
 
 describe.each(ENGINES)('workspaces and the audit log on %s', (engine) => {
   let core: Core;
-  let owner: Membership;
+  let owner: TestMember;
   const events: ChangeEvent[] = [];
   beforeAll(async () => {
     core = await createTestCore(engine);
@@ -271,72 +345,104 @@ describe.each(ENGINES)('workspaces and the audit log on %s', (engine) => {
   afterAll(() => core.close());
 
   it('creates, reads, renames with a version, and finds workspaces', async () => {
-    const created = await createWorkspace(core, owner.userId, '  Side project ');
+    const created = await createWorkspace(core, owner, { name: '  Side project ' });
     expect(created).toMatchObject({ name: 'Side project', version: 1 });
-    const membership = await requireMember(core.db, owner.userId, created.id);
+    const membership: TestMember = {
+      kind: 'user',
+      ...(await requireMember(core.db, owner.userId, created.id)),
+    };
     expect(membership.role).toBe('owner');
     events.length = 0;
-    const renamed = await renameWorkspace(core, membership, { name: 'Main project', version: 1 });
+    const renamed = await renameWorkspace(core, membership, {
+      workspaceId: membership.workspaceId,
+      name: 'Main project',
+      version: 1,
+    });
     expect(renamed).toMatchObject({ name: 'Main project', version: 2 });
     expect(events).toEqual([
       expect.objectContaining({ kind: 'workspace', action: 'workspace.rename', id: created.id }),
     ]);
-    await expectCoreError(renameWorkspace(core, membership, { name: 'Lost update', version: 1 }), 'CONFLICT');
-    expect((await getWorkspace(core, membership)).name).toBe('Main project');
+    await expectCoreError(
+      renameWorkspace(core, membership, {
+        workspaceId: membership.workspaceId,
+        name: 'Lost update',
+        version: 1,
+      }),
+      'CONFLICT',
+    );
+    expect((await getWorkspace(core, membership, membership)).name).toBe('Main project');
 
     expect(await findWorkspace(core, created.id)).toMatchObject({ id: created.id });
     expect(await findWorkspace(core, 'Main project')).toMatchObject({ id: created.id });
     expect(await findWorkspace(core, 'No such workspace')).toBeNull();
-    await createWorkspace(core, owner.userId, 'Main project');
+    await createWorkspace(core, owner, { name: 'Main project' });
     await expectCoreError(findWorkspace(core, 'Main project'), 'CONFLICT');
   });
 
   it('forbids renaming for editors and members and names bad fields', async () => {
     const editor = await memberWithRole(core, owner, 'editor');
-    await expectCoreError(renameWorkspace(core, editor, { name: 'Mine now', version: 1 }), 'FORBIDDEN');
+    await expectCoreError(
+      renameWorkspace(core, editor, { workspaceId: editor.workspaceId, name: 'Mine now', version: 1 }),
+      'FORBIDDEN',
+    );
     const error = await expectCoreError(
-      renameWorkspace(core, owner, { name: '', version: 1 }),
+      renameWorkspace(core, owner, { workspaceId: owner.workspaceId, name: '', version: 1 }),
       'BAD_REQUEST',
     );
     expect(error.fieldErrors).toHaveProperty('name');
-    await expectCoreError(createWorkspace(core, owner.userId, ''), 'BAD_REQUEST');
+    await expectCoreError(createWorkspace(core, owner, { name: '' }), 'BAD_REQUEST');
   });
 
   it('rolls the change back when its audit row cannot be written', async () => {
-    const version = (await getWorkspace(core, owner)).version;
+    const version = (await getWorkspace(core, owner, owner)).version;
     await sql`alter table audit_log rename to audit_log_unavailable`.execute(core.db);
     try {
-      await expect(renameWorkspace(core, owner, { name: 'Unaudited', version })).rejects.toThrow();
+      await expect(
+        renameWorkspace(core, owner, { workspaceId: owner.workspaceId, name: 'Unaudited', version }),
+      ).rejects.toThrow();
     } finally {
       await sql`alter table audit_log_unavailable rename to audit_log`.execute(core.db);
     }
-    expect((await getWorkspace(core, owner)).name).toBe('Acme');
+    expect((await getWorkspace(core, owner, owner)).name).toBe('Acme');
   });
 
   it('lists the audit log newest first, page by page, for owners and admins only, without secrets', async () => {
     for (const name of ['One', 'Two', 'Three']) {
-      const { version } = await getWorkspace(core, owner);
-      await renameWorkspace(core, owner, { name, version });
+      const { version } = await getWorkspace(core, owner, owner);
+      await renameWorkspace(core, owner, { workspaceId: owner.workspaceId, name, version });
       // Audit times have millisecond resolution: keep each rename in its own millisecond so "newest" is defined.
       await new Promise((resolve) => setTimeout(resolve, 3));
     }
-    const first = await listAudit(core, owner, { limit: 2 });
+    const first = await listAudit(core, owner, { workspaceId: owner.workspaceId, limit: 2 });
     expect(first.entries.map((entry) => entry.details)).toEqual([
       expect.objectContaining({ from: 'Two', to: 'Three' }),
       expect.objectContaining({ from: 'One', to: 'Two' }),
     ]);
     expect(first.nextBefore).toBe(first.entries[1]?.id);
-    const second = await listAudit(core, owner, { limit: 2, before: first.nextBefore ?? undefined });
+    const second = await listAudit(core, owner, {
+      workspaceId: owner.workspaceId,
+      limit: 2,
+      before: first.nextBefore ?? undefined,
+    });
     expect(second.entries[0]?.details).toMatchObject({ to: 'One' });
     expect(second.entries.every((entry) => entry.workspaceId === owner.workspaceId)).toBe(true);
-    const all = await listAudit(core, owner, { limit: 200 });
+    const all = await listAudit(core, owner, { workspaceId: owner.workspaceId, limit: 200 });
     expect(all.nextBefore).toBeNull();
     expect(JSON.stringify(all)).not.toMatch(/sb[pkis]_[0-9a-z]{40}/);
 
     const editor = await memberWithRole(core, owner, 'editor');
-    await expectCoreError(listAudit(core, editor, { limit: 10 }), 'FORBIDDEN');
-    const error = await expectCoreError(listAudit(core, owner, { limit: 0 }), 'BAD_REQUEST');
+    await expectCoreError(
+      listAudit(core, editor, { workspaceId: editor.workspaceId, limit: 10 }),
+      'FORBIDDEN',
+    );
+    const error = await expectCoreError(
+      listAudit(core, owner, { workspaceId: owner.workspaceId, limit: 0 }),
+      'BAD_REQUEST',
+    );
     expect(error.fieldErrors).toHaveProperty('limit');
-    await expectCoreError(listAudit(core, owner, { limit: 5, before: 'aud_unknown' }), 'BAD_REQUEST');
+    await expectCoreError(
+      listAudit(core, owner, { workspaceId: owner.workspaceId, limit: 5, before: 'aud_unknown' }),
+      'BAD_REQUEST',
+    );
   });
 });

@@ -1,64 +1,56 @@
-import { assertAdmin, type Membership, ROLES, requireAdmin, type Role } from '../access.ts';
-import { recordAudit } from '../audit.ts';
+import { type Actor, actorId, type Role } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { Trx } from '../db/schema.ts';
 import { CoreError, conflict, forbidden, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
-import { hashPassword } from './passwords.ts';
-import { hashSecret, looksLikeSecret, newSecret } from './secrets.ts';
-import { isUniqueViolation, publishChange } from './shared.ts';
-import { findUserRowByEmail, findUserRowById, insertUser } from './user-repository.ts';
-import { InputCheck } from './validation.ts';
+import { authorize, type WorkspaceRef } from '../service/authorize.ts';
+import { InputCheck } from '../service/input.ts';
+import { mutate, type RecordChange } from '../service/mutate.ts';
+import { newSecret } from './secrets.ts';
+import { listActiveApiKeyRowsCreatedBy, setApiKeyRevoked } from './token-repository.ts';
+import { findUserRowById } from './user-repository.ts';
 import {
   type InvitationView,
   type MemberView,
   toInvitationView,
-  toUserView,
   toWorkspaceView,
-  type UserView,
   type WorkspaceView,
 } from './views.ts';
 import {
   countOwners,
   deleteMember,
-  findInvitationByHash,
+  findInvitation,
   findMemberRow,
+  findMemberRowByEmail,
   findMemberRowByUser,
   findWorkspaceRow,
   insertInvitation,
   insertMember,
   listMemberRowsWithUsers,
   listPendingInvitationRows,
+  listPendingInvitationRowsForEmail,
   lockWorkspace,
   markInvitationAccepted,
+  type MemberWithUserRow,
   revokePendingInvitationsFor,
   updateMemberRole,
 } from './workspace-repository.ts';
 
-/** How long an invitation link stays valid. */
+/** How long an invitation stays open. */
 const INVITATION_LIFETIME_MS = 7 * 24 * 60 * 60_000;
 
-/** What `addMember` did: added an existing user, or invited an unknown email (the token is shown once). */
-export type AddMemberResult =
-  | { kind: 'member'; member: MemberView }
-  | { kind: 'invitation'; invitation: InvitationView; token: string };
+/** An invitation the signed-in user may accept, with the workspace it leads to. */
+export interface OwnInvitationView extends InvitationView {
+  workspaceName: string;
+}
 
-/** The workspace and role an accepted invitation led to. */
+/** The workspace and membership an accepted invitation led to. */
 export interface AcceptedInvitation {
-  user: UserView;
   workspace: WorkspaceView;
   member: MemberView;
 }
 
-function checkRole(check: InputCheck, field: string, role: unknown): Role {
-  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
-    check.fail(field, `Role must be one of ${ROLES.join(', ')}`);
-    return 'member';
-  }
-  return role as Role;
-}
-
-const toMemberView = (row: Awaited<ReturnType<typeof listMemberRowsWithUsers>>[number]): MemberView => ({
+const toMemberView = (row: MemberWithUserRow): MemberView => ({
   id: row.id,
   workspaceId: row.workspace_id,
   userId: row.user_id,
@@ -76,232 +68,145 @@ async function memberView(trx: Trx, workspaceId: string, memberId: string): Prom
 }
 
 /**
- * Locks the workspace and re-reads the actor's role inside the transaction, so a
- * decision is never made on a role that changed since the request began.
+ * Locks the workspace, then authorizes inside the same transaction, so a decision about
+ * members is never made on a role that changed since the request began (two owners cannot
+ * demote each other at once).
  */
-async function lockAsAdmin(trx: Trx, admin: Membership): Promise<Membership> {
-  if (!(await lockWorkspace(trx, admin.workspaceId))) throw notFound('Workspace');
-  return requireAdmin(trx, admin.userId, admin.workspaceId);
+async function lockAndAuthorize(core: Core, trx: Trx, actor: Actor, workspaceId: string) {
+  if (!(await lockWorkspace(trx, workspaceId))) throw notFound('Workspace');
+  return authorize(core, actor, workspaceId, 'manage', trx);
+}
+
+/** The signed-in user behind an actor; the CLI acting as operator has no invitations to accept. */
+function userIdOf(actor: Actor): string {
+  if (actor.kind !== 'user') throw forbidden('Only a signed-in user can accept an invitation');
+  return actor.userId;
 }
 
 /** Members of the workspace with email, name and role; any member may list them. */
-export async function listMembers(core: Core, member: Membership): Promise<MemberView[]> {
-  return (await listMemberRowsWithUsers(core.db, member.workspaceId)).map(toMemberView);
+export async function listMembers(core: Core, actor: Actor, input: WorkspaceRef): Promise<MemberView[]> {
+  await authorize(core, actor, input.workspaceId, 'read');
+  return (await listMemberRowsWithUsers(core.db, input.workspaceId)).map(toMemberView);
 }
 
 /** Pending invitations of the workspace (owner or admin). */
-export async function listInvitations(core: Core, admin: Membership): Promise<InvitationView[]> {
-  assertAdmin(admin);
-  return (await listPendingInvitationRows(core.db, admin.workspaceId, nowIso())).map(toInvitationView);
+export async function listInvitations(
+  core: Core,
+  actor: Actor,
+  input: WorkspaceRef,
+): Promise<InvitationView[]> {
+  await authorize(core, actor, input.workspaceId, 'manage');
+  return (await listPendingInvitationRows(core.db, input.workspaceId, nowIso())).map(toInvitationView);
 }
 
 /**
- * Adds a user by email (owner or admin). An existing account joins at once; an
- * unknown email gets an invitation whose token is returned here only. Only an owner
- * may grant the owner role.
+ * Invites an email to the workspace with a role (owner or admin; only an owner may invite an
+ * owner). Nobody joins a workspace without saying yes: the invitation waits until the user
+ * with that email, signed in, accepts it. An invitation never creates an account (decision 0010):
+ * an email without one gets it from the operator (`switchboard user create`) and accepts then.
+ * A new invitation for the same email replaces the pending one.
  */
-export async function addMember(
+export async function inviteMember(
   core: Core,
-  admin: Membership,
-  input: { email: string; role: Role },
-): Promise<AddMemberResult> {
-  assertAdmin(admin);
+  actor: Actor,
+  input: WorkspaceRef & { email: string; role: Role },
+): Promise<InvitationView> {
   const check = new InputCheck();
   const email = check.email('email', input.email);
-  const role = checkRole(check, 'role', input.role);
+  const role = check.role('role', input.role);
   check.done();
-  const result = await core.db.transaction().execute(async (trx): Promise<AddMemberResult> => {
-    const actor = await lockAsAdmin(trx, admin);
-    if (role === 'owner' && actor.role !== 'owner')
-      throw forbidden('Only an owner can make someone an owner');
+  return mutate(core, actor, input.workspaceId, async (trx, record) => {
+    const access = await lockAndAuthorize(core, trx, actor, input.workspaceId);
+    if (role === 'owner' && access.role !== 'owner') throw forbidden('Only an owner can invite an owner');
+    if (await findMemberRowByEmail(trx, input.workspaceId, email))
+      throw conflict(`${email} is already a member of this workspace`);
     const now = nowIso();
-    const user = await findUserRowByEmail(trx, email);
-    if (user) {
-      if (await findMemberRowByUser(trx, admin.workspaceId, user.id))
-        throw conflict(`${email} is already a member of this workspace`);
-      const row = await insertMember(trx, {
-        id: newId('mem'),
-        workspace_id: admin.workspaceId,
-        user_id: user.id,
-        role,
-        created_at: now,
-        updated_at: now,
-      });
-      await recordAudit(trx, {
-        workspaceId: admin.workspaceId,
-        actor: { kind: 'user', userId: admin.userId },
-        action: 'member.add',
-        targetType: 'member',
-        targetId: row.id,
-        details: { userId: user.id, email, role },
-      });
-      return { kind: 'member', member: await memberView(trx, admin.workspaceId, row.id) };
-    }
-    await revokePendingInvitationsFor(trx, admin.workspaceId, email, now);
-    const secret = newSecret('sbi_');
+    await revokePendingInvitationsFor(trx, input.workspaceId, email, now);
     const invitation = {
       id: newId('inv'),
-      workspace_id: admin.workspaceId,
+      workspace_id: input.workspaceId,
       email,
       role,
-      token_hash: secret.hash,
-      invited_by: admin.userId,
+      // The column predates accepting by sign-in; a random value, never shown, keeps it unique.
+      token_hash: newSecret('sbi_').hash,
+      invited_by: actorId(actor),
       created_at: now,
       expires_at: new Date(Date.parse(now) + INVITATION_LIFETIME_MS).toISOString(),
       accepted_at: null,
       revoked_at: null,
     };
     await insertInvitation(trx, invitation);
-    await recordAudit(trx, {
-      workspaceId: admin.workspaceId,
-      actor: { kind: 'user', userId: admin.userId },
+    await record({
+      kind: 'member',
       action: 'member.invite',
       targetType: 'invitation',
       targetId: invitation.id,
       details: { email, role },
     });
-    return { kind: 'invitation', invitation: toInvitationView(invitation), token: secret.secret };
+    return toInvitationView(invitation);
   });
-  publishChange(
-    core,
-    admin.workspaceId,
-    'member',
-    result.kind === 'member' ? result.member.id : result.invitation.id,
-    result.kind === 'member' ? 'member.add' : 'member.invite',
-  );
-  return result;
 }
 
-// Every invitation failure gets the same answer, so a token cannot be probed for state.
+/** The signed-in user's pending invitations, newest first, with the name of each workspace. */
+export async function listOwnInvitations(core: Core, actor: Actor): Promise<OwnInvitationView[]> {
+  const user = await findUserRowById(core.db, userIdOf(actor));
+  if (!user) throw notFound('User');
+  const rows = await listPendingInvitationRowsForEmail(core.db, user.email, nowIso());
+  return rows.map(({ workspace_name, ...row }) => ({
+    ...toInvitationView(row),
+    workspaceName: workspace_name,
+  }));
+}
+
+// Every failure gets the same answer, so an invitation id cannot be probed for state.
 const invalidInvitation = () => new CoreError('NOT_FOUND', 'Invitation not found, already used or expired');
 
-async function joinByInvitation(
-  trx: Trx,
-  token: string,
-  resolveUser: (email: string) => Promise<{ id: string; email: string }>,
-) {
-  if (!looksLikeSecret('sbi_', token)) throw invalidInvitation();
-  const invitation = await findInvitationByHash(trx, hashSecret(token));
-  const now = nowIso();
-  if (!invitation || invitation.accepted_at || invitation.revoked_at || invitation.expires_at <= now)
-    throw invalidInvitation();
-  if (!(await markInvitationAccepted(trx, invitation.id, now))) throw invalidInvitation();
-  const user = await resolveUser(invitation.email);
-  if (await findMemberRowByUser(trx, invitation.workspace_id, user.id))
-    throw conflict('You are already a member of this workspace');
-  const member = await insertMember(trx, {
-    id: newId('mem'),
-    workspace_id: invitation.workspace_id,
-    user_id: user.id,
-    role: invitation.role,
-    created_at: now,
-    updated_at: now,
-  });
-  await recordAudit(trx, {
-    workspaceId: invitation.workspace_id,
-    actor: { kind: 'user', userId: user.id },
-    action: 'member.join',
-    targetType: 'member',
-    targetId: member.id,
-    details: { userId: user.id, email: user.email, role: invitation.role, invitationId: invitation.id },
-  });
-  const workspace = await findWorkspaceRow(trx, invitation.workspace_id);
-  if (!workspace) throw invalidInvitation();
-  const userRow = await findUserRowById(trx, user.id);
-  if (!userRow) throw invalidInvitation();
-  return {
-    user: toUserView(userRow),
-    workspace: toWorkspaceView(workspace),
-    member: await memberView(trx, invitation.workspace_id, member.id),
-  };
-}
-
-async function assertPendingInvitation(core: Core, token: string): Promise<void> {
-  const invitation = looksLikeSecret('sbi_', token)
-    ? await findInvitationByHash(core.db, hashSecret(token))
-    : undefined;
-  if (!invitation || invitation.accepted_at || invitation.revoked_at || invitation.expires_at <= nowIso()) {
-    throw invalidInvitation();
-  }
-}
-
-/** Runs a join; a unique-key race (the same account or membership made at once elsewhere) is a CONFLICT. */
-async function joinTransaction(
-  core: Core,
-  join: (trx: Trx) => Promise<AcceptedInvitation>,
-): Promise<AcceptedInvitation> {
-  try {
-    return await core.db.transaction().execute(join);
-  } catch (error) {
-    if (isUniqueViolation(error))
-      throw conflict('This account or membership was just created; sign in and try again');
-    throw error;
-  }
-}
-
-/**
- * Accepts an invitation by creating the invited email's account (with this name and
- * password) and its membership. An email that already has an account must sign in
- * and use `acceptInvitationAsUser`.
- */
+/** Accepts one of the signed-in user's own invitations: the user's consent to join. */
 export async function acceptInvitation(
   core: Core,
-  input: { token: string; name: string; password: string },
+  actor: Actor,
+  input: { invitationId: string },
 ): Promise<AcceptedInvitation> {
   const check = new InputCheck();
-  const token = check.required('token', input.token, 'Invitation token');
-  const name = check.name('name', input.name);
-  const password = check.password('password', input.password);
+  const invitationId = check.required('invitationId', input.invitationId, 'Invitation');
   check.done();
-  // Cheap refusal first: a public endpoint must not spend scrypt work on a made-up token.
-  await assertPendingInvitation(core, token);
-  const passwordHash = await hashPassword(password);
-  const result = await joinTransaction(core, (trx) =>
-    joinByInvitation(trx, token, async (email) => {
-      if (await findUserRowByEmail(trx, email))
-        throw conflict('An account with this email exists: sign in, then accept the invitation');
-      const now = nowIso();
-      const user = await insertUser(trx, {
-        id: newId('usr'),
-        email,
-        name,
-        password_hash: passwordHash,
-        created_at: now,
-        updated_at: now,
-      });
-      await recordAudit(trx, {
-        workspaceId: null,
-        actor: { kind: 'user', userId: user.id },
-        action: 'user.create',
-        targetType: 'user',
-        targetId: user.id,
-        details: { email },
-      });
-      return user;
-    }),
-  );
-  publishChange(core, result.workspace.id, 'member', result.member.id, 'member.join');
-  return result;
-}
-
-/** Accepts an invitation as a signed-in user; the invitation must be for that user's email. */
-export async function acceptInvitationAsUser(
-  core: Core,
-  userId: string,
-  token: string,
-): Promise<AcceptedInvitation> {
-  const check = new InputCheck();
-  const checkedToken = check.required('token', token, 'Invitation token');
-  check.done();
-  const result = await joinTransaction(core, (trx) =>
-    joinByInvitation(trx, checkedToken, async (email) => {
-      const user = await findUserRowById(trx, userId);
-      if (!user || user.email !== email) throw invalidInvitation();
-      return user;
-    }),
-  );
-  publishChange(core, result.workspace.id, 'member', result.member.id, 'member.join');
-  return result;
+  const userId = userIdOf(actor);
+  const invitation = await findInvitation(core.db, invitationId);
+  if (!invitation) throw invalidInvitation();
+  return mutate(core, actor, invitation.workspace_id, async (trx, record) => {
+    const user = await findUserRowById(trx, userId);
+    const now = nowIso();
+    if (
+      !user ||
+      user.email !== invitation.email ||
+      invitation.expires_at <= now ||
+      !(await markInvitationAccepted(trx, invitation.id, now))
+    )
+      throw invalidInvitation();
+    if (await findMemberRowByUser(trx, invitation.workspace_id, userId))
+      throw conflict('You are already a member of this workspace');
+    const member = await insertMember(trx, {
+      id: newId('mem'),
+      workspace_id: invitation.workspace_id,
+      user_id: userId,
+      role: invitation.role,
+      created_at: now,
+      updated_at: now,
+    });
+    await record({
+      kind: 'member',
+      action: 'member.join',
+      targetType: 'member',
+      targetId: member.id,
+      details: { userId, email: user.email, role: invitation.role, invitationId: invitation.id },
+    });
+    const workspace = await findWorkspaceRow(trx, invitation.workspace_id);
+    if (!workspace) throw invalidInvitation();
+    return {
+      workspace: toWorkspaceView(workspace),
+      member: await memberView(trx, invitation.workspace_id, member.id),
+    };
+  });
 }
 
 /**
@@ -310,70 +215,90 @@ export async function acceptInvitationAsUser(
  */
 export async function changeRole(
   core: Core,
-  admin: Membership,
-  input: { memberId: string; role: Role; version: number },
+  actor: Actor,
+  input: WorkspaceRef & { memberId: string; role: Role; version: number },
 ): Promise<MemberView> {
-  assertAdmin(admin);
   const check = new InputCheck();
   const memberId = check.required('memberId', input.memberId, 'Member');
-  const role = checkRole(check, 'role', input.role);
+  const role = check.role('role', input.role);
   const version = check.version('version', input.version);
   check.done();
-  const result = await core.db.transaction().execute(async (trx) => {
-    const actor = await lockAsAdmin(trx, admin);
-    const target = await findMemberRow(trx, admin.workspaceId, memberId);
+  const { workspaceId } = input;
+  return mutate(core, actor, workspaceId, async (trx, record) => {
+    const access = await lockAndAuthorize(core, trx, actor, workspaceId);
+    const target = await findMemberRow(trx, workspaceId, memberId);
     if (!target) throw notFound('Member');
-    if ((role === 'owner' || target.role === 'owner') && actor.role !== 'owner') {
+    if ((role === 'owner' || target.role === 'owner') && access.role !== 'owner') {
       throw forbidden('Only an owner can grant or remove the owner role');
     }
     if (Number(target.version) !== version)
       throw conflict('The member was changed by someone else; reload and try again');
-    if (target.role === role)
-      return { view: await memberView(trx, admin.workspaceId, target.id), changed: false };
-    if (target.role === 'owner' && (await countOwners(trx, admin.workspaceId)) <= 1) {
+    if (target.role === role) return memberView(trx, workspaceId, target.id);
+    if (target.role === 'owner' && (await countOwners(trx, workspaceId)) <= 1) {
       throw conflict('A workspace must keep at least one owner: make someone else owner first');
     }
     if (!(await updateMemberRole(trx, target.id, role, version, nowIso()))) {
       throw conflict('The member was changed by someone else; reload and try again');
     }
-    await recordAudit(trx, {
-      workspaceId: admin.workspaceId,
-      actor: { kind: 'user', userId: admin.userId },
+    await record({
+      kind: 'member',
       action: 'member.role_change',
       targetType: 'member',
       targetId: target.id,
       details: { userId: target.user_id, from: target.role, to: role },
     });
-    return { view: await memberView(trx, admin.workspaceId, target.id), changed: true };
+    return memberView(trx, workspaceId, target.id);
   });
-  if (result.changed) publishChange(core, admin.workspaceId, 'member', result.view.id, 'member.role_change');
-  return result.view;
 }
 
-/** Removes a member (owner or admin; removing an owner takes an owner). The last owner cannot be removed. */
-export async function removeMember(core: Core, admin: Membership, memberId: string): Promise<void> {
-  assertAdmin(admin);
+/**
+ * Removes a member (owner or admin; removing an owner takes an owner). The last owner cannot
+ * be removed. The API keys the member created in this workspace are revoked with them, each
+ * with its own audit entry, so an app they set up stops working when they leave; an admin
+ * who wants an app to keep running creates a new key for it first.
+ */
+export async function removeMember(
+  core: Core,
+  actor: Actor,
+  input: WorkspaceRef & { memberId: string },
+): Promise<{ revokedApiKeys: number }> {
   const check = new InputCheck();
-  const id = check.required('memberId', memberId, 'Member');
+  const memberId = check.required('memberId', input.memberId, 'Member');
   check.done();
-  await core.db.transaction().execute(async (trx) => {
-    const actor = await lockAsAdmin(trx, admin);
-    const target = await findMemberRow(trx, admin.workspaceId, id);
+  const { workspaceId } = input;
+  return mutate(core, actor, workspaceId, async (trx, record) => {
+    const access = await lockAndAuthorize(core, trx, actor, workspaceId);
+    const target = await findMemberRow(trx, workspaceId, memberId);
     if (!target) throw notFound('Member');
-    if (target.role === 'owner' && actor.role !== 'owner')
+    if (target.role === 'owner' && access.role !== 'owner')
       throw forbidden('Only an owner can remove an owner');
-    if (target.role === 'owner' && (await countOwners(trx, admin.workspaceId)) <= 1) {
+    if (target.role === 'owner' && (await countOwners(trx, workspaceId)) <= 1) {
       throw conflict('A workspace must keep at least one owner: the last owner cannot be removed');
     }
     await deleteMember(trx, target.id);
-    await recordAudit(trx, {
-      workspaceId: admin.workspaceId,
-      actor: { kind: 'user', userId: admin.userId },
+    await record({
+      kind: 'member',
       action: 'member.remove',
       targetType: 'member',
       targetId: target.id,
       details: { userId: target.user_id, role: target.role },
     });
+    return { revokedApiKeys: await revokeApiKeysOf(trx, record, workspaceId, target.user_id) };
   });
-  publishChange(core, admin.workspaceId, 'member', id, 'member.remove');
+}
+
+async function revokeApiKeysOf(trx: Trx, record: RecordChange, workspaceId: string, userId: string) {
+  const keys = await listActiveApiKeyRowsCreatedBy(trx, workspaceId, userId);
+  const now = nowIso();
+  for (const key of keys) {
+    await setApiKeyRevoked(trx, key.id, now);
+    await record({
+      kind: 'api-key',
+      action: 'api_key.revoke',
+      targetType: 'api_key',
+      targetId: key.id,
+      details: { name: key.name, reason: 'creator removed from the workspace' },
+    });
+  }
+  return keys.length;
 }

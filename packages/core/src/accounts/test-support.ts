@@ -3,9 +3,16 @@ import { expect } from 'vitest';
 import { type Membership, requireMember, type Role } from '../access.ts';
 import type { Core } from '../core.ts';
 import { CoreError } from '../errors.ts';
-import { addMember } from './members.ts';
 import { setupFirstOwner } from './auth.ts';
+import { acceptInvitation, inviteMember } from './members.ts';
 import { createWorkspace } from './workspaces.ts';
+
+/** A member as tests use one: an actor for services (`kind: 'user'`) that also knows its workspace. */
+export type TestMember = Membership & { kind: 'user' };
+
+async function testMember(core: Core, userId: string, workspaceId: string): Promise<TestMember> {
+  return { kind: 'user', ...(await requireMember(core.db, userId, workspaceId)) };
+}
 
 /** A password that passes validation and is obviously fake. */
 export const PASSWORD = 'correct horse battery';
@@ -18,7 +25,7 @@ export async function setupOwner(core: Core, email = 'owner@example.test') {
     name: 'Olive Owner',
     workspaceName: 'Acme',
   });
-  const owner = await requireMember(core.db, result.user.id, result.workspace.id);
+  const owner = await testMember(core, result.user.id, result.workspace.id);
   return { ...result, owner };
 }
 
@@ -45,18 +52,23 @@ export async function createUser(core: Core, options: { email?: string; name?: s
   return { id, email };
 }
 
-/** A user who is a member of the admin's workspace with `role`. */
-export async function memberWithRole(core: Core, admin: Membership, role: Role): Promise<Membership> {
+/** A user who joined the admin's workspace with `role`: invited by the admin, then accepted. */
+export async function memberWithRole(core: Core, admin: TestMember, role: Role): Promise<TestMember> {
   const user = await createUser(core);
-  await addMember(core, admin, { email: user.email, role });
-  return requireMember(core.db, user.id, admin.workspaceId);
+  const invitation = await inviteMember(core, admin, {
+    workspaceId: admin.workspaceId,
+    email: user.email,
+    role,
+  });
+  await acceptInvitation(core, { kind: 'user', userId: user.id }, { invitationId: invitation.id });
+  return testMember(core, user.id, admin.workspaceId);
 }
 
 /** A user with their own workspace (a stranger to the admin's). */
-export async function stranger(core: Core): Promise<Membership> {
+export async function stranger(core: Core): Promise<TestMember & { email: string }> {
   const user = await createUser(core);
-  const workspace = await createWorkspace(core, user.id, 'Elsewhere');
-  return requireMember(core.db, user.id, workspace.id);
+  const workspace = await createWorkspace(core, { kind: 'user', userId: user.id }, { name: 'Elsewhere' });
+  return { ...(await testMember(core, user.id, workspace.id)), email: user.email };
 }
 
 /** Asserts that `promise` rejects with a CoreError of `code` and returns it. */

@@ -44,6 +44,21 @@ export async function setPersonalAccessTokenRevoked(db: DbOrTrx, tokenId: string
   await db.updateTable('personal_access_tokens').set({ revoked_at: at }).where('id', '=', tokenId).execute();
 }
 
+/** Revokes every live token of a user; returns how many. */
+export async function revokePersonalAccessTokensOfUser(
+  db: DbOrTrx,
+  userId: string,
+  at: string,
+): Promise<number> {
+  const result = await db
+    .updateTable('personal_access_tokens')
+    .set({ revoked_at: at })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Records the last use of a token. */
 export async function touchPersonalAccessToken(db: DbOrTrx, tokenId: string, at: string): Promise<void> {
   await db
@@ -89,6 +104,22 @@ export function listApiKeyRows(db: DbOrTrx, workspaceId: string): Promise<ApiKey
     .where('workspace_id', '=', workspaceId)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
+    .execute();
+}
+
+/** The live API keys of a workspace that one user created. */
+export function listActiveApiKeyRowsCreatedBy(
+  db: DbOrTrx,
+  workspaceId: string,
+  createdBy: string,
+): Promise<ApiKeyRow[]> {
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('created_by', '=', createdBy)
+    .where('revoked_at', 'is', null)
+    .orderBy('created_at')
     .execute();
 }
 

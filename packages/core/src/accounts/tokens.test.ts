@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { ENGINES } from '@switchboard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCore } from '../../test/test-core.ts';
-import type { Membership } from '../access.ts';
 import type { ChangeEvent } from '../changes.ts';
 import type { Core } from '../core.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-keys.ts';
+import { removeMember } from './members.ts';
 import { authenticateApiKey, authenticatePersonalToken } from './auth.ts';
 import {
   createPersonalAccessToken,
@@ -20,8 +20,10 @@ import {
   memberWithRole,
   setupOwner,
   stranger,
+  type TestMember,
 } from './test-support.ts';
 
+const asUser = (userId: string) => ({ kind: 'user', userId }) as const;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe.each(ENGINES)('personal access tokens on %s', (engine) => {
@@ -34,7 +36,7 @@ describe.each(ENGINES)('personal access tokens on %s', (engine) => {
   afterAll(() => core.close());
 
   it('shows a token once, stores only its hash, and lists it without the secret', async () => {
-    const { token, view } = await createPersonalAccessToken(core, userId, '  laptop  ');
+    const { token, view } = await createPersonalAccessToken(core, asUser(userId), { name: '  laptop  ' });
     expect(token).toMatch(/^sbp_[0-9a-z]{40}$/);
     expect(view).toEqual({
       id: view.id,
@@ -52,7 +54,7 @@ describe.each(ENGINES)('personal access tokens on %s', (engine) => {
     expect(row.token_hash).toBe(sha256(token));
     const stored = await everything(core);
     expect(stored).not.toContain(token);
-    const listed = JSON.stringify(await listPersonalAccessTokens(core, userId));
+    const listed = JSON.stringify(await listPersonalAccessTokens(core, asUser(userId)));
     expect(listed).toContain(view.id);
     expect(listed).not.toContain(token);
     expect(listed).not.toContain(row.token_hash);
@@ -66,7 +68,7 @@ describe.each(ENGINES)('personal access tokens on %s', (engine) => {
   });
 
   it('authenticates, records last use at most once a minute, and stops working once revoked', async () => {
-    const { token, view } = await createPersonalAccessToken(core, userId, 'ci');
+    const { token, view } = await createPersonalAccessToken(core, asUser(userId), { name: 'ci' });
     expect(await authenticatePersonalToken(core, token)).toEqual({ userId, tokenId: view.id });
     const first = await core.db
       .selectFrom('personal_access_tokens')
@@ -88,11 +90,11 @@ describe.each(ENGINES)('personal access tokens on %s', (engine) => {
       .executeTakeFirstOrThrow();
     expect(second.last_used_at).toBe(recent);
 
-    const revoked = await revokePersonalAccessToken(core, userId, view.id);
+    const revoked = await revokePersonalAccessToken(core, asUser(userId), { tokenId: view.id });
     expect(revoked.revokedAt).not.toBeNull();
     expect(await authenticatePersonalToken(core, token)).toBeNull();
     // Revoking again changes nothing and writes no second audit row.
-    await revokePersonalAccessToken(core, userId, view.id);
+    await revokePersonalAccessToken(core, asUser(userId), { tokenId: view.id });
     const revocations = await core.db
       .selectFrom('audit_log')
       .select('id')
@@ -110,25 +112,32 @@ describe.each(ENGINES)('personal access tokens on %s', (engine) => {
     const { key } = await createApiKey(
       core,
       { kind: 'system', label: 'cli' },
-      (await setupWorkspaceId(core, userId)) ?? '',
-      'gateway',
+      { workspaceId: (await setupWorkspaceId(core, userId)) ?? '', name: 'gateway' },
     );
     expect(await authenticatePersonalToken(core, key)).toBeNull();
   });
 
   it("does not let a user see or revoke someone else's token", async () => {
     const other = await createUser(core);
-    const { view } = await createPersonalAccessToken(core, other.id, 'theirs');
-    await expectCoreError(revokePersonalAccessToken(core, userId, view.id), 'NOT_FOUND');
-    expect((await listPersonalAccessTokens(core, userId)).map((token) => token.id)).not.toContain(view.id);
+    const { view } = await createPersonalAccessToken(core, asUser(other.id), { name: 'theirs' });
+    await expectCoreError(revokePersonalAccessToken(core, asUser(userId), { tokenId: view.id }), 'NOT_FOUND');
+    expect((await listPersonalAccessTokens(core, asUser(userId))).map((token) => token.id)).not.toContain(
+      view.id,
+    );
   });
 
   it('rejects a bad name, naming the field, and writes nothing', async () => {
     const before = await countRows(core, 'personal_access_tokens');
     const auditBefore = await countRows(core, 'audit_log');
-    const error = await expectCoreError(createPersonalAccessToken(core, userId, '   '), 'BAD_REQUEST');
+    const error = await expectCoreError(
+      createPersonalAccessToken(core, asUser(userId), { name: '   ' }),
+      'BAD_REQUEST',
+    );
     expect(error.fieldErrors).toHaveProperty('name');
-    await expectCoreError(createPersonalAccessToken(core, userId, 'n'.repeat(101)), 'BAD_REQUEST');
+    await expectCoreError(
+      createPersonalAccessToken(core, asUser(userId), { name: 'n'.repeat(101) }),
+      'BAD_REQUEST',
+    );
     expect(await countRows(core, 'personal_access_tokens')).toBe(before);
     expect(await countRows(core, 'audit_log')).toBe(auditBefore);
   });
@@ -145,7 +154,7 @@ async function setupWorkspaceId(core: Core, userId: string) {
 
 describe.each(ENGINES)('workspace API keys on %s', (engine) => {
   let core: Core;
-  let owner: Membership;
+  let owner: TestMember;
   const events: ChangeEvent[] = [];
   beforeAll(async () => {
     core = await createTestCore(engine);
@@ -160,8 +169,7 @@ describe.each(ENGINES)('workspace API keys on %s', (engine) => {
     const { key, view } = await createApiKey(
       core,
       { kind: 'user', userId: admin.userId },
-      owner.workspaceId,
-      'production',
+      { workspaceId: owner.workspaceId, name: 'production' },
     );
     expect(key).toMatch(/^sbk_[0-9a-z]{40}$/);
     expect(view).toMatchObject({
@@ -184,7 +192,7 @@ describe.each(ENGINES)('workspace API keys on %s', (engine) => {
       name: 'production',
     });
     expect(await everything(core)).not.toContain(key);
-    const listed = JSON.stringify(await listApiKeys(core, owner));
+    const listed = JSON.stringify(await listApiKeys(core, owner, { workspaceId: owner.workspaceId }));
     expect(listed).toContain(view.id);
     expect(listed).not.toContain(key);
     expect(listed).not.toContain(sha256(key));
@@ -194,8 +202,7 @@ describe.each(ENGINES)('workspace API keys on %s', (engine) => {
     const { view } = await createApiKey(
       core,
       { kind: 'system', label: 'cli' },
-      owner.workspaceId,
-      'from-cli',
+      { workspaceId: owner.workspaceId, name: 'from-cli' },
     );
     expect(view.createdBy).toBe('system:cli');
     const audit = await core.db
@@ -206,40 +213,103 @@ describe.each(ENGINES)('workspace API keys on %s', (engine) => {
     expect(audit.actor_user_id).toBeNull();
     expect(JSON.parse(audit.details)).toMatchObject({ via: 'cli', name: 'from-cli' });
     await expectCoreError(
-      createApiKey(core, { kind: 'system', label: 'cli' }, 'ws_missing', 'nope'),
+      createApiKey(core, { kind: 'system', label: 'cli' }, { workspaceId: 'ws_missing', name: 'nope' }),
       'NOT_FOUND',
     );
   });
 
-  it('forbids editors and members, and hides the workspace from non-members', async () => {
+  // Issue 13, defect 14: the editor role granted nothing beyond member.
+  it('lets editors create keys and revoke their own; members only use models; non-members see nothing', async () => {
+    const editor = await memberWithRole(core, owner, 'editor');
+    const otherEditor = await memberWithRole(core, owner, 'editor');
+    const { key, view } = await createApiKey(core, editor, {
+      workspaceId: owner.workspaceId,
+      name: 'my app',
+    });
+    expect(view.createdBy).toBe(editor.userId);
+    expect(await authenticateApiKey(core, key)).toMatchObject({ apiKeyId: view.id });
+    const admins = await createApiKey(core, owner, { workspaceId: owner.workspaceId, name: 'shared' });
+    await expectCoreError(
+      revokeApiKey(core, editor, { workspaceId: owner.workspaceId, apiKeyId: admins.view.id }),
+      'FORBIDDEN',
+    );
+    await expectCoreError(
+      revokeApiKey(core, otherEditor, { workspaceId: owner.workspaceId, apiKeyId: view.id }),
+      'FORBIDDEN',
+    );
+    const revoked = await revokeApiKey(core, editor, { workspaceId: owner.workspaceId, apiKeyId: view.id });
+    expect(revoked.revokedAt).not.toBeNull();
+    expect(await authenticateApiKey(core, key)).toBeNull();
+
     const before = await countRows(core, 'api_keys');
-    for (const role of ['editor', 'member'] as const) {
-      const member = await memberWithRole(core, owner, role);
-      await expectCoreError(
-        createApiKey(core, { kind: 'user', userId: member.userId }, owner.workspaceId, 'mine'),
-        'FORBIDDEN',
-      );
-    }
+    const member = await memberWithRole(core, owner, 'member');
+    await expectCoreError(
+      createApiKey(core, member, { workspaceId: owner.workspaceId, name: 'mine' }),
+      'FORBIDDEN',
+    );
+    await expectCoreError(
+      revokeApiKey(core, member, { workspaceId: owner.workspaceId, apiKeyId: admins.view.id }),
+      'FORBIDDEN',
+    );
     const outsider = await stranger(core);
     await expectCoreError(
-      createApiKey(core, { kind: 'user', userId: outsider.userId }, owner.workspaceId, 'mine'),
+      createApiKey(core, outsider, { workspaceId: owner.workspaceId, name: 'mine' }),
       'NOT_FOUND',
     );
     expect(await countRows(core, 'api_keys')).toBe(before);
+  });
+
+  // Issue 13, defect 7: a removed member's API keys kept working.
+  it('revokes the keys a member created when they are removed, with an audit entry each', async () => {
+    const leaving = await memberWithRole(core, owner, 'editor');
+    const first = await createApiKey(core, leaving, { workspaceId: owner.workspaceId, name: 'script' });
+    const second = await createApiKey(core, leaving, { workspaceId: owner.workspaceId, name: 'bot' });
+    const kept = await createApiKey(core, owner, { workspaceId: owner.workspaceId, name: 'owner app' });
+    events.length = 0;
+    const result = await removeMember(core, owner, {
+      workspaceId: owner.workspaceId,
+      memberId: leaving.memberId,
+    });
+    expect(result).toEqual({ revokedApiKeys: 2 });
+    expect(await authenticateApiKey(core, first.key)).toBeNull();
+    expect(await authenticateApiKey(core, second.key)).toBeNull();
+    expect(await authenticateApiKey(core, kept.key)).not.toBeNull();
+    // The gateway's key cache drops on these notices.
+    expect(
+      events
+        .filter((event) => event.kind === 'api-key')
+        .map((event) => event.id)
+        .sort(),
+    ).toEqual([first.view.id, second.view.id].sort());
+    const audit = await core.db
+      .selectFrom('audit_log')
+      .select(['target_id', 'details'])
+      .where('action', '=', 'api_key.revoke')
+      .where('target_id', 'in', [first.view.id, second.view.id])
+      .execute();
+    expect(audit).toHaveLength(2);
+    expect(JSON.parse(audit[0]?.details ?? '{}')).toMatchObject({
+      reason: 'creator removed from the workspace',
+    });
   });
 
   it('revokes a key so the gateway rejects it; another workspace cannot touch it', async () => {
     const { key, view } = await createApiKey(
       core,
       { kind: 'user', userId: owner.userId },
-      owner.workspaceId,
-      'temporary',
+      { workspaceId: owner.workspaceId, name: 'temporary' },
     );
     const outsider = await stranger(core);
-    await expectCoreError(revokeApiKey(core, outsider, view.id), 'NOT_FOUND');
+    await expectCoreError(
+      revokeApiKey(core, outsider, { workspaceId: owner.workspaceId, apiKeyId: view.id }),
+      'NOT_FOUND',
+    );
     const editor = await memberWithRole(core, owner, 'editor');
-    await expectCoreError(revokeApiKey(core, editor, view.id), 'FORBIDDEN');
-    const revoked = await revokeApiKey(core, owner, view.id);
+    await expectCoreError(
+      revokeApiKey(core, editor, { workspaceId: owner.workspaceId, apiKeyId: view.id }),
+      'FORBIDDEN',
+    );
+    const revoked = await revokeApiKey(core, owner, { workspaceId: owner.workspaceId, apiKeyId: view.id });
     expect(revoked.revokedAt).not.toBeNull();
     expect(await authenticateApiKey(core, key)).toBeNull();
   });
@@ -248,8 +318,7 @@ describe.each(ENGINES)('workspace API keys on %s', (engine) => {
     const { key, view } = await createApiKey(
       core,
       { kind: 'user', userId: owner.userId },
-      owner.workspaceId,
-      'busy',
+      { workspaceId: owner.workspaceId, name: 'busy' },
     );
     await authenticateApiKey(core, key);
     const used = await core.db
@@ -271,7 +340,11 @@ describe.each(ENGINES)('workspace API keys on %s', (engine) => {
 
   it('rejects a bad name, naming the field', async () => {
     const error = await expectCoreError(
-      createApiKey(core, { kind: 'user', userId: owner.userId }, owner.workspaceId, ''),
+      createApiKey(
+        core,
+        { kind: 'user', userId: owner.userId },
+        { workspaceId: owner.workspaceId, name: '' },
+      ),
       'BAD_REQUEST',
     );
     expect(error.fieldErrors).toHaveProperty('name');

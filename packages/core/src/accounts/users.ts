@@ -1,13 +1,14 @@
-import type { Role } from '../access.ts';
-import { recordAudit } from '../audit.ts';
+import type { Actor, Role } from '../access.ts';
 import type { Core } from '../core.ts';
-import { notFound } from '../errors.ts';
-import { nowIso } from '../ids.ts';
+import { conflict, forbidden, notFound } from '../errors.ts';
+import { newId, nowIso } from '../ids.ts';
+import { InputCheck } from '../service/input.ts';
+import { mutate } from '../service/mutate.ts';
 import { requireUser } from './auth.ts';
 import { hashPassword } from './passwords.ts';
 import { deleteSessionsOfUser } from './session-repository.ts';
-import { findUserRowByEmail, updatePasswordHash } from './user-repository.ts';
-import { InputCheck } from './validation.ts';
+import { revokePersonalAccessTokensOfUser } from './token-repository.ts';
+import { findUserRowByEmail, insertUser, updatePasswordHash } from './user-repository.ts';
 import { toUserView, toWorkspaceView, type UserView, type WorkspaceView } from './views.ts';
 import { listWorkspaceRowsOfUser } from './workspace-repository.ts';
 
@@ -17,47 +18,99 @@ export async function findUserByEmail(core: Core, email: string): Promise<UserVi
   return row ? toUserView(row) : null;
 }
 
+/** Only the operator (the CLI, run by whoever runs the server) manages accounts. */
+function assertOperator(actor: Actor, what: string): void {
+  if (actor.kind !== 'system') throw forbidden(`Only the server's operator can ${what} (switchboard CLI)`);
+}
+
 /**
- * Sets a new password (operator action from the CLI) and ends every session of
- * the user. Personal access tokens stay valid: they are revoked one by one.
+ * Creates an account (operator action from the CLI). Switchboard sends no mail, so nobody
+ * else can vouch for an email address: invitations never create accounts (decision 0010). The
+ * new user signs in and accepts the invitations waiting for their email.
  */
-export async function resetPassword(core: Core, email: string, newPassword: string): Promise<void> {
+export async function createUser(
+  core: Core,
+  actor: Actor,
+  input: { email: string; name: string; password: string },
+): Promise<UserView> {
+  assertOperator(actor, 'create accounts');
   const check = new InputCheck();
-  const normalized = check.email('email', email);
-  const password = check.password('password', newPassword);
+  const email = check.email('email', input.email);
+  const name = check.name('name', input.name);
+  const password = check.password('password', input.password);
   check.done();
-  const user = await findUserRowByEmail(core.db, normalized);
-  if (!user) throw notFound('User');
+  if (await findUserRowByEmail(core.db, email)) throw conflict(`An account for ${email} exists already`);
   const passwordHash = await hashPassword(password);
-  await core.db.transaction().execute(async (trx) => {
+  return mutate(core, actor, null, async (trx, record) => {
     const now = nowIso();
-    await updatePasswordHash(trx, user.id, passwordHash, now);
-    const sessionsEnded = await deleteSessionsOfUser(trx, user.id);
-    await recordAudit(trx, {
-      workspaceId: null,
-      actor: { kind: 'system', label: 'cli' },
-      action: 'user.password_reset',
-      targetType: 'user',
-      targetId: user.id,
-      details: { email: user.email, sessionsEnded },
+    const user = await insertUser(trx, {
+      id: newId('usr'),
+      email,
+      name,
+      password_hash: passwordHash,
+      created_at: now,
+      updated_at: now,
     });
+    await record({ action: 'user.create', targetType: 'user', targetId: user.id, details: { email } });
+    return toUserView(user);
   });
 }
 
-/** Workspaces a user belongs to, with the role in each. */
+/** What a password reset ended. */
+export interface PasswordResetResult {
+  sessionsEnded: number;
+  tokensRevoked: number;
+}
+
+/**
+ * Sets a new password (operator action from the CLI), ends every session of the user and
+ * revokes their personal access tokens: a reset is what an operator does when an account may
+ * be in the wrong hands, and a token made from a stolen session would outlive it otherwise.
+ */
+export async function resetPassword(
+  core: Core,
+  actor: Actor,
+  input: { email: string; password: string },
+): Promise<PasswordResetResult> {
+  assertOperator(actor, 'reset passwords');
+  const check = new InputCheck();
+  const email = check.email('email', input.email);
+  const password = check.password('password', input.password);
+  check.done();
+  const user = await findUserRowByEmail(core.db, email);
+  if (!user) throw notFound('User');
+  const passwordHash = await hashPassword(password);
+  return mutate(core, actor, null, async (trx, record) => {
+    const now = nowIso();
+    await updatePasswordHash(trx, user.id, passwordHash, now);
+    const sessionsEnded = await deleteSessionsOfUser(trx, user.id);
+    const tokensRevoked = await revokePersonalAccessTokensOfUser(trx, user.id, now);
+    await record({
+      action: 'user.password_reset',
+      targetType: 'user',
+      targetId: user.id,
+      details: { email: user.email, sessionsEnded, tokensRevoked },
+    });
+    return { sessionsEnded, tokensRevoked };
+  });
+}
+
+/** Workspaces the signed-in user belongs to, with the role in each. */
 export async function listWorkspaces(
   core: Core,
-  userId: string,
+  actor: Actor,
 ): Promise<{ workspace: WorkspaceView; role: Role }[]> {
-  const rows = await listWorkspaceRowsOfUser(core.db, userId);
+  if (actor.kind !== 'user') return [];
+  const rows = await listWorkspaceRowsOfUser(core.db, actor.userId);
   return rows.map(({ role, ...workspace }) => ({ workspace: toWorkspaceView(workspace), role }));
 }
 
 /** The signed-in user and their workspaces. */
 export async function getMe(
   core: Core,
-  userId: string,
+  actor: Actor,
 ): Promise<{ user: UserView; workspaces: { workspace: WorkspaceView; role: Role }[] }> {
-  const user = await requireUser(core, userId);
-  return { user, workspaces: await listWorkspaces(core, userId) };
+  if (actor.kind !== 'user') throw forbidden('Only a signed-in user has a profile');
+  const user = await requireUser(core, actor.userId);
+  return { user, workspaces: await listWorkspaces(core, actor) };
 }

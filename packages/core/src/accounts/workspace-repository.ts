@@ -101,8 +101,26 @@ export function findMemberRowByUser(db: DbOrTrx, workspaceId: string, userId: st
     .executeTakeFirst();
 }
 
+/** A member row with its user's email and name. */
+export type MemberWithUserRow = WorkspaceMemberRow & { email: string; name: string };
+
+/** The member of a workspace whose user has this (normalized) email. */
+export function findMemberRowByEmail(db: DbOrTrx, workspaceId: string, email: string) {
+  return db
+    .selectFrom('workspace_members')
+    .innerJoin('users', 'users.id', 'workspace_members.user_id')
+    .select('workspace_members.id')
+    .where('workspace_members.workspace_id', '=', workspaceId)
+    .where('users.email', '=', email)
+    .executeTakeFirst();
+}
+
 /** Members with their user's email and name. */
-export function listMemberRowsWithUsers(db: DbOrTrx, workspaceId: string, memberId?: string) {
+export function listMemberRowsWithUsers(
+  db: DbOrTrx,
+  workspaceId: string,
+  memberId?: string,
+): Promise<MemberWithUserRow[]> {
   let query = db
     .selectFrom('workspace_members')
     .innerJoin('users', 'users.id', 'workspace_members.user_id')
@@ -151,9 +169,29 @@ export async function insertInvitation(db: DbOrTrx, row: InvitationRow): Promise
   await db.insertInto('invitations').values(row).execute();
 }
 
-/** The invitation whose token hashes to `tokenHash`. */
-export function findInvitationByHash(db: DbOrTrx, tokenHash: string): Promise<InvitationRow | undefined> {
-  return db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+/** The invitation with this id. */
+export function findInvitation(db: DbOrTrx, id: string): Promise<InvitationRow | undefined> {
+  return db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Open invitations for one email across workspaces, newest first, with each workspace's name. */
+export function listPendingInvitationRowsForEmail(
+  db: DbOrTrx,
+  email: string,
+  now: string,
+): Promise<(InvitationRow & { workspace_name: string })[]> {
+  return db
+    .selectFrom('invitations')
+    .innerJoin('workspaces', 'workspaces.id', 'invitations.workspace_id')
+    .selectAll('invitations')
+    .select('workspaces.name as workspace_name')
+    .where('invitations.email', '=', email)
+    .where('invitations.accepted_at', 'is', null)
+    .where('invitations.revoked_at', 'is', null)
+    .where('invitations.expires_at', '>', now)
+    .orderBy('invitations.created_at', 'desc')
+    .orderBy('invitations.id', 'desc')
+    .execute();
 }
 
 /** Invitations of a workspace that are neither accepted, revoked nor expired. */

@@ -1,11 +1,11 @@
-import { assertAdmin, type Membership, requireAdmin } from '../access.ts';
-import { recordAudit } from '../audit.ts';
+import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
-import { conflict, notFound } from '../errors.ts';
+import { conflict, forbidden, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
-import { publishChange } from './shared.ts';
+import { authorize, type WorkspaceRef } from '../service/authorize.ts';
+import { InputCheck } from '../service/input.ts';
+import { mutate } from '../service/mutate.ts';
 import { findUserRowById } from './user-repository.ts';
-import { InputCheck } from './validation.ts';
 import { toWorkspaceView, type WorkspaceView } from './views.ts';
 import {
   findWorkspaceRow,
@@ -15,54 +15,51 @@ import {
   renameWorkspaceRow,
 } from './workspace-repository.ts';
 
-/** Creates a workspace with the user as its owner. */
-export async function createWorkspace(core: Core, userId: string, name: string): Promise<WorkspaceView> {
+/** Creates a workspace with the signed-in user as its owner. */
+export async function createWorkspace(
+  core: Core,
+  actor: Actor,
+  input: { name: string },
+): Promise<WorkspaceView> {
   const check = new InputCheck();
-  const workspaceName = check.name('name', name, 'Workspace name');
+  const name = check.name('name', input.name, 'Workspace name');
   check.done();
-  const workspace = await core.db.transaction().execute(async (trx) => {
-    if (!(await findUserRowById(trx, userId))) throw notFound('User');
+  if (actor.kind !== 'user') throw forbidden('A workspace is created by the user who will own it');
+  const workspaceId = newId('ws');
+  return mutate(core, actor, workspaceId, async (trx, record) => {
+    if (!(await findUserRowById(trx, actor.userId))) throw notFound('User');
     const now = nowIso();
-    const row = await insertWorkspace(trx, {
-      id: newId('ws'),
-      name: workspaceName,
-      created_at: now,
-      updated_at: now,
-    });
+    const row = await insertWorkspace(trx, { id: workspaceId, name, created_at: now, updated_at: now });
     const member = await insertMember(trx, {
       id: newId('mem'),
       workspace_id: row.id,
-      user_id: userId,
+      user_id: actor.userId,
       role: 'owner',
       created_at: now,
       updated_at: now,
     });
-    const actor = { kind: 'user', userId } as const;
-    await recordAudit(trx, {
-      workspaceId: row.id,
-      actor,
+    await record({
+      kind: 'workspace',
       action: 'workspace.create',
       targetType: 'workspace',
       targetId: row.id,
       details: { name: row.name },
     });
-    await recordAudit(trx, {
-      workspaceId: row.id,
-      actor,
+    await record({
+      kind: 'member',
       action: 'member.add',
       targetType: 'member',
       targetId: member.id,
-      details: { userId, role: 'owner' },
+      details: { userId: actor.userId, role: 'owner' },
     });
     return toWorkspaceView(row);
   });
-  publishChange(core, workspace.id, 'workspace', workspace.id, 'workspace.create');
-  return workspace;
 }
 
-/** The member's workspace. */
-export async function getWorkspace(core: Core, member: Membership): Promise<WorkspaceView> {
-  const row = await findWorkspaceRow(core.db, member.workspaceId);
+/** One workspace (members only; anyone else gets NOT_FOUND). */
+export async function getWorkspace(core: Core, actor: Actor, input: WorkspaceRef): Promise<WorkspaceView> {
+  await authorize(core, actor, input.workspaceId, 'read');
+  const row = await findWorkspaceRow(core.db, input.workspaceId);
   if (!row) throw notFound('Workspace');
   return toWorkspaceView(row);
 }
@@ -70,23 +67,22 @@ export async function getWorkspace(core: Core, member: Membership): Promise<Work
 /** Renames a workspace (owner or admin); a stale `version` is a CONFLICT, so concurrent edits never overwrite silently. */
 export async function renameWorkspace(
   core: Core,
-  member: Membership,
-  input: { name: string; version: number },
+  actor: Actor,
+  input: WorkspaceRef & { name: string; version: number },
 ): Promise<WorkspaceView> {
-  assertAdmin(member);
   const check = new InputCheck();
   const name = check.name('name', input.name, 'Workspace name');
   const version = check.version('version', input.version);
   check.done();
-  const workspace = await core.db.transaction().execute(async (trx) => {
-    await requireAdmin(trx, member.userId, member.workspaceId);
-    const before = await findWorkspaceRow(trx, member.workspaceId);
+  const { workspaceId } = input;
+  return mutate(core, actor, workspaceId, async (trx, record) => {
+    await authorize(core, actor, workspaceId, 'manage', trx);
+    const before = await findWorkspaceRow(trx, workspaceId);
     if (!before) throw notFound('Workspace');
-    const row = await renameWorkspaceRow(trx, member.workspaceId, name, version, nowIso());
+    const row = await renameWorkspaceRow(trx, workspaceId, name, version, nowIso());
     if (!row) throw conflict('The workspace was changed by someone else; reload and try again');
-    await recordAudit(trx, {
-      workspaceId: row.id,
-      actor: { kind: 'user', userId: member.userId },
+    await record({
+      kind: 'workspace',
       action: 'workspace.rename',
       targetType: 'workspace',
       targetId: row.id,
@@ -94,8 +90,6 @@ export async function renameWorkspace(
     });
     return toWorkspaceView(row);
   });
-  publishChange(core, workspace.id, 'workspace', workspace.id, 'workspace.rename');
-  return workspace;
 }
 
 /**

@@ -1,6 +1,7 @@
-import type { Membership } from '../access.ts';
+import type { Actor } from '../access.ts';
 import type { ChangeBus, ChangeEvent } from '../changes.ts';
 import type { Core } from '../core.ts';
+import { authorize, type WorkspaceRef } from '../service/authorize.ts';
 import { isResync } from './transport.ts';
 
 /** Events queued for one slow subscriber before the oldest are dropped for a resync notice. */
@@ -76,20 +77,23 @@ export function workspaceChanges(
 }
 
 /**
- * `workspaceChanges` for one member, ending the stream once they no longer belong to the
- * workspace: membership is checked again whenever members (or everything) may have changed,
- * so someone removed from a workspace stops hearing about it.
+ * `workspaceChanges` for one member (any member may listen), ending the stream once they no
+ * longer belong to the workspace: membership is checked again whenever members (or everything)
+ * may have changed, so someone removed from a workspace stops hearing about it. Listening
+ * starts as soon as the caller is authorized.
  */
-export function memberChanges(
+export async function memberChanges(
   core: Core,
-  member: Membership,
+  actor: Actor,
+  input: WorkspaceRef,
   signal?: AbortSignal,
-): AsyncGenerator<ChangeEvent, void> {
+): Promise<AsyncGenerator<ChangeEvent, void>> {
+  const member = await authorize(core, actor, input.workspaceId, 'read');
   const source = workspaceChanges(core.changes, member.workspaceId, signal);
   return (async function* changesForMember() {
     try {
       for await (const event of source) {
-        if (event.kind === 'member' || event.kind === 'workspace') {
+        if (member.userId !== null && (event.kind === 'member' || event.kind === 'workspace')) {
           const row = await core.db
             .selectFrom('workspace_members')
             .select('id')

@@ -1,7 +1,13 @@
-import type { Membership } from '../access.ts';
-import { assertAdmin } from '../access.ts';
+import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import { fieldError } from '../errors.ts';
+import { authorize, type WorkspaceRef } from '../service/authorize.ts';
+import {
+  apiKeyNamesOf,
+  credentialNamesOf,
+  listUsageGroups,
+  type UsageGroupRow as Row,
+} from './usage-repository.ts';
 
 /** Totals of one group of calls. */
 export interface UsageTotals {
@@ -28,19 +34,6 @@ export interface UsageSummary {
   byApiKey: (UsageTotals & { apiKeyId: string | null; apiKeyName: string | null; userId: string | null })[];
 }
 
-interface Row {
-  day: string;
-  provider: string;
-  model: string;
-  credential_id: string | null;
-  api_key_id: string | null;
-  user_id: string | null;
-  calls: number | string;
-  errors: number | string;
-  tokens_in: number | string | null;
-  tokens_out: number | string | null;
-}
-
 const DAY_MS = 86_400_000;
 
 /**
@@ -50,58 +43,19 @@ const DAY_MS = 86_400_000;
  */
 export async function usageSummary(
   core: Core,
-  member: Membership,
-  input: { from?: string | undefined; to?: string | undefined },
+  actor: Actor,
+  input: WorkspaceRef & { from?: string | undefined; to?: string | undefined },
 ): Promise<UsageSummary> {
-  assertAdmin(member);
+  await authorize(core, actor, input.workspaceId, 'manage');
   const to = input.to ? new Date(input.to) : new Date();
   const from = input.from ? new Date(input.from) : new Date(to.getTime() - 30 * DAY_MS);
   if (Number.isNaN(from.getTime())) throw fieldError('from', 'is not a date');
   if (Number.isNaN(to.getTime())) throw fieldError('to', 'is not a date');
   if (from > to) throw fieldError('from', 'must be before to');
 
-  const rows = (await core.db
-    .selectFrom('usage_events')
-    .select((eb) => [
-      eb.fn<string>('substr', ['created_at', eb.val(1), eb.val(10)]).as('day'),
-      'provider',
-      'model',
-      'credential_id',
-      'api_key_id',
-      'user_id',
-      eb.fn.countAll<number>().as('calls'),
-      eb.fn.sum<number>(eb.case().when('outcome', '!=', 'ok').then(1).else(0).end()).as('errors'),
-      eb.fn.sum<number>('tokens_in').as('tokens_in'),
-      eb.fn.sum<number>('tokens_out').as('tokens_out'),
-    ])
-    .where('workspace_id', '=', member.workspaceId)
-    .where('created_at', '>=', from.toISOString())
-    .where('created_at', '<=', to.toISOString())
-    .groupBy(['day', 'provider', 'model', 'credential_id', 'api_key_id', 'user_id'])
-    .execute()) as Row[];
-
-  const credentialIds = [
-    ...new Set(rows.map((row) => row.credential_id).filter((id): id is string => id !== null)),
-  ];
-  const apiKeyIds = [...new Set(rows.map((row) => row.api_key_id).filter((id): id is string => id !== null))];
-  const credentialNames = new Map(
-    credentialIds.length
-      ? (
-          await core.db
-            .selectFrom('provider_credentials')
-            .select(['id', 'name'])
-            .where('id', 'in', credentialIds)
-            .execute()
-        ).map((row) => [row.id, row.name])
-      : [],
-  );
-  const apiKeyNames = new Map(
-    apiKeyIds.length
-      ? (
-          await core.db.selectFrom('api_keys').select(['id', 'name']).where('id', 'in', apiKeyIds).execute()
-        ).map((row) => [row.id, row.name])
-      : [],
-  );
+  const rows = await listUsageGroups(core.db, input.workspaceId, from.toISOString(), to.toISOString());
+  const credentialNames = await credentialNamesOf(core.db, rows);
+  const apiKeyNames = await apiKeyNamesOf(core.db, rows);
 
   const price = (provider: string, model: string) =>
     core.providers.get(provider as never)?.manifest.models.find((info) => info.id === model)?.pricing;

@@ -4,15 +4,14 @@ import type { Core } from '../core.ts';
 import type { ProviderCredentialRow, Trx } from '../db/schema.ts';
 import { badRequest, CoreError, fieldError, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
+import { authorize } from '../service/authorize.ts';
+import { type ChangeRecord, mutate } from '../service/mutate.ts';
 import {
   adapterFor,
   assertCustomizable,
-  authorize,
-  type ChangeRecord,
   credentialForm,
   installedAdapter,
   isDestinationField,
-  mutate,
   nextCredentialName,
   normalizeValues,
   openValues,

@@ -1,7 +1,6 @@
 export * from './catalog.ts';
 export * from './cooldowns.ts';
 export {
-  type ChangeRecord,
   credentialForm,
   isDestinationField,
   normalizeValues,

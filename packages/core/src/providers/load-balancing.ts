@@ -2,7 +2,8 @@ import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { loadState } from './catalog.ts';
-import { authorize, mutate } from './common.ts';
+import { authorize } from '../service/authorize.ts';
+import { mutate } from '../service/mutate.ts';
 import { upsertModelSetting } from './models.ts';
 import {
   credentialView,

@@ -4,14 +4,13 @@ import type { Core } from '../core.ts';
 import type { CustomModelRow, ProviderCredentialRow, Trx } from '../db/schema.ts';
 import { badRequest, CoreError, conflict, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
+import { authorize } from '../service/authorize.ts';
+import { type ChangeRecord, mutate } from '../service/mutate.ts';
 import { loadState } from './catalog.ts';
 import {
   adapterFor,
   assertCustomizable,
-  authorize,
-  type ChangeRecord,
   installedAdapter,
-  mutate,
   normalizeValues,
   openValues,
   providerFieldError,

@@ -1,4 +1,9 @@
+import { ROLES, type Role } from '../access.ts';
 import { badRequest, type FieldErrors } from '../errors.ts';
+
+// The one input-validation style of core services (decision 0010): every rule is checked in
+// core, so the API, the CLI and config as code get the same answer; failures are field errors
+// collected and thrown together as BAD_REQUEST, the shape provider management's form checks use.
 
 /** Shortest password accepted. */
 export const MIN_PASSWORD_LENGTH = 8;
@@ -54,6 +59,24 @@ export class InputCheck {
     const text = typeof value === 'string' ? value.trim() : '';
     if (!text) this.fail(field, `${label} is required`);
     return text;
+  }
+
+  /** One of the workspace roles. */
+  role(field: string, value: unknown): Role {
+    if (typeof value !== 'string' || !(ROLES as readonly string[]).includes(value)) {
+      this.fail(field, `Role must be one of ${ROLES.join(', ')}`);
+      return 'member';
+    }
+    return value as Role;
+  }
+
+  /** A whole number from `min` to `max`. */
+  integer(field: string, value: unknown, min: number, max: number, label: string): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.fail(field, `${label} must be a whole number from ${min} to ${max}`);
+      return min;
+    }
+    return value;
   }
 
   /** A positive integer version, for optimistic concurrency. */

@@ -1,0 +1,95 @@
+import type { Actor } from '../access.ts';
+import { recordAudit } from '../audit.ts';
+import type { ChangeEvent, ChangeKind } from '../changes.ts';
+import type { Core } from '../core.ts';
+import type { Trx } from '../db/schema.ts';
+import { conflict } from '../errors.ts';
+import { nowIso } from '../ids.ts';
+
+/** What a change records: the audit entry written in the transaction and the notice published after it. */
+export interface ChangeRecord {
+  /** What listeners refetch; omitted for a record of no workspace (a user's own tokens), which is not published. */
+  kind?: ChangeKind;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  details?: Record<string, unknown>;
+  /**
+   * The workspace of this entry when it differs from the one `mutate` was given (a user's own
+   * records, such as tokens, pass null to `mutate` and name no workspace).
+   */
+  workspaceId?: string | null;
+}
+
+/** Records one change inside a `mutate` transaction. */
+export type RecordChange = (change: ChangeRecord) => Promise<void>;
+
+/**
+ * Runs `work` in one transaction; each `record` call writes an audit entry inside it, and the
+ * matching change notices go out only after the commit (none for a change of no workspace). A
+ * unique-constraint race comes back as CONFLICT.
+ */
+export async function mutate<T>(
+  core: Core,
+  actor: Actor,
+  workspaceId: string | null,
+  work: (trx: Trx, record: RecordChange) => Promise<T>,
+): Promise<T> {
+  const events: ChangeEvent[] = [];
+  const result = await runTransaction(core, async (trx) => {
+    const record: RecordChange = async (change) => {
+      const target = change.workspaceId === undefined ? workspaceId : change.workspaceId;
+      await recordAudit(trx, {
+        workspaceId: target,
+        actor,
+        action: change.action,
+        targetType: change.targetType,
+        targetId: change.targetId,
+        ...(change.details ? { details: change.details } : {}),
+      });
+      if (target !== null && change.kind) {
+        events.push({
+          workspaceId: target,
+          kind: change.kind,
+          id: change.targetId,
+          action: change.action,
+          at: nowIso(),
+        });
+      }
+    };
+    return work(trx, record);
+  });
+  for (const event of events) core.changes.publish(event);
+  return result;
+}
+
+/** Whether a database error is a unique-constraint violation (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** A transaction whose unique-constraint races (two admins at once) come back as CONFLICT. */
+export async function runTransaction<T>(core: Core, work: (trx: Trx) => Promise<T>): Promise<T> {
+  try {
+    return await core.db.transaction().execute(work);
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw conflict('Someone else changed this at the same moment; reload and try again');
+    throw error;
+  }
+}
+
+/**
+ * Tells listeners (caches, other instances, live clients) that a workspace record changed,
+ * for the few writes outside `mutate` (first-run setup); call after commit.
+ */
+export function publishChange(
+  core: Core,
+  workspaceId: string,
+  kind: ChangeKind,
+  id: string | null,
+  action: string,
+): void {
+  core.changes.publish({ workspaceId, kind, id, action, at: nowIso() });
+}
