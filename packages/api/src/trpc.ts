@@ -1,4 +1,4 @@
-import { assertAdmin, requireMember } from '@switchboard/core';
+import type { Actor } from '@switchboard/core';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z, ZodError } from 'zod';
 import type { ApiContext } from './context.ts';
@@ -36,25 +36,19 @@ const mapCoreErrors = t.middleware(async function mapCoreErrors({ next }) {
 /** Anyone, signed in or not. */
 export const publicProcedure = t.procedure.use(mapCoreErrors);
 
-/** A signed-in user (session cookie or personal access token). */
+/** A signed-in user (session cookie or personal access token); ctx gains `actor`, what core services take. */
 export const authedProcedure = publicProcedure.use(function requireUser({ ctx, next }) {
-  if (!ctx.auth) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in, or send a personal access token' });
-  return next({ ctx: { ...ctx, auth: ctx.auth } });
+  if (!ctx.auth)
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in, or send a personal access token' });
+  const actor: Actor = { kind: 'user', userId: ctx.auth.userId };
+  return next({ ctx: { ...ctx, auth: ctx.auth, actor } });
 });
 
 /** Input every workspace-scoped procedure has. */
 export const workspaceInput = z.object({ workspaceId: z.string().min(1, 'workspaceId is required') });
 
-/** A member of the workspace named by `input.workspaceId`; ctx gains `member` (role included). */
-export const workspaceProcedure = authedProcedure
-  .input(workspaceInput)
-  .use(async function requireMembership({ ctx, input, next }) {
-    const member = await requireMember(ctx.core.db, ctx.auth.userId, input.workspaceId);
-    return next({ ctx: { ...ctx, member } });
-  });
-
-/** An owner or admin of the workspace. */
-export const adminProcedure = workspaceProcedure.use(function requireAdminRole({ ctx, next }) {
-  assertAdmin(ctx.member);
-  return next();
-});
+/**
+ * A signed-in user acting in the workspace named by `input.workspaceId`. It reads nothing:
+ * membership and role are checked once, in core (`authorize`), by the function the procedure calls.
+ */
+export const workspaceProcedure = authedProcedure.input(workspaceInput);

@@ -54,7 +54,7 @@ export async function strangerCaller(core: Core) {
   return { userId, email: `${userId}@example.test`, caller, workspace };
 }
 
-/** A user added to `workspaceId` with `role` by the owner; returns their caller and member id. */
+/** A user invited to `workspaceId` with `role` by the owner, who accepted; returns their caller and member id. */
 export async function memberCaller(
   core: Core,
   owner: ReturnType<typeof callerFor>['caller'],
@@ -62,7 +62,8 @@ export async function memberCaller(
   role: Role,
 ) {
   const user = await strangerCaller(core);
-  await owner.members.add({ workspaceId, email: user.email, role });
+  const invitation = await owner.members.invite({ workspaceId, email: user.email, role });
+  await user.caller.members.accept({ invitationId: invitation.id });
   const membership = await requireMember(core.db, user.userId, workspaceId);
   return { ...user, memberId: membership.memberId };
 }

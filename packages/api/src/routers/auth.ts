@@ -55,5 +55,5 @@ export const authRouter = router({
   }),
 
   /** The signed-in user and their workspaces with roles. */
-  me: authedProcedure.query(({ ctx }) => getMe(ctx.core, ctx.auth.userId)),
+  me: authedProcedure.query(({ ctx }) => getMe(ctx.core, ctx.actor)),
 });

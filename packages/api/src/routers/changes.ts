@@ -5,7 +5,7 @@ import { router, workspaceProcedure } from '../trpc.ts';
 export const changesRouter = router({
   /** Change notices of one workspace (members only), until the client goes away. Over SSE with `httpSubscriptionLink`. */
   // A plain function, not a generator: it starts listening as soon as membership is checked.
-  subscribe: workspaceProcedure.subscription(({ ctx, signal }) =>
-    memberChanges(ctx.core, ctx.member, signal),
+  subscribe: workspaceProcedure.subscription(({ ctx, input, signal }) =>
+    memberChanges(ctx.core, ctx.actor, input, signal),
   ),
 });

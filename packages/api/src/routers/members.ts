@@ -1,57 +1,47 @@
 import {
   acceptInvitation,
-  acceptInvitationAsUser,
-  addMember,
   changeRole,
+  inviteMember,
   listInvitations,
   listMembers,
+  listOwnInvitations,
   ROLES,
   removeMember,
 } from '@switchboard/core';
 import { z } from 'zod';
-import { adminProcedure, authedProcedure, publicProcedure, router, workspaceProcedure } from '../trpc.ts';
+import { authedProcedure, router, workspaceProcedure } from '../trpc.ts';
 
 const role = z.enum(ROLES, { error: `Role must be one of ${ROLES.join(', ')}` });
+const memberId = z.string().min(1, 'memberId is required');
 
 /** Members, roles and invitations of a workspace. */
 export const membersRouter = router({
   /** Members with email, name and role (any member may see them). */
-  list: workspaceProcedure.query(({ ctx }) => listMembers(ctx.core, ctx.member)),
+  list: workspaceProcedure.query(({ ctx, input }) => listMembers(ctx.core, ctx.actor, input)),
 
-  /** Pending invitations (owner or admin). */
-  invitations: adminProcedure.query(({ ctx }) => listInvitations(ctx.core, ctx.member)),
+  /** Pending invitations of the workspace (owner or admin). */
+  invitations: workspaceProcedure.query(({ ctx, input }) => listInvitations(ctx.core, ctx.actor, input)),
 
-  /** Adds a user by email: directly when they have an account, else by an invitation whose token is shown once. */
-  add: adminProcedure
+  /** Invites an email with a role (owner or admin); the user joins when they accept it. */
+  invite: workspaceProcedure
     .input(z.object({ email: z.string(), role }))
-    .mutation(({ ctx, input }) => addMember(ctx.core, ctx.member, { email: input.email, role: input.role })),
+    .mutation(({ ctx, input }) => inviteMember(ctx.core, ctx.actor, input)),
 
-  /** Changes a member's role; `version` from the last read. */
-  changeRole: adminProcedure
-    .input(z.object({ memberId: z.string().min(1, 'memberId is required'), role, version: z.number().int() }))
-    .mutation(({ ctx, input }) =>
-      changeRole(ctx.core, ctx.member, {
-        memberId: input.memberId,
-        role: input.role,
-        version: input.version,
-      }),
-    ),
+  /** Changes a member's role (owner or admin); `version` from the last read. */
+  changeRole: workspaceProcedure
+    .input(z.object({ memberId, role, version: z.number().int() }))
+    .mutation(({ ctx, input }) => changeRole(ctx.core, ctx.actor, input)),
 
-  /** Removes a member (the last owner stays). */
-  remove: adminProcedure
-    .input(z.object({ memberId: z.string().min(1, 'memberId is required') }))
-    .mutation(async ({ ctx, input }) => {
-      await removeMember(ctx.core, ctx.member, input.memberId);
-      return { ok: true as const };
-    }),
+  /** Removes a member (owner or admin; the last owner stays) and revokes the API keys they created. */
+  remove: workspaceProcedure
+    .input(z.object({ memberId }))
+    .mutation(({ ctx, input }) => removeMember(ctx.core, ctx.actor, input)),
 
-  /** Accepts an invitation by creating the invited account (no sign-in needed). */
-  acceptInvitation: publicProcedure
-    .input(z.object({ token: z.string(), name: z.string(), password: z.string() }))
-    .mutation(({ ctx, input }) => acceptInvitation(ctx.core, input)),
+  /** The signed-in user's pending invitations, across workspaces. */
+  myInvitations: authedProcedure.query(({ ctx }) => listOwnInvitations(ctx.core, ctx.actor)),
 
-  /** Accepts an invitation as the signed-in user (the invitation must be for their email). */
-  join: authedProcedure
-    .input(z.object({ token: z.string() }))
-    .mutation(({ ctx, input }) => acceptInvitationAsUser(ctx.core, ctx.auth.userId, input.token)),
+  /** Accepts one of the signed-in user's invitations: their consent to join. */
+  accept: authedProcedure
+    .input(z.object({ invitationId: z.string().min(1, 'invitationId is required') }))
+    .mutation(({ ctx, input }) => acceptInvitation(ctx.core, ctx.actor, input)),
 });

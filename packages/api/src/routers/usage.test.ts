@@ -19,7 +19,7 @@ describe.each(ENGINES)('usage.summary on %s', (engine) => {
     });
     ownerId = setup.user.id;
     workspaceId = setup.workspace.id;
-    const { view } = await createApiKey(core, { kind: 'user', userId: ownerId }, workspaceId, 'ci');
+    const { view } = await createApiKey(core, { kind: 'user', userId: ownerId }, { workspaceId, name: 'ci' });
     const recorder = new UsageRecorder(core, { intervalMs: 60_000 });
     const base = {
       workspaceId,

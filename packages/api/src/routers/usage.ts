@@ -1,6 +1,6 @@
 import { usageSummary } from '@switchboard/core';
 import { z } from 'zod';
-import { adminProcedure, router } from '../trpc.ts';
+import { router, workspaceProcedure } from '../trpc.ts';
 
 const isoDate = z
   .string()
@@ -9,7 +9,8 @@ const isoDate = z
 
 /** Gateway usage of a workspace: calls, tokens and estimated cost by day, model, credential and API key. */
 export const usageRouter = router({
-  summary: adminProcedure
+  /** Owner or admin. */
+  summary: workspaceProcedure
     .input(z.object({ from: isoDate, to: isoDate }))
-    .query(({ ctx, input }) => usageSummary(ctx.core, ctx.member, input)),
+    .query(({ ctx, input }) => usageSummary(ctx.core, ctx.actor, input)),
 });
