@@ -47,6 +47,7 @@ describe('the switchboard CLI', () => {
       'setup',
       'token create',
       'api-key create',
+      'user create',
       'user reset-password',
       'rotate-master-key',
       'migrate',
@@ -128,9 +129,38 @@ describe('the switchboard CLI', () => {
       '--password-stdin',
     );
     expect(reset.code).toBe(0);
+    // The setup token and the one created above.
+    expect(reset.stderr).toContain('2 personal access token(s) revoked');
     const short = await run('user', 'reset-password', '--email', 'ops@example.test', '--password', 'short');
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/password/i);
+
+    const created = await run(
+      'user',
+      'create',
+      '--email',
+      'new@example.test',
+      '--name',
+      'New',
+      '--password',
+      'a long password',
+    );
+    expect(created.code).toBe(0);
+    expect(created.stderr).toContain('new@example.test');
+    expect(
+      (
+        await run(
+          'user',
+          'create',
+          '--email',
+          'new@example.test',
+          '--name',
+          'New',
+          '--password',
+          'a long password',
+        )
+      ).code,
+    ).toBe(1);
   });
 
   it('applies a configuration file (dry run first), refuses an invalid one whole, and exports without secrets', async () => {

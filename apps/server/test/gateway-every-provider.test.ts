@@ -920,7 +920,10 @@ describe('the gateway serves every operation of every provider to the openai SDK
       const { testCase } = caseOf(provider, operation);
       await setDefaultModel(server.core, actor, { workspaceId, type, provider, model: testCase.model });
     }
-    ({ key: apiKey } = await createApiKey(server.core, actor, workspaceId, 'every provider'));
+    ({ key: apiKey } = await createApiKey(server.core, actor, {
+      workspaceId: workspaceId,
+      name: 'every provider',
+    }));
     openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
   });
   afterAll(async () => {

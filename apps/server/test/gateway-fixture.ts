@@ -151,7 +151,7 @@ export async function startGatewayFixture(engine: EngineName): Promise<GatewayFi
     provider: 'openai-compatible',
     model: 'local-model',
   });
-  const { key } = await createApiKey(server.core, actor, workspaceId, 'tests');
+  const { key } = await createApiKey(server.core, actor, { workspaceId: workspaceId, name: 'tests' });
   const openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0, timeout: 10_000 });
   upstream.requests.length = 0;
   return {

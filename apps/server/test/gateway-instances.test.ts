@@ -86,7 +86,7 @@ describe('two gateway instances sharing PostgreSQL', () => {
       model: { name: 'shared', type: 'llm' },
       credential: { name: 'two', values: values('sk-test-instance-two') },
     });
-    apiKey = (await createApiKey(first.core, actor, workspaceId, 'instances')).key;
+    apiKey = (await createApiKey(first.core, actor, { workspaceId: workspaceId, name: 'instances' })).key;
   });
   afterAll(async () => {
     await first?.stop();

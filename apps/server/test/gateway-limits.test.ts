@@ -97,7 +97,7 @@ describe('the gateway with small limits', () => {
         values: { base_url: `${upstream.url}/v1`, api_key: 'sk-test-limits-0001' },
       },
     });
-    apiKey = (await createApiKey(server.core, actor, workspaceId, 'limits')).key;
+    apiKey = (await createApiKey(server.core, actor, { workspaceId: workspaceId, name: 'limits' })).key;
   });
 
   afterAll(async () => {

@@ -114,7 +114,7 @@ describe('the gateway across providers and endpoints', () => {
       model: { name: 'local-reranker', type: 'rerank' },
       credential: { name: 'local', values: { base_url: `${upstream.url}/v1` } },
     });
-    const { key } = await createApiKey(server.core, actor, workspaceId, 'providers');
+    const { key } = await createApiKey(server.core, actor, { workspaceId: workspaceId, name: 'providers' });
     openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0, timeout: 10_000 });
   });
   afterAll(async () => {

@@ -8,6 +8,7 @@ import { migrateCommand } from './commands/migrate.ts';
 import { rotateMasterKeyCommand } from './commands/rotate-master-key.ts';
 import { setupCommand } from './commands/setup.ts';
 import { tokenCreateCommand } from './commands/token-create.ts';
+import { userCreateCommand } from './commands/user-create.ts';
 import { userResetPasswordCommand } from './commands/user-reset-password.ts';
 
 /** Every command, in the order `--help` lists them. */
@@ -15,6 +16,7 @@ export const COMMANDS: Command[] = [
   setupCommand,
   tokenCreateCommand,
   apiKeyCreateCommand,
+  userCreateCommand,
   userResetPasswordCommand,
   rotateMasterKeyCommand,
   migrateCommand,

@@ -1,5 +1,6 @@
 import { createApiKey, findWorkspace, notFound } from '@switchboard/core';
 import { type Command, requireOption } from '../command.ts';
+import { OPERATOR } from './operator.ts';
 
 export const apiKeyCreateCommand: Command = {
   path: ['api-key', 'create'],
@@ -12,7 +13,7 @@ export const apiKeyCreateCommand: Command = {
     const opened = await core();
     const workspace = await findWorkspace(opened, workspaceName);
     if (!workspace) throw notFound(`Workspace ${workspaceName}`);
-    const { key } = await createApiKey(opened, { kind: 'system', label: 'cli' }, workspace.id, name);
+    const { key } = await createApiKey(opened, OPERATOR, { workspaceId: workspace.id, name });
     io.stdout(`${key}\n`);
   },
 };

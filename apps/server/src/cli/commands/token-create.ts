@@ -12,7 +12,8 @@ export const tokenCreateCommand: Command = {
     const opened = await core();
     const user = await findUserByEmail(opened, email);
     if (!user) throw notFound(`User ${email}`);
-    const { token } = await createPersonalAccessToken(opened, user.id, name);
+    // A token belongs to its user: the CLI acts as that user, as a signed-in user would.
+    const { token } = await createPersonalAccessToken(opened, { kind: 'user', userId: user.id }, { name });
     io.stdout(`${token}\n`);
   },
 };
