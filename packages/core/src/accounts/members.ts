@@ -102,7 +102,7 @@ export async function listInvitations(
 /**
  * Invites an email to the workspace with a role (owner or admin; only an owner may invite an
  * owner). Nobody joins a workspace without saying yes: the invitation waits until the user
- * with that email, signed in, accepts it. An invitation never creates an account (decision 0010):
+ * with that email, signed in, accepts it. An invitation never creates an account (decision 0011):
  * an email without one gets it from the operator (`switchboard user create`) and accepts then.
  * A new invitation for the same email replaces the pending one.
  */

@@ -25,7 +25,7 @@ function assertOperator(actor: Actor, what: string): void {
 
 /**
  * Creates an account (operator action from the CLI). Switchboard sends no mail, so nobody
- * else can vouch for an email address: invitations never create accounts (decision 0010). The
+ * else can vouch for an email address: invitations never create accounts (decision 0011). The
  * new user signs in and accepts the invitations waiting for their email.
  */
 export async function createUser(
