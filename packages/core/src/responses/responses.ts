@@ -1,7 +1,8 @@
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { authorize, mutate } from '../providers/common.ts';
+import { authorize } from '../service/authorize.ts';
+import { mutate } from '../service/mutate.ts';
 import {
   deleteExpiredResponses,
   deleteStoredResponse,
