@@ -14,11 +14,6 @@ export interface ChangeRecord {
   targetType: string;
   targetId: string | null;
   details?: Record<string, unknown>;
-  /**
-   * The workspace of this entry when it differs from the one `mutate` was given (a user's own
-   * records, such as tokens, pass null to `mutate` and name no workspace).
-   */
-  workspaceId?: string | null;
 }
 
 /** Records one change inside a `mutate` transaction. */
@@ -26,7 +21,8 @@ export type RecordChange = (change: ChangeRecord) => Promise<void>;
 
 /**
  * Runs `work` in one transaction; each `record` call writes an audit entry inside it, and the
- * matching change notices go out only after the commit (none for a change of no workspace). A
+ * matching change notices go out only after the commit. `workspaceId` is null for a user's own
+ * records (personal access tokens, accounts), which are audited but not published. A
  * unique-constraint race comes back as CONFLICT.
  */
 export async function mutate<T>(
@@ -38,18 +34,17 @@ export async function mutate<T>(
   const events: ChangeEvent[] = [];
   const result = await runTransaction(core, async (trx) => {
     const record: RecordChange = async (change) => {
-      const target = change.workspaceId === undefined ? workspaceId : change.workspaceId;
       await recordAudit(trx, {
-        workspaceId: target,
+        workspaceId,
         actor,
         action: change.action,
         targetType: change.targetType,
         targetId: change.targetId,
         ...(change.details ? { details: change.details } : {}),
       });
-      if (target !== null && change.kind) {
+      if (workspaceId !== null && change.kind) {
         events.push({
-          workspaceId: target,
+          workspaceId,
           kind: change.kind,
           id: change.targetId,
           action: change.action,
