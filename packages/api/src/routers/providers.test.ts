@@ -173,7 +173,7 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
     expect(afterRemove).toMatchObject([{ model, removed: true }]);
     expect(afterRemove[0]?.credentials).toHaveLength(2);
     const readded = await admin.models.addCustom({ workspaceId, provider: 'openai-compatible', model });
-    expect(readded).toMatchObject({ restored: true, credential: null });
+    expect(readded).toMatchObject({ restored: true, credential: { name: 'local two', active: true } });
     expect(await admin.models.list({ workspaceId, provider: 'openai-compatible' })).toMatchObject([
       { name: 'my-model', status: 'active' },
     ]);
@@ -193,7 +193,11 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
       tts: ['openai', 'tts-1'],
     } as const;
     for (const [type, [provider, name]] of Object.entries(choices)) {
-      await admin.defaults.set({ workspaceId, type: type as keyof typeof choices, provider, model: name });
+      await admin.defaults.set({
+        workspaceId,
+        provider,
+        model: { name, type: type as keyof typeof choices },
+      });
     }
     const defaults = await as(ws.member).defaults.get({ workspaceId });
     for (const [type, [provider, name]] of Object.entries(choices)) {
@@ -229,7 +233,11 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
       expect(
         (
           await trpcError(
-            caller.defaults.set({ workspaceId, type: 'llm', provider: 'openai', model: 'gpt-4o-mini' }),
+            caller.defaults.set({
+              workspaceId,
+              provider: 'openai',
+              model: { name: 'gpt-4o-mini', type: 'llm' },
+            }),
           )
         ).code,
       ).toBe('FORBIDDEN');

@@ -442,8 +442,8 @@ providers:
     expect(rotated.changes.map((change) => change.description)).toEqual([
       'update credential "local" of openai-compatible (api_key)',
       'update credential "local" of openai-compatible/my-model (llm) (api_key)',
-      'uninstall provider openai with its credentials, models and defaults',
-      'uninstall provider ollama with its credentials, models and defaults',
+      'uninstall provider openai with its credentials and models',
+      'uninstall provider ollama with its credentials and models',
     ]);
     const providers = await listProviders(core, ws.member, { workspaceId: ws.workspaceId });
     expect(providers.map((provider) => provider.id)).toEqual(['openai-compatible']);

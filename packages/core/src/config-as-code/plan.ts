@@ -1,10 +1,11 @@
-import type { CredentialValues, FormField, ModelType, ProviderAdapter } from '@switchboard/providers/spec';
+import type { CredentialValues, FormField, ProviderAdapter } from '@switchboard/providers/spec';
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { ProviderCredentialRow } from '../db/schema.ts';
 import { CoreError } from '../errors.ts';
 import { loadState } from '../providers/catalog.ts';
-import { normalizeValues, openValues } from '../providers/common.ts';
+import { normalizeValues } from '../providers/form-values.ts';
+import { openValues } from '../providers/sealed-values.ts';
 import {
   activateCredential,
   createCredential,
@@ -12,10 +13,10 @@ import {
   updateCredential,
   validateCredential,
 } from '../providers/credentials.ts';
-import { setDefaultModel } from '../providers/defaults.ts';
+import { clearDefaultModel, setDefaultModel } from '../providers/defaults.ts';
 import { addCustomModel, removeModel, setModelEnabled } from '../providers/models.ts';
 import { uninstallProvider, installProvider } from '../providers/catalog.ts';
-import { credentialScope, listScopeCredentials } from '../providers/repository.ts';
+import { credentialScope, listScopeCredentials } from '../providers/credential-repository.ts';
 import { modelKey, scopeCredentials, type WorkspaceProviderState } from '../providers/state.ts';
 import { DEFAULT_MODEL_TYPES, type ModelRef } from '../providers/types.ts';
 import type { ConfigCredential, ConfigFile, ConfigModel, ConfigProblem } from './schema.ts';
@@ -608,7 +609,7 @@ function planDefaults(planner: Planner, config: ConfigFile): void {
             description: `clear the default ${type} model (was ${current.provider}/${current.model})`,
           },
           run: async (actor) => {
-            await setDefaultModel(core, actor, { workspaceId, type, model: null });
+            await clearDefaultModel(core, actor, { workspaceId, type });
           },
         });
       }
@@ -644,7 +645,7 @@ function planDefaults(planner: Planner, config: ConfigFile): void {
         description: `set the default ${type} model to ${provider}/${model}`,
       },
       run: async (actor) => {
-        await setDefaultModel(core, actor, { workspaceId, type: type as ModelType, provider, model });
+        await setDefaultModel(core, actor, { workspaceId, provider, model: { name: model, type } });
       },
     });
   }
@@ -694,7 +695,7 @@ export async function buildPlan(
         change: {
           action: 'uninstall-provider',
           path: 'prune',
-          description: `uninstall provider ${provider} with its credentials, models and defaults`,
+          description: `uninstall provider ${provider} with its credentials and models`,
         },
         run: async (actor) => {
           await uninstallProvider(core, actor, { workspaceId: workspace, provider, confirm: true });

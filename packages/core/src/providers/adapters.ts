@@ -1,0 +1,46 @@
+import type { FormField, ModelType, ProviderAdapter, ProviderId } from '@switchboard/providers/spec';
+import type { Core } from '../core.ts';
+import type { DbOrTrx } from '../db/schema.ts';
+import { badRequest, CoreError, notFound } from '../errors.ts';
+import { findInstall } from './install-repository.ts';
+
+// Finding the adapter a request is about, and what its manifest allows.
+
+/** The adapter of a provider this server ships, or NOT_FOUND. */
+export function adapterFor(core: Core, provider: string): ProviderAdapter {
+  const adapter = core.providers.get(provider as ProviderId);
+  if (!adapter) throw notFound(`Provider ${provider}`);
+  return adapter;
+}
+
+/** The adapter of a provider the workspace installed; PRECONDITION_FAILED when it is not installed. */
+export async function installedAdapter(
+  core: Core,
+  db: DbOrTrx,
+  workspaceId: string,
+  provider: string,
+): Promise<ProviderAdapter> {
+  const adapter = adapterFor(core, provider);
+  if (!(await findInstall(db, workspaceId, provider)))
+    throw new CoreError('PRECONDITION_FAILED', `Install ${adapter.manifest.label} in this workspace first`);
+  return adapter;
+}
+
+/** Checks that a provider accepts custom models of a type. */
+export function assertCustomizable(adapter: ProviderAdapter, type: ModelType): void {
+  const { manifest } = adapter;
+  if (!manifest.configurationMethods.includes('customizable')) {
+    throw badRequest(`${manifest.label} serves a fixed set of models; it does not accept custom models`, {
+      model: [`${manifest.label} does not accept custom models`],
+    });
+  }
+  if (!manifest.modelTypes.includes(type)) {
+    throw badRequest(`${manifest.label} has no ${type} models`, {
+      'model.type': [`${manifest.label} supports ${manifest.modelTypes.join(', ')}`],
+    });
+  }
+}
+
+/** Credential form of a provider, or of its custom models. */
+export const credentialForm = (adapter: ProviderAdapter, forModel: boolean): FormField[] =>
+  forModel ? adapter.manifest.modelCredentialForm : adapter.manifest.providerCredentialForm;
