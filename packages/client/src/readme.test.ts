@@ -19,7 +19,7 @@ const API_CODES = {
 describe('the client README', () => {
   it('lists every error code the API returns, each with when', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const rows = [...readme.matchAll(/^\| `([A-Z_]+)` \| (.+) \|$/gm)].map((match) => [match[1], match[2]]);
+    const rows = [...readme.matchAll(/^- `([A-Z_]+)`: (.+)$/gm)].map((match) => [match[1], match[2]]);
     expect(rows.map(([code]) => code).sort()).toEqual(Object.keys(API_CODES).sort());
     for (const [, when] of rows) expect(when?.length).toBeGreaterThan(20);
   });

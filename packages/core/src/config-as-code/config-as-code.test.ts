@@ -373,7 +373,10 @@ defaults:
         path: 'providers.ollama.credentials[0].values.colour',
         message: expect.stringContaining('Unknown field'),
       },
-      { path: 'providers.ollama.models[0].type', message: 'Ollama has no tts models' },
+      {
+        path: 'providers.ollama.models[0].type',
+        message: 'Ollama has no tts models; it serves llm, text-embedding',
+      },
       {
         path: 'providers.ollama.models[1].credential',
         message: expect.stringContaining('a custom model needs a credential'),

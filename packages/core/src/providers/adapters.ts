@@ -26,6 +26,15 @@ export async function installedAdapter(
   return adapter;
 }
 
+/** Checks that a provider serves models of a type (BAD_REQUEST on `model.type`). */
+export function assertServesType(adapter: ProviderAdapter, type: ModelType): void {
+  const { manifest } = adapter;
+  if (!manifest.modelTypes.includes(type)) {
+    const message = `${manifest.label} has no ${type} models`;
+    throw badRequest(message, { 'model.type': [`${message}; it serves ${manifest.modelTypes.join(', ')}`] });
+  }
+}
+
 /** Checks that a provider accepts custom models of a type. */
 export function assertCustomizable(adapter: ProviderAdapter, type: ModelType): void {
   const { manifest } = adapter;
@@ -34,11 +43,7 @@ export function assertCustomizable(adapter: ProviderAdapter, type: ModelType): v
       model: [`${manifest.label} does not accept custom models`],
     });
   }
-  if (!manifest.modelTypes.includes(type)) {
-    throw badRequest(`${manifest.label} has no ${type} models`, {
-      'model.type': [`${manifest.label} supports ${manifest.modelTypes.join(', ')}`],
-    });
-  }
+  assertServesType(adapter, type);
 }
 
 /** Credential form of a provider, or of its custom models. */

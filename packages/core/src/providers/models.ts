@@ -4,7 +4,7 @@ import type { Core } from '../core.ts';
 import type { CustomModelRow, ProviderCredentialRow, Trx } from '../db/schema.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
-import { adapterFor, assertCustomizable, installedAdapter } from './adapters.ts';
+import { adapterFor, assertCustomizable, assertServesType, installedAdapter } from './adapters.ts';
 import { loadState } from './catalog.ts';
 import { authorize, type ChangeRecord, mutate } from './common.ts';
 import {
@@ -390,10 +390,7 @@ export async function addDiscoveredModels(
   }
   if (input.models.length === 0)
     throw badRequest('Pick at least one model', { models: ['Pick at least one model'] });
-  for (const model of input.models) {
-    if (!adapter.manifest.modelTypes.includes(model.type))
-      throw badRequest(`${adapter.manifest.label} has no ${model.type} models`);
-  }
+  for (const model of input.models) assertServesType(adapter, model.type);
   const source = await discoveryValues(core, input.workspaceId, adapter, input);
   const form = adapter.manifest.modelCredentialForm;
   const ownCredentials = form.length > 0;

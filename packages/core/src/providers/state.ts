@@ -255,6 +255,9 @@ export function modelStatus(
   };
 }
 
+/** Whether a model is enabled (a model whose settings were never changed is). */
+export const isEnabled = (model: ModelState): boolean => model.setting?.enabled !== 0;
+
 /** Whether a model with this status can serve calls: active, or resting keys that come back by themselves. */
 export const isUsable = (status: ModelStatus): boolean => status === 'active' || status === 'cooling-down';
 
@@ -277,7 +280,7 @@ export function modelView(state: WorkspaceProviderState, model: ModelState, nowM
     source: model.source,
     status,
     reason,
-    enabled: model.setting ? model.setting.enabled === 1 : true,
+    enabled: isEnabled(model),
     loadBalancing: model.serving.length > 1,
     credentialId: model.active?.id ?? null,
     contextSize: model.info?.contextSize ?? null,
