@@ -3,7 +3,7 @@ import type { Core } from '../core.ts';
 import { badRequest } from '../errors.ts';
 import { loadState } from './catalog.ts';
 import { authorize, mutate } from './common.ts';
-import { changeModelSettings, findModel } from './models.ts';
+import { changeModelSettings, findModel } from './model-settings.ts';
 import {
   credentialView,
   type ModelState,

@@ -17,26 +17,12 @@ import {
 } from './credential-repository.ts';
 import { insertCredential } from './credentials.ts';
 import { normalizeValues } from './form-values.ts';
-import {
-  bumpCustomModel,
-  findCustomModel,
-  findModelSetting,
-  insertCustomModel,
-  insertModelSetting,
-  listCustomModels,
-  type ModelSettingChanges,
-  updateModelSetting,
-} from './model-repository.ts';
+import { bumpCustomModel, findCustomModel, insertCustomModel, listCustomModels } from './model-repository.ts';
 import { providerFieldError, VALIDATION_TIMEOUT_MS, validateWithAdapter } from './provider-validation.ts';
+import { changeModelSettings, findModel } from './model-settings.ts';
 import { checkVersion, staleRecord } from './repository.ts';
 import { openValues } from './sealed-values.ts';
-import {
-  credentialView,
-  type ModelState,
-  modelKey,
-  modelView,
-  type WorkspaceProviderState,
-} from './state.ts';
+import { credentialView, modelKey, modelView } from './state.ts';
 import type {
   CredentialView,
   CustomModelCredentials,
@@ -434,13 +420,6 @@ export async function addDiscoveredModels(
   });
 }
 
-/** Finds a model of the workspace in a loaded state, or NOT_FOUND. */
-export function findModel(state: WorkspaceProviderState, provider: string, model: ModelRef): ModelState {
-  const found = state.modelsByKey.get(modelKey(provider, model.type, model.name));
-  if (!found) throw notFound(`Model ${provider}/${model.name} (${model.type})`);
-  return found;
-}
-
 /** Enables or disables any model of the workspace; returns the model's new version. */
 export async function setModelEnabled(
   core: Core,
@@ -473,29 +452,4 @@ export async function setModelEnabled(
     });
     return { enabled: input.enabled, version };
   });
-}
-
-/**
- * Changes a model's settings (creating the row on the first change) after checking the
- * model's version, and returns its new version. A model's version is its own record's: the
- * custom model row for a custom model (moved here too), the settings row for a predefined one.
- */
-export async function changeModelSettings(
-  trx: Trx,
-  workspaceId: string,
-  provider: string,
-  model: ModelRef,
-  expectedVersion: number | undefined,
-  changes: ModelSettingChanges,
-): Promise<number> {
-  const custom = await findCustomModel(trx, workspaceId, provider, model);
-  const owner = custom && custom.removed_at === null ? custom : undefined;
-  const setting = await findModelSetting(trx, workspaceId, provider, model);
-  const version = owner ? owner.version : (setting?.version ?? 0);
-  checkVersion('This model', version, expectedVersion);
-  const now = nowIso();
-  if (!setting) await insertModelSetting(trx, workspaceId, provider, model, changes, now);
-  else if (!(await updateModelSetting(trx, setting, changes, now))) throw staleRecord('This model');
-  if (owner && !(await bumpCustomModel(trx, owner, now))) throw staleRecord('This model');
-  return version + 1;
 }
