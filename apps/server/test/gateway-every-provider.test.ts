@@ -918,7 +918,11 @@ describe('the gateway serves every operation of every provider to the openai SDK
     }
     for (const { type, provider, operation } of DEFAULTS) {
       const { testCase } = caseOf(provider, operation);
-      await setDefaultModel(server.core, actor, { workspaceId, type, provider, model: testCase.model });
+      await setDefaultModel(server.core, actor, {
+        workspaceId,
+        provider,
+        model: { name: testCase.model, type },
+      });
     }
     ({ key: apiKey } = await createApiKey(server.core, actor, {
       workspaceId: workspaceId,

@@ -147,9 +147,8 @@ export async function startGatewayFixture(engine: EngineName): Promise<GatewayFi
   });
   await setDefaultModel(server.core, actor, {
     workspaceId,
-    type: 'llm',
     provider: 'openai-compatible',
-    model: 'local-model',
+    model: { name: 'local-model', type: 'llm' },
   });
   const { key } = await createApiKey(server.core, actor, { workspaceId: workspaceId, name: 'tests' });
   const openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key, maxRetries: 0, timeout: 10_000 });

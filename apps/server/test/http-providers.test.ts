@@ -53,9 +53,8 @@ describe.each(ENGINES)('provider management through the typed client on %s', (en
     expect(JSON.stringify(added)).not.toContain('sk-test-client-0001');
     await client.defaults.set.mutate({
       workspaceId,
-      type: 'llm',
       provider: 'openai-compatible',
-      model: 'qwen2.5-7b',
+      model: { name: 'qwen2.5-7b', type: 'llm' },
     });
     const models = await client.models.list.query({ workspaceId, type: 'llm' });
     expect(models).toContainEqual(

@@ -5,6 +5,7 @@ import {
   type ResolvedModel,
   resolveModel,
   resolveModelCached,
+  restsUntilChanged,
   UsageRecorder,
   WeightedRoundRobin,
 } from '@switchboard/core';
@@ -153,7 +154,7 @@ export class GatewayRuntime {
       }
     }
     const seconds = Math.max(1, Math.ceil((firstBack - now) / 1000));
-    const forever = firstBack >= Date.parse('9999-01-01T00:00:00.000Z');
+    const forever = restsUntilChanged(firstBack);
     const label = `${resolved.provider}/${resolved.model}`;
     const message = forever
       ? `Every key of ${label} was rejected by the provider: a workspace admin must change or re-validate them`

@@ -43,7 +43,7 @@ export const credentialsRouter = router({
     .input(
       z.object({
         credentialId: credentialIdInput,
-        version: versionInput,
+        version: versionInput.optional(),
         name: z.string().trim().min(1).max(100).optional(),
         values: credentialValuesInput.optional(),
       }),

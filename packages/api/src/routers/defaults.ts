@@ -1,27 +1,33 @@
-import { getDefaultModels, setDefaultModel } from '@switchboard/core';
+import { clearDefaultModel, DEFAULT_MODEL_TYPES, getDefaultModels, setDefaultModel } from '@switchboard/core';
 import { z } from 'zod';
 import { router, workspaceProcedure } from '../trpc.ts';
-import { actorOf, providerInput, versionInput } from './provider-inputs.ts';
+import { actorOf, modelRefInput, providerInput, versionInput } from './provider-inputs.ts';
 
-/** The default model types. */
-const defaultTypeInput = z.enum(['llm', 'text-embedding', 'rerank', 'speech2text', 'tts'], {
-  error: 'Unknown default model type',
-});
+/** The model types that have a workspace default. */
+const defaultTypeInput = z.enum(DEFAULT_MODEL_TYPES, { error: 'Unknown default model type' });
 
 /** The workspace's default model per type. */
 export const defaultsRouter = router({
   /** Each type's default with its status; a removed or disabled model is reported, never replaced. */
   get: workspaceProcedure.query(({ ctx, input }) => getDefaultModels(ctx.core, actorOf(ctx), input)),
 
-  /** Sets a type's default (the model must exist, be enabled and usable), or clears it with `model: null`. */
+  /**
+   * Makes a model the default of its type (the model must exist, be enabled and usable), named
+   * as everywhere: `provider` and `model: { name, type }`. `version` is the type's current
+   * default's (0 when none), optional.
+   */
   set: workspaceProcedure
     .input(
       z.object({
-        type: defaultTypeInput,
-        provider: providerInput.optional(),
-        model: z.string().trim().min(1).nullable(),
+        provider: providerInput,
+        model: modelRefInput.extend({ type: defaultTypeInput }),
         version: versionInput.optional(),
       }),
     )
     .mutation(({ ctx, input }) => setDefaultModel(ctx.core, actorOf(ctx), input)),
+
+  /** Clears the default of a type; answers null (owner or admin). */
+  clear: workspaceProcedure
+    .input(z.object({ type: defaultTypeInput, version: versionInput.optional() }))
+    .mutation(({ ctx, input }) => clearDefaultModel(ctx.core, actorOf(ctx), input)),
 });

@@ -4,6 +4,8 @@ import { router, workspaceProcedure } from '../trpc.ts';
 import { actorOf, modelRefInput, providerInput, versionInput } from './provider-inputs.ts';
 
 const target = z.object({ provider: providerInput, model: modelRefInput });
+/** Credentials and their weights (core checks the pool, the range and duplicates, per field). */
+const weightsInput = z.array(z.object({ credentialId: z.string().min(1), weight: z.number() })).max(100);
 
 /** Load balancing of one model over its credentials. */
 export const loadBalancingRouter = router({
@@ -12,14 +14,24 @@ export const loadBalancingRouter = router({
     .input(target)
     .query(({ ctx, input }) => getLoadBalancing(ctx.core, actorOf(ctx), input)),
 
-  /** Saves load balancing: two or more credentials, whole weights from 1 to 100 (owner or admin). */
+  /**
+   * Saves load balancing (owner or admin): turning it on takes two or more credentials with whole
+   * weights from 1 to 100; turning it off needs no list and keeps the saved weights.
+   */
   set: workspaceProcedure
     .input(
-      target.extend({
-        enabled: z.boolean(),
-        credentials: z.array(z.object({ credentialId: z.string().min(1), weight: z.number() })).max(100),
-        version: versionInput.optional(),
-      }),
+      z.discriminatedUnion('enabled', [
+        target.extend({
+          enabled: z.literal(true),
+          credentials: weightsInput,
+          version: versionInput.optional(),
+        }),
+        target.extend({
+          enabled: z.literal(false),
+          credentials: weightsInput.optional(),
+          version: versionInput.optional(),
+        }),
+      ]),
     )
     .mutation(({ ctx, input }) => setLoadBalancing(ctx.core, actorOf(ctx), input)),
 });

@@ -18,6 +18,7 @@ import {
   versionInput,
 } from './provider-inputs.ts';
 
+/** One model, with the version the client saw (optional optimistic concurrency). */
 const modelInput = z.object({
   provider: providerInput,
   model: modelRefInput,

@@ -21,7 +21,7 @@ export const credentialValuesInput = z.record(
   z.union([z.string(), z.number(), z.boolean(), z.null()]),
 );
 
-/** A record's version, for optimistic concurrency. */
+/** The version of the object a client saw: optional everywhere; when sent, a changed object answers CONFLICT. */
 export const versionInput = z.number().int().min(0);
 
 /** The user the request acts as. */

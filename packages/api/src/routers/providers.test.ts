@@ -53,15 +53,44 @@ const KEY_LOCAL_TWO = 'sk-test-local-0002';
 describe.each(ENGINES)('provider routers on %s', (engine) => {
   let core: Core;
   let upstream: FakeUpstream;
-  let ws: TestWorkspace;
   const as = (actor: { userId: string }) =>
     createCaller(createInnerContext({ core, auth: { userId: actor.userId, via: 'token' } }));
   const local = (key: string) => ({ base_url: `${upstream.url}/v1`, api_key: key });
 
+  /**
+   * A workspace of its own (no test depends on another), set up as the page walk leaves the
+   * parts the other tests read: OpenAI with keys `production` and `development`, the tts-1
+   * default, and openai-compatible's `my-model` with keys `local` and `local two`.
+   */
+  async function configuredWorkspace(): Promise<TestWorkspace> {
+    const ws = await createTestWorkspace(core);
+    const admin = as(ws.admin);
+    const workspaceId = ws.workspaceId;
+    for (const provider of ['openai', 'openai-compatible'] as const)
+      await admin.providers.install({ workspaceId, provider });
+    for (const [name, key] of [
+      ['production', KEY_PROD],
+      ['development', KEY_DEV],
+    ] as const)
+      await admin.credentials.create({ workspaceId, provider: 'openai', name, values: local(key) });
+    for (const [name, key] of [
+      ['local', KEY_LOCAL],
+      ['local two', KEY_LOCAL_TWO],
+    ] as const) {
+      await admin.models.addCustom({
+        workspaceId,
+        provider: 'openai-compatible',
+        model: { name: 'my-model', type: 'llm' },
+        credential: { name, values: local(key) },
+      });
+    }
+    await admin.defaults.set({ workspaceId, provider: 'openai', model: { name: 'tts-1', type: 'tts' } });
+    return ws;
+  }
+
   beforeAll(async () => {
     upstream = await startOpenAIFormatUpstream();
     core = await createTestCore(engine, { providers: await realAdapters() });
-    ws = await createTestWorkspace(core);
   });
   afterAll(async () => {
     await core.close();
@@ -69,6 +98,7 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
   });
 
   it('walks the model-providers page top to bottom', async () => {
+    const ws = await createTestWorkspace(core);
     const admin = as(ws.admin);
     const workspaceId = ws.workspaceId;
 
@@ -173,7 +203,7 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
     expect(afterRemove).toMatchObject([{ model, removed: true }]);
     expect(afterRemove[0]?.credentials).toHaveLength(2);
     const readded = await admin.models.addCustom({ workspaceId, provider: 'openai-compatible', model });
-    expect(readded).toMatchObject({ restored: true, credential: null });
+    expect(readded).toMatchObject({ restored: true, credential: { name: 'local two', active: true } });
     expect(await admin.models.list({ workspaceId, provider: 'openai-compatible' })).toMatchObject([
       { name: 'my-model', status: 'active' },
     ]);
@@ -193,7 +223,11 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
       tts: ['openai', 'tts-1'],
     } as const;
     for (const [type, [provider, name]] of Object.entries(choices)) {
-      await admin.defaults.set({ workspaceId, type: type as keyof typeof choices, provider, model: name });
+      await admin.defaults.set({
+        workspaceId,
+        provider,
+        model: { name, type: type as keyof typeof choices },
+      });
     }
     const defaults = await as(ws.member).defaults.get({ workspaceId });
     for (const [type, [provider, name]] of Object.entries(choices)) {
@@ -206,6 +240,7 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
   });
 
   it('lets editors and members read with secrets masked but change nothing; outsiders see nothing', async () => {
+    const ws = await configuredWorkspace();
     const workspaceId = ws.workspaceId;
     for (const actor of [ws.editor, ws.member]) {
       const caller = as(actor);
@@ -229,7 +264,11 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
       expect(
         (
           await trpcError(
-            caller.defaults.set({ workspaceId, type: 'llm', provider: 'openai', model: 'gpt-4o-mini' }),
+            caller.defaults.set({
+              workspaceId,
+              provider: 'openai',
+              model: { name: 'gpt-4o-mini', type: 'llm' },
+            }),
           )
         ).code,
       ).toBe('FORBIDDEN');
@@ -240,6 +279,7 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
   });
 
   it('rejects bad input with field errors, stale versions with CONFLICT, and unconfirmed uninstalls', async () => {
+    const ws = await configuredWorkspace();
     const admin = as(ws.admin);
     const workspaceId = ws.workspaceId;
     const unknown = await trpcError(admin.providers.install({ workspaceId, provider: 'nope' as 'openai' }));
@@ -317,6 +357,7 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
   });
 
   it('discovers models on an OpenAI-compatible server and adds several at once', async () => {
+    const ws = await configuredWorkspace();
     const admin = as(ws.admin);
     const workspaceId = ws.workspaceId;
     const found = await admin.models.discover({
@@ -343,6 +384,7 @@ describe.each(ENGINES)('provider routers on %s', (engine) => {
   });
 
   it('answers over HTTP with masked values and field errors the console can show', async () => {
+    const ws = await configuredWorkspace();
     const call = async (path: string, input: unknown, method: 'GET' | 'POST') => {
       const encoded = encodeURIComponent(JSON.stringify(input));
       const response = await fetchRequestHandler({

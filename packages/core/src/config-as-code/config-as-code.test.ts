@@ -373,7 +373,10 @@ defaults:
         path: 'providers.ollama.credentials[0].values.colour',
         message: expect.stringContaining('Unknown field'),
       },
-      { path: 'providers.ollama.models[0].type', message: 'Ollama has no tts models' },
+      {
+        path: 'providers.ollama.models[0].type',
+        message: 'Ollama has no tts models; it serves llm, text-embedding',
+      },
       {
         path: 'providers.ollama.models[1].credential',
         message: expect.stringContaining('a custom model needs a credential'),
@@ -442,8 +445,8 @@ providers:
     expect(rotated.changes.map((change) => change.description)).toEqual([
       'update credential "local" of openai-compatible (api_key)',
       'update credential "local" of openai-compatible/my-model (llm) (api_key)',
-      'uninstall provider openai with its credentials, models and defaults',
-      'uninstall provider ollama with its credentials, models and defaults',
+      'uninstall provider openai with its credentials and models',
+      'uninstall provider ollama with its credentials and models',
     ]);
     const providers = await listProviders(core, ws.member, { workspaceId: ws.workspaceId });
     expect(providers.map((provider) => provider.id)).toEqual(['openai-compatible']);

@@ -1,10 +1,11 @@
-import type { CredentialValues, FormField, ModelType, ProviderAdapter } from '@switchboard/providers/spec';
+import type { CredentialValues, FormField, ProviderAdapter } from '@switchboard/providers/spec';
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { ProviderCredentialRow } from '../db/schema.ts';
 import { CoreError } from '../errors.ts';
 import { loadState } from '../providers/catalog.ts';
-import { normalizeValues, openValues } from '../providers/common.ts';
+import { normalizeValues } from '../providers/form-values.ts';
+import { openValues } from '../providers/sealed-values.ts';
 import {
   activateCredential,
   createCredential,
@@ -12,11 +13,12 @@ import {
   updateCredential,
   validateCredential,
 } from '../providers/credentials.ts';
-import { setDefaultModel } from '../providers/defaults.ts';
+import { clearDefaultModel, setDefaultModel } from '../providers/defaults.ts';
 import { addCustomModel, removeModel, setModelEnabled } from '../providers/models.ts';
 import { uninstallProvider, installProvider } from '../providers/catalog.ts';
-import { credentialScope, listScopeCredentials } from '../providers/repository.ts';
-import { modelKey, scopeCredentials, type WorkspaceProviderState } from '../providers/state.ts';
+import { credentialScope, listScopeCredentials } from '../providers/credential-repository.ts';
+import { isEnabled, modelKey, scopeCredentials, type WorkspaceProviderState } from '../providers/state.ts';
+import { assertCustomizable, assertServesType } from '../providers/adapters.ts';
 import { DEFAULT_MODEL_TYPES, type ModelRef } from '../providers/types.ts';
 import type { ConfigCredential, ConfigFile, ConfigModel, ConfigProblem } from './schema.ts';
 
@@ -336,173 +338,155 @@ function desiredModelCredentials(
   return ok ? desired : null;
 }
 
-async function planModels(
+/** A provider entry of the file: its credentials and its models. */
+type ProviderEntry = { credentials?: ConfigCredential[] | undefined; models?: ConfigModel[] | undefined };
+
+/** Runs one of the services' own checks, turning its refusal into a problem of the file at `path`. */
+function passes(planner: Planner, path: string, check: () => void): boolean {
+  try {
+    check();
+    return true;
+  } catch (error) {
+    planner.problems.push(...problemsOf(error, path));
+    return false;
+  }
+}
+
+/**
+ * Plans a custom model (or a predefined one given its own credentials): adding it with its
+ * first credential, restoring it with the ones it kept, then matching its credentials.
+ */
+async function planCustomModel(
   planner: Planner,
   adapter: ProviderAdapter,
-  entry: { credentials?: ConfigCredential[] | undefined; models?: ConfigModel[] | undefined },
-  providerPath: string,
+  entry: ProviderEntry,
+  model: ConfigModel,
+  paths: { provider: string; model: string },
 ): Promise<void> {
   const { core, workspaceId, state } = planner;
   const { manifest } = adapter;
   const provider = manifest.id;
+  const ref: ModelRef = { name: model.name, type: model.type };
+  const path = paths.model;
   const hasModelForm = manifest.modelCredentialForm.length > 0;
-  const customizable = manifest.configurationMethods.includes('customizable');
-  const models = entry.models ?? [];
-  const listed = new Set<string>();
-
-  for (const [index, model] of models.entries()) {
-    const path = `${providerPath}.models[${index}]`;
-    const ref: ModelRef = { name: model.name, type: model.type };
-    const key = modelKey(provider, ref.type, ref.name);
-    listed.add(key);
-    if (!manifest.modelTypes.includes(model.type)) {
-      planner.problems.push({
-        path: `${path}.type`,
-        message: `${manifest.label} has no ${model.type} models`,
-      });
-      continue;
-    }
-    const predefined = manifest.models.some((info) => info.id === ref.name && info.type === ref.type);
-    const withCredentials = model.credential !== undefined || (model.credentials?.length ?? 0) > 0;
-    const existing = state.rows.customModels.find(
-      (row) => row.provider === provider && row.model === ref.name && row.model_type === ref.type,
+  let desired: DesiredCredential[] = [];
+  if (hasModelForm) {
+    const resolved = desiredModelCredentials(
+      planner,
+      adapter,
+      entry.credentials ?? [],
+      paths.provider,
+      model,
+      path,
     );
-    const live = existing !== undefined && existing.removed_at === null;
-    const exists = state.modelsByKey.has(key);
-
-    if (withCredentials || (!predefined && !live)) {
-      if (!customizable) {
-        planner.problems.push({
-          path,
-          message: `${manifest.label} serves a fixed set of models; it does not accept custom models`,
-        });
-        continue;
-      }
-      if (!withCredentials && hasModelForm) {
-        planner.problems.push({
-          path: `${path}.credential`,
-          message: 'a custom model needs a credential: credential: NAME, or credentials: [...]',
-        });
-        continue;
-      }
-    }
-
-    if (withCredentials || (!predefined && !live)) {
-      let desired: DesiredCredential[] = [];
-      if (hasModelForm) {
-        const resolved = desiredModelCredentials(
-          planner,
-          adapter,
-          entry.credentials ?? [],
-          providerPath,
-          model,
-          path,
-        );
-        if (!resolved) continue;
-        desired = resolved;
-      }
-      const kept = hasModelForm ? scopeCredentials(state, provider, credentialScope(ref)) : [];
-      const describe = `${provider}/${ref.name} (${ref.type})`;
-      let createdElsewhere: string | undefined;
-      if (!live) {
-        const restorable =
-          existing !== undefined &&
-          kept.some((row) => desired.some((credential) => credential.name === row.name));
-        const first = desired.find((credential) => credential.active) ?? desired[0];
-        if (restorable || (existing && !hasModelForm)) {
-          planner.steps.push({
-            change: {
-              action: 'restore-model',
-              path,
-              description: `re-add model ${describe} with the credentials it kept`,
-            },
-            run: async (actor) => {
-              await addCustomModel(core, actor, { workspaceId, provider, model: ref });
-            },
-          });
-        } else if (first) {
-          createdElsewhere = first.name;
-          planner.steps.push({
-            change: {
-              action: 'add-model',
-              path,
-              description: `add model ${describe} with credential "${first.name}"`,
-            },
-            valuesPath: first.path,
-            fields: fieldIds(manifest.modelCredentialForm),
-            validate: async (actor) => {
-              await validateCredential(core, actor, {
-                workspaceId,
-                provider,
-                model: ref,
-                values: first.values,
-              });
-            },
-            run: async (actor) => {
-              await addCustomModel(core, actor, {
-                workspaceId,
-                provider,
-                model: ref,
-                credential: { name: first.name, values: first.values },
-              });
-            },
-          });
-        } else {
-          // No model form: the model is served by the provider's active credential.
-          const reference = model.credential;
-          planner.steps.push({
-            change: { action: 'add-model', path, description: `add model ${describe}` },
-            run: async (actor) => {
-              const rows = await listScopeCredentials(core.db, workspaceId, provider, '');
-              const row =
-                rows.find((candidate) => candidate.name === reference) ??
-                rows.find((candidate) => candidate.is_active === 1);
-              if (!row)
-                throw new CoreError(
-                  'PRECONDITION_FAILED',
-                  `${manifest.label} has no credential for ${describe}`,
-                );
-              await addCustomModel(core, actor, {
-                workspaceId,
-                provider,
-                model: ref,
-                credential: { credentialId: row.id },
-              });
-            },
-          });
-        }
-      }
-      if (hasModelForm) {
-        await planCredentialScope(planner, {
-          provider,
-          model: ref,
-          form: manifest.modelCredentialForm,
-          desired,
-          current: kept,
-          path,
-          ...(createdElsewhere ? { createdElsewhere } : {}),
-        });
-      }
-    }
-
-    const enabled = model.enabled ?? true;
-    const currentlyEnabled = exists ? (state.modelsByKey.get(key)?.setting?.enabled ?? 1) === 1 : true;
-    if (enabled !== currentlyEnabled) {
+    if (!resolved) return;
+    desired = resolved;
+  }
+  const existing = state.rows.customModels.find(
+    (row) => row.provider === provider && row.model === ref.name && row.model_type === ref.type,
+  );
+  const kept = hasModelForm ? scopeCredentials(state, provider, credentialScope(ref)) : [];
+  const describe = describeScope(provider, ref);
+  let createdElsewhere: string | undefined;
+  if (existing?.removed_at !== null) {
+    const restorable =
+      existing !== undefined &&
+      (!hasModelForm || kept.some((row) => desired.some((credential) => credential.name === row.name)));
+    const first = desired.find((credential) => credential.active) ?? desired[0];
+    if (restorable) {
       planner.steps.push({
         change: {
-          action: enabled ? 'enable-model' : 'disable-model',
-          path: `${path}.enabled`,
-          description: `${enabled ? 'enable' : 'disable'} model ${provider}/${ref.name} (${ref.type})`,
+          action: 'restore-model',
+          path,
+          description: `re-add model ${describe} with the credentials it kept`,
         },
         run: async (actor) => {
-          await setModelEnabled(core, actor, { workspaceId, provider, model: ref, enabled });
+          await addCustomModel(core, actor, { workspaceId, provider, model: ref });
+        },
+      });
+    } else if (first) {
+      createdElsewhere = first.name;
+      planner.steps.push({
+        change: {
+          action: 'add-model',
+          path,
+          description: `add model ${describe} with credential "${first.name}"`,
+        },
+        valuesPath: first.path,
+        fields: fieldIds(manifest.modelCredentialForm),
+        validate: async (actor) => {
+          await validateCredential(core, actor, { workspaceId, provider, model: ref, values: first.values });
+        },
+        run: async (actor) => {
+          await addCustomModel(core, actor, {
+            workspaceId,
+            provider,
+            model: ref,
+            credential: { name: first.name, values: first.values },
+          });
+        },
+      });
+    } else {
+      // No model form: the model is served by the provider's credential the entry names, or the active one.
+      const reference = model.credential;
+      planner.steps.push({
+        change: { action: 'add-model', path, description: `add model ${describe}` },
+        run: async (actor) => {
+          const rows = await listScopeCredentials(core.db, workspaceId, provider, '');
+          const row =
+            rows.find((candidate) => candidate.name === reference) ??
+            rows.find((candidate) => candidate.is_active === 1);
+          if (!row)
+            throw new CoreError('PRECONDITION_FAILED', `${manifest.label} has no credential for ${describe}`);
+          await addCustomModel(core, actor, {
+            workspaceId,
+            provider,
+            model: ref,
+            credential: { credentialId: row.id },
+          });
         },
       });
     }
   }
+  if (hasModelForm) {
+    await planCredentialScope(planner, {
+      provider,
+      model: ref,
+      form: manifest.modelCredentialForm,
+      desired,
+      current: kept,
+      path,
+      ...(createdElsewhere ? { createdElsewhere } : {}),
+    });
+  }
+}
 
-  if (entry.models === undefined) return;
-  // The models list is matched exactly: custom models it leaves out are removed, predefined ones enabled again.
+/** Plans enabling or disabling a model when the file's wish differs from the workspace. */
+function planModelEnabled(
+  planner: Planner,
+  provider: string,
+  ref: ModelRef,
+  enabled: boolean,
+  path: string,
+): void {
+  const { core, workspaceId, state } = planner;
+  const current = state.modelsByKey.get(modelKey(provider, ref.type, ref.name));
+  if (enabled === (current ? isEnabled(current) : true)) return;
+  planner.steps.push({
+    change: {
+      action: enabled ? 'enable-model' : 'disable-model',
+      path,
+      description: `${enabled ? 'enable' : 'disable'} model ${describeScope(provider, ref)}`,
+    },
+    run: async (actor) => {
+      await setModelEnabled(core, actor, { workspaceId, provider, model: ref, enabled });
+    },
+  });
+}
+
+/** The models list is matched exactly: custom models it leaves out are removed, predefined ones enabled again. */
+function planLeftOutModels(planner: Planner, provider: string, listed: Set<string>, path: string): void {
+  const { core, workspaceId, state } = planner;
   for (const model of state.models) {
     if (model.provider !== provider || listed.has(modelKey(provider, model.type, model.name))) continue;
     const ref: ModelRef = { name: model.name, type: model.type };
@@ -510,33 +494,61 @@ async function planModels(
       planner.steps.push({
         change: {
           action: 'remove-model',
-          path: `${providerPath}.models`,
-          description: `remove model ${provider}/${ref.name} (${ref.type}); its credentials are kept`,
+          path,
+          description: `remove model ${describeScope(provider, ref)}; its credentials are kept`,
         },
         run: async (actor) => {
           await removeModel(core, actor, { workspaceId, provider, model: ref });
         },
       });
-    } else if (model.setting?.enabled === 0) {
-      planner.steps.push({
-        change: {
-          action: 'enable-model',
-          path: `${providerPath}.models`,
-          description: `enable model ${provider}/${ref.name} (${ref.type})`,
-        },
-        run: async (actor) => {
-          await setModelEnabled(core, actor, { workspaceId, provider, model: ref, enabled: true });
-        },
-      });
+    } else {
+      planModelEnabled(planner, provider, ref, true, path);
     }
   }
 }
 
-async function planProvider(
+/** Plans a provider entry's models: each listed one, then those the list leaves out. */
+async function planModels(
   planner: Planner,
-  provider: string,
-  entry: { credentials?: ConfigCredential[] | undefined; models?: ConfigModel[] | undefined },
+  adapter: ProviderAdapter,
+  entry: ProviderEntry,
+  providerPath: string,
 ): Promise<void> {
+  const { state } = planner;
+  const { manifest } = adapter;
+  const provider = manifest.id;
+  const listed = new Set<string>();
+  for (const [index, model] of (entry.models ?? []).entries()) {
+    const path = `${providerPath}.models[${index}]`;
+    const ref: ModelRef = { name: model.name, type: model.type };
+    listed.add(modelKey(provider, ref.type, ref.name));
+    if (!passes(planner, `${path}.type`, () => assertServesType(adapter, ref.type))) continue;
+    const predefined = manifest.models.some((info) => info.id === ref.name && info.type === ref.type);
+    const withCredentials = model.credential !== undefined || (model.credentials?.length ?? 0) > 0;
+    const live = state.rows.customModels.some(
+      (row) =>
+        row.provider === provider &&
+        row.model === ref.name &&
+        row.model_type === ref.type &&
+        row.removed_at === null,
+    );
+    if (withCredentials || (!predefined && !live)) {
+      if (!passes(planner, path, () => assertCustomizable(adapter, ref.type))) continue;
+      if (!withCredentials && manifest.modelCredentialForm.length > 0) {
+        planner.problems.push({
+          path: `${path}.credential`,
+          message: 'a custom model needs a credential: credential: NAME, or credentials: [...]',
+        });
+        continue;
+      }
+      await planCustomModel(planner, adapter, entry, model, { provider: providerPath, model: path });
+    }
+    planModelEnabled(planner, provider, ref, model.enabled ?? true, `${path}.enabled`);
+  }
+  if (entry.models !== undefined) planLeftOutModels(planner, provider, listed, `${providerPath}.models`);
+}
+
+async function planProvider(planner: Planner, provider: string, entry: ProviderEntry): Promise<void> {
   const { core, workspaceId, state } = planner;
   const path = `providers.${provider}`;
   const adapter = core.providers.get(provider as never);
@@ -608,7 +620,7 @@ function planDefaults(planner: Planner, config: ConfigFile): void {
             description: `clear the default ${type} model (was ${current.provider}/${current.model})`,
           },
           run: async (actor) => {
-            await setDefaultModel(core, actor, { workspaceId, type, model: null });
+            await clearDefaultModel(core, actor, { workspaceId, type });
           },
         });
       }
@@ -644,7 +656,7 @@ function planDefaults(planner: Planner, config: ConfigFile): void {
         description: `set the default ${type} model to ${provider}/${model}`,
       },
       run: async (actor) => {
-        await setDefaultModel(core, actor, { workspaceId, type: type as ModelType, provider, model });
+        await setDefaultModel(core, actor, { workspaceId, provider, model: { name: model, type } });
       },
     });
   }
@@ -694,7 +706,7 @@ export async function buildPlan(
         change: {
           action: 'uninstall-provider',
           path: 'prune',
-          description: `uninstall provider ${provider} with its credentials, models and defaults`,
+          description: `uninstall provider ${provider} with its credentials and models`,
         },
         run: async (actor) => {
           await uninstallProvider(core, actor, { workspaceId: workspace, provider, confirm: true });

@@ -1,7 +1,12 @@
-import type { ProviderErrorCode } from '@switchboard/providers/spec';
+import { isProviderError, type ProviderErrorCode } from '@switchboard/providers/spec';
 import type { Core } from '../core.ts';
-import { startCooldown } from '../providers/cooldowns.ts';
+import { nowIso } from '../ids.ts';
+import { getCredential, upsertCooldown } from '../providers/credential-repository.ts';
 import { setCredentialStatus } from '../providers/credentials.ts';
+import { providerReason } from '../providers/provider-validation.ts';
+
+// The one home of cooldowns: how long a key rests after an error (`cooldownFor`), this
+// process's board of resting keys, and the stored cooldown other instances and the console read.
 
 /** A key resting after errors. */
 export interface Cooldown {
@@ -16,6 +21,35 @@ export interface Cooldown {
 /** Until a person changes or re-validates the key: stored as a far date so both engines compare it. */
 export const UNTIL_CHANGED_MS = Date.parse('9999-12-31T00:00:00.000Z');
 
+/** Whether a cooldown ending at `untilMs` lasts until a person changes or re-validates the key. */
+export const restsUntilChanged = (untilMs: number): boolean => untilMs >= UNTIL_CHANGED_MS;
+
+/** What the board needs of a failed call's error; a ProviderError carries the provider's own words too. */
+export type CooldownCause = { code: ProviderErrorCode; retryAfterMs?: number | undefined };
+
+/**
+ * Rests a credential until `until` after an upstream failure, counting repeated failures so
+ * backoff can grow. Runtime state, not a user change: no audit entry, but a `cooldown` change
+ * notice so every instance's resolve cache and every console see it.
+ */
+export async function startCooldown(
+  core: Core,
+  input: { workspaceId: string; credentialId: string; until: Date | string; reason: string },
+): Promise<{ until: string; failures: number }> {
+  await getCredential(core.db, input.workspaceId, input.credentialId);
+  const until = typeof input.until === 'string' ? input.until : input.until.toISOString();
+  const at = nowIso();
+  const row = await upsertCooldown(core.db, { ...input, until, at });
+  core.changes.publish({
+    workspaceId: input.workspaceId,
+    kind: 'cooldown',
+    id: input.credentialId,
+    action: 'cooldown.start',
+    at,
+  });
+  return { until: row.until, failures: Number(row.failures) };
+}
+
 const RATE_LIMIT_DEFAULT_MS = 60_000;
 const TRANSIENT_BASE_MS = 10_000;
 const TRANSIENT_MAX_MS = 300_000;
@@ -25,7 +59,7 @@ const TRANSIENT_MAX_MS = 300_000;
  * the key (a bad request, an unknown model, the client going away).
  */
 export function cooldownFor(
-  error: { code: ProviderErrorCode; retryAfterMs?: number | undefined },
+  error: CooldownCause,
   previousFailures: number,
   nowMs: number,
 ): Cooldown | undefined {
@@ -93,7 +127,7 @@ export class CooldownBoard {
   start(
     workspaceId: string,
     credentialId: string,
-    error: { code: ProviderErrorCode; retryAfterMs?: number | undefined },
+    error: CooldownCause,
     nowMs: number,
   ): Cooldown | undefined {
     const previous = this.#local.get(credentialId);
@@ -102,7 +136,7 @@ export class CooldownBoard {
     const cooldown = cooldownFor(error, streak, nowMs);
     if (!cooldown) return undefined;
     this.#local.set(credentialId, cooldown);
-    const write = this.#persist(workspaceId, credentialId, cooldown).finally(() =>
+    const write = this.#persist(workspaceId, credentialId, cooldown, this.#reasonOf(error)).finally(() =>
       this.#pending.delete(write),
     );
     this.#pending.add(write);
@@ -125,7 +159,22 @@ export class CooldownBoard {
     await Promise.allSettled([...this.#pending]);
   }
 
-  async #persist(workspaceId: string, credentialId: string, cooldown: Cooldown): Promise<void> {
+  /** The provider's own words for a rejected key, as `credentials.revalidate` records them. */
+  #reasonOf(error: CooldownCause): string {
+    const label = isProviderError(error)
+      ? this.#core.providers.get(error.provider)?.manifest.label
+      : undefined;
+    return isProviderError(error) && label
+      ? providerReason(error, label)
+      : `Rejected by the provider during a call (${error.code})`;
+  }
+
+  async #persist(
+    workspaceId: string,
+    credentialId: string,
+    cooldown: Cooldown,
+    reason: string,
+  ): Promise<void> {
     try {
       await startCooldown(this.#core, {
         workspaceId,
@@ -133,7 +182,7 @@ export class CooldownBoard {
         until: new Date(cooldown.untilMs),
         reason: cooldown.reason,
       });
-      if (cooldown.untilMs === UNTIL_CHANGED_MS) {
+      if (restsUntilChanged(cooldown.untilMs)) {
         // The provider refused the key: its models show `credential-invalid` (audited) until it is fixed.
         await setCredentialStatus(
           this.#core,
@@ -142,7 +191,7 @@ export class CooldownBoard {
             workspaceId,
             credentialId,
             valid: false,
-            reason: `Rejected by the provider during a call (${cooldown.code})`,
+            reason,
           },
         );
       }

@@ -1,4 +1,12 @@
-export { type Cooldown, CooldownBoard, cooldownFor, UNTIL_CHANGED_MS } from './cooldowns.ts';
+export {
+  type Cooldown,
+  CooldownBoard,
+  type CooldownCause,
+  cooldownFor,
+  restsUntilChanged,
+  startCooldown,
+  UNTIL_CHANGED_MS,
+} from './cooldowns.ts';
 export { type Candidate, WeightedRoundRobin } from './selection.ts';
 export { type UsageRecord, UsageRecorder, type UsageRecorderOptions } from './usage.ts';
 export { type UsageSummary, type UsageTotals, usageSummary } from './usage-summary.ts';

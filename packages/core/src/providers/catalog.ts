@@ -3,11 +3,15 @@ import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import { CoreError, conflict } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
+import { adapterFor } from './adapters.ts';
 import { authorize } from '../service/authorize.ts';
 import { mutate } from '../service/mutate.ts';
-import { adapterFor } from './common.ts';
+import { countProviderCredentials, deleteProviderCredentials } from './credential-repository.ts';
+import { countProviderDefaults } from './default-repository.ts';
+import { deleteInstall, findInstall, insertInstall, installedProviderIds } from './install-repository.ts';
+import { deleteProviderModels } from './model-repository.ts';
 import { checkVersion, loadWorkspaceRows } from './repository.ts';
-import { buildState, credentialView, modelStatus, type WorkspaceProviderState } from './state.ts';
+import { buildState, credentialView, isUsable, modelStatus, type WorkspaceProviderState } from './state.ts';
 import type { CatalogEntry, ProviderView } from './types.ts';
 
 /** Loads and indexes a workspace's provider configuration (six queries). */
@@ -22,12 +26,7 @@ export async function providerCatalog(
   input: { workspaceId: string; type?: ModelType | undefined },
 ): Promise<CatalogEntry[]> {
   await authorize(core, actor, input.workspaceId, false);
-  const installs = await core.db
-    .selectFrom('provider_installs')
-    .select('provider')
-    .where('workspace_id', '=', input.workspaceId)
-    .execute();
-  const installed = new Set(installs.map((row) => row.provider));
+  const installed = await installedProviderIds(core.db, input.workspaceId);
   return [...core.providers.values()]
     .filter((adapter) => !input.type || adapter.manifest.modelTypes.includes(input.type))
     .map((adapter) => ({ manifest: adapter.manifest, installed: installed.has(adapter.manifest.id) }));
@@ -46,7 +45,7 @@ export async function listProviders(
   for (const model of state.models) {
     const count = counts.get(model.provider) ?? { total: 0, active: 0 };
     count.total++;
-    if (modelStatus(state, model, now).status === 'active') count.active++;
+    if (isUsable(modelStatus(state, model, now).status)) count.active++;
     counts.set(model.provider, count);
   }
   return [...state.providers.values()].map(({ install, manifest }) => {
@@ -82,25 +81,14 @@ export async function installProvider(
   await authorize(core, actor, input.workspaceId, true);
   const adapter = adapterFor(core, input.provider);
   return mutate(core, actor, input.workspaceId, async (trx, record) => {
-    const existing = await trx
-      .selectFrom('provider_installs')
-      .select('id')
-      .where('workspace_id', '=', input.workspaceId)
-      .where('provider', '=', input.provider)
-      .executeTakeFirst();
-    if (existing) throw conflict(`${adapter.manifest.label} is already installed`);
-    const id = newId('prv');
-    const now = nowIso();
-    await trx
-      .insertInto('provider_installs')
-      .values({
-        id,
-        workspace_id: input.workspaceId,
-        provider: input.provider,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    if (await findInstall(trx, input.workspaceId, input.provider))
+      throw conflict(`${adapter.manifest.label} is already installed`);
+    await insertInstall(trx, {
+      id: newId('prv'),
+      workspaceId: input.workspaceId,
+      provider: input.provider,
+      at: nowIso(),
+    });
     await record({
       kind: 'provider',
       action: 'provider.install',
@@ -112,8 +100,9 @@ export async function installProvider(
 }
 
 /**
- * Uninstalls a provider. With credentials left, the caller must pass `confirm: true`;
- * then its credentials, custom models, settings and defaults go in the same transaction.
+ * Uninstalls a provider. With credentials left, the caller must pass `confirm: true`; then its
+ * credentials, custom models and settings go in the same transaction. Its defaults stay, shown
+ * as `provider-removed` until the provider is installed again or another default is picked.
  */
 export async function uninstallProvider(
   core: Core,
@@ -124,75 +113,31 @@ export async function uninstallProvider(
     confirm?: boolean | undefined;
     version?: number | undefined;
   },
-): Promise<{ provider: string; removedCredentials: number; removedModels: number; removedDefaults: number }> {
+): Promise<{ provider: string; removedCredentials: number; removedModels: number; keptDefaults: number }> {
   await authorize(core, actor, input.workspaceId, true);
   const adapter = adapterFor(core, input.provider);
-  return mutate(core, actor, input.workspaceId, async (trx, record) => {
-    const install = await trx
-      .selectFrom('provider_installs')
-      .selectAll()
-      .where('workspace_id', '=', input.workspaceId)
-      .where('provider', '=', input.provider)
-      .executeTakeFirst();
+  const { workspaceId, provider } = input;
+  return mutate(core, actor, workspaceId, async (trx, record) => {
+    const install = await findInstall(trx, workspaceId, provider);
     if (!install) throw new CoreError('NOT_FOUND', `${adapter.manifest.label} is not installed`);
     checkVersion(adapter.manifest.label, install.version, input.version);
-    const credentialCount = await trx
-      .selectFrom('provider_credentials')
-      .select((eb) => eb.fn.countAll<string | number>().as('count'))
-      .where('workspace_id', '=', input.workspaceId)
-      .where('provider', '=', input.provider)
-      .executeTakeFirstOrThrow();
-    const credentials = Number(credentialCount.count);
+    const credentials = await countProviderCredentials(trx, workspaceId, provider);
     if (credentials > 0 && input.confirm !== true) {
       throw new CoreError(
         'PRECONDITION_FAILED',
-        `Uninstalling ${adapter.manifest.label} removes its ${credentials} credential(s), custom models, settings and defaults; send confirm: true to go ahead`,
+        `Uninstalling ${adapter.manifest.label} removes its ${credentials} credential(s), custom models and settings; send confirm: true to go ahead`,
       );
     }
-    await trx
-      .deleteFrom('credential_cooldowns')
-      .where('workspace_id', '=', input.workspaceId)
-      .where('credential_id', 'in', (eb) =>
-        eb
-          .selectFrom('provider_credentials')
-          .select('id')
-          .where('workspace_id', '=', input.workspaceId)
-          .where('provider', '=', input.provider),
-      )
-      .execute();
-    const { workspaceId, provider } = input;
-    await trx
-      .deleteFrom('provider_credentials')
-      .where('workspace_id', '=', workspaceId)
-      .where('provider', '=', provider)
-      .execute();
-    const models = await trx
-      .deleteFrom('custom_models')
-      .where('workspace_id', '=', workspaceId)
-      .where('provider', '=', provider)
-      .executeTakeFirst();
-    await trx
-      .deleteFrom('model_settings')
-      .where('workspace_id', '=', workspaceId)
-      .where('provider', '=', provider)
-      .execute();
-    const defaults = await trx
-      .deleteFrom('default_models')
-      .where('workspace_id', '=', workspaceId)
-      .where('provider', '=', provider)
-      .executeTakeFirst();
-    await trx.deleteFrom('provider_installs').where('id', '=', install.id).execute();
-    const result = {
-      provider: input.provider,
-      removedCredentials: credentials,
-      removedModels: Number(models.numDeletedRows),
-      removedDefaults: Number(defaults.numDeletedRows),
-    };
+    await deleteProviderCredentials(trx, workspaceId, provider);
+    const removedModels = await deleteProviderModels(trx, workspaceId, provider);
+    await deleteInstall(trx, install.id);
+    const keptDefaults = await countProviderDefaults(trx, workspaceId, provider);
+    const result = { provider, removedCredentials: credentials, removedModels, keptDefaults };
     await record({
       kind: 'provider',
       action: 'provider.uninstall',
       targetType: 'provider',
-      targetId: input.provider,
+      targetId: provider,
       details: result,
     });
     return result;

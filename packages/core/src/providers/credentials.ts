@@ -4,29 +4,33 @@ import type { Core } from '../core.ts';
 import type { ProviderCredentialRow, Trx } from '../db/schema.ts';
 import { badRequest, CoreError, fieldError, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
+import { adapterFor, assertCustomizable, credentialForm, installedAdapter } from './adapters.ts';
 import { authorize } from '../service/authorize.ts';
 import { type ChangeRecord, mutate } from '../service/mutate.ts';
 import {
-  adapterFor,
-  assertCustomizable,
-  credentialForm,
-  installedAdapter,
-  isDestinationField,
-  nextCredentialName,
-  normalizeValues,
-  openValues,
-  sealValues,
-  validateWithAdapter,
-} from './common.ts';
-import {
-  affected,
-  checkVersion,
+  cooldownsById,
+  credentialNameTaken,
   credentialScope,
-  findCustomModel,
+  deleteCooldown,
+  deleteCredentialRow,
   getCredential,
+  insertCredentialRow,
   listScopeCredentials,
-  staleRecord,
-} from './repository.ts';
+  makeActive,
+  setCredentialStatusRow,
+  updateCredentialRow,
+} from './credential-repository.ts';
+import { isDestinationField, normalizeValues } from './form-values.ts';
+import {
+  bumpCustomModel,
+  deleteCustomModel,
+  findCustomModel,
+  listSettingsUsingCredential,
+  updateModelSetting,
+} from './model-repository.ts';
+import { validateWithAdapter } from './provider-validation.ts';
+import { checkVersion, staleRecord } from './repository.ts';
+import { openValues, sealValues, type StoredValues } from './sealed-values.ts';
 import { credentialView, parseLoadBalancing, parseObject } from './state.ts';
 import type { CredentialView, ModelRef } from './types.ts';
 
@@ -49,7 +53,8 @@ export interface CreateCredentialInput extends CredentialOwner {
 export interface UpdateCredentialInput {
   workspaceId: string;
   credentialId: string;
-  version: number;
+  /** The version the client saw: CONFLICT when the credential changed since (optional, as everywhere). */
+  version?: number | undefined;
   name?: string | undefined;
   values?: Record<string, unknown> | undefined;
 }
@@ -74,12 +79,7 @@ export async function listCredentials(
     input.provider,
     credentialScope(input.model),
   );
-  const cooldowns = await core.db
-    .selectFrom('credential_cooldowns')
-    .selectAll()
-    .where('workspace_id', '=', input.workspaceId)
-    .execute();
-  const byId = new Map(cooldowns.map((cooldown) => [cooldown.credential_id, cooldown]));
+  const byId = await cooldownsById(core.db, input.workspaceId);
   const now = Date.now();
   return rows.map((row) => credentialView(row, byId.get(row.id), now));
 }
@@ -163,7 +163,6 @@ export async function validateCredential(
   const values = normalizeValues(form, raw);
   const result = await validateWithAdapter(
     adapter,
-    form,
     values,
     model ? { model: model.name, type: model.type } : undefined,
   );
@@ -215,7 +214,7 @@ export async function insertCredential(
     updated_at: now,
     version: 1,
   };
-  await trx.insertInto('provider_credentials').values(row).execute();
+  await insertCredentialRow(trx, row);
   await record({
     kind: 'credential',
     action: 'credential.create',
@@ -242,12 +241,7 @@ export async function createCredential(
   }
   const form = credentialForm(adapter, model !== null);
   const values = normalizeValues(form, input.values);
-  await validateWithAdapter(
-    adapter,
-    form,
-    values,
-    model ? { model: model.name, type: model.type } : undefined,
-  );
+  await validateWithAdapter(adapter, values, model ? { model: model.name, type: model.type } : undefined);
   const row = await mutate(core, actor, input.workspaceId, (trx, record) =>
     insertCredential(core, trx, record, {
       workspaceId: input.workspaceId,
@@ -275,51 +269,31 @@ export async function updateCredential(
       ? { name: row.model, type: row.model_type as ModelRef['type'] }
       : null;
   const form = credentialForm(adapter, model !== null);
-  let stored: Awaited<ReturnType<typeof sealValues>> | undefined;
+  let stored: StoredValues | undefined;
   let values: CredentialValues | undefined;
   if (input.values) {
     const merged = await mergeWithStored(core, form, row, input.values);
     if (merged.changed) {
       values = normalizeValues(form, merged.values);
-      await validateWithAdapter(
-        adapter,
-        form,
-        values,
-        model ? { model: model.name, type: model.type } : undefined,
-      );
+      await validateWithAdapter(adapter, values, model ? { model: model.name, type: model.type } : undefined);
     } else {
       normalizeValues(form, merged.values);
     }
   }
   const name = input.name?.trim();
   const updated = await mutate(core, actor, input.workspaceId, async (trx, record) => {
-    if (name && name !== row.name) {
-      const clash = await trx
-        .selectFrom('provider_credentials')
-        .select('id')
-        .where('workspace_id', '=', row.workspace_id)
-        .where('provider', '=', row.provider)
-        .where('scope', '=', row.scope)
-        .where('name', '=', name)
-        .executeTakeFirst();
-      if (clash) throw fieldError('name', `A credential named "${name}" already exists`);
-    }
+    if (name && name !== row.name && (await credentialNameTaken(trx, row, name)))
+      throw fieldError('name', `A credential named "${name}" already exists`);
     if (values) stored = await sealValues(core, trx, row.workspace_id, row.id, form, values);
     const now = nowIso();
-    const result = await trx
-      .updateTable('provider_credentials')
-      .set({
-        ...(name ? { name } : {}),
-        ...(stored ? { ...stored, status: 'valid', status_reason: null, validated_at: now } : {}),
-        updated_at: now,
-        version: row.version + 1,
-      })
-      .where('id', '=', row.id)
-      .where('version', '=', row.version)
-      .executeTakeFirst();
-    if (affected(result) === 0) throw staleRecord('This credential');
+    const changed = await updateCredentialRow(trx, row, {
+      ...(name ? { name } : {}),
+      ...(stored ? { ...stored, status: 'valid', status_reason: null, validated_at: now } : {}),
+      updated_at: now,
+    });
+    if (!changed) throw staleRecord('This credential');
     // A changed key gets a fresh start at the gateway.
-    if (stored) await trx.deleteFrom('credential_cooldowns').where('credential_id', '=', row.id).execute();
+    if (stored) await deleteCooldown(trx, row.id);
     await record({
       kind: 'credential',
       action: 'credential.update',
@@ -347,32 +321,7 @@ export async function activateCredential(
   const updated = await mutate(core, actor, input.workspaceId, async (trx, record) => {
     const row = await getCredential(trx, input.workspaceId, input.credentialId);
     checkVersion('This credential', row.version, input.version);
-    const now = nowIso();
-    const previous = await trx
-      .selectFrom('provider_credentials')
-      .select(['id', 'version'])
-      .where('workspace_id', '=', row.workspace_id)
-      .where('provider', '=', row.provider)
-      .where('scope', '=', row.scope)
-      .where('is_active', '=', 1)
-      .where('id', '!=', row.id)
-      .execute();
-    for (const other of previous) {
-      await trx
-        .updateTable('provider_credentials')
-        .set({ is_active: 0, updated_at: now, version: other.version + 1 })
-        .where('id', '=', other.id)
-        .execute();
-    }
-    if (row.is_active !== 1) {
-      const result = await trx
-        .updateTable('provider_credentials')
-        .set({ is_active: 1, updated_at: now, version: row.version + 1 })
-        .where('id', '=', row.id)
-        .where('version', '=', row.version)
-        .executeTakeFirst();
-      if (affected(result) === 0) throw staleRecord('This credential');
-    }
+    const previous = await makeActive(trx, row);
     await record({
       kind: 'credential',
       action: 'credential.activate',
@@ -382,7 +331,7 @@ export async function activateCredential(
         provider: row.provider,
         model: row.model,
         name: row.name,
-        previous: previous.map((other) => other.id),
+        previous,
       },
     });
     return getCredential(trx, row.workspace_id, row.id);
@@ -403,22 +352,12 @@ export async function removeCredential(
   return mutate(core, actor, input.workspaceId, async (trx, record) => {
     const row = await getCredential(trx, input.workspaceId, input.credentialId);
     checkVersion('This credential', row.version, input.version);
-    await trx.deleteFrom('credential_cooldowns').where('credential_id', '=', row.id).execute();
-    const result = await trx
-      .deleteFrom('provider_credentials')
-      .where('id', '=', row.id)
-      .where('version', '=', row.version)
-      .executeTakeFirst();
-    if (affected(result) === 0) throw staleRecord('This credential');
+    if (!(await deleteCredentialRow(trx, row))) throw staleRecord('This credential');
     const rest = await listScopeCredentials(trx, row.workspace_id, row.provider, row.scope);
     let activatedCredentialId: string | null = null;
     const next = rest[0];
     if (row.is_active === 1 && next && !rest.some((other) => other.is_active === 1)) {
-      await trx
-        .updateTable('provider_credentials')
-        .set({ is_active: 1, updated_at: nowIso(), version: next.version + 1 })
-        .where('id', '=', next.id)
-        .execute();
+      await makeActive(trx, next);
       activatedCredentialId = next.id;
     }
     await dropFromLoadBalancing(trx, row);
@@ -437,14 +376,7 @@ export async function removeCredential(
       });
       if (model) {
         // With no key left there is nothing to keep for a re-add: the model goes entirely.
-        await trx.deleteFrom('custom_models').where('id', '=', model.id).execute();
-        await trx
-          .deleteFrom('model_settings')
-          .where('workspace_id', '=', row.workspace_id)
-          .where('provider', '=', row.provider)
-          .where('model', '=', row.model)
-          .where('model_type', '=', row.model_type)
-          .execute();
+        await deleteCustomModel(trx, model);
         modelRemoved = model.removed_at === null;
         await record({
           kind: 'model',
@@ -464,29 +396,32 @@ export async function removeCredential(
   });
 }
 
-/** Takes a removed credential out of the load balancing of the models that used it. */
+/** Takes a removed credential out of the load balancing of the models that used it (a change of each model). */
 async function dropFromLoadBalancing(trx: Trx, row: ProviderCredentialRow): Promise<void> {
-  const settings = await trx
-    .selectFrom('model_settings')
-    .select(['id', 'load_balancing', 'version'])
-    .where('workspace_id', '=', row.workspace_id)
-    .where('provider', '=', row.provider)
-    .where('load_balancing', 'like', `%${row.id}%`)
-    .execute();
+  const settings = await listSettingsUsingCredential(trx, row.workspace_id, row.provider, row.id);
+  const now = nowIso();
   for (const setting of settings) {
     const entries = parseLoadBalancing(setting.load_balancing).filter(
       (entry) => entry.credentialId !== row.id,
     );
-    await trx
-      .updateTable('model_settings')
-      .set({
-        load_balancing: JSON.stringify(entries),
-        ...(entries.length < 2 ? { load_balancing_enabled: 0 } : {}),
-        updated_at: nowIso(),
-        version: setting.version + 1,
-      })
-      .where('id', '=', setting.id)
-      .execute();
+    if (
+      !(await updateModelSetting(
+        trx,
+        setting,
+        {
+          load_balancing: JSON.stringify(entries),
+          ...(entries.length < 2 ? { load_balancing_enabled: 0 } : {}),
+        },
+        now,
+      ))
+    )
+      throw staleRecord("A model's load balancing");
+    // A custom model's version is its own record's: the change moves it too.
+    const model = await findCustomModel(trx, row.workspace_id, row.provider, {
+      name: setting.model,
+      type: setting.model_type,
+    });
+    if (model && !(await bumpCustomModel(trx, model, now))) throw staleRecord('This model');
   }
 }
 
@@ -501,20 +436,12 @@ export async function setCredentialStatus(
 ): Promise<CredentialView> {
   const updated = await mutate(core, actor, input.workspaceId, async (trx, record) => {
     const row = await getCredential(trx, input.workspaceId, input.credentialId);
-    const now = nowIso();
-    await trx
-      .updateTable('provider_credentials')
-      .set({
-        status: input.valid ? 'valid' : 'invalid',
-        status_reason: input.valid ? null : (input.reason ?? 'The provider rejected this credential'),
-        validated_at: now,
-        updated_at: now,
-        version: row.version + 1,
-      })
-      .where('id', '=', row.id)
-      .execute();
-    if (input.valid)
-      await trx.deleteFrom('credential_cooldowns').where('credential_id', '=', row.id).execute();
+    await setCredentialStatusRow(trx, row.id, {
+      status: input.valid ? 'valid' : 'invalid',
+      status_reason: input.valid ? null : (input.reason ?? 'The provider rejected this credential'),
+      validated_at: nowIso(),
+    });
+    if (input.valid) await deleteCooldown(trx, row.id);
     await record({
       kind: 'credential',
       action: input.valid ? 'credential.valid' : 'credential.invalid',
@@ -545,11 +472,9 @@ export async function revalidateCredential(
     row.model !== null && row.model_type !== null
       ? { name: row.model, type: row.model_type as ModelRef['type'] }
       : null;
-  const form = credentialForm(adapter, model !== null);
   try {
     await validateWithAdapter(
       adapter,
-      form,
       await openValues(core, core.db, row),
       model ? { model: model.name, type: model.type } : undefined,
     );
@@ -559,4 +484,13 @@ export async function revalidateCredential(
     return setCredentialStatus(core, actor, { ...input, valid: false, reason });
   }
   return setCredentialStatus(core, actor, { ...input, valid: true });
+}
+
+/** Picks the next free `API key N` name among existing names. */
+function nextCredentialName(existing: Iterable<string>): string {
+  const taken = new Set(existing);
+  for (let index = 1; ; index++) {
+    const name = `API key ${index}`;
+    if (!taken.has(name)) return name;
+  }
 }

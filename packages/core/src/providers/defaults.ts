@@ -6,9 +6,10 @@ import { nowIso } from '../ids.ts';
 import { loadState } from './catalog.ts';
 import { authorize } from '../service/authorize.ts';
 import { mutate } from '../service/mutate.ts';
-import { affected, checkVersion, staleRecord } from './repository.ts';
-import { modelKey, modelStatus, type WorkspaceProviderState } from './state.ts';
-import { DEFAULT_MODEL_TYPES, type DefaultModelView } from './types.ts';
+import { deleteDefault, findDefault, writeDefault } from './default-repository.ts';
+import { checkVersion, staleRecord } from './repository.ts';
+import { isUsable, modelKey, modelStatus, type WorkspaceProviderState } from './state.ts';
+import { DEFAULT_MODEL_TYPES, type DefaultModelView, type ModelRef } from './types.ts';
 
 /** Each default's status, computed from a state: a removed or disabled model is reported, never replaced. */
 export function defaultViews(
@@ -32,7 +33,7 @@ export function defaultViews(
       result[type] = {
         ...base,
         status: 'provider-removed',
-        reason: `${row.provider} is no longer installed; pick another default`,
+        reason: `${row.provider} is no longer installed; install it again or pick another default`,
       };
     } else if (!model) {
       result[type] = {
@@ -58,90 +59,82 @@ export async function getDefaultModels(
   return defaultViews(await loadState(core, input.workspaceId), Date.now());
 }
 
-/**
- * Sets (or with `model: null` clears) the default of a type. The model must exist,
- * be of that type, be enabled and usable.
- */
+/** Checks that a type has a workspace default. */
+function assertDefaultType(type: string): void {
+  if (!(DEFAULT_MODEL_TYPES as readonly string[]).includes(type))
+    throw badRequest(`No default for ${type} models; defaults are for ${DEFAULT_MODEL_TYPES.join(', ')}`, {
+      'model.type': [`Defaults are for ${DEFAULT_MODEL_TYPES.join(', ')}`],
+    });
+}
+
+/** Input of `setDefaultModel`: the model, named as everywhere (provider, and the model's name and type). */
+export interface SetDefaultModelInput {
+  workspaceId: string;
+  provider: string;
+  /** The model; its type is the default it becomes. */
+  model: ModelRef;
+  /** The version of the type's current default the client saw (0: none); optional. */
+  version?: number | undefined;
+}
+
+/** Makes a model the default of its type. The model must exist, be enabled and usable. */
 export async function setDefaultModel(
   core: Core,
   actor: Actor,
-  input: {
-    workspaceId: string;
-    type: ModelType;
-    provider?: string | undefined;
-    model: string | null;
-    version?: number | undefined;
-  },
-): Promise<DefaultModelView | null> {
+  input: SetDefaultModelInput,
+): Promise<DefaultModelView> {
   await authorize(core, actor, input.workspaceId, true);
-  if (!(DEFAULT_MODEL_TYPES as readonly string[]).includes(input.type))
-    throw badRequest(`No default for ${input.type} models`);
+  const { provider, model } = input;
+  assertDefaultType(model.type);
   const state = await loadState(core, input.workspaceId);
-  const current = state.rows.defaults.find((row) => row.model_type === input.type);
-  if (input.model !== null) {
-    if (!input.provider)
-      throw badRequest('Name the provider of the default model', { provider: ['Provider is required'] });
-    const model = state.modelsByKey.get(modelKey(input.provider, input.type, input.model));
-    if (!model) throw notFound(`${input.type} model ${input.provider}/${input.model}`);
-    const { status, reason } = modelStatus(state, model, Date.now());
-    if (status !== 'active' && status !== 'cooling-down') {
-      throw badRequest(`${input.provider}/${input.model} cannot be the default: ${reason}`, {
-        model: [reason],
-      });
-    }
-  }
+  const found = state.modelsByKey.get(modelKey(provider, model.type, model.name));
+  if (!found) throw notFound(`${model.type} model ${provider}/${model.name}`);
+  const { status, reason } = modelStatus(state, found, Date.now());
+  if (!isUsable(status))
+    throw badRequest(`${provider}/${model.name} cannot be the default: ${reason}`, { model: [reason] });
   await mutate(core, actor, input.workspaceId, async (trx, record) => {
-    const now = nowIso();
-    if (current) checkVersion(`The default ${input.type} model`, current.version, input.version);
-    else if (input.version !== undefined && input.version !== 0)
-      checkVersion(`The default ${input.type} model`, 0, input.version);
-    if (input.model === null) {
-      if (current)
-        await trx
-          .deleteFrom('default_models')
-          .where('workspace_id', '=', input.workspaceId)
-          .where('model_type', '=', input.type)
-          .execute();
-    } else if (current) {
-      const result = await trx
-        .updateTable('default_models')
-        .set({
-          provider: input.provider as string,
-          model: input.model,
-          updated_at: now,
-          version: current.version + 1,
-        })
-        .where('workspace_id', '=', input.workspaceId)
-        .where('model_type', '=', input.type)
-        .where('version', '=', current.version)
-        .executeTakeFirst();
-      if (affected(result) === 0) throw staleRecord(`The default ${input.type} model`);
-    } else {
-      await trx
-        .insertInto('default_models')
-        .values({
-          workspace_id: input.workspaceId,
-          model_type: input.type,
-          provider: input.provider as string,
-          model: input.model,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-    }
+    const current = await findDefault(trx, input.workspaceId, model.type);
+    checkVersion(`The default ${model.type} model`, current?.version ?? 0, input.version);
+    const target = { workspaceId: input.workspaceId, type: model.type, provider, model: model.name };
+    if (!(await writeDefault(trx, current, { ...target, at: nowIso() })))
+      throw staleRecord(`The default ${model.type} model`);
     await record({
       kind: 'default',
-      action: input.model === null ? 'default.clear' : 'default.set',
+      action: 'default.set',
       targetType: 'default',
-      targetId: input.type,
+      targetId: model.type,
       details: {
-        type: input.type,
-        provider: input.provider ?? null,
-        model: input.model,
+        type: model.type,
+        provider,
+        model: model.name,
         previous: current ? `${current.provider}/${current.model}` : null,
       },
     });
   });
   const views = defaultViews(await loadState(core, input.workspaceId), Date.now());
-  return views[input.type];
+  return views[model.type] as DefaultModelView;
+}
+
+/** Clears the default of a type (nothing to do when it has none); answers null, the type's default now. */
+export async function clearDefaultModel(
+  core: Core,
+  actor: Actor,
+  input: { workspaceId: string; type: ModelType; version?: number | undefined },
+): Promise<null> {
+  await authorize(core, actor, input.workspaceId, true);
+  assertDefaultType(input.type);
+  await mutate(core, actor, input.workspaceId, async (trx, record) => {
+    const current = await findDefault(trx, input.workspaceId, input.type);
+    checkVersion(`The default ${input.type} model`, current?.version ?? 0, input.version);
+    if (!current) return;
+    if (!(await deleteDefault(trx, current))) throw staleRecord(`The default ${input.type} model`);
+    await record({
+      kind: 'default',
+      action: 'default.clear',
+      targetType: 'default',
+      targetId: input.type,
+      details: { type: input.type, previous: `${current.provider}/${current.model}` },
+    });
+  });
+  return null;
 }

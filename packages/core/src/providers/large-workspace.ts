@@ -1,7 +1,7 @@
 import type { Core } from '../core.ts';
 import type { ProviderCredentialRow } from '../db/schema.ts';
 import { newId, nowIso } from '../ids.ts';
-import { sealValues } from './common.ts';
+import { sealValues } from './sealed-values.ts';
 
 /** Sizes of a large workspace, as the management target states them. */
 export interface LargeWorkspaceSize {

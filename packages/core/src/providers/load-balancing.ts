@@ -1,14 +1,14 @@
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import { loadState } from './catalog.ts';
 import { authorize } from '../service/authorize.ts';
 import { mutate } from '../service/mutate.ts';
-import { upsertModelSetting } from './models.ts';
+import { changeModelSettings, findModel } from './model-settings.ts';
 import {
   credentialView,
   type ModelState,
-  modelKey,
+  modelVersion,
   parseLoadBalancing,
   type WorkspaceProviderState,
 } from './state.ts';
@@ -17,11 +17,23 @@ import type { LoadBalancingView, ModelRef } from './types.ts';
 /** Weights are whole numbers in this range. */
 export const LOAD_BALANCING_WEIGHT = { min: 1, max: 100 } as const;
 
-function findModel(state: WorkspaceProviderState, provider: string, model: ModelRef): ModelState {
-  const found = state.modelsByKey.get(modelKey(provider, model.type, model.name));
-  if (!found) throw notFound(`Model ${provider}/${model.name} (${model.type})`);
-  return found;
+/** One credential and its weight in a load-balancing configuration. */
+export interface LoadBalancingWeight {
+  credentialId: string;
+  weight: number;
 }
+
+/** Input of `setLoadBalancing`: turning it on names the credentials; turning it off may keep the saved ones. */
+export type SetLoadBalancingInput = {
+  workspaceId: string;
+  provider: string;
+  model: ModelRef;
+  /** The model's version the client saw (optional optimistic concurrency). */
+  version?: number | undefined;
+} & (
+  | { enabled: true; credentials: LoadBalancingWeight[] }
+  | { enabled: false; credentials?: LoadBalancingWeight[] | undefined }
+);
 
 function view(state: WorkspaceProviderState, model: ModelState): LoadBalancingView {
   const now = Date.now();
@@ -46,7 +58,7 @@ function view(state: WorkspaceProviderState, model: ModelState): LoadBalancingVi
         cooldownUntil: credential.cooldownUntil,
       };
     }),
-    settingsVersion: model.setting?.version ?? 0,
+    version: modelVersion(model),
   };
 }
 
@@ -61,29 +73,11 @@ export async function getLoadBalancing(
   return view(state, findModel(state, input.provider, input.model));
 }
 
-/**
- * Saves a model's load balancing: when enabled, two or more distinct credentials of the
- * model's pool, each with a whole weight from 1 to 100.
- */
-export async function setLoadBalancing(
-  core: Core,
-  actor: Actor,
-  input: {
-    workspaceId: string;
-    provider: string;
-    model: ModelRef;
-    enabled: boolean;
-    credentials: { credentialId: string; weight: number }[];
-    version?: number | undefined;
-  },
-): Promise<LoadBalancingView> {
-  await authorize(core, actor, input.workspaceId, true);
-  const state = await loadState(core, input.workspaceId);
-  const model = findModel(state, input.provider, input.model);
-  const pool = new Set(model.pool.map((row) => row.id));
+/** Field errors of a credential list: each a distinct credential of the pool with a whole weight in range. */
+function checkWeights(pool: Set<string>, credentials: LoadBalancingWeight[]): Record<string, string[]> {
   const errors: Record<string, string[]> = {};
   const seen = new Set<string>();
-  input.credentials.forEach((entry, index) => {
+  credentials.forEach((entry, index) => {
     if (!pool.has(entry.credentialId))
       errors[`credentials.${index}.credentialId`] = ["Not one of this model's credentials"];
     else if (seen.has(entry.credentialId)) errors[`credentials.${index}.credentialId`] = ['Listed twice'];
@@ -93,16 +87,38 @@ export async function setLoadBalancing(
       errors[`credentials.${index}.weight`] = [`Weight must be a whole number from ${min} to ${max}`];
     }
   });
-  if (input.enabled && input.credentials.length < 2)
+  return errors;
+}
+
+/**
+ * Saves a model's load balancing: when enabled, two or more distinct credentials of the
+ * model's pool, each with a whole weight from 1 to 100. Turning it off without a list keeps
+ * the saved weights for the next time it is turned on.
+ */
+export async function setLoadBalancing(
+  core: Core,
+  actor: Actor,
+  input: SetLoadBalancingInput,
+): Promise<LoadBalancingView> {
+  await authorize(core, actor, input.workspaceId, true);
+  const state = await loadState(core, input.workspaceId);
+  const model = findModel(state, input.provider, input.model);
+  const credentials = input.credentials;
+  const errors = checkWeights(new Set(model.pool.map((row) => row.id)), credentials ?? []);
+  if (input.enabled && (credentials?.length ?? 0) < 2)
     errors.credentials = ['Load balancing needs two or more credentials'];
   if (Object.keys(errors).length > 0)
     throw badRequest(`Check the load balancing: ${Object.keys(errors).join(', ')}`, errors);
   await mutate(core, actor, input.workspaceId, async (trx, record) => {
-    await upsertModelSetting(trx, input.workspaceId, input.provider, input.model, input.version, {
+    await changeModelSettings(trx, input.workspaceId, input.provider, input.model, input.version, {
       load_balancing_enabled: input.enabled ? 1 : 0,
-      load_balancing: JSON.stringify(
-        input.credentials.map(({ credentialId, weight }) => ({ credentialId, weight })),
-      ),
+      ...(credentials
+        ? {
+            load_balancing: JSON.stringify(
+              credentials.map(({ credentialId, weight }) => ({ credentialId, weight })),
+            ),
+          }
+        : {}),
     });
     await record({
       kind: 'load-balancing',
@@ -113,7 +129,7 @@ export async function setLoadBalancing(
         provider: input.provider,
         model: input.model,
         enabled: input.enabled,
-        credentials: input.credentials,
+        ...(credentials ? { credentials } : {}),
       },
     });
   });

@@ -2,31 +2,27 @@ import type { CredentialValues, ModelType, ProviderAdapter } from '@switchboard/
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { CustomModelRow, ProviderCredentialRow, Trx } from '../db/schema.ts';
-import { badRequest, CoreError, conflict, notFound } from '../errors.ts';
+import { badRequest, conflict, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
+import { adapterFor, assertCustomizable, assertServesType, installedAdapter } from './adapters.ts';
+import { loadState } from './catalog.ts';
 import { authorize } from '../service/authorize.ts';
 import { type ChangeRecord, mutate } from '../service/mutate.ts';
-import { loadState } from './catalog.ts';
 import {
-  adapterFor,
-  assertCustomizable,
-  installedAdapter,
-  normalizeValues,
-  openValues,
-  providerFieldError,
-  validateWithAdapter,
-} from './common.ts';
-import { insertCredential } from './credentials.ts';
-import {
-  affected,
-  checkVersion,
+  cooldownsById,
   credentialScope,
-  findCustomModel,
-  findModelSetting,
   getCredential,
+  listModelCredentials,
   listScopeCredentials,
-  staleRecord,
-} from './repository.ts';
+  makeActive,
+} from './credential-repository.ts';
+import { insertCredential } from './credentials.ts';
+import { normalizeValues } from './form-values.ts';
+import { bumpCustomModel, findCustomModel, insertCustomModel, listCustomModels } from './model-repository.ts';
+import { providerFieldError, VALIDATION_TIMEOUT_MS, validateWithAdapter } from './provider-validation.ts';
+import { changeModelSettings, findModel } from './model-settings.ts';
+import { checkVersion, staleRecord } from './repository.ts';
+import { openValues } from './sealed-values.ts';
 import { credentialView, modelKey, modelView } from './state.ts';
 import type {
   CredentialView,
@@ -59,7 +55,7 @@ export interface AddCustomModelResult {
   attached: boolean;
   /** The model had been removed and is back, with the credentials it kept. */
   restored: boolean;
-  /** The credential added or reused; null when only kept credentials were restored. */
+  /** The credential added or reused, or the active one of a restored model's kept credentials. */
   credential: CredentialView | null;
 }
 
@@ -99,11 +95,11 @@ async function prepareModelCredential(
       form,
       Object.fromEntries(Object.entries(stored).filter(([id]) => known.has(id))),
     );
-    await validateWithAdapter(adapter, form, values, { model: model.name, type: model.type });
+    await validateWithAdapter(adapter, values, { model: model.name, type: model.type });
     return { name: row.name, values };
   }
   const values = normalizeValues(form, credential.values);
-  await validateWithAdapter(adapter, form, values, { model: model.name, type: model.type });
+  await validateWithAdapter(adapter, values, { model: model.name, type: model.type });
   return { name: credential.name, values };
 }
 
@@ -127,11 +123,7 @@ async function upsertCustomModel(
     return { row: existing, attached: true, restored: false };
   }
   if (existing) {
-    await trx
-      .updateTable('custom_models')
-      .set({ removed_at: null, updated_at: now, version: existing.version + 1 })
-      .where('id', '=', existing.id)
-      .execute();
+    if (!(await bumpCustomModel(trx, existing, now, null))) throw staleRecord('This model');
     await record({
       kind: 'model',
       action: 'model.restore',
@@ -157,7 +149,7 @@ async function upsertCustomModel(
     updated_at: now,
     version: 1,
   };
-  await trx.insertInto('custom_models').values(row).execute();
+  await insertCustomModel(trx, row);
   await record({
     kind: 'model',
     action: 'model.add',
@@ -168,16 +160,13 @@ async function upsertCustomModel(
   return { row, attached: false, restored: false };
 }
 
-/** Makes `row` active when its scope has no active credential. */
+/** The active credential of `row`'s scope, making `row` active when the scope has none. */
 async function ensureActive(trx: Trx, row: ProviderCredentialRow): Promise<ProviderCredentialRow> {
   const scope = await listScopeCredentials(trx, row.workspace_id, row.provider, row.scope);
-  if (scope.some((credential) => credential.is_active === 1)) return row;
-  await trx
-    .updateTable('provider_credentials')
-    .set({ is_active: 1, updated_at: nowIso(), version: row.version + 1 })
-    .where('id', '=', row.id)
-    .execute();
-  return { ...row, is_active: 1, version: row.version + 1 };
+  const active = scope.find((credential) => credential.is_active === 1);
+  if (active) return active;
+  await makeActive(trx, row);
+  return { ...row, is_active: 1 };
 }
 
 /**
@@ -227,7 +216,7 @@ export async function addCustomModel(
       });
     } else {
       const first = kept[0];
-      if (first) await ensureActive(trx, first);
+      if (first) credential = await ensureActive(trx, first);
     }
     return {
       provider: input.provider,
@@ -259,13 +248,7 @@ export async function removeModel(
     }
     checkVersion('This model', row.version, input.version);
     const now = nowIso();
-    const result = await trx
-      .updateTable('custom_models')
-      .set({ removed_at: now, updated_at: now, version: row.version + 1 })
-      .where('id', '=', row.id)
-      .where('version', '=', row.version)
-      .executeTakeFirst();
-    if (affected(result) === 0) throw staleRecord('This model');
+    if (!(await bumpCustomModel(trx, row, now, now))) throw staleRecord('This model');
     const kept = await listScopeCredentials(
       trx,
       input.workspaceId,
@@ -291,28 +274,9 @@ export async function manageCredentials(
 ): Promise<CustomModelCredentials[]> {
   await authorize(core, actor, input.workspaceId, false);
   adapterFor(core, input.provider);
-  const models = await core.db
-    .selectFrom('custom_models')
-    .selectAll()
-    .where('workspace_id', '=', input.workspaceId)
-    .where('provider', '=', input.provider)
-    .orderBy('created_at')
-    .execute();
-  const credentials = await core.db
-    .selectFrom('provider_credentials')
-    .selectAll()
-    .where('workspace_id', '=', input.workspaceId)
-    .where('provider', '=', input.provider)
-    .where('scope', '!=', '')
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  const cooldowns = await core.db
-    .selectFrom('credential_cooldowns')
-    .selectAll()
-    .where('workspace_id', '=', input.workspaceId)
-    .execute();
-  const cooldownById = new Map(cooldowns.map((cooldown) => [cooldown.credential_id, cooldown]));
+  const models = await listCustomModels(core.db, input.workspaceId, input.provider);
+  const credentials = await listModelCredentials(core.db, input.workspaceId, input.provider);
+  const cooldownById = await cooldownsById(core.db, input.workspaceId);
   const now = Date.now();
   const groups = new Map<string, CustomModelCredentials>();
   for (const model of models) {
@@ -377,9 +341,12 @@ export async function discoverModels(
   const { values } = await discoveryValues(core, input.workspaceId, adapter, input);
   let found: Awaited<ReturnType<NonNullable<ProviderAdapter['discoverModels']>>>;
   try {
-    found = await adapter.discoverModels({ credentials: values, signal: AbortSignal.timeout(30_000) });
+    found = await adapter.discoverModels({
+      credentials: values,
+      signal: AbortSignal.timeout(VALIDATION_TIMEOUT_MS),
+    });
   } catch (error) {
-    throw providerFieldError(error, adapter.manifest.modelCredentialForm);
+    throw providerFieldError(error, adapter);
   }
   const state = await loadState(core, input.workspaceId);
   return found.map((info) => ({
@@ -410,10 +377,7 @@ export async function addDiscoveredModels(
   }
   if (input.models.length === 0)
     throw badRequest('Pick at least one model', { models: ['Pick at least one model'] });
-  for (const model of input.models) {
-    if (!adapter.manifest.modelTypes.includes(model.type))
-      throw badRequest(`${adapter.manifest.label} has no ${model.type} models`);
-  }
+  for (const model of input.models) assertServesType(adapter, model.type);
   const source = await discoveryValues(core, input.workspaceId, adapter, input);
   const form = adapter.manifest.modelCredentialForm;
   const ownCredentials = form.length > 0;
@@ -425,7 +389,7 @@ export async function addDiscoveredModels(
       Object.fromEntries(Object.entries(source.values).filter(([id]) => known.has(id))),
     );
     const first = input.models[0] as ModelRef;
-    await validateWithAdapter(adapter, form, values, { model: first.name, type: first.type });
+    await validateWithAdapter(adapter, values, { model: first.name, type: first.type });
   }
   return mutate(core, actor, input.workspaceId, async (trx, record) => {
     const added: ModelRef[] = [];
@@ -457,7 +421,7 @@ export async function addDiscoveredModels(
   });
 }
 
-/** Enables or disables any model of the workspace. */
+/** Enables or disables any model of the workspace; returns the model's new version. */
 export async function setModelEnabled(
   core: Core,
   actor: Actor,
@@ -468,14 +432,11 @@ export async function setModelEnabled(
     enabled: boolean;
     version?: number | undefined;
   },
-): Promise<{ enabled: boolean; settingsVersion: number }> {
+): Promise<{ enabled: boolean; version: number }> {
   await authorize(core, actor, input.workspaceId, true);
-  const state = await loadState(core, input.workspaceId);
-  if (!state.modelsByKey.has(modelKey(input.provider, input.model.type, input.model.name))) {
-    throw notFound(`Model ${input.provider}/${input.model.name} (${input.model.type})`);
-  }
+  findModel(await loadState(core, input.workspaceId), input.provider, input.model);
   return mutate(core, actor, input.workspaceId, async (trx, record) => {
-    const version = await upsertModelSetting(
+    const version = await changeModelSettings(
       trx,
       input.workspaceId,
       input.provider,
@@ -490,52 +451,6 @@ export async function setModelEnabled(
       targetId: `${input.provider}/${input.model.name}`,
       details: { provider: input.provider, model: input.model },
     });
-    return { enabled: input.enabled, settingsVersion: version };
+    return { enabled: input.enabled, version };
   });
-}
-
-/** Writes a model's settings row (creating it on first change) with the version check; returns the new version. */
-export async function upsertModelSetting(
-  trx: Trx,
-  workspaceId: string,
-  provider: string,
-  model: ModelRef,
-  expectedVersion: number | undefined,
-  changes: { enabled?: number; load_balancing_enabled?: number; load_balancing?: string },
-): Promise<number> {
-  const existing = await findModelSetting(trx, workspaceId, provider, model);
-  const now = nowIso();
-  if (!existing) {
-    if (expectedVersion !== undefined && expectedVersion !== 0)
-      checkVersion("This model's settings", 0, expectedVersion);
-    await trx
-      .insertInto('model_settings')
-      .values({
-        id: newId('mdl'),
-        workspace_id: workspaceId,
-        provider,
-        model: model.name,
-        model_type: model.type,
-        enabled: changes.enabled ?? 1,
-        load_balancing_enabled: changes.load_balancing_enabled ?? 0,
-        load_balancing: changes.load_balancing ?? '[]',
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
-    return 1;
-  }
-  checkVersion("This model's settings", existing.version, expectedVersion);
-  const result = await trx
-    .updateTable('model_settings')
-    .set({ ...changes, updated_at: now, version: existing.version + 1 })
-    .where('id', '=', existing.id)
-    .where('version', '=', existing.version)
-    .executeTakeFirst();
-  if (affected(result) === 0)
-    throw new CoreError(
-      'CONFLICT',
-      "This model's settings were changed by someone else; reload and try again",
-    );
-  return existing.version + 1;
 }

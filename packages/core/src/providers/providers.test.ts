@@ -5,13 +5,15 @@ import type { ChangeEvent } from '../changes.ts';
 import type { Core } from '../core.ts';
 import { maskSecret } from '../crypto/mask.ts';
 import { CoreError } from '../errors.ts';
+import { startCooldown } from '../gateway/cooldowns.ts';
 import {
   activateCredential,
   addCustomModel,
   addDiscoveredModels,
+  clearDefaultModel,
+  type CredentialView,
   createCredential,
   discoverModels,
-  endCooldown,
   getDefaultModels,
   getLoadBalancing,
   installProvider,
@@ -28,7 +30,6 @@ import {
   setDefaultModel,
   setLoadBalancing,
   setModelEnabled,
-  startCooldown,
   uninstallProvider,
   updateCredential,
   validateCredential,
@@ -61,9 +62,29 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   let openaiUpstream: FakeUpstream;
   let cohereUpstream: FakeUpstream;
   let ollamaUpstream: FakeUpstream;
-  let ws: TestWorkspace;
   const events: ChangeEvent[] = [];
   const openaiValues = (key: string) => ({ api_key: key, base_url: `${openaiUpstream.url}/v1` });
+
+  /**
+   * A workspace of its own (every test starts from one, so none depends on another) with
+   * OpenAI installed and one credential per key, named `API key N`, the first one active.
+   */
+  async function openaiWorkspace(
+    ...keys: string[]
+  ): Promise<{ ws: TestWorkspace; credentials: CredentialView[] }> {
+    const ws = await createTestWorkspace(core);
+    await installProvider(core, ws.owner, { workspaceId: ws.workspaceId, provider: 'openai' });
+    const credentials: CredentialView[] = [];
+    for (const key of keys)
+      credentials.push(
+        await createCredential(core, ws.admin, {
+          workspaceId: ws.workspaceId,
+          provider: 'openai',
+          values: openaiValues(key),
+        }),
+      );
+    return { ws, credentials };
+  }
 
   beforeAll(async () => {
     [openaiUpstream, cohereUpstream, ollamaUpstream] = await Promise.all([
@@ -73,7 +94,6 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     ]);
     core = await createTestCore(engine, { providers: await realAdapters() });
     core.changes.subscribe((event) => events.push(event));
-    ws = await createTestWorkspace(core);
   });
   afterAll(async () => {
     await core.close();
@@ -81,6 +101,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('lists every adapter in the catalog, filterable by model type', async () => {
+    const ws = await createTestWorkspace(core);
     const all = await providerCatalog(core, ws.member, { workspaceId: ws.workspaceId });
     expect(all.map((entry) => entry.manifest.id)).toEqual([...core.providers.keys()]);
     expect(all.every((entry) => !entry.installed)).toBe(true);
@@ -91,6 +112,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('lets only owners and admins change anything, and hides the workspace from outsiders', async () => {
+    const ws = await createTestWorkspace(core);
     expect(
       (await coreError(installProvider(core, ws.editor, { workspaceId: ws.workspaceId, provider: 'openai' })))
         .code,
@@ -108,6 +130,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('installs a provider once; its predefined models wait for a credential', async () => {
+    const ws = await createTestWorkspace(core);
     await installProvider(core, ws.owner, { workspaceId: ws.workspaceId, provider: 'openai' });
     expect(
       (await coreError(installProvider(core, ws.owner, { workspaceId: ws.workspaceId, provider: 'openai' })))
@@ -127,6 +150,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('validates a credential with a real call before saving, and reports the upstream reason on the field', async () => {
+    const { ws } = await openaiWorkspace();
     const bad = await coreError(
       createCredential(core, ws.admin, {
         workspaceId: ws.workspaceId,
@@ -151,6 +175,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('checks a form in a dry run without saving anything', async () => {
+    const { ws } = await openaiWorkspace();
     const before = openaiUpstream.requests.length;
     await expect(
       validateCredential(core, ws.admin, {
@@ -166,6 +191,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('creates named credentials, the first one active, secrets masked; predefined models become active', async () => {
+    const { ws } = await openaiWorkspace();
     const first = await createCredential(core, ws.admin, {
       workspaceId: ws.workspaceId,
       provider: 'openai',
@@ -214,6 +240,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     const audit = await core.db
       .selectFrom('audit_log')
       .selectAll()
+      .where('workspace_id', '=', ws.workspaceId)
       .where('action', '=', 'credential.create')
       .execute();
     expect(audit.length).toBe(2);
@@ -221,6 +248,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('keeps a masked secret on update, asks for it again when the endpoint changes, and refuses stale versions', async () => {
+    const { ws } = await openaiWorkspace(KEY_ONE);
     const [first] = await listCredentials(core, ws.admin, {
       workspaceId: ws.workspaceId,
       provider: 'openai',
@@ -272,6 +300,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('records a credential the provider rejects as invalid, and valid again once it passes', async () => {
+    const { ws } = await openaiWorkspace(KEY_ONE);
     const [first] = await listCredentials(core, ws.admin, {
       workspaceId: ws.workspaceId,
       provider: 'openai',
@@ -308,11 +337,21 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('switches the active credential, and activates another when the active one is removed', async () => {
+    const { ws } = await openaiWorkspace(KEY_ONE, KEY_TWO);
     const listed = await listCredentials(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'openai' });
     const [first, second] = listed;
     if (!first || !second) throw new Error('two credentials expected');
     await activateCredential(core, ws.admin, { workspaceId: ws.workspaceId, credentialId: second.id });
     expect((await resolveModel(core, ws.workspaceId, 'llm', 'gpt-4o-mini')).credential.id).toBe(second.id);
+    // Which key is active is the provider's choice, not an edit of either key: no version moves.
+    const switched = await listCredentials(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+    });
+    expect(switched.map((credential) => [credential.active, credential.version])).toEqual([
+      [false, first.version],
+      [true, second.version],
+    ]);
     const removed = await removeCredential(core, ws.admin, {
       workspaceId: ws.workspaceId,
       credentialId: second.id,
@@ -323,6 +362,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('adds a custom model, attaches a second key to the same name and type, and keeps one active', async () => {
+    const { ws } = await openaiWorkspace(KEY_ONE, KEY_TWO);
     const model = { name: 'my-model', type: 'llm' as const };
     const added = await addCustomModel(core, ws.admin, {
       workspaceId: ws.workspaceId,
@@ -374,6 +414,17 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('keeps credentials of a removed model, lists them in manage credentials, and re-adds without retyping', async () => {
+    const { ws } = await openaiWorkspace();
+    for (const credential of [
+      { values: openaiValues(KEY_ONE) },
+      { name: 'staging', values: openaiValues(KEY_TWO) },
+    ])
+      await addCustomModel(core, ws.admin, {
+        workspaceId: ws.workspaceId,
+        provider: 'openai',
+        model: { name: 'my-model', type: 'llm' },
+        credential,
+      });
     const model = { name: 'my-model', type: 'llm' as const };
     const removed = await removeModel(core, ws.admin, {
       workspaceId: ws.workspaceId,
@@ -398,13 +449,18 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       provider: 'openai',
       model,
     });
-    expect(readded).toMatchObject({ restored: true, attached: false, credential: null });
+    expect(readded).toMatchObject({
+      restored: true,
+      attached: false,
+      credential: { name: 'API key 1', active: true, model },
+    });
     expect(openaiUpstream.requests.length).toBe(requests);
     const resolved = await resolveModel(core, ws.workspaceId, 'llm', 'openai/my-model');
     expect(resolved.credential.values.api_key).toBe(KEY_ONE);
   });
 
   it('re-adds a removed model from manage credentials with one of its kept keys, or adds one with a provider key', async () => {
+    const { ws } = await openaiWorkspace(KEY_ONE);
     const model = { name: 'gpt-4.1-mini', type: 'llm' as const };
     const llama = { name: 'llama3.2:latest', type: 'llm' as const };
     const added = await addCustomModel(core, ws.admin, {
@@ -452,6 +508,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('removes a custom model with its only credential', async () => {
+    const { ws } = await openaiWorkspace(KEY_ONE);
     const model = { name: 'ft:gpt-4o-mini-2024-07-18:acme::support', type: 'llm' as const };
     const added = await addCustomModel(core, ws.admin, {
       workspaceId: ws.workspaceId,
@@ -474,6 +531,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('discovers the models a server has loaded and adds several in one step', async () => {
+    const ws = await createTestWorkspace(core);
     await installProvider(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'ollama' });
     const values = { base_url: ollamaUpstream.url };
     const found = await discoverModels(core, ws.admin, {
@@ -510,6 +568,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('enables and disables models, with versions', async () => {
+    const { ws } = await openaiWorkspace(KEY_ONE);
     const model = { name: 'gpt-4o-mini', type: 'llm' as const };
     const disabled = await setModelEnabled(core, ws.admin, {
       workspaceId: ws.workspaceId,
@@ -517,7 +576,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       model,
       enabled: false,
     });
-    expect(disabled).toEqual({ enabled: false, settingsVersion: 1 });
+    expect(disabled).toEqual({ enabled: false, version: 1 });
     const listed = await listModels(core, ws.member, {
       workspaceId: ws.workspaceId,
       provider: 'openai',
@@ -553,6 +612,7 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
   });
 
   it('balances a model over weighted credentials, validates weights, and shows cooldowns', async () => {
+    const { ws } = await openaiWorkspace(KEY_ONE);
     const second = await createCredential(core, ws.admin, {
       workspaceId: ws.workspaceId,
       provider: 'openai',
@@ -637,10 +697,10 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       await listModels(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai' })
     ).find((entry) => entry.name === model.name);
     expect(status).toMatchObject({ status: 'cooling-down', loadBalancing: true });
-    await core.db.deleteFrom('credential_cooldowns').execute();
   });
 
-  it('rests a credential in cooldown, counting failures, until the gateway ends it', async () => {
+  it('rests a credential in cooldown, counting failures, until it is proven again', async () => {
+    const { ws } = await openaiWorkspace(KEY_ONE);
     const [credential] = await listCredentials(core, ws.admin, {
       workspaceId: ws.workspaceId,
       provider: 'openai',
@@ -671,27 +731,41 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     expect((await coreError(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini'))).code).toBe(
       'TOO_MANY_REQUESTS',
     );
-    expect(await endCooldown(core, { workspaceId: ws.workspaceId, credentialId: credential.id })).toBe(true);
+    await revalidateCredential(core, ws.admin, { workspaceId: ws.workspaceId, credentialId: credential.id });
     await expect(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini')).resolves.toMatchObject({
       credential: { id: credential.id },
     });
   });
 
   it('reads defaults without writing, sets only usable models, and reports removed or disabled ones', async () => {
-    const auditBefore = await core.db.selectFrom('audit_log').select('id').execute();
+    const { ws } = await openaiWorkspace(KEY_ONE);
+    await addCustomModel(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'openai',
+      model: { name: 'my-model', type: 'llm' },
+      credential: { values: openaiValues(KEY_ONE) },
+    });
+    const audit = () =>
+      core.db.selectFrom('audit_log').select('id').where('workspace_id', '=', ws.workspaceId).execute();
+    const auditBefore = await audit();
     const empty = await getDefaultModels(core, ws.member, { workspaceId: ws.workspaceId });
     expect(Object.values(empty)).toEqual([null, null, null, null, null]);
-    expect(await core.db.selectFrom('default_models').selectAll().execute()).toEqual([]);
-    expect((await core.db.selectFrom('audit_log').select('id').execute()).length).toBe(auditBefore.length);
+    expect(
+      await core.db
+        .selectFrom('default_models')
+        .selectAll()
+        .where('workspace_id', '=', ws.workspaceId)
+        .execute(),
+    ).toEqual([]);
+    expect((await audit()).length).toBe(auditBefore.length);
 
     expect(
       (
         await coreError(
           setDefaultModel(core, ws.admin, {
             workspaceId: ws.workspaceId,
-            type: 'llm',
             provider: 'openai',
-            model: 'nope',
+            model: { name: 'nope', type: 'llm' },
           }),
         )
       ).code,
@@ -701,9 +775,8 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
         await coreError(
           setDefaultModel(core, ws.admin, {
             workspaceId: ws.workspaceId,
-            type: 'text-embedding',
             provider: 'openai',
-            model: 'gpt-4o-mini',
+            model: { name: 'gpt-4o-mini', type: 'text-embedding' },
           }),
         )
       ).code,
@@ -713,9 +786,8 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
         await coreError(
           setDefaultModel(core, ws.editor, {
             workspaceId: ws.workspaceId,
-            type: 'llm',
             provider: 'openai',
-            model: 'gpt-4o-mini',
+            model: { name: 'gpt-4o-mini', type: 'llm' },
           }),
         )
       ).code,
@@ -723,9 +795,8 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
 
     const set = await setDefaultModel(core, ws.admin, {
       workspaceId: ws.workspaceId,
-      type: 'llm',
       provider: 'openai',
-      model: 'my-model',
+      model: { name: 'my-model', type: 'llm' },
     });
     expect(set).toMatchObject({ status: 'active', model: 'my-model', version: 1 });
     await expect(resolveModel(core, ws.workspaceId, 'llm')).resolves.toMatchObject({
@@ -750,9 +821,8 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
 
     await setDefaultModel(core, ws.admin, {
       workspaceId: ws.workspaceId,
-      type: 'llm',
       provider: 'openai',
-      model: 'gpt-4o-mini',
+      model: { name: 'gpt-4o-mini', type: 'llm' },
       version: 1,
     });
     await setModelEnabled(core, ws.admin, {
@@ -766,9 +836,8 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     const refused = await coreError(
       setDefaultModel(core, ws.admin, {
         workspaceId: ws.workspaceId,
-        type: 'llm',
         provider: 'openai',
-        model: 'gpt-4o-mini',
+        model: { name: 'gpt-4o-mini', type: 'llm' },
       }),
     );
     expect(refused.code).toBe('BAD_REQUEST');
@@ -776,23 +845,29 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     const stale = await coreError(
       setDefaultModel(core, ws.admin, {
         workspaceId: ws.workspaceId,
-        type: 'llm',
         provider: 'openai',
-        model: 'gpt-4.1-mini',
+        model: { name: 'gpt-4.1-mini', type: 'llm' },
         version: 1,
       }),
     );
     expect(stale.code).toBe('CONFLICT');
-    const cleared = await setDefaultModel(core, ws.admin, {
-      workspaceId: ws.workspaceId,
-      type: 'llm',
-      model: null,
-    });
+    const cleared = await clearDefaultModel(core, ws.admin, { workspaceId: ws.workspaceId, type: 'llm' });
     expect(cleared).toBeNull();
     expect((await getDefaultModels(core, ws.member, { workspaceId: ws.workspaceId })).llm).toBeNull();
   });
 
   it('resolves bare names when unambiguous, and names what to fix otherwise', async () => {
+    const { ws } = await openaiWorkspace(KEY_ONE);
+    await installProvider(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'ollama' });
+    await addDiscoveredModels(core, ws.admin, {
+      workspaceId: ws.workspaceId,
+      provider: 'ollama',
+      values: { base_url: ollamaUpstream.url },
+      models: [
+        { name: 'llama3.2:latest', type: 'llm' },
+        { name: 'nomic-embed-text:latest', type: 'text-embedding' },
+      ],
+    });
     await expect(
       resolveModel(core, ws.workspaceId, 'text-embedding', 'nomic-embed-text:latest'),
     ).resolves.toMatchObject({ provider: 'ollama' });
@@ -818,7 +893,8 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     });
   });
 
-  it('refuses to uninstall a provider with credentials unless confirmed, then removes everything it had', async () => {
+  it('refuses to uninstall a provider with credentials unless confirmed, then removes all but its defaults', async () => {
+    const ws = await createTestWorkspace(core);
     await installProvider(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'cohere' });
     await createCredential(core, ws.admin, {
       workspaceId: ws.workspaceId,
@@ -827,9 +903,8 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
     });
     await setDefaultModel(core, ws.admin, {
       workspaceId: ws.workspaceId,
-      type: 'rerank',
       provider: 'cohere',
-      model: 'rerank-v4.0-pro',
+      model: { name: 'rerank-v4.0-pro', type: 'rerank' },
     });
     const refused = await coreError(
       uninstallProvider(core, ws.admin, { workspaceId: ws.workspaceId, provider: 'cohere' }),
@@ -841,14 +916,24 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       provider: 'cohere',
       confirm: true,
     });
-    expect(result).toMatchObject({ removedCredentials: 1, removedDefaults: 1 });
+    expect(result).toMatchObject({ removedCredentials: 1, keptDefaults: 1 });
     expect(
-      await core.db.selectFrom('provider_credentials').selectAll().where('provider', '=', 'cohere').execute(),
+      await core.db
+        .selectFrom('provider_credentials')
+        .selectAll()
+        .where('workspace_id', '=', ws.workspaceId)
+        .execute(),
     ).toEqual([]);
-    expect((await getDefaultModels(core, ws.member, { workspaceId: ws.workspaceId })).rerank).toBeNull();
+    // A default whose provider is gone is reported, never silently replaced.
+    expect((await getDefaultModels(core, ws.member, { workspaceId: ws.workspaceId })).rerank).toMatchObject({
+      provider: 'cohere',
+      model: 'rerank-v4.0-pro',
+      status: 'provider-removed',
+    });
     const audit = await core.db
       .selectFrom('audit_log')
       .selectAll()
+      .where('workspace_id', '=', ws.workspaceId)
       .where('action', '=', 'provider.uninstall')
       .execute();
     expect(audit).toHaveLength(1);
@@ -858,13 +943,18 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
 describe.each(ENGINES)('concurrent changes on %s', (engine) => {
   let core: Core;
   let upstream: FakeUpstream;
-  let ws: TestWorkspace;
+  const values = (key: string) => ({ api_key: key, base_url: `${upstream.url}/v1` });
+
+  /** A workspace of its own with OpenAI installed. */
+  async function openaiWorkspace(): Promise<TestWorkspace> {
+    const ws = await createTestWorkspace(core);
+    await installProvider(core, ws.owner, { workspaceId: ws.workspaceId, provider: 'openai' });
+    return ws;
+  }
 
   beforeAll(async () => {
     upstream = await startOpenAIFormatUpstream();
     core = await createTestCore(engine, { providers: await realAdapters() });
-    ws = await createTestWorkspace(core);
-    await installProvider(core, ws.owner, { workspaceId: ws.workspaceId, provider: 'openai' });
   });
   afterAll(async () => {
     await core.close();
@@ -872,7 +962,7 @@ describe.each(ENGINES)('concurrent changes on %s', (engine) => {
   });
 
   it('keeps exactly one active credential when two admins add the first ones at once', async () => {
-    const values = (key: string) => ({ api_key: key, base_url: `${upstream.url}/v1` });
+    const ws = await openaiWorkspace();
     const results = await Promise.allSettled([
       createCredential(core, ws.owner, {
         workspaceId: ws.workspaceId,
@@ -895,11 +985,12 @@ describe.each(ENGINES)('concurrent changes on %s', (engine) => {
   });
 
   it('lets only one of two updates with the same version through', async () => {
-    const [credential] = await listCredentials(core, ws.admin, {
+    const ws = await openaiWorkspace();
+    const credential = await createCredential(core, ws.admin, {
       workspaceId: ws.workspaceId,
       provider: 'openai',
+      values: values('sk-test-openai-0001'),
     });
-    if (!credential) throw new Error('credential expected');
     const results = await Promise.allSettled(
       ['first', 'second'].map((name) =>
         updateCredential(core, ws.admin, {

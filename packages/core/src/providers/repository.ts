@@ -7,7 +7,10 @@ import type {
   ProviderCredentialRow,
   ProviderInstallRow,
 } from '../db/schema.ts';
-import { conflict, notFound } from '../errors.ts';
+import { conflict } from '../errors.ts';
+
+// The whole provider configuration of a workspace in one read, and the version rules every
+// provider-management write shares. Per-table queries live in `*-repository.ts` beside this.
 
 /** Every provider-management row of one workspace. */
 export interface WorkspaceProviderRows {
@@ -60,78 +63,6 @@ export async function loadWorkspaceRows(db: DbOrTrx, workspaceId: string): Promi
     .where('workspace_id', '=', workspaceId)
     .execute();
   return { installs, credentials, customModels, settings, defaults, cooldowns };
-}
-
-/** Scope of a credential: '' for the provider, `type/model` for one custom model. */
-export const credentialScope = (model: { name: string; type: string } | null | undefined): string =>
-  model ? `${model.type}/${model.name}` : '';
-
-/** One credential of the workspace, or NOT_FOUND. */
-export async function getCredential(
-  db: DbOrTrx,
-  workspaceId: string,
-  credentialId: string,
-): Promise<ProviderCredentialRow> {
-  const row = await db
-    .selectFrom('provider_credentials')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('id', '=', credentialId)
-    .executeTakeFirst();
-  if (!row) throw notFound('Credential');
-  return row;
-}
-
-/** The credentials of one scope (provider, or one custom model), oldest first. */
-export function listScopeCredentials(
-  db: DbOrTrx,
-  workspaceId: string,
-  provider: string,
-  scope: string,
-): Promise<ProviderCredentialRow[]> {
-  return db
-    .selectFrom('provider_credentials')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('provider', '=', provider)
-    .where('scope', '=', scope)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-}
-
-/** The custom model row `(provider, model, type)`, removed or not. */
-export function findCustomModel(
-  db: DbOrTrx,
-  workspaceId: string,
-  provider: string,
-  model: { name: string; type: string },
-): Promise<CustomModelRow | undefined> {
-  return db
-    .selectFrom('custom_models')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('provider', '=', provider)
-    .where('model', '=', model.name)
-    .where('model_type', '=', model.type)
-    .executeTakeFirst();
-}
-
-/** The settings row of one model, if it was ever changed. */
-export function findModelSetting(
-  db: DbOrTrx,
-  workspaceId: string,
-  provider: string,
-  model: { name: string; type: string },
-): Promise<ModelSettingRow | undefined> {
-  return db
-    .selectFrom('model_settings')
-    .selectAll()
-    .where('workspace_id', '=', workspaceId)
-    .where('provider', '=', provider)
-    .where('model', '=', model.name)
-    .where('model_type', '=', model.type)
-    .executeTakeFirst();
 }
 
 /** Throws CONFLICT when `expected` is given and differs from the stored version. */

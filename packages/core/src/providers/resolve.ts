@@ -3,7 +3,7 @@ import type { Core } from '../core.ts';
 import { badRequest, CoreError, notFound } from '../errors.ts';
 import { isResync } from '../changes/transport.ts';
 import { loadState } from './catalog.ts';
-import { openValues } from './common.ts';
+import { openValues } from './sealed-values.ts';
 import { defaultViews } from './defaults.ts';
 import { type ModelState, modelKey, type WorkspaceProviderState } from './state.ts';
 

@@ -255,6 +255,20 @@ export function modelStatus(
   };
 }
 
+/** Whether a model is enabled (a model whose settings were never changed is). */
+export const isEnabled = (model: ModelState): boolean => model.setting?.enabled !== 0;
+
+/** Whether a model with this status can serve calls: active, or resting keys that come back by themselves. */
+export const isUsable = (status: ModelStatus): boolean => status === 'active' || status === 'cooling-down';
+
+/**
+ * A model's version: its own record's, so it moves only when the model changes (enabled,
+ * load balancing, removed or restored). The custom model row for a custom model, the
+ * settings row for a predefined one (0 until its first change).
+ */
+export const modelVersion = (model: ModelState): number =>
+  model.customModel ? model.customModel.version : (model.setting?.version ?? 0);
+
 /** The client-facing view of a model. */
 export function modelView(state: WorkspaceProviderState, model: ModelState, nowMs: number): ModelView {
   const { status, reason } = modelStatus(state, model, nowMs);
@@ -266,15 +280,14 @@ export function modelView(state: WorkspaceProviderState, model: ModelState, nowM
     source: model.source,
     status,
     reason,
-    enabled: model.setting ? model.setting.enabled === 1 : true,
+    enabled: isEnabled(model),
     loadBalancing: model.serving.length > 1,
     credentialId: model.active?.id ?? null,
     contextSize: model.info?.contextSize ?? null,
     maxOutputTokens: model.info?.maxOutputTokens ?? null,
     features: model.info?.features ?? [],
     pricing: model.info?.pricing ?? null,
-    settingsVersion: model.setting?.version ?? 0,
-    version: model.customModel?.version ?? 0,
+    version: modelVersion(model),
   };
 }
 

@@ -17,6 +17,9 @@ export const DEFAULT_MODEL_TYPES = [
   'tts',
 ] as const satisfies readonly ModelType[];
 
+/** A model type that has a workspace default. */
+export type DefaultModelType = (typeof DEFAULT_MODEL_TYPES)[number];
+
 /** Where a model in a workspace comes from. */
 export type ModelSource = 'predefined' | 'custom' | 'discovered';
 
@@ -51,6 +54,7 @@ export interface CredentialView {
   validatedAt: string | null;
   /** When the gateway's cooldown of this key ends, if it is resting now. */
   cooldownUntil: string | null;
+  /** Moves when the name or values change; which key is active and validation results are not edits. */
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -80,6 +84,7 @@ export interface ProviderView {
   modelCount: number;
   activeModelCount: number;
   installedAt: string;
+  /** The install's version, checked by `providers.uninstall`. */
   version: number;
 }
 
@@ -101,9 +106,10 @@ export interface ModelView {
   maxOutputTokens: number | null;
   features: ModelFeature[];
   pricing: ModelPricing | null;
-  /** Version of the model's settings (0 when never changed), for enable/disable/load balancing. */
-  settingsVersion: number;
-  /** Version of the custom model record (0 for predefined models). */
+  /**
+   * The model's version: moves only when this model changes (enabled, load balancing, removed or
+   * restored). Every model procedure (`enable`, `disable`, `remove`, `loadBalancing.set`) checks it.
+   */
   version: number;
 }
 
@@ -123,6 +129,7 @@ export interface DefaultModelView {
   model: string;
   status: 'active' | 'model-removed' | 'provider-removed' | Exclude<ModelStatus, 'active'>;
   reason: string;
+  /** The default's version: moves each time this type's default is set. */
   version: number;
 }
 
@@ -144,7 +151,8 @@ export interface LoadBalancingView {
   enabled: boolean;
   /** Every credential the model may use, each with its weight and cooldown. */
   credentials: LoadBalancingEntryView[];
-  settingsVersion: number;
+  /** The model's version (the same as in `models.list`). */
+  version: number;
 }
 
 /** A model the provider's server reports, and whether the workspace has it. */

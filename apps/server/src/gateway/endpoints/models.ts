@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { listModels } from '@switchboard/core';
+import { isUsable, listModels } from '@switchboard/core';
 import { sendJson } from '../call.ts';
 import { GatewayError, sendError, toGatewayError } from '../errors.ts';
 import type { Principal } from '../principal.ts';
@@ -22,7 +22,7 @@ export async function models(
       { workspaceId: principal.workspaceId },
     );
     const usable = all
-      .filter((model) => model.status === 'active' || model.status === 'cooling-down')
+      .filter((model) => isUsable(model.status))
       .map((model) => ({
         id: `${model.provider}/${model.name}`,
         object: 'model' as const,
