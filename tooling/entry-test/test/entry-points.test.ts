@@ -30,11 +30,15 @@ interface Tool {
 
 const tools: Tool[] = [{ name: 'npm', bin: 'npm' }];
 
-/** What a user's shell passes on: no npm_* variables from the pnpm running this test. */
+// Set by the pnpm and the vitest running this test (npm and pnpm must find out for themselves
+// who runs them), or configuration this test chooses itself.
+const NOT_PASSED_ON =
+  /^(npm_|pnpm_|vitest|switchboard_)|^(INIT_CWD|NODE_ENV|TEST|DATABASE_URL|HOST|PORT|LOG_LEVEL)$/i;
+
+/** What a user's shell passes on: this environment less NOT_PASSED_ON, plus `extra`. */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
-  for (const name of ['TMPDIR', 'CI', 'LANG'] as const) if (process.env[name]) env[name] = process.env[name];
-  return env;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_PASSED_ON.test(name)));
+  return { ...env, ...extra };
 }
 
 function launch(tool: Tool, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
