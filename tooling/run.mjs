@@ -19,7 +19,8 @@ import {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [command = 'start', ...given] = process.argv.slice(2);
-// `pnpm test -- --filter=x` hands the `--` on (npm does not): drop it, or turbo would pass the rest to every task.
+// `pnpm test -- --filter=x` hands the `--` on (npm does not): drop it, or turbo would pass the
+// rest on to every task.
 const rest = given[0] === '--' ? given.slice(1) : given;
 const pnpm = pnpmCommand();
 
