@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 // The server checks its SQLite folder and files at start, as it checks the master key file.
 const serverRoot = new URL('..', import.meta.url).pathname;
 
-function startServer(dataDir: string): Promise<{ code: number | null; stderr: string }> {
+/** Starts the server and stops it as soon as it listens; `listened` says whether it got that far. */
+function startServer(dataDir: string): Promise<{ code: number | null; listened: boolean; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: serverRoot,
@@ -15,10 +16,15 @@ function startServer(dataDir: string): Promise<{ code: number | null; stderr: st
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let listened = false;
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    // A server that did start is stopped at once: this test only cares about the refusal.
-    child.stdout.on('data', (chunk) => String(chunk).includes('"msg":"listening"') && child.kill('SIGTERM'));
-    child.on('close', (code) => resolve({ code, stderr }));
+    // Stopped at once (possibly before it installs its own SIGTERM handler): only the files matter here.
+    child.stdout.on('data', (chunk) => {
+      if (listened || !String(chunk).includes('"msg":"listening"')) return;
+      listened = true;
+      child.kill('SIGTERM');
+    });
+    child.on('close', (code) => resolve({ code, listened, stderr }));
   });
 }
 
@@ -31,6 +37,7 @@ describe('the data folder at start', () => {
     chmodSync(dataDir, 0o755);
     const result = await startServer(dataDir);
     expect(result.code).toBe(1);
+    expect(result.listened).toBe(false);
     expect(result.stderr.trim()).toBe(
       `switchboard: SQLite data readable by other users: ${dataDir} (mode 755); run chmod 700 '${dataDir}'`,
     );
@@ -41,7 +48,7 @@ describe('the data folder at start', () => {
   it('creates a missing folder private', { timeout: 60_000 }, async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'switchboard-modes-')), 'data');
     const result = await startServer(dataDir);
-    expect(result.code).toBe(0);
+    expect(result.listened, result.stderr).toBe(true);
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dataDir, 'switchboard.db')).mode & 0o777).toBe(0o600);
   });
