@@ -1,23 +1,28 @@
 #!/usr/bin/env node
-// Entry point for `npm start` and `npm test` on a machine that has only Node and npm:
-// installs the workspace with the pinned pnpm, then starts the server or runs every check.
-// It exists because better-sqlite3 compiles from source here, and pnpm (unlike npm) ignores
-// `nodedir` from .npmrc: node-gyp must be told where this Node's headers are, or it downloads them.
+// Entry point for `npm start` / `npm test` (and `pnpm start` / `pnpm test`) on a machine that has
+// only Node and npm: installs the workspace with the pinned pnpm, then starts the server or runs
+// every check. It exists because better-sqlite3 compiles from source here, and pnpm (unlike npm)
+// ignores `nodedir` from .npmrc: node-gyp must be told where this Node's headers are, or it
+// downloads them. See docs/decisions/0002-npm-entry-points.md.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pnpmCommand } from './runner/src/pnpm-command.mjs';
+import {
+  countReports,
+  findReports,
+  removeReports,
+  summarize,
+  testedPackageDirs,
+} from './runner/src/test-results.mjs';
 
-const PNPM_VERSION = '12.4.2';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const [command = 'start', ...rest] = process.argv.slice(2);
-
-function pnpmCommand() {
-  const agent = process.env.npm_config_user_agent ?? '';
-  const execPath = process.env.npm_execpath;
-  if (agent.startsWith(`pnpm/${PNPM_VERSION}`) && execPath) return [process.execPath, [execPath]];
-  return ['npx', ['-y', `pnpm@${PNPM_VERSION}`]];
-}
+const [command = 'start', ...given] = process.argv.slice(2);
+// `pnpm test -- --filter=x` hands the `--` on (npm does not): drop it, or turbo would pass the
+// rest on to every task.
+const rest = given[0] === '--' ? given.slice(1) : given;
+const pnpm = pnpmCommand();
 
 function nodeEnv() {
   const env = { ...process.env };
@@ -28,54 +33,63 @@ function nodeEnv() {
   return env;
 }
 
-function run(args, { allowFailure = false } = {}) {
-  const [bin, prefix] = pnpmCommand();
-  const result = spawnSync(bin, [...prefix, ...args], { cwd: root, stdio: 'inherit', env: nodeEnv() });
-  if (result.status !== 0 && !allowFailure) process.exit(result.status ?? 1);
-  return result.status ?? 1;
+/** Runs pnpm with the given arguments from the repository root; exits on failure unless allowed. */
+function runPnpm(args, { allowFailure = false, captureStdout = false } = {}) {
+  const result = spawnSync(pnpm.bin, [...pnpm.args, ...args], {
+    cwd: root,
+    stdio: ['inherit', captureStdout ? 'pipe' : 'inherit', 'inherit'],
+    env: nodeEnv(),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) console.error(`run: cannot start ${pnpm.bin}: ${result.error.message}`);
+  const status = result.status ?? 1;
+  if (status !== 0 && !allowFailure) process.exit(status);
+  return { status, stdout: result.stdout ?? '' };
 }
 
-function findResults(dir, found = []) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.git')) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name === '.test-results') {
-        for (const file of readdirSync(path)) if (file.endsWith('.json')) found.push(join(path, file));
-      } else findResults(path, found);
-    }
-  }
-  return found;
+/** The package folders whose tests this run starts (turbo's dry run), or none if turbo refuses the arguments. */
+function plannedTestDirs(turboArgs) {
+  const dryRun = runPnpm(['exec', 'turbo', ...turboArgs, '--dry=json'], {
+    allowFailure: true,
+    captureStdout: true,
+  });
+  if (dryRun.status !== 0) return [];
+  return testedPackageDirs(JSON.parse(dryRun.stdout), root);
 }
 
-run(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
+runPnpm(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
 
 if (command === 'start') {
   // Started from the repository root, so SWITCHBOARD_DATA_DIR=./data means the same folder
-  // for the server and for `pnpm switchboard`.
+  // for the server and for `pnpm switchboard`. In its own process group, so a Ctrl-C reaches it
+  // once (forwarded from here) rather than twice, which would skip the graceful shutdown.
   const server = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts', ...rest], {
     cwd: root,
     stdio: 'inherit',
+    detached: process.platform !== 'win32',
   });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
+  process.on('SIGHUP', () => server.kill('SIGTERM'));
+  // npm and pnpm end at once on SIGTERM, and the `sh -c` running this script dies with them
+  // without passing the signal on: a new parent means whoever started us is gone, so stop too.
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    server.kill('SIGTERM');
+  }, 250);
+  watch.unref();
   server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else if (command === 'test') {
-  for (const file of findResults(root)) rmSync(file);
-  const status = run(['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', '--continue', ...rest], {
-    allowFailure: true,
-  });
-  let passed = 0;
-  let failed = 0;
-  const files = findResults(root);
-  for (const file of files) {
-    const report = JSON.parse(readFileSync(file, 'utf8'));
-    passed += report.numPassedTests ?? 0;
-    failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
-  }
-  if (status !== 0 && failed === 0) failed = 1; // lint or typecheck failed, or a runner crashed
-  console.log(`\n${passed} passed, ${failed} failed`);
-  process.exit(status === 0 && failed === 0 && passed > 0 ? 0 : 1);
+  const turboArgs = ['run', 'lint', 'typecheck', 'test', '--continue', ...rest];
+  const dirs = plannedTestDirs(turboArgs);
+  removeReports(dirs);
+  const { status } = runPnpm(['exec', 'turbo', ...turboArgs], { allowFailure: true });
+  const { line, exitCode } = summarize(status, countReports(findReports(dirs)));
+  console.log(`\n${line}`);
+  process.exit(exitCode);
 } else {
-  console.error(`usage: node tooling/run.mjs start|test`);
+  console.error(`usage: node tooling/run.mjs start|test [arguments for the server or turbo]`);
   process.exit(2);
 }

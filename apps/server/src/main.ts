@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { MasterKeyError } from '@switchboard/core';
+import { FileModeError, MasterKeyError } from '@switchboard/core';
 import { EnvError, readEnv, type ServerEnv } from './env.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openCore, startServer } from './server.ts';
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Configuration and key problems are the operator's to fix: a clear line, no stack.
-  if (error instanceof EnvError || error instanceof MasterKeyError)
+  if (error instanceof EnvError || error instanceof MasterKeyError || error instanceof FileModeError)
     console.error(`switchboard: ${error.message}`);
   else console.error('switchboard: failed to start:', error);
   process.exit(1);

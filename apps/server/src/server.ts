@@ -32,7 +32,8 @@ export async function openCore(
   env: ServerEnv,
   providers: ProviderAdapter[] = createAllAdapters(),
 ): Promise<Core> {
-  mkdirSync(env.dataDir, { recursive: true });
+  // Private from the start: SQLite refuses a data folder other users can enter.
+  mkdirSync(env.dataDir, { recursive: true, mode: 0o700 });
   return createCore({
     database: databaseConfig(env),
     dataDir: env.dataDir,

@@ -17,6 +17,7 @@ export {
 export {
   type DatabaseConfig,
   type DatabaseHandle,
+  FileModeError,
   migrateHandle,
   migrateToLatest,
   openDatabase,

@@ -1,4 +1,4 @@
-import { type Core, CoreError, MasterKeyError, startChangeFeed } from '@switchboard/core';
+import { type Core, CoreError, FileModeError, MasterKeyError, startChangeFeed } from '@switchboard/core';
 import { EnvError, readEnv } from '../env.ts';
 import { openCore } from '../server.ts';
 import { type CliIo, type Command, parseCommandArgs, UsageError } from './command.ts';
@@ -78,7 +78,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`switchboard ${command.path.join(' ')}: ${error.message}\nUsage: ${command.usage}\n`);
       return 2;
     }
-    if (error instanceof CoreError || error instanceof EnvError || error instanceof MasterKeyError) {
+    if (
+      error instanceof CoreError ||
+      error instanceof EnvError ||
+      error instanceof MasterKeyError ||
+      error instanceof FileModeError
+    ) {
       io.stderr(`switchboard ${command.path.join(' ')}: ${error.message}\n`);
       return 1;
     }

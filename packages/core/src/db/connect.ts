@@ -1,3 +1,5 @@
+import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -35,9 +37,57 @@ export function postgresClientConfig(config: DatabaseConfig & { engine: 'postgre
   };
 }
 
-/** Opens the database. SQLite runs in WAL mode with foreign keys on. */
+/** The SQLite folder or files can be reached by other local users: the server does not start. */
+export class FileModeError extends Error {
+  override readonly name = 'FileModeError';
+}
+
+/** Folder 0700, files 0600: password hashes, emails and the audit log are for this user only. */
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
+/**
+ * Makes the SQLite files private before SQLite opens them: a missing folder is created 0700 and a
+ * missing database file 0600 (chmod too, whatever the umask), before anything is written; SQLite
+ * creates its -wal and -shm files with the database file's mode. Existing ones that other users
+ * can reach are refused with the command that fixes them, as a readable master key file is: a
+ * careful operator who loosened them on purpose hears about it rather than finding them changed.
+ */
+export function preparePrivateSqliteFiles(filename: string): void {
+  const dir = dirname(filename);
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+    chmodSync(dir, PRIVATE_DIR);
+  }
+  const exposed = [dir, filename, `${filename}-wal`, `${filename}-shm`]
+    .filter((path) => existsSync(path))
+    .map((path) => ({ path, mode: statSync(path).mode & 0o777 }))
+    .filter(({ mode }) => mode & 0o077);
+  if (exposed.length > 0) {
+    const fixes = exposed.map(({ path }) => `chmod ${path === dir ? '700' : '600'} '${path}'`);
+    throw new FileModeError(
+      `SQLite data readable by other users: ${exposed.map(({ path, mode }) => `${path} (mode ${mode.toString(8)})`).join(', ')}; run ${fixes.join(' && ')}`,
+    );
+  }
+  if (!existsSync(filename)) {
+    try {
+      const fd = openSync(filename, 'wx', PRIVATE_FILE);
+      fchmodSync(fd, PRIVATE_FILE);
+      closeSync(fd);
+    } catch (error) {
+      // Another process (a second server, the CLI) created it meanwhile, the same way.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+/**
+ * Opens the database. SQLite runs in WAL mode with foreign keys on, its files private to this
+ * user (see preparePrivateSqliteFiles).
+ */
 export function openDatabase(config: DatabaseConfig): DatabaseHandle {
   if (config.engine === 'sqlite') {
+    if (config.filename !== ':memory:' && config.filename !== '') preparePrivateSqliteFiles(config.filename);
     const sqlite = new SQLite(config.filename);
     if (config.filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');

@@ -12,7 +12,7 @@ export const migrateCommand: Command = {
   async run({ io }) {
     // No core here: core would migrate on open, and this command exists to report what it applied.
     const env = readEnv(io.env);
-    if (!env.databaseUrl) mkdirSync(env.dataDir, { recursive: true });
+    if (!env.databaseUrl) mkdirSync(env.dataDir, { recursive: true, mode: 0o700 });
     const database = openDatabase(databaseConfig(env));
     try {
       const applied = await migrateHandle(database);
