@@ -12,11 +12,22 @@ import { TreeFeature } from './tree/tree-feature.ts';
 import { TryFeature } from './try/try-feature.ts';
 import { WorkspaceData } from './workspace-data.ts';
 
-/**
- * Wires the features together. Nothing here waits on the network: the first connect runs in
- * the background and the views follow its state.
- */
-export function activate(context: vscode.ExtensionContext): void {
+/** The parts of the running extension (tests drive them directly). */
+export interface Extension {
+  auth: SwitchboardAuthProvider;
+  connection: Connection;
+  data: WorkspaceData;
+  tree: TreeFeature;
+  switcher: SwitchFeature;
+  status: StatusFeature;
+  tryModel: TryFeature;
+}
+
+/** The part of `ExtensionContext` the extension uses. */
+export type ExtensionContextParts = Pick<vscode.ExtensionContext, 'secrets' | 'workspaceState' | 'subscriptions'>;
+
+/** Creates every feature; each one's disposables end up in `context.subscriptions`. */
+export function createExtension(context: ExtensionContextParts): Extension {
   const keep = <T extends vscode.Disposable>(disposable: T): T => {
     context.subscriptions.push(disposable);
     return disposable;
@@ -28,12 +39,21 @@ export function activate(context: vscode.ExtensionContext): void {
   const own = new OwnSwitches();
   const lastServed = keep(new LastServed());
   keep(new ConnectFeature(auth, connection, data, log));
-  keep(new TreeFeature(connection, data));
-  keep(new SwitchFeature(connection, data, own, log));
-  keep(new StatusFeature(connection, data, lastServed));
+  const tree = keep(new TreeFeature(connection, data));
+  const switcher = keep(new SwitchFeature(connection, data, own, log));
+  const status = keep(new StatusFeature(connection, data, lastServed));
   keep(new KeyChangeNotifier(connection, data, own, log));
-  keep(new TryFeature(connection, () => data.snapshot, lastServed, log));
-  void connection.connect();
+  const tryModel = keep(new TryFeature(connection, () => data.snapshot, lastServed, log));
+  return { auth, connection, data, tree, switcher, status, tryModel };
+}
+
+/**
+ * Nothing here waits on the network: the first connect runs in the background and the views
+ * follow its state.
+ */
+export function activate(context: vscode.ExtensionContext): void {
+  const extension = createExtension(context);
+  void extension.connection.connect();
 }
 
 export function deactivate(): void {}
