@@ -17,7 +17,10 @@ export function describeFailure(error: unknown, serverUrl: string): Failure {
     if (code === 'UNAUTHORIZED')
       return {
         kind: 'unauthorized',
-        message: vscode.l10n.t('The server at {0} no longer accepts your token (revoked or expired).', serverUrl),
+        message: vscode.l10n.t(
+          'The server at {0} no longer accepts your token (revoked or expired).',
+          serverUrl,
+        ),
       };
     if (code === 'FORBIDDEN') return { kind: 'forbidden', message: error.message };
     if (code === 'CONFLICT') return { kind: 'conflict', message: error.message };

@@ -24,7 +24,10 @@ export interface Extension {
 }
 
 /** The part of `ExtensionContext` the extension uses. */
-export type ExtensionContextParts = Pick<vscode.ExtensionContext, 'secrets' | 'workspaceState' | 'subscriptions'>;
+export type ExtensionContextParts = Pick<
+  vscode.ExtensionContext,
+  'secrets' | 'workspaceState' | 'subscriptions'
+>;
 
 /** Creates every feature; each one's disposables end up in `context.subscriptions`. */
 export function createExtension(context: ExtensionContextParts): Extension {

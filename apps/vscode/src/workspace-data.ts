@@ -50,7 +50,9 @@ export async function loadSnapshot(connected: Connected): Promise<Snapshot> {
   ]);
   const customizable = providers.filter((provider) => provider.configurationMethods.includes('customizable'));
   const rings = await Promise.all(
-    customizable.map((provider) => client.models.manageCredentials.query({ workspaceId, provider: provider.id })),
+    customizable.map((provider) =>
+      client.models.manageCredentials.query({ workspaceId, provider: provider.id }),
+    ),
   );
   const customCredentials: Record<string, CustomModelCredentials[]> = {};
   customizable.forEach((provider, index) => {

@@ -24,7 +24,9 @@ const TOKEN_PATTERN = /^sbp_[A-Za-z0-9_-]{8,}$/;
  * personal access token the user pastes, kept by `SessionStore`.
  */
 export class SwitchboardAuthProvider extends Disposable implements vscode.AuthenticationProvider {
-  readonly #changes = this.register(new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>());
+  readonly #changes = this.register(
+    new vscode.EventEmitter<vscode.AuthenticationProviderAuthenticationSessionsChangeEvent>(),
+  );
   /** Fires when the session of the current server URL appears, goes, or the URL changes. */
   readonly onDidChangeSessions = this.#changes.event;
   #current: vscode.AuthenticationSession | undefined;
@@ -34,7 +36,9 @@ export class SwitchboardAuthProvider extends Disposable implements vscode.Authen
     private readonly whoAmI: WhoAmI = whoAmIOnServer,
   ) {
     super();
-    this.register(vscode.authentication.registerAuthenticationProvider(AUTH_PROVIDER_ID, 'Switchboard', this));
+    this.register(
+      vscode.authentication.registerAuthenticationProvider(AUTH_PROVIDER_ID, 'Switchboard', this),
+    );
     this.register(store.onDidChange(() => void this.#announce()));
     this.register(onDidChangeServerUrl(() => void this.#announce()));
   }
@@ -54,12 +58,16 @@ export class SwitchboardAuthProvider extends Disposable implements vscode.Authen
     const url = serverUrl();
     const token = await vscode.window.showInputBox({
       title: vscode.l10n.t('Sign in to Switchboard at {0}', url),
-      prompt: vscode.l10n.t('A personal access token (sbp_…): `pnpm switchboard token create`, or the console.'),
+      prompt: vscode.l10n.t(
+        'A personal access token (sbp_…): `pnpm switchboard token create`, or the console.',
+      ),
       placeHolder: 'sbp_…',
       password: true,
       ignoreFocusOut: true,
       validateInput: (value) =>
-        TOKEN_PATTERN.test(value.trim()) ? undefined : vscode.l10n.t('A personal access token starts with sbp_'),
+        TOKEN_PATTERN.test(value.trim())
+          ? undefined
+          : vscode.l10n.t('A personal access token starts with sbp_'),
     });
     if (!token) throw new vscode.CancellationError();
     const stored = await this.signInWithToken(url, token.trim());
@@ -71,7 +79,10 @@ export class SwitchboardAuthProvider extends Disposable implements vscode.Authen
     let account: { userId: string; label: string };
     try {
       account = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking the token with {0}…', url) },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Checking the token with {0}…', url),
+        },
         () => this.whoAmI(url, token),
       );
     } catch (error) {

@@ -7,12 +7,7 @@ import type { Connection } from './connection.ts';
 
 /** Sign in, sign out, workspace choice, refresh and the log: the commands of the connection. */
 export class ConnectFeature extends Disposable {
-  constructor(
-    auth: SwitchboardAuthProvider,
-    connection: Connection,
-    data: WorkspaceData,
-    log: Log,
-  ) {
+  constructor(auth: SwitchboardAuthProvider, connection: Connection, data: WorkspaceData, log: Log) {
     super();
     this.register(
       vscode.commands.registerCommand('switchboard.signIn', async () => {

@@ -92,7 +92,9 @@ export class Connection extends Disposable {
         });
       const memoryKey = `switchboard.workspace:${stored.serverUrl}:${me.user.id}`;
       const remembered = this.memento.get<string>(memoryKey);
-      let chosen = options.pick ? undefined : me.workspaces.find((entry) => entry.workspace.id === remembered);
+      let chosen = options.pick
+        ? undefined
+        : me.workspaces.find((entry) => entry.workspace.id === remembered);
       if (!chosen && me.workspaces.length === 1 && !options.pick) chosen = me.workspaces[0];
       if (!chosen) {
         this.#set({ kind: 'choosing-workspace', workspaces: me.workspaces });
@@ -106,7 +108,9 @@ export class Connection extends Disposable {
         }
       }
       await this.memento.update(memoryKey, chosen.workspace.id);
-      this.log.info(`connected to ${stored.serverUrl} as ${me.user.email}, workspace ${chosen.workspace.name}`);
+      this.log.info(
+        `connected to ${stored.serverUrl} as ${me.user.email}, workspace ${chosen.workspace.name}`,
+      );
       return this.#set({
         kind: 'connected',
         connected: {
@@ -149,7 +153,11 @@ export class Connection extends Disposable {
     const signIn = vscode.l10n.t('Sign In');
     const settings = vscode.l10n.t('Open Settings');
     const actions =
-      failure.kind === 'unauthorized' ? [retry, signIn] : failure.kind === 'unreachable' ? [retry, settings] : [retry];
+      failure.kind === 'unauthorized'
+        ? [retry, signIn]
+        : failure.kind === 'unreachable'
+          ? [retry, settings]
+          : [retry];
     const choice = await vscode.window.showErrorMessage(failure.message, ...actions);
     if (choice === retry) await this.connect();
     else if (choice === signIn) await vscode.commands.executeCommand('switchboard.signIn');
@@ -172,7 +180,10 @@ export class Connection extends Disposable {
 }
 
 /** A quick pick of the user's workspaces, the remembered one first. */
-async function pickWorkspace(workspaces: Membership[], remembered: string | undefined): Promise<Membership | undefined> {
+async function pickWorkspace(
+  workspaces: Membership[],
+  remembered: string | undefined,
+): Promise<Membership | undefined> {
   const items = workspaces
     .map((entry) => ({
       label: entry.workspace.name,
@@ -180,7 +191,9 @@ async function pickWorkspace(workspaces: Membership[], remembered: string | unde
       detail: entry.workspace.id === remembered ? vscode.l10n.t('current') : undefined,
       entry,
     }))
-    .sort((a, b) => Number(b.entry.workspace.id === remembered) - Number(a.entry.workspace.id === remembered));
+    .sort(
+      (a, b) => Number(b.entry.workspace.id === remembered) - Number(a.entry.workspace.id === remembered),
+    );
   const picked = await vscode.window.showQuickPick(items, {
     title: vscode.l10n.t('Switchboard workspace'),
     placeHolder: vscode.l10n.t('Pick the workspace this VS Code workspace uses'),

@@ -41,7 +41,12 @@ export class SessionStore {
     try {
       const value = JSON.parse(raw) as Partial<StoredSession>;
       if (typeof value.token !== 'string' || typeof value.userId !== 'string') return undefined;
-      return { token: value.token, serverUrl, userId: value.userId, label: String(value.label ?? value.userId) };
+      return {
+        token: value.token,
+        serverUrl,
+        userId: value.userId,
+        label: String(value.label ?? value.userId),
+      };
     } catch {
       return undefined;
     }

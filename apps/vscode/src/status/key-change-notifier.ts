@@ -14,7 +14,9 @@ export async function whoActivated(connected: Connected, credentialId: string): 
     connected.client.audit.list.query({ workspaceId, limit: 20 }),
     connected.client.members.list.query({ workspaceId }),
   ]);
-  const entry = page.entries.find((row) => row.action === 'credential.activate' && row.targetId === credentialId);
+  const entry = page.entries.find(
+    (row) => row.action === 'credential.activate' && row.targetId === credentialId,
+  );
   if (!entry?.actorUserId) return undefined;
   if (entry.actorUserId === connected.user.id) return vscode.l10n.t('You (in another window or the console)');
   const member = members.find((candidate) => candidate.userId === entry.actorUserId);
@@ -56,6 +58,12 @@ export class KeyChangeNotifier extends Disposable {
 export function noticeText(change: ActiveKeyChange, who: string | undefined): string {
   const actor = who ?? vscode.l10n.t('Someone');
   return change.previousName
-    ? vscode.l10n.t('{0} switched the active key of {1} from "{2}" to "{3}".', actor, change.targetLabel, change.previousName, change.name)
+    ? vscode.l10n.t(
+        '{0} switched the active key of {1} from "{2}" to "{3}".',
+        actor,
+        change.targetLabel,
+        change.previousName,
+        change.name,
+      )
     : vscode.l10n.t('{0} made "{1}" the active key of {2}.', actor, change.name, change.targetLabel);
 }

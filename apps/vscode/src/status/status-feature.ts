@@ -34,7 +34,9 @@ export class StatusFeature extends Disposable {
     private readonly lastServed: LastServed,
   ) {
     super();
-    this.#item = this.register(vscode.window.createStatusBarItem('switchboard.status', vscode.StatusBarAlignment.Right, 100));
+    this.#item = this.register(
+      vscode.window.createStatusBarItem('switchboard.status', vscode.StatusBarAlignment.Right, 100),
+    );
     this.#item.name = 'Switchboard';
     this.register(connection.onDidChange(() => this.#update()));
     this.register(data.onDidChange(() => this.#update()));

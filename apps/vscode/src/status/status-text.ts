@@ -22,17 +22,24 @@ export function defaultChatStatus(snapshot: Snapshot, lastServed?: string): Stat
     };
   const provider = snapshot.providers.find((candidate) => candidate.id === entry.provider);
   const model = snapshot.models.find(
-    (candidate) => candidate.provider === entry.provider && candidate.type === 'llm' && candidate.name === entry.model,
+    (candidate) =>
+      candidate.provider === entry.provider && candidate.type === 'llm' && candidate.name === entry.model,
   );
   const target = model ? targetOfModel(snapshot, model) : undefined;
-  const key = target?.credentials.find((credential) => credential.id === model?.credentialId) ?? target?.active;
+  const key =
+    target?.credentials.find((credential) => credential.id === model?.credentialId) ?? target?.active;
   const keyName = key?.name ?? vscode.l10n.t('no key');
   const icon = entry.status === 'active' ? '$(plug)' : '$(warning)';
   const statusLine = entry.status === 'active' ? '' : `\n${entry.reason}`;
   return {
     text: `${icon} ${provider?.label ?? entry.provider} · ${keyName} · ${entry.model}`,
     tooltip:
-      vscode.l10n.t('Default chat model: {0}/{1}, key "{2}". Click to switch the key.', entry.provider, entry.model, keyName) +
+      vscode.l10n.t(
+        'Default chat model: {0}/{1}, key "{2}". Click to switch the key.',
+        entry.provider,
+        entry.model,
+        keyName,
+      ) +
       statusLine +
       lastLine,
     target,

@@ -17,7 +17,10 @@ export interface KeyPickItem extends vscode.QuickPickItem {
 export function keyPickItems(target: SwitchTarget): KeyPickItem[] {
   return target.credentials.map((credential) => ({
     label: `${credential.active ? '$(check)' : '$(key)'} ${credential.name}`,
-    description: [credential.active ? vscode.l10n.t('active') : undefined, maskedSecret(target.provider, credential)]
+    description: [
+      credential.active ? vscode.l10n.t('active') : undefined,
+      maskedSecret(target.provider, credential),
+    ]
       .filter(Boolean)
       .join(' · '),
     detail:
@@ -82,7 +85,9 @@ export class SwitchFeature extends Disposable {
     const target = given ?? targetOfCredential(snapshot, credential.id);
     const label = target?.label ?? credential.provider;
     if (credential.active) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('"{0}" is already the active key of {1}.', credential.name, label));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('"{0}" is already the active key of {1}.', credential.name, label),
+      );
       return false;
     }
     const confirm = vscode.l10n.t('Switch');
@@ -111,26 +116,34 @@ export class SwitchFeature extends Disposable {
       const failure = describeFailure(error, connected.serverUrl);
       this.log.error(`switch key of ${label}: ${failure.message}`);
       this.connection.reportFailure(error);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not switch the key of {0}: {1}', label, failure.message));
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('Could not switch the key of {0}: {1}', label, failure.message),
+      );
       return false;
     }
     this.log.info(`switched the active key of ${label} to "${credential.name}"`);
     await this.data.refresh();
-    void vscode.window.showInformationMessage(vscode.l10n.t('{0} now uses the key "{1}".', label, credential.name));
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('{0} now uses the key "{1}".', label, credential.name),
+    );
     return true;
   }
 
   async #pickTarget(targets: SwitchTarget[]): Promise<SwitchTarget | undefined> {
     const choices = targets.filter((target) => target.credentials.length > 1);
     if (choices.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('No provider or model of this workspace has a second key to switch to.'));
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('No provider or model of this workspace has a second key to switch to.'),
+      );
       return undefined;
     }
     if (choices.length === 1) return choices[0];
     const picked = await vscode.window.showQuickPick(
       choices.map((target) => ({
         label: target.label,
-        description: target.active ? vscode.l10n.t('active: {0}', target.active.name) : vscode.l10n.t('no active key'),
+        description: target.active
+          ? vscode.l10n.t('active: {0}', target.active.name)
+          : vscode.l10n.t('no active key'),
         target,
       })),
       { title: vscode.l10n.t('Switch the active key of…') },

@@ -48,17 +48,23 @@ export function switchTargets(snapshot: Snapshot): SwitchTarget[] {
 }
 
 /** The target whose keys a model uses: its own keys when it has some, else its provider's. */
-export function targetOfModel(snapshot: Snapshot, model: Pick<ModelView, 'provider' | 'name' | 'type'>): SwitchTarget | undefined {
+export function targetOfModel(
+  snapshot: Snapshot,
+  model: Pick<ModelView, 'provider' | 'name' | 'type'>,
+): SwitchTarget | undefined {
   const targets = switchTargets(snapshot);
   return (
-    targets.find((target) => target.key === targetKey(model.provider, { name: model.name, type: model.type })) ??
-    targets.find((target) => target.key === targetKey(model.provider, null))
+    targets.find(
+      (target) => target.key === targetKey(model.provider, { name: model.name, type: model.type }),
+    ) ?? targets.find((target) => target.key === targetKey(model.provider, null))
   );
 }
 
 /** The target a credential belongs to. */
 export function targetOfCredential(snapshot: Snapshot, credentialId: string): SwitchTarget | undefined {
-  return switchTargets(snapshot).find((target) => target.credentials.some((credential) => credential.id === credentialId));
+  return switchTargets(snapshot).find((target) =>
+    target.credentials.some((credential) => credential.id === credentialId),
+  );
 }
 
 /** The masked secret of a credential (its first secret field), for telling keys apart. */

@@ -19,7 +19,9 @@ export class TreeFeature extends Disposable implements vscode.TreeDataProvider<N
     private readonly data: WorkspaceData,
   ) {
     super();
-    this.#view = this.register(vscode.window.createTreeView(PROVIDERS_VIEW, { treeDataProvider: this, showCollapseAll: true }));
+    this.#view = this.register(
+      vscode.window.createTreeView(PROVIDERS_VIEW, { treeDataProvider: this, showCollapseAll: true }),
+    );
     this.register(data.onDidChange(() => this.#update()));
     this.register(connection.onDidChange(() => this.#update()));
     this.#update();
@@ -44,7 +46,10 @@ export class TreeFeature extends Disposable implements vscode.TreeDataProvider<N
     item.tooltip = node.tooltip;
     item.contextValue = node.contextValue;
     if (node.icon)
-      item.iconPath = new vscode.ThemeIcon(node.icon.id, node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined);
+      item.iconPath = new vscode.ThemeIcon(
+        node.icon.id,
+        node.icon.color ? new vscode.ThemeColor(node.icon.color) : undefined,
+      );
     return item;
   }
 

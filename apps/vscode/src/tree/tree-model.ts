@@ -125,7 +125,8 @@ function providerNode(
       {
         id: `provider/${provider.id}/keys`,
         label: vscode.l10n.t('Keys'),
-        description: provider.credentials.length === 0 ? vscode.l10n.t('none') : String(provider.credentials.length),
+        description:
+          provider.credentials.length === 0 ? vscode.l10n.t('none') : String(provider.credentials.length),
         icon: { id: 'key' },
         expanded: true,
         children: provider.credentials.map((credential) => credentialNode(snapshot, provider, credential)),
@@ -165,7 +166,11 @@ function credentialNode(snapshot: Snapshot, provider: ProviderView, credential: 
             ? { id: 'pass-filled', color: 'testing.iconPassed' }
             : { id: 'circle-large-outline' },
     // Only owners and admins may switch: for others the action is absent.
-    contextValue: snapshot.isAdmin ? (credential.active ? 'credential.active' : 'credential.inactive') : 'credential',
+    contextValue: snapshot.isAdmin
+      ? credential.active
+        ? 'credential.active'
+        : 'credential.inactive'
+      : 'credential',
     credential,
   };
 }
@@ -191,11 +196,16 @@ function modelNode(
     label: model.name,
     description,
     tooltip: model.reason,
-    icon: defaults.length > 0 && model.status === 'active' ? { id: 'star-full', color: 'testing.iconPassed' } : statusIcon(model.status),
+    icon:
+      defaults.length > 0 && model.status === 'active'
+        ? { id: 'star-full', color: 'testing.iconPassed' }
+        : statusIcon(model.status),
     contextValue: switchable('model', snapshot, ownKeys),
     target: ownKeys,
     expanded: false,
-    children: ownKeys ? ownKeys.credentials.map((credential) => credentialNode(snapshot, provider, credential)) : undefined,
+    children: ownKeys
+      ? ownKeys.credentials.map((credential) => credentialNode(snapshot, provider, credential))
+      : undefined,
   };
 }
 

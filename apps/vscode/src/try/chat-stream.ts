@@ -90,7 +90,8 @@ export async function streamChat(request: ChatRequest, onText: (text: string) =>
   for await (const data of serverSentData(response.body)) {
     if (data === '[DONE]') break;
     const chunk = JSON.parse(data) as ChunkShape;
-    if (chunk.error) throw new GatewayError(response.status, chunk.error.message ?? 'stream failed', chunk.error.code);
+    if (chunk.error)
+      throw new GatewayError(response.status, chunk.error.message ?? 'stream failed', chunk.error.code);
     result.model ??= chunk.model;
     result.completionId ??= chunk.id;
     if (chunk.usage)

@@ -25,7 +25,11 @@ export function modelPickItems(snapshot: Snapshot): ModelPickItem[] {
     });
   for (const model of snapshot.models) {
     if (model.type !== 'llm' || (model.status !== 'active' && model.status !== 'cooling-down')) continue;
-    items.push({ label: `${model.provider}/${model.name}`, description: model.status === 'active' ? undefined : model.status, model: `${model.provider}/${model.name}` });
+    items.push({
+      label: `${model.provider}/${model.name}`,
+      description: model.status === 'active' ? undefined : model.status,
+      model: `${model.provider}/${model.name}`,
+    });
   }
   return items;
 }
@@ -33,11 +37,16 @@ export function modelPickItems(snapshot: Snapshot): ModelPickItem[] {
 /** The key a call to `model` uses now, by name (the active one; load balancing may pick another). */
 export function keyNameFor(snapshot: Snapshot, model: string): string | undefined {
   const fallback = snapshot.defaults.llm;
-  const [provider, ...rest] = model === 'default' && fallback ? [fallback.provider, fallback.model] : model.split('/');
+  const [provider, ...rest] =
+    model === 'default' && fallback ? [fallback.provider, fallback.model] : model.split('/');
   const name = rest.join('/');
-  const found = snapshot.models.find((candidate) => candidate.provider === provider && candidate.type === 'llm' && candidate.name === name);
+  const found = snapshot.models.find(
+    (candidate) => candidate.provider === provider && candidate.type === 'llm' && candidate.name === name,
+  );
   if (!found) return undefined;
-  const key = targetOfModel(snapshot, found)?.credentials.find((credential) => credential.id === found.credentialId);
+  const key = targetOfModel(snapshot, found)?.credentials.find(
+    (credential) => credential.id === found.credentialId,
+  );
   if (!key) return undefined;
   return found.loadBalancing ? vscode.l10n.t('{0} (load balanced)', key.name) : key.name;
 }
@@ -67,7 +76,11 @@ export class TryFeature extends Disposable {
     private readonly log: Log,
   ) {
     super();
-    this.register(vscode.commands.registerCommand('switchboard.tryModel', (model?: string, prompt?: string) => this.run(model, prompt)));
+    this.register(
+      vscode.commands.registerCommand('switchboard.tryModel', (model?: string, prompt?: string) =>
+        this.run(model, prompt),
+      ),
+    );
   }
 
   /** Runs one prompt; `model` and `prompt` skip their prompts (for scripts and tests). Resolves with the document. */
@@ -82,7 +95,9 @@ export class TryFeature extends Disposable {
     if (!model) {
       const items = modelPickItems(snapshot);
       if (items.length === 0) {
-        void vscode.window.showInformationMessage(vscode.l10n.t('This workspace has no chat model that can answer now.'));
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('This workspace has no chat model that can answer now.'),
+        );
         return undefined;
       }
       model = (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Try a model') }))?.model;
@@ -90,18 +105,32 @@ export class TryFeature extends Disposable {
     }
     const prompt =
       givenPrompt ??
-      (await vscode.window.showInputBox({ title: vscode.l10n.t('Prompt for {0}', model), prompt: vscode.l10n.t('What to ask'), ignoreFocusOut: true }));
+      (await vscode.window.showInputBox({
+        title: vscode.l10n.t('Prompt for {0}', model),
+        prompt: vscode.l10n.t('What to ask'),
+        ignoreFocusOut: true,
+      }));
     if (!prompt) return undefined;
 
     const requestId = `vsc-${randomUUID()}`;
     const keyName = keyNameFor(snapshot, model);
-    const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# ${model}\n\n> ${prompt.replace(/\n/g, '\n> ')}\n\n` });
+    const document = await vscode.workspace.openTextDocument({
+      language: 'markdown',
+      content: `# ${model}\n\n> ${prompt.replace(/\n/g, '\n> ')}\n\n`,
+    });
     const editor = await vscode.window.showTextDocument(document, { preview: false });
     const writer = new DocumentWriter(editor);
     this.log.info(`[${requestId}] POST /v1/chat/completions model=${model}`);
     try {
       const result = await streamChat(
-        { serverUrl: connected.serverUrl, token: connected.token, workspaceId: connected.workspace.id, model, prompt, requestId },
+        {
+          serverUrl: connected.serverUrl,
+          token: connected.token,
+          workspaceId: connected.workspace.id,
+          model,
+          prompt,
+          requestId,
+        },
         (text) => writer.append(text),
       );
       const summary = summaryLine(result, keyName, requestId);
@@ -119,7 +148,9 @@ export class TryFeature extends Disposable {
             ? error.message
             : String(error);
       this.log.error(`[${requestId}] ${message}`);
-      await writer.append(`\n\n---\n**${vscode.l10n.t('Failed')}** ${message} · ${vscode.l10n.t('request {0}', requestId)}\n`);
+      await writer.append(
+        `\n\n---\n**${vscode.l10n.t('Failed')}** ${message} · ${vscode.l10n.t('request {0}', requestId)}\n`,
+      );
       void vscode.window.showErrorMessage(vscode.l10n.t('{0} did not answer: {1}', model, message));
     }
     return document;

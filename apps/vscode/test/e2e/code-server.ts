@@ -18,7 +18,9 @@ export interface CodeServer {
 
 /** Installs code-server when missing (see scripts/install-code-server.sh) and returns its folder. */
 export function installCodeServer(): string {
-  const output = execFileSync('bash', [join(appRoot, 'scripts/install-code-server.sh')], { encoding: 'utf8' });
+  const output = execFileSync('bash', [join(appRoot, 'scripts/install-code-server.sh')], {
+    encoding: 'utf8',
+  });
   return output.trim().split('\n').at(-1) ?? '';
 }
 
@@ -28,7 +30,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -44,12 +48,16 @@ export function isolatedEnv(runDir: string): NodeJS.ProcessEnv {
     TMPDIR: join(runDir, 'tmp'),
     LANG: 'C.UTF-8',
   };
-  for (const dir of ['home', 'config', 'data', 'cache', 'tmp']) mkdirSync(join(runDir, dir), { recursive: true });
+  for (const dir of ['home', 'config', 'data', 'cache', 'tmp'])
+    mkdirSync(join(runDir, dir), { recursive: true });
   return env;
 }
 
 /** Installs the .vsix into a fresh profile, writes the user settings, starts code-server and waits for it. */
-export async function startCodeServer(options: { vsix: string; settings: Record<string, unknown> }): Promise<CodeServer> {
+export async function startCodeServer(options: {
+  vsix: string;
+  settings: Record<string, unknown>;
+}): Promise<CodeServer> {
   const installDir = installCodeServer();
   const bin = join(installDir, 'node_modules/.bin/code-server');
   const runDir = mkdtempSync(join(tmpdir(), 'switchboard-code-server-'));

@@ -24,7 +24,9 @@ function packageExtension(dir: string): string {
 
 async function activeKeyOfOpenAI(fixture: SwitchboardFixture): Promise<string | undefined> {
   const providers = await fixture.client.providers.list.query({ workspaceId: fixture.workspaceId });
-  return providers.find((provider) => provider.id === 'openai')?.credentials.find((credential) => credential.active)?.name;
+  return providers
+    .find((provider) => provider.id === 'openai')
+    ?.credentials.find((credential) => credential.active)?.name;
 }
 
 // The extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3), driven through its UI
@@ -96,8 +98,13 @@ describe('the extension in VS Code 1.100', { timeout: 300_000 }, () => {
   });
 
   it('shows a switch made through the API in the tree and the status bar, with a notice', async () => {
-    await fixture.client.credentials.activate.mutate({ workspaceId: fixture.workspaceId, credentialId: fixture.credentials.dev });
-    await workbench.notification('switched the active key of OpenAI from "prod" to "dev"').waitFor({ timeout: 20_000 });
+    await fixture.client.credentials.activate.mutate({
+      workspaceId: fixture.workspaceId,
+      credentialId: fixture.credentials.dev,
+    });
+    await workbench
+      .notification('switched the active key of OpenAI from "prod" to "dev"')
+      .waitFor({ timeout: 20_000 });
     await workbench.statusItem('OpenAI · dev · gpt-4o-mini').waitFor({ timeout: 15_000 });
     await expect.poll(async () => (await workbench.treeRow(/^dev/).textContent()) ?? '').toContain('active');
     await workbench.screenshot('3-switched-elsewhere');
@@ -110,7 +117,10 @@ describe('the extension in VS Code 1.100', { timeout: 300_000 }, () => {
     await workbench.answerInput('Say hello');
     // The editor renders spaces as no-break spaces.
     const editorText = async () =>
-      ((await workbench.page.locator('.monaco-editor .view-lines').first().textContent()) ?? '').replace(/\u00a0/g, ' ');
+      ((await workbench.page.locator('.monaco-editor .view-lines').first().textContent()) ?? '').replace(
+        /\u00a0/g,
+        ' ',
+      );
     await expect.poll(editorText, { timeout: 20_000 }).toContain('Hello from the upstream');
     await expect.poll(editorText, { timeout: 10_000 }).toMatch(/key "dev".*7 tokens in, 3 out/);
     expect(fixture.chatKeys().slice(before)).toEqual([KEYS.dev]);

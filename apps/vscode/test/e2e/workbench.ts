@@ -86,7 +86,12 @@ export class Workbench {
 
   /** A button of the modal dialog. */
   dialogButton(label: string): Locator {
-    return this.page.locator('.monaco-dialog-box .dialog-buttons a.monaco-button, .monaco-dialog-box .dialog-buttons .monaco-button', { hasText: label }).first();
+    return this.page
+      .locator(
+        '.monaco-dialog-box .dialog-buttons a.monaco-button, .monaco-dialog-box .dialog-buttons .monaco-button',
+        { hasText: label },
+      )
+      .first();
   }
 
   /** A row of the Switchboard view that contains `text`. */

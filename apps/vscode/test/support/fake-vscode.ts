@@ -128,7 +128,9 @@ export function resetFake(): void {
 /** Changes a setting and fires the change event. */
 export function changeSetting(key: string, value: unknown): void {
   settings.set(key, value);
-  configurationChanges.fire({ affectsConfiguration: (section) => key === section || key.startsWith(`${section}.`) });
+  configurationChanges.fire({
+    affectsConfiguration: (section) => key === section || key.startsWith(`${section}.`),
+  });
 }
 
 /** Waits until `predicate` holds (the extension works asynchronously). */
@@ -171,7 +173,8 @@ class FakeDocument {
 
 function message(kind: ShownMessage['kind']) {
   return async (text: string, ...rest: unknown[]): Promise<string | undefined> => {
-    const options = typeof rest[0] === 'object' && rest[0] !== null ? (rest.shift() as { modal?: boolean }) : {};
+    const options =
+      typeof rest[0] === 'object' && rest[0] !== null ? (rest.shift() as { modal?: boolean }) : {};
     const actions = rest.filter((item): item is string => typeof item === 'string');
     recorded.messages.push({ kind, text, actions, modal: options.modal === true });
     return actions.length > 0 ? answers.message.shift() : undefined;
@@ -189,7 +192,10 @@ export const window = {
     return wanted === undefined ? undefined : resolved.find((item) => item.label.includes(wanted));
   },
   async showInputBox(options: { password?: boolean; validateInput?: (value: string) => unknown }) {
-    recorded.inputBoxes.push({ password: options.password === true, validation: options.validateInput ?? (() => undefined) });
+    recorded.inputBoxes.push({
+      password: options.password === true,
+      validation: options.validateInput ?? (() => undefined),
+    });
     const answer = answers.inputBox.shift();
     if (answer !== undefined && options.validateInput?.(answer)) return undefined;
     return answer;
@@ -214,7 +220,12 @@ export const window = {
     return item;
   },
   createTreeView(_id: string, options: { treeDataProvider: unknown }) {
-    return { ...options, message: undefined as string | undefined, description: undefined as string | undefined, dispose() {} };
+    return {
+      ...options,
+      message: undefined as string | undefined,
+      description: undefined as string | undefined,
+      dispose() {},
+    };
   },
   async showTextDocument(document: FakeDocument) {
     return {

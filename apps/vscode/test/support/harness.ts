@@ -12,7 +12,11 @@ export interface Harness {
 }
 
 /** Creates the extension pointed at `url` (no sign-in yet). */
-export function createHarness(url: string, memento = new FakeMemento(), secrets = new FakeSecretStorage()): Harness {
+export function createHarness(
+  url: string,
+  memento = new FakeMemento(),
+  secrets = new FakeSecretStorage(),
+): Harness {
   resetFake();
   settings.set('switchboard.serverUrl', url);
   const subscriptions: { dispose(): unknown }[] = [];

@@ -39,12 +39,24 @@ function keyOf(request: RecordedRequest): string {
 /** An OpenAI chat stream saying `words`, with the usage chunk the gateway asks for. */
 function answerChatStream(request: RecordedRequest, response: ServerResponse, words: string[]): void {
   const body = request.json() as { model: string };
-  const base = { id: 'chatcmpl-e2e-1', object: 'chat.completion.chunk', created: 1_764_000_000, model: body.model };
+  const base = {
+    id: 'chatcmpl-e2e-1',
+    object: 'chat.completion.chunk',
+    created: 1_764_000_000,
+    model: body.model,
+  };
   const chunks = [
     { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
-    ...words.map((word) => ({ ...base, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] })),
+    ...words.map((word) => ({
+      ...base,
+      choices: [{ index: 0, delta: { content: word }, finish_reason: null }],
+    })),
     { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
-    { ...base, choices: [], usage: { prompt_tokens: 7, completion_tokens: words.length, total_tokens: 7 + words.length } },
+    {
+      ...base,
+      choices: [],
+      usage: { prompt_tokens: 7, completion_tokens: words.length, total_tokens: 7 + words.length },
+    },
   ];
   response.writeHead(200, { 'content-type': 'text/event-stream' });
   for (const chunk of chunks) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
@@ -56,16 +68,27 @@ function answerChatStream(request: RecordedRequest, response: ServerResponse, wo
  * fake upstream; the default chat model `openai/gpt-4o-mini`; and an openai-compatible custom
  * model `local-model` with two keys of its own.
  */
-export async function startSwitchboard(options: { secondWorkspace?: string } = {}): Promise<SwitchboardFixture> {
+export async function startSwitchboard(
+  options: { secondWorkspace?: string } = {},
+): Promise<SwitchboardFixture> {
   const upstream = await startFakeUpstream();
   upstream.route('GET', '/v1/models', {
     json: {
       object: 'list',
-      data: ['gpt-4o-mini', 'gpt-4o', 'local-model'].map((id) => ({ id, object: 'model', created: 0, owned_by: 'test' })),
+      data: ['gpt-4o-mini', 'gpt-4o', 'local-model'].map((id) => ({
+        id,
+        object: 'model',
+        created: 0,
+        owned_by: 'test',
+      })),
     },
   });
   upstream.route('POST', '/v1/chat/completions', (request, response) =>
-    answerChatStream(request, response, ['Hello ', 'from ', keyOf(request) === KEYS.prod ? 'prod' : 'the upstream']),
+    answerChatStream(request, response, [
+      'Hello ',
+      'from ',
+      keyOf(request) === KEYS.prod ? 'prod' : 'the upstream',
+    ]),
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-vscode-'));
   const env = readEnv({
@@ -81,14 +104,28 @@ export async function startSwitchboard(options: { secondWorkspace?: string } = {
   try {
     server = await startServer(env, createLogger('silent'), core);
     const userEmail = 'owner@example.test';
-    const setup = await setupFirstOwner(core, { email: userEmail, password: 'a long enough password', workspaceName: 'Acme' });
+    const setup = await setupFirstOwner(core, {
+      email: userEmail,
+      password: 'a long enough password',
+      workspaceName: 'Acme',
+    });
     const workspaceId = setup.workspace.id;
     const client = createSwitchboardClient({ url: server.url, token: setup.token });
     if (options.secondWorkspace) await client.workspaces.create.mutate({ name: options.secondWorkspace });
     await client.providers.install.mutate({ workspaceId, provider: 'openai' });
     const values = (apiKey: string) => ({ api_key: apiKey, base_url: `${upstream.url}/v1` });
-    const dev = await client.credentials.create.mutate({ workspaceId, provider: 'openai', name: 'dev', values: values(KEYS.dev) });
-    const prod = await client.credentials.create.mutate({ workspaceId, provider: 'openai', name: 'prod', values: values(KEYS.prod) });
+    const dev = await client.credentials.create.mutate({
+      workspaceId,
+      provider: 'openai',
+      name: 'dev',
+      values: values(KEYS.dev),
+    });
+    const prod = await client.credentials.create.mutate({
+      workspaceId,
+      provider: 'openai',
+      name: 'prod',
+      values: values(KEYS.prod),
+    });
     await client.defaults.set.mutate({ workspaceId, type: 'llm', provider: 'openai', model: 'gpt-4o-mini' });
     await client.providers.install.mutate({ workspaceId, provider: 'openai-compatible' });
     const local = { name: 'local-model', type: 'llm' as const };
@@ -114,7 +151,8 @@ export async function startSwitchboard(options: { secondWorkspace?: string } = {
       client,
       upstream,
       credentials: { dev: dev.id, prod: prod.id },
-      chatKeys: () => upstream.requests.filter((request) => request.path === '/v1/chat/completions').map(keyOf),
+      chatKeys: () =>
+        upstream.requests.filter((request) => request.path === '/v1/chat/completions').map(keyOf),
       async close() {
         await running.stop();
         await upstream.close();

@@ -1,6 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '@switchboard/test-utils';
-import { answers, changeSetting, FakeMemento, FakeSecretStorage, recorded, until } from '../support/fake-vscode.ts';
+import {
+  answers,
+  changeSetting,
+  FakeMemento,
+  FakeSecretStorage,
+  recorded,
+  until,
+} from '../support/fake-vscode.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { type SwitchboardFixture, startSwitchboard } from '../support/switchboard.ts';
 
@@ -39,7 +46,9 @@ describe('connecting to a server', () => {
     harness = createHarness(fixture.url);
     answers.inputBox.push('sk-test-fake-not-a-token');
     await expect(harness.extension.auth.createSession()).rejects.toThrow('Canceled');
-    expect(recorded.inputBoxes[0]?.validation('sk-test-fake-not-a-token')).toBe('A personal access token starts with sbp_');
+    expect(recorded.inputBoxes[0]?.validation('sk-test-fake-not-a-token')).toBe(
+      'A personal access token starts with sbp_',
+    );
     expect(harness.secrets.values.size).toBe(0);
   });
 
@@ -77,16 +86,18 @@ describe('connecting to a server', () => {
     const state = await harness.extension.connection.connect();
     expect(state.kind).toBe('failed');
     const shown = recorded.messages.find((message) => message.kind === 'error');
-    expect(shown?.text).toMatch(/^Cannot reach the Switchboard server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\.$/);
+    expect(shown?.text).toMatch(
+      /^Cannot reach the Switchboard server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)\.$/,
+    );
     expect(shown?.actions).toEqual(['Retry', 'Open Settings']);
     expect(JSON.stringify(recorded.messages)).not.toContain(fixture.token);
   });
 
   it('tells a sign-in with a wrong token that the server refused it, and keeps nothing', async () => {
     harness = createHarness(fixture.url);
-    await expect(harness.extension.auth.signInWithToken(fixture.url, 'sbp_testfakefakefakefakefake0000')).rejects.toThrow(
-      /no longer accepts your token/,
-    );
+    await expect(
+      harness.extension.auth.signInWithToken(fixture.url, 'sbp_testfakefakefakefakefake0000'),
+    ).rejects.toThrow(/no longer accepts your token/);
     expect(harness.secrets.values.size).toBe(0);
   });
 
@@ -95,7 +106,9 @@ describe('connecting to a server', () => {
     secrets.failing = true;
     harness = createHarness(fixture.url, new FakeMemento(), secrets);
     const state = await harness.extension.connection.connect();
-    expect(state.kind === 'failed' && state.failure.message).toMatch(/cannot use its secret storage \(no keyring available\)/);
+    expect(state.kind === 'failed' && state.failure.message).toMatch(
+      /cannot use its secret storage \(no keyring available\)/,
+    );
   });
 
   it('keeps one session per server URL: another URL is signed out, back again is signed in', async () => {
