@@ -10,6 +10,13 @@ export interface Failure {
   message: string;
 }
 
+/** The field errors of a BAD_REQUEST (`{ api_key: ['Incorrect API key'] }`), if any. */
+export function fieldErrorsOf(error: unknown): Record<string, string[]> | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  const fields = (error.data as { fieldErrors?: Record<string, string[]> | null } | undefined)?.fieldErrors;
+  return fields ?? undefined;
+}
+
 /** Classifies any error thrown by the typed client or by `fetch`. */
 export function describeFailure(error: unknown, serverUrl: string): Failure {
   if (error instanceof TRPCClientError) {
@@ -24,7 +31,13 @@ export function describeFailure(error: unknown, serverUrl: string): Failure {
       };
     if (code === 'FORBIDDEN') return { kind: 'forbidden', message: error.message };
     if (code === 'CONFLICT') return { kind: 'conflict', message: error.message };
-    if (code === 'BAD_REQUEST' || code === 'NOT_FOUND') return { kind: 'invalid', message: error.message };
+    if (code === 'BAD_REQUEST' || code === 'NOT_FOUND') {
+      // The provider's own reason comes as a field error; say it unless the message already does.
+      const reasons = Object.values(fieldErrorsOf(error) ?? {})
+        .flat()
+        .filter((reason) => !error.message.includes(reason));
+      return { kind: 'invalid', message: [error.message, ...reasons].join(' ') };
+    }
     // No tRPC code: the request never got a tRPC answer (network error, or not a Switchboard server).
     if (!code) return unreachable(serverUrl, error.cause ?? error);
     return { kind: 'other', message: error.message };

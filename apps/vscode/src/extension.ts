@@ -4,6 +4,7 @@ import { ConnectFeature } from './connect/connect-feature.ts';
 import { Connection } from './connect/connection.ts';
 import { SessionStore } from './connect/session-store.ts';
 import { createLog } from './log.ts';
+import { ManageFeature } from './manage/manage-feature.ts';
 import { KeyChangeNotifier } from './status/key-change-notifier.ts';
 import { LastServed, StatusFeature } from './status/status-feature.ts';
 import { OwnSwitches } from './switch/own-switches.ts';
@@ -21,6 +22,7 @@ export interface Extension {
   switcher: SwitchFeature;
   status: StatusFeature;
   tryModel: TryFeature;
+  manage: ManageFeature;
 }
 
 /** The part of `ExtensionContext` the extension uses. */
@@ -47,7 +49,8 @@ export function createExtension(context: ExtensionContextParts): Extension {
   const status = keep(new StatusFeature(connection, data, lastServed));
   keep(new KeyChangeNotifier(connection, data, own, log));
   const tryModel = keep(new TryFeature(connection, () => data.snapshot, lastServed, log));
-  return { auth, connection, data, tree, switcher, status, tryModel };
+  const manage = keep(new ManageFeature(connection, data, log));
+  return { auth, connection, data, tree, switcher, status, tryModel, manage };
 }
 
 /**

@@ -25,12 +25,19 @@ export class SecretStorageUnavailable extends Error {
 
 const KEY_PREFIX = 'switchboard.session:';
 
-/** The one place tokens are read and written: `context.secrets`, one entry per server URL. */
+/**
+ * The one place tokens are read and written: `context.secrets`, one entry per server URL.
+ * What this window wrote is also kept in memory, so reading right after a write never races
+ * the storage (in code-server it lives in the browser); another window's change clears it.
+ */
 export class SessionStore {
+  readonly #known = new Map<string, StoredSession | undefined>();
+
   constructor(private readonly secrets: vscode.SecretStorage) {}
 
   /** The stored session of a server, if any; a corrupt entry counts as none. */
   async get(serverUrl: string): Promise<StoredSession | undefined> {
+    if (this.#known.has(serverUrl)) return this.#known.get(serverUrl);
     let raw: string | undefined;
     try {
       raw = await this.secrets.get(KEY_PREFIX + serverUrl);
@@ -58,6 +65,7 @@ export class SessionStore {
     } catch (error) {
       throw new SecretStorageUnavailable(error);
     }
+    this.#known.set(session.serverUrl, session);
   }
 
   async delete(serverUrl: string): Promise<void> {
@@ -66,12 +74,17 @@ export class SessionStore {
     } catch (error) {
       throw new SecretStorageUnavailable(error);
     }
+    this.#known.set(serverUrl, undefined);
   }
 
   /** Fires with the server URL whose entry changed (also from another window). */
   onDidChange(listener: (serverUrl: string) => void): vscode.Disposable {
     return this.secrets.onDidChange((event) => {
-      if (event.key.startsWith(KEY_PREFIX)) listener(event.key.slice(KEY_PREFIX.length));
+      if (!event.key.startsWith(KEY_PREFIX)) return;
+      const serverUrl = event.key.slice(KEY_PREFIX.length);
+      // Possibly another window's write: read the storage again next time.
+      this.#known.delete(serverUrl);
+      listener(serverUrl);
     });
   }
 }

@@ -15,7 +15,7 @@ export interface NodeView {
   description?: string;
   tooltip?: string;
   icon?: IconView;
-  /** `provider.switchable`, `credential.inactive`…: which actions the row offers. */
+  /** `provider switchable customizable admin`, `credential inactive admin`…: the actions a row offers. */
   contextValue?: string;
   children?: NodeView[];
   expanded?: boolean;
@@ -23,6 +23,12 @@ export interface NodeView {
   target?: SwitchTarget;
   /** The credential of a credential row. */
   credential?: CredentialView;
+  /** The provider of a provider row or of its keys group. */
+  provider?: ProviderView;
+  /** The model of a model row. */
+  model?: ModelView;
+  /** The model type of a default-model row. */
+  defaultType?: string;
 }
 
 /** Names of the model types, as the console shows them. */
@@ -83,6 +89,8 @@ function defaultsNode(snapshot: Snapshot): NodeView {
         label: typeLabel,
         description: vscode.l10n.t('not set'),
         icon: { id: 'circle-large-outline', color: 'disabledForeground' },
+        contextValue: tags(snapshot, 'default'),
+        defaultType: type,
       };
     return {
       id: `defaults/${type}`,
@@ -90,6 +98,8 @@ function defaultsNode(snapshot: Snapshot): NodeView {
       description: `${entry.provider}/${entry.model}`,
       tooltip: entry.status === 'active' ? undefined : entry.reason,
       icon: statusIcon(entry.status),
+      contextValue: tags(snapshot, 'default'),
+      defaultType: type,
     };
   });
   return {
@@ -118,7 +128,13 @@ function providerNode(
     description: active ? `${active.name} · ${summary}` : summary,
     tooltip: provider.description,
     icon: { id: 'plug' },
-    contextValue: switchable('provider', snapshot, target),
+    contextValue: tags(
+      snapshot,
+      'provider',
+      canSwitch(target) && 'switchable',
+      provider.configurationMethods.includes('customizable') && 'customizable',
+    ),
+    provider,
     target,
     expanded,
     children: [
@@ -128,6 +144,8 @@ function providerNode(
         description:
           provider.credentials.length === 0 ? vscode.l10n.t('none') : String(provider.credentials.length),
         icon: { id: 'key' },
+        contextValue: tags(snapshot, 'keys'),
+        provider,
         expanded: true,
         children: provider.credentials.map((credential) => credentialNode(snapshot, provider, credential)),
       },
@@ -165,12 +183,7 @@ function credentialNode(snapshot: Snapshot, provider: ProviderView, credential: 
           : credential.active
             ? { id: 'pass-filled', color: 'testing.iconPassed' }
             : { id: 'circle-large-outline' },
-    // Only owners and admins may switch: for others the action is absent.
-    contextValue: snapshot.isAdmin
-      ? credential.active
-        ? 'credential.active'
-        : 'credential.inactive'
-      : 'credential',
+    contextValue: tags(snapshot, 'credential', credential.active ? 'active' : 'inactive'),
     credential,
   };
 }
@@ -200,8 +213,17 @@ function modelNode(
       defaults.length > 0 && model.status === 'active'
         ? { id: 'star-full', color: 'testing.iconPassed' }
         : statusIcon(model.status),
-    contextValue: switchable('model', snapshot, ownKeys),
+    contextValue: tags(
+      snapshot,
+      'model',
+      canSwitch(ownKeys) && 'switchable',
+      model.enabled ? 'enabled' : 'disabled',
+      (model.status === 'active' || model.status === 'cooling-down') &&
+        !defaults.includes(model.type) &&
+        'usable',
+    ),
     target: ownKeys,
+    model,
     expanded: false,
     children: ownKeys
       ? ownKeys.credentials.map((credential) => credentialNode(snapshot, provider, credential))
@@ -209,7 +231,16 @@ function modelNode(
   };
 }
 
-/** `provider.switchable` when an admin can pick another key there. */
-function switchable(kind: string, snapshot: Snapshot, target: SwitchTarget | undefined): string {
-  return snapshot.isAdmin && target && target.credentials.length > 1 ? `${kind}.switchable` : kind;
+/** Whether there is another key to pick. */
+function canSwitch(target: SwitchTarget | undefined): boolean {
+  return target !== undefined && target.credentials.length > 1;
+}
+
+/**
+ * A row's context value: its kind, then the tags the menus match (`viewItem =~ /\bswitchable\b/`).
+ * Only owners and admins get tags (and `admin`): for everyone else the actions are absent.
+ */
+function tags(snapshot: Snapshot, kind: string, ...flags: (string | false | undefined)[]): string {
+  if (!snapshot.isAdmin) return kind;
+  return [kind, ...flags.filter((flag): flag is string => typeof flag === 'string'), 'admin'].join(' ');
 }

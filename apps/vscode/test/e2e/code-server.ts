@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +96,7 @@ export async function startCodeServer(options: {
     const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5_000);
     await exited;
     clearTimeout(timer);
+    rmSync(runDir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { KEYS, type SwitchboardFixture, startSwitchboard } from '../support/switchboard.ts';
 import { type CodeServer, isolatedEnv, startCodeServer } from './code-server.ts';
 import { launchBrowser, Workbench } from './workbench.ts';
@@ -61,6 +61,12 @@ describe('the extension in VS Code 1.100', { timeout: 300_000 }, () => {
     await workbench.open(`${codeServer.url}/?folder=${encodeURIComponent(folder)}`);
   }, 240_000);
 
+  // A failing step leaves a screenshot beside the others.
+  const keepEvidence = (name: string) =>
+    onTestFailed(async () => {
+      await workbench?.screenshot(`failed-${name}`).catch(() => undefined);
+    });
+
   afterAll(async () => {
     await browser?.close();
     await codeServer?.stop();
@@ -69,8 +75,10 @@ describe('the extension in VS Code 1.100', { timeout: 300_000 }, () => {
   });
 
   it('signs in with a personal access token and shows the providers, keys and default models', async () => {
+    keepEvidence('1');
     await workbench.runCommand('Switchboard: Sign In with Token');
     await workbench.answerInput(fixture.token);
+    await workbench.statusItem('OpenAI · dev · gpt-4o-mini').waitFor({ timeout: 30_000 });
     await workbench.runCommand('View: Show Switchboard');
     await expect.poll(() => workbench.treeRow('Default models').isVisible(), { timeout: 30_000 }).toBe(true);
     await workbench.treeRow(/^OpenAI/).waitFor({ timeout: 15_000 });
@@ -86,6 +94,7 @@ describe('the extension in VS Code 1.100', { timeout: 300_000 }, () => {
   });
 
   it('switches the active key from the tree, confirmed, and the server has it', async () => {
+    keepEvidence('2');
     const provider = workbench.treeRow(/^OpenAI/);
     await provider.hover();
     await provider.locator('.action-label[aria-label="Switch Active Key"]').click();
@@ -98,6 +107,7 @@ describe('the extension in VS Code 1.100', { timeout: 300_000 }, () => {
   });
 
   it('shows a switch made through the API in the tree and the status bar, with a notice', async () => {
+    keepEvidence('3');
     await fixture.client.credentials.activate.mutate({
       workspaceId: fixture.workspaceId,
       credentialId: fixture.credentials.dev,
@@ -111,6 +121,7 @@ describe('the extension in VS Code 1.100', { timeout: 300_000 }, () => {
   });
 
   it('streams a reply from the default chat model into an editor, with the key and usage', async () => {
+    keepEvidence('4');
     const before = fixture.chatKeys().length;
     await workbench.runCommand('Switchboard: Try a Model');
     await workbench.pick('Default chat model');
@@ -127,13 +138,34 @@ describe('the extension in VS Code 1.100', { timeout: 300_000 }, () => {
     await workbench.screenshot('4-try-a-model');
   });
 
+  it('sets the default chat model from the Default models row, and the server has it', async () => {
+    keepEvidence('5');
+    const chat = workbench.treeRow(/^Chat/);
+    await chat.hover();
+    await chat.locator('.action-label[aria-label="Set Default Model"]').click();
+    await workbench.pickExact('openai/gpt-4o');
+    await expect
+      .poll(
+        async () =>
+          (await fixture.client.defaults.get.query({ workspaceId: fixture.workspaceId })).llm?.model,
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe('gpt-4o');
+    await workbench.statusItem(/OpenAI · dev · gpt-4o$/).waitFor({ timeout: 15_000 });
+    await expect.poll(async () => (await chat.textContent()) ?? '').toMatch(/openai\/gpt-4o$/);
+    await workbench.screenshot('5-default-model-set');
+  });
+
   it('says so, with Retry, when the server no longer accepts the token', async () => {
+    keepEvidence('6');
     const tokens = await fixture.client.tokens.list.query();
     await fixture.client.tokens.revoke.mutate({ tokenId: tokens[0]?.id ?? '' });
     await workbench.runCommand('Switchboard: Refresh');
     const notice = workbench.notification('no longer accepts your token');
     await notice.waitFor({ timeout: 20_000 });
     expect(await notice.locator('.monaco-button', { hasText: 'Retry' }).count()).toBe(1);
-    await workbench.screenshot('5-token-revoked');
+    await workbench.screenshot('6-token-revoked');
   });
 });

@@ -71,10 +71,25 @@ export class Workbench {
     await row.click();
   }
 
-  /** Types into the open input box and accepts. */
+  /** Picks the row of the open quick pick whose accessible name is exactly `label`. */
+  async pickExact(label: string): Promise<void> {
+    const row = this.page.locator('.quick-input-widget').getByRole('option', { name: label, exact: true });
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.click();
+  }
+
+  /**
+   * Types into the input box that opens next and accepts. The palette's widget is the same
+   * element and stays up a moment after a command row is clicked: wait for an empty box.
+   */
   async answerInput(text: string): Promise<void> {
     const input = this.quickInput();
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if ((await input.isVisible()) && (await input.inputValue()) === '') break;
+      if (Date.now() > deadline) throw new Error('no input box opened');
+      await this.page.waitForTimeout(100);
+    }
     await input.fill(text);
     await input.press('Enter');
   }

@@ -36,9 +36,25 @@ function keyOf(request: RecordedRequest): string {
   return request.headers.authorization?.replace('Bearer ', '') ?? '';
 }
 
-/** An OpenAI chat stream saying `words`, with the usage chunk the gateway asks for. */
-function answerChatStream(request: RecordedRequest, response: ServerResponse, words: string[]): void {
-  const body = request.json() as { model: string };
+/** An OpenAI chat answer saying `words`: a stream with the usage chunk the gateway asks for, or one JSON body. */
+function answerChat(request: RecordedRequest, response: ServerResponse, words: string[]): void {
+  const body = request.json() as { model: string; stream?: boolean };
+  if (!body.stream) {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify({
+        id: 'chatcmpl-e2e-0',
+        object: 'chat.completion',
+        created: 1_764_000_000,
+        model: body.model,
+        choices: [
+          { index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop' },
+        ],
+        usage: { prompt_tokens: 7, completion_tokens: words.length, total_tokens: 7 + words.length },
+      }),
+    );
+    return;
+  }
   const base = {
     id: 'chatcmpl-e2e-1',
     object: 'chat.completion.chunk',
@@ -72,19 +88,34 @@ export async function startSwitchboard(
   options: { secondWorkspace?: string } = {},
 ): Promise<SwitchboardFixture> {
   const upstream = await startFakeUpstream();
-  upstream.route('GET', '/v1/models', {
-    json: {
-      object: 'list',
-      data: ['gpt-4o-mini', 'gpt-4o', 'local-model'].map((id) => ({
-        id,
-        object: 'model',
-        created: 0,
-        owned_by: 'test',
-      })),
-    },
+  upstream.route('GET', '/v1/models', (request, response) => {
+    // A key with `bad` in it is refused the way OpenAI refuses a wrong key.
+    const refused = keyOf(request).includes('bad');
+    response.writeHead(refused ? 401 : 200, { 'content-type': 'application/json' });
+    response.end(
+      JSON.stringify(
+        refused
+          ? {
+              error: {
+                message: 'Incorrect API key provided',
+                type: 'invalid_request_error',
+                code: 'invalid_api_key',
+              },
+            }
+          : {
+              object: 'list',
+              data: ['gpt-4o-mini', 'gpt-4o', 'local-model'].map((id) => ({
+                id,
+                object: 'model',
+                created: 0,
+                owned_by: 'test',
+              })),
+            },
+      ),
+    );
   });
   upstream.route('POST', '/v1/chat/completions', (request, response) =>
-    answerChatStream(request, response, [
+    answerChat(request, response, [
       'Hello ',
       'from ',
       keyOf(request) === KEYS.prod ? 'prod' : 'the upstream',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connected } from '../../src/connect/connection.ts';
 import { activeKeyChanges } from '../../src/status/key-changes.ts';
@@ -24,6 +25,23 @@ function findOrUndefined(nodes: readonly NodeView[], id: string): NodeView | und
   } catch {
     return undefined;
   }
+}
+
+/** The row actions the manifest's `view/item/context` menus offer for a context value. */
+function actionsFor(contextValue: string | undefined): string[] {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    contributes: { menus: { 'view/item/context': { command: string; when: string; group: string }[] } };
+  };
+  return manifest.contributes.menus['view/item/context']
+    .filter((entry) =>
+      [...entry.when.matchAll(/viewItem =~ \/(.+?)\/(?= |$)/g)].every((match) =>
+        new RegExp(match[1] ?? '').test(contextValue ?? ''),
+      ),
+    )
+    .map(
+      (entry) =>
+        `${entry.group.startsWith('inline') ? 'inline:' : ''}${entry.command.replace('switchboard.', '')}`,
+    );
 }
 
 // View models over snapshots read from a real server.
@@ -60,19 +78,19 @@ describe('view models', () => {
 
     const openai = find(tree, 'provider/openai');
     expect(openai.description).toBe('dev · 19/19 models active');
-    expect(openai.contextValue).toBe('provider.switchable');
+    expect(openai.contextValue).toBe('provider switchable customizable admin');
     const dev = find(tree, `credential/${fixture.credentials.dev}`);
     const prod = find(tree, `credential/${fixture.credentials.prod}`);
     expect(dev).toMatchObject({
       label: 'dev',
       description: 'active · sk-************0001',
-      contextValue: 'credential.active',
+      contextValue: 'credential active admin',
     });
     expect(dev.icon?.id).toBe('pass-filled');
     expect(prod).toMatchObject({
       label: 'prod',
       description: 'sk-************0002',
-      contextValue: 'credential.inactive',
+      contextValue: 'credential inactive admin',
     });
     expect(JSON.stringify(tree)).not.toContain(KEYS.prod);
 
@@ -82,8 +100,45 @@ describe('view models', () => {
     expect(defaultModel.tooltip).toBeTruthy();
     // A custom model with keys of its own lists them, and can switch between them.
     const local = find(tree, 'model/openai-compatible/llm/local-model');
-    expect(local.contextValue).toBe('model.switchable');
+    expect(local.contextValue).toBe('model switchable enabled usable admin');
+    // The default chat model cannot be made the default again; it can be disabled.
+    expect(defaultModel.contextValue).toBe('model enabled admin');
     expect(local.children?.map((node) => node.label)).toEqual(['local-a', 'local-b']);
+  });
+
+  it("offers each row's actions through the manifest's menus", () => {
+    const tree = buildTree(snapshot);
+    expect(actionsFor(find(tree, 'provider/openai').contextValue)).toEqual([
+      'inline:switchKey',
+      'switchKey',
+      'addCredential',
+      'addCustomModel',
+    ]);
+    expect(actionsFor(find(tree, `credential/${fixture.credentials.prod}`).contextValue)).toEqual([
+      'inline:activateCredential',
+      'activateCredential',
+      'testCredential',
+      'renameCredential',
+      'removeCredential',
+    ]);
+    expect(actionsFor(find(tree, `credential/${fixture.credentials.dev}`).contextValue)).toEqual([
+      'testCredential',
+      'renameCredential',
+      'removeCredential',
+    ]);
+    expect(actionsFor(find(tree, 'defaults/llm').contextValue)).toEqual(['inline:setDefaultModel']);
+    expect(actionsFor(find(tree, 'model/openai/llm/gpt-4o').contextValue)).toEqual([
+      'setDefaultModel',
+      'disableModel',
+    ]);
+    const member = buildTree({ ...snapshot, isAdmin: false });
+    for (const id of [
+      'provider/openai',
+      `credential/${fixture.credentials.prod}`,
+      'defaults/llm',
+      'model/openai/llm/gpt-4o',
+    ])
+      expect(actionsFor(find(member, id).contextValue)).toEqual([]);
   });
 
   it('offers no switching to members who are not owners or admins', () => {
