@@ -114,9 +114,14 @@ export class TryFeature extends Disposable {
 
     const requestId = `vsc-${randomUUID()}`;
     const keyName = keyNameFor(snapshot, model);
+    const fallback = snapshot.defaults.llm;
+    const heading =
+      model === 'default' && fallback
+        ? vscode.l10n.t('Default chat model ({0}/{1})', fallback.provider, fallback.model)
+        : model;
     const document = await vscode.workspace.openTextDocument({
       language: 'markdown',
-      content: `# ${model}\n\n> ${prompt.replace(/\n/g, '\n> ')}\n\n`,
+      content: `# ${heading}\n\n> ${prompt.replace(/\n/g, '\n> ')}\n\n`,
     });
     const editor = await vscode.window.showTextDocument(document, { preview: false });
     const writer = new DocumentWriter(editor);

@@ -98,7 +98,7 @@ export async function startCodeServer(options: {
     clearTimeout(timer);
     rmSync(runDir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}:\n${output}`);
     try {
@@ -109,7 +109,7 @@ export async function startCodeServer(options: {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`code-server did not answer /healthz within 60 s:\n${output}`);
+      throw new Error(`code-server did not answer /healthz within 180 s:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
@@ -7,8 +7,11 @@ export const SCREENSHOTS = new URL('../../.test-results/screenshots/', import.me
 
 /** Debian's chromium, headless, with a fresh temporary profile. */
 export async function launchBrowser(env: NodeJS.ProcessEnv): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath))
+    throw new Error(`${executablePath} is missing: apt-get install chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath,
     headless: true,
     env: env as Record<string, string>,
     args: [
@@ -25,19 +28,22 @@ export async function launchBrowser(env: NodeJS.ProcessEnv): Promise<Browser> {
 
 /** Drives a VS Code workbench in a page. */
 export class Workbench {
-  constructor(readonly page: Page) {}
+  constructor(readonly page: Page) {
+    // Patience, not speed: CI machines run many test files at once.
+    page.setDefaultTimeout(60_000);
+  }
 
   /** Opens the workbench and waits for its status bar. */
   async open(url: string): Promise<void> {
-    await this.page.goto(url);
-    await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 60_000 });
+    await this.page.goto(url, { waitUntil: 'domcontentloaded', timeout: 180_000 });
+    await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 180_000 });
   }
 
   /**
    * Runs a command from the palette by its full title. Extension commands appear some seconds
    * after the page loads, and focus moves while the workbench settles: retry the whole sequence.
    */
-  async runCommand(title: string, timeoutMs = 45_000): Promise<void> {
+  async runCommand(title: string, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     while (Date.now() < deadline) {
@@ -67,14 +73,14 @@ export class Workbench {
   /** Picks the row of the open quick pick that contains `text`. */
   async pick(text: string): Promise<void> {
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.waitFor({ state: 'visible', timeout: 60_000 });
     await row.click();
   }
 
   /** Picks the row of the open quick pick whose accessible name is exactly `label`. */
   async pickExact(label: string): Promise<void> {
     const row = this.page.locator('.quick-input-widget').getByRole('option', { name: label, exact: true });
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await row.waitFor({ state: 'visible', timeout: 60_000 });
     await row.click();
   }
 
@@ -84,7 +90,7 @@ export class Workbench {
    */
   async answerInput(text: string): Promise<void> {
     const input = this.quickInput();
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 60_000;
     for (;;) {
       if ((await input.isVisible()) && (await input.inputValue()) === '') break;
       if (Date.now() > deadline) throw new Error('no input box opened');
