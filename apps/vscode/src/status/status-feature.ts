@@ -73,6 +73,12 @@ export class StatusFeature extends Disposable {
       this.#item.command = 'switchboard.signIn';
       this.#item.backgroundColor = undefined;
       this.#item.show();
+    } else if (state.kind === 'choosing-workspace') {
+      this.#item.text = `$(plug) ${vscode.l10n.t('Switchboard: pick a workspace')}`;
+      this.#item.tooltip = undefined;
+      this.#item.command = 'switchboard.pickWorkspace';
+      this.#item.backgroundColor = undefined;
+      this.#item.show();
     } else {
       this.#item.text = `$(sync~spin) Switchboard`;
       this.#item.tooltip = undefined;
