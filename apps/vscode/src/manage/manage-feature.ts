@@ -88,9 +88,8 @@ export class ManageFeature extends Disposable {
       }
       await connected.client.defaults.set.mutate({
         workspaceId: connected.workspace.id,
-        type,
         provider: model.provider,
-        model: model.name,
+        model: { name: model.name, type },
         version: snapshot.defaults[type]?.version ?? 0,
       });
       return vscode.l10n.t(
@@ -111,7 +110,7 @@ export class ManageFeature extends Disposable {
         workspaceId: connected.workspace.id,
         provider: model.provider,
         model: { name: model.name, type: model.type },
-        version: model.settingsVersion,
+        version: model.version,
       };
       if (enabled) await connected.client.models.enable.mutate(input);
       else await connected.client.models.disable.mutate(input);

@@ -157,7 +157,11 @@ export async function startSwitchboard(
       name: 'prod',
       values: values(KEYS.prod),
     });
-    await client.defaults.set.mutate({ workspaceId, type: 'llm', provider: 'openai', model: 'gpt-4o-mini' });
+    await client.defaults.set.mutate({
+      workspaceId,
+      provider: 'openai',
+      model: { name: 'gpt-4o-mini', type: 'llm' },
+    });
     await client.providers.install.mutate({ workspaceId, provider: 'openai-compatible' });
     const local = { name: 'local-model', type: 'llm' as const };
     await client.models.addCustom.mutate({

@@ -30,9 +30,8 @@ describe('managing from the editor', () => {
   beforeEach(async () => {
     await fixture.client.defaults.set.mutate({
       workspaceId: fixture.workspaceId,
-      type: 'llm',
       provider: 'openai',
-      model: 'gpt-4o-mini',
+      model: { name: 'gpt-4o-mini', type: 'llm' },
     });
     harness = await connectedHarness(fixture);
   });
