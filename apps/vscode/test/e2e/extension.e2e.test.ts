@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { KEYS, type SwitchboardFixture, startSwitchboard } from '../support/switchboard.ts';
 import { type CodeServer, isolatedEnv, startCodeServer } from './code-server.ts';
-import { launchBrowser, Workbench } from './workbench.ts';
+import { launchBrowser, SCREENSHOTS, Workbench } from './workbench.ts';
 
 const appRoot = new URL('../..', import.meta.url).pathname;
 
@@ -39,6 +39,8 @@ describe('the extension in VS Code 1.100', { timeout: 600_000 }, () => {
   let workDir: string;
 
   beforeAll(async () => {
+    // Only this run's screenshots stay.
+    rmSync(SCREENSHOTS, { recursive: true, force: true });
     workDir = mkdtempSync(join(tmpdir(), 'switchboard-vscode-e2e-'));
     fixture = await startSwitchboard();
     const vsix = packageExtension(workDir);
