@@ -1,0 +1,136 @@
+/** A streamed chat request through the gateway's `/v1/chat/completions`. */
+export interface ChatRequest {
+  serverUrl: string;
+  /** Personal access token; sent only in the Authorization header. */
+  token: string;
+  workspaceId: string;
+  /** `provider/model`, or `default`. */
+  model: string;
+  prompt: string;
+  /** Sent as `x-request-id` and logged, so a call can be found on both sides. */
+  requestId: string;
+  signal?: AbortSignal;
+  fetch?: typeof globalThis.fetch;
+}
+
+/** How a streamed chat ended. */
+export interface ChatResult {
+  /** The model the gateway says answered (`model` of the chunks). */
+  model: string | undefined;
+  /** The upstream completion id (`chatcmpl-…`). */
+  completionId: string | undefined;
+  usage: { promptTokens: number; completionTokens: number } | undefined;
+  latencyMs: number;
+  firstTokenMs: number | undefined;
+  finishReason: string | undefined;
+}
+
+/** A gateway error answer: its HTTP status and OpenAI-shaped message and code. */
+export class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
+interface ChunkShape {
+  id?: string;
+  model?: string;
+  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+  error?: { message?: string; code?: string };
+}
+
+/** Sends the prompt and calls `onText` with each piece of the reply as it arrives. */
+export async function streamChat(request: ChatRequest, onText: (text: string) => void): Promise<ChatResult> {
+  const started = performance.now();
+  const fetchImpl = request.fetch ?? globalThis.fetch;
+  const response = await fetchImpl(`${request.serverUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${request.token}`,
+      'x-switchboard-workspace': request.workspaceId,
+      'x-request-id': request.requestId,
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+    },
+    body: JSON.stringify({
+      model: request.model,
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: request.prompt }],
+    }),
+    signal: request.signal ?? null,
+  });
+  if (!response.ok || !response.body) {
+    const text = await response.text();
+    let message = text || response.statusText;
+    let code: string | undefined;
+    try {
+      const parsed = JSON.parse(text) as ChunkShape;
+      message = parsed.error?.message ?? message;
+      code = parsed.error?.code;
+    } catch {
+      // Not JSON: the body itself is the message.
+    }
+    throw new GatewayError(response.status, message, code);
+  }
+  const result: ChatResult = {
+    model: undefined,
+    completionId: undefined,
+    usage: undefined,
+    latencyMs: 0,
+    firstTokenMs: undefined,
+    finishReason: undefined,
+  };
+  for await (const data of serverSentData(response.body)) {
+    if (data === '[DONE]') break;
+    const chunk = JSON.parse(data) as ChunkShape;
+    if (chunk.error)
+      throw new GatewayError(response.status, chunk.error.message ?? 'stream failed', chunk.error.code);
+    result.model ??= chunk.model;
+    result.completionId ??= chunk.id;
+    if (chunk.usage)
+      result.usage = {
+        promptTokens: chunk.usage.prompt_tokens ?? 0,
+        completionTokens: chunk.usage.completion_tokens ?? 0,
+      };
+    for (const choice of chunk.choices ?? []) {
+      const text = choice.delta?.content;
+      if (text) {
+        result.firstTokenMs ??= Math.round(performance.now() - started);
+        onText(text);
+      }
+      if (choice.finish_reason) result.finishReason = choice.finish_reason;
+    }
+  }
+  result.latencyMs = Math.round(performance.now() - started);
+  return result;
+}
+
+/** The `data:` payloads of a server-sent event stream, one per event. */
+export async function* serverSentData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let data: string[] = [];
+  for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(bytes, { stream: true });
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline).replace(/\r$/, '');
+      buffer = buffer.slice(newline + 1);
+      if (line === '') {
+        if (data.length > 0) yield data.join('\n');
+        data = [];
+      } else if (line.startsWith('data:')) {
+        data.push(line.slice(5).replace(/^ /, ''));
+      }
+      newline = buffer.indexOf('\n');
+    }
+  }
+  if (data.length > 0) yield data.join('\n');
+}

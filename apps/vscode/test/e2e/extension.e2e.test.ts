@@ -1,0 +1,175 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { KEYS, type SwitchboardFixture, startSwitchboard } from '../support/switchboard.ts';
+import { type CodeServer, isolatedEnv, startCodeServer } from './code-server.ts';
+import { launchBrowser, SCREENSHOTS, Workbench } from './workbench.ts';
+
+const appRoot = new URL('../..', import.meta.url).pathname;
+
+/** Builds the .vsix the way `pnpm package` does, into `dir`. */
+function packageExtension(dir: string): string {
+  const vsix = join(dir, 'switchboard.vsix');
+  execFileSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: appRoot, stdio: 'pipe' });
+  execFileSync(
+    join(appRoot, 'node_modules/.bin/vsce'),
+    ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix],
+    { cwd: appRoot, stdio: 'pipe' },
+  );
+  return vsix;
+}
+
+async function activeKeyOfOpenAI(fixture: SwitchboardFixture): Promise<string | undefined> {
+  const providers = await fixture.client.providers.list.query({ workspaceId: fixture.workspaceId });
+  return providers
+    .find((provider) => provider.id === 'openai')
+    ?.credentials.find((credential) => credential.active)?.name;
+}
+
+// The extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3), driven through its UI
+// in Debian's chromium, against a real Switchboard server and a fake OpenAI upstream.
+describe('the extension in VS Code 1.100', { timeout: 600_000 }, () => {
+  let fixture: SwitchboardFixture;
+  let codeServer: CodeServer;
+  let browser: Browser;
+  let workbench: Workbench;
+  let workDir: string;
+
+  beforeAll(async () => {
+    // Only this run's screenshots stay.
+    rmSync(SCREENSHOTS, { recursive: true, force: true });
+    workDir = mkdtempSync(join(tmpdir(), 'switchboard-vscode-e2e-'));
+    fixture = await startSwitchboard();
+    const vsix = packageExtension(workDir);
+    codeServer = await startCodeServer({
+      vsix,
+      settings: {
+        'switchboard.serverUrl': fixture.url,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'extensions.ignoreRecommendations': true,
+        'telemetry.telemetryLevel': 'off',
+      },
+    });
+    browser = await launchBrowser(isolatedEnv(join(codeServer.runDir, 'browser')));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    workbench = new Workbench(page);
+    const folder = join(workDir, 'project');
+    mkdirSync(folder);
+    await workbench.open(`${codeServer.url}/?folder=${encodeURIComponent(folder)}`);
+  }, 600_000);
+
+  // A failing step leaves a screenshot beside the others.
+  const keepEvidence = (name: string) =>
+    onTestFailed(async () => {
+      await workbench?.screenshot(`failed-${name}`).catch(() => undefined);
+    });
+
+  afterAll(async () => {
+    await browser?.close();
+    await codeServer?.stop();
+    await fixture?.close();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('signs in with a personal access token and shows the providers, keys and default models', async () => {
+    keepEvidence('1');
+    await workbench.runCommand('Switchboard: Sign In with Token');
+    await workbench.answerInput(fixture.token);
+    await workbench.statusItem('OpenAI · dev · gpt-4o-mini').waitFor({ timeout: 60_000 });
+    await workbench.runCommand('View: Show Switchboard');
+    await expect.poll(() => workbench.treeRow('Default models').isVisible(), { timeout: 60_000 }).toBe(true);
+    await workbench.treeRow(/^OpenAI/).waitFor({ timeout: 60_000 });
+    await workbench.treeRow(/^dev/).waitFor();
+    expect(await workbench.treeRow(/^dev/).textContent()).toContain('active');
+    expect(await workbench.treeRow(/^prod/).textContent()).not.toContain('active');
+    // Keys are masked: first 3 and last 4 characters only.
+    expect(await workbench.treeRow(/^prod/).textContent()).toContain('0002');
+    expect(await workbench.page.content()).not.toContain(KEYS.prod);
+    expect(await workbench.treeRow('Chat').textContent()).toContain('openai/gpt-4o-mini');
+    await workbench.statusItem('OpenAI · dev · gpt-4o-mini').waitFor({ timeout: 60_000 });
+    await workbench.screenshot('1-connected-tree');
+  });
+
+  it('switches the active key from the tree, confirmed, and the server has it', async () => {
+    keepEvidence('2');
+    const provider = workbench.treeRow(/^OpenAI/);
+    await provider.hover();
+    await provider.locator('.action-label[aria-label="Switch Active Key"]').click();
+    await workbench.pick('prod');
+    await workbench.dialogButton('Switch').click();
+    await expect.poll(() => activeKeyOfOpenAI(fixture), { timeout: 60_000 }).toBe('prod');
+    await workbench.statusItem('OpenAI · prod · gpt-4o-mini').waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await workbench.treeRow(/^prod/).textContent()) ?? '').toContain('active');
+    await workbench.screenshot('2-switched-to-prod');
+  });
+
+  it('shows a switch made through the API in the tree and the status bar, with a notice', async () => {
+    keepEvidence('3');
+    await fixture.client.credentials.activate.mutate({
+      workspaceId: fixture.workspaceId,
+      credentialId: fixture.credentials.dev,
+    });
+    await workbench
+      .notification('switched the active key of OpenAI from "prod" to "dev"')
+      .waitFor({ timeout: 60_000 });
+    await workbench.statusItem('OpenAI · dev · gpt-4o-mini').waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await workbench.treeRow(/^dev/).textContent()) ?? '').toContain('active');
+    await workbench.screenshot('3-switched-elsewhere');
+  });
+
+  it('streams a reply from the default chat model into an editor, with the key and usage', async () => {
+    keepEvidence('4');
+    const before = fixture.chatKeys().length;
+    await workbench.runCommand('Switchboard: Try a Model');
+    await workbench.pick('Default chat model');
+    await workbench.answerInput('Say hello');
+    // The editor renders spaces as no-break spaces.
+    const editorText = async () =>
+      ((await workbench.page.locator('.monaco-editor .view-lines').first().textContent()) ?? '').replace(
+        /\u00a0/g,
+        ' ',
+      );
+    await expect.poll(editorText, { timeout: 60_000 }).toContain('Hello from the upstream');
+    await expect.poll(editorText, { timeout: 60_000 }).toMatch(/key "dev".*7 tokens in, 3 out/);
+    expect(fixture.chatKeys().slice(before)).toEqual([KEYS.dev]);
+    await workbench.screenshot('4-try-a-model');
+  });
+
+  it('sets the default chat model from the Default models row, and the server has it', async () => {
+    keepEvidence('5');
+    const chat = workbench.treeRow(/^Chat/);
+    await chat.hover();
+    await chat.locator('.action-label[aria-label="Set Default Model"]').click();
+    await workbench.pickExact('openai/gpt-4o');
+    await expect
+      .poll(
+        async () =>
+          (await fixture.client.defaults.get.query({ workspaceId: fixture.workspaceId })).llm?.model,
+        {
+          timeout: 60_000,
+        },
+      )
+      .toBe('gpt-4o');
+    await workbench.statusItem(/OpenAI · dev · gpt-4o$/).waitFor({ timeout: 60_000 });
+    await expect.poll(async () => (await chat.textContent()) ?? '').toMatch(/openai\/gpt-4o$/);
+    await workbench.screenshot('5-default-model-set');
+  });
+
+  it('says so, with Retry, when the server no longer accepts the token', async () => {
+    keepEvidence('6');
+    const tokens = await fixture.client.tokens.list.query();
+    await fixture.client.tokens.revoke.mutate({ tokenId: tokens[0]?.id ?? '' });
+    await workbench.runCommand('Switchboard: Refresh');
+    const notice = workbench.notification('no longer accepts your token');
+    await notice.waitFor({ timeout: 60_000 });
+    expect(await notice.locator('.monaco-button', { hasText: 'Retry' }).count()).toBe(1);
+    // Nothing stale stays on screen.
+    await workbench.treeRow('Default models').waitFor({ state: 'detached' });
+    await workbench.screenshot('6-token-revoked');
+  });
+});
