@@ -50,7 +50,7 @@ export async function startServer(env: ServerEnv, logger: Logger, core?: Core): 
     onError: (message, error) => logger.warn(message, { error }),
   });
   const gateway = createGateway(opened, logger, env.gatewayLimits);
-  const server = createApp({ core: opened, logger, gateway: gateway.handle });
+  const server = createApp({ core: opened, logger, gateway: gateway.handle, limits: env.httpLimits });
   const streams = new Set<ServerResponse>();
   server.on('request', (request, response) => {
     // Long-lived event streams would hold shutdown for its whole timeout: they are ended first.
