@@ -3,12 +3,17 @@ import type { DbOrTrx } from '../db/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { conflict, unauthorized } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
+import {
+  dummyPasswordHash,
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  PASSWORD_TOO_LONG,
+  verifyPassword,
+} from './passwords.ts';
 import { hashSecret, looksLikeSecret, newSecret } from './secrets.ts';
 import { deleteSession, findSessionByHash, insertSession, touchSession } from './session-repository.ts';
 import { isUniqueViolation, publishChange } from '../service/mutate.ts';
 import { isStale } from './last-used.ts';
-import { loginThrottleOf } from './throttle.ts';
 import {
   findApiKeyByHash,
   findPersonalAccessTokenByHash,
@@ -203,28 +208,35 @@ export interface LoginInput {
 }
 
 /**
- * Checks a password and starts a session. A wrong password and an unknown email
- * get the same UNAUTHORIZED after the same scrypt work; repeated failures per email
- * and per client address wait longer and longer (bounded) before being checked.
+ * The user whose email and password these are, or UNAUTHORIZED. A wrong password and an unknown
+ * email get the same answer after the same scrypt work. Every attempt goes through the core's
+ * login throttle: one at a time per email and per client address, slower after repeated failures,
+ * within a bound on password checks running at once (TOO_MANY_REQUESTS beyond it).
  */
-export async function login(core: Core, input: LoginInput): Promise<NewSession & { user: UserView }> {
+async function checkPassword(core: Core, input: LoginInput) {
   const check = new InputCheck();
   const email = check.required('email', input.email, 'Email').toLowerCase();
   check.required('password', input.password, 'Password');
+  // Refused before any hashing: no stored password is longer, and the work grows with the length.
+  if (input.password.length > MAX_PASSWORD_LENGTH) check.fail('password', PASSWORD_TOO_LONG);
   check.done();
 
-  const throttle = loginThrottleOf(core);
-  const keys = [`email:${email}`, `address:${input.clientAddress}`];
-  await throttle.wait(keys);
-
-  const user = await findUserRowByEmail(core.db, email);
-  const matches = await verifyPassword(input.password, user?.password_hash ?? (await dummyPasswordHash()));
-  if (!user || !matches) {
-    throttle.recordFailure(keys);
-    throw unauthorized('Wrong email or password');
-  }
+  const throttle = core.loginThrottle;
+  const emailKey = `email:${email}`;
+  let user: Awaited<ReturnType<typeof findUserRowByEmail>>;
+  const matched = await throttle.attempt([emailKey, `address:${input.clientAddress}`], async () => {
+    user = await findUserRowByEmail(core.db, email);
+    return verifyPassword(input.password, user?.password_hash ?? (await dummyPasswordHash()));
+  });
+  if (!matched || !user) throw unauthorized('Wrong email or password');
   // Only the email's count is cleared: one good account must not reset an address that sprays guesses.
-  throttle.reset([keys[0] as string]);
+  throttle.reset([emailKey]);
+  return user;
+}
+
+/** Checks a password and starts a session (see `checkPassword` for the throttle). */
+export async function login(core: Core, input: LoginInput): Promise<NewSession & { user: UserView }> {
+  const user = await checkPassword(core, input);
   const session = await createSessionRow(core.db, user.id);
   return { ...session, user: toUserView(user) };
 }
