@@ -11,11 +11,18 @@ import {
   verifyPassword,
 } from './passwords.ts';
 import { hashSecret, looksLikeSecret, newSecret } from './secrets.ts';
-import { deleteSession, findSessionByHash, insertSession, touchSession } from './session-repository.ts';
+import {
+  deleteSession,
+  findSessionByHash,
+  findSessionExpiry,
+  insertSession,
+  touchSession,
+} from './session-repository.ts';
 import { isUniqueViolation, publishChange } from '../service/mutate.ts';
 import { isStale } from './last-used.ts';
 import {
   findApiKeyByHash,
+  findPersonalAccessToken,
   findPersonalAccessTokenByHash,
   insertPersonalAccessToken,
   touchApiKey,
@@ -281,6 +288,51 @@ export async function authenticatePersonalToken(
   if (isStale(row.last_used_at, now))
     await touchPersonalAccessToken(core.db, row.id, new Date(now).toISOString());
   return { userId: row.user_id, tokenId: row.id };
+}
+
+/** How a caller signed in: through one personal access token or one session. */
+export interface SignIn {
+  userId: string;
+  /** The personal access token, when signed in by token. */
+  tokenId?: string | undefined;
+  /** The session, when signed in by cookie. */
+  sessionId?: string | undefined;
+}
+
+/**
+ * True while the token is not revoked, or the session not ended or expired. An in-process caller
+ * (tests, the CLI) signed in through neither has nothing to revoke.
+ */
+export async function isSignedIn(core: Core, signIn: SignIn): Promise<boolean> {
+  if (signIn.tokenId) {
+    const token = await findPersonalAccessToken(core.db, signIn.userId, signIn.tokenId);
+    return token !== undefined && token.revoked_at === null;
+  }
+  if (signIn.sessionId) {
+    const session = await findSessionExpiry(core.db, signIn.sessionId);
+    return session !== undefined && Date.parse(session.expires_at) > Date.now();
+  }
+  return true;
+}
+
+/**
+ * Passes on what `source` yields while the caller is still signed in, and ends it otherwise:
+ * a long-lived stream (the change feed) outlives the request that authenticated it, so a revoked
+ * token or an ended session is checked again before each item, and nothing reaches it after.
+ */
+export async function* whileSignedIn<T>(
+  core: Core,
+  signIn: SignIn,
+  source: AsyncGenerator<T, void>,
+): AsyncGenerator<T, void> {
+  try {
+    for await (const item of source) {
+      if (!(await isSignedIn(core, signIn))) return;
+      yield item;
+    }
+  } finally {
+    await source.return(undefined);
+  }
 }
 
 /** The workspace of an API key (`sbk_…`), or null when unknown or revoked. */
