@@ -140,6 +140,7 @@ async function runSetup(core: Core, input: SetupInput, withSession: boolean) {
         created_at: now,
         last_used_at: null,
         revoked_at: null,
+        expires_at: null,
       };
       await insertPersonalAccessToken(trx, token);
       const actor = { kind: 'user', userId: user.id } as const;
@@ -220,7 +221,7 @@ export interface LoginInput {
  * login throttle: one at a time per email and per client address, slower after repeated failures,
  * within a bound on password checks running at once (TOO_MANY_REQUESTS beyond it).
  */
-async function checkPassword(core: Core, input: LoginInput) {
+export async function checkPassword(core: Core, input: LoginInput) {
   const check = new InputCheck();
   const email = check.required('email', input.email, 'Email').toLowerCase();
   check.required('password', input.password, 'Password');
@@ -276,14 +277,18 @@ export async function authenticateSession(
   return { userId: session.user_id, sessionId: session.id };
 }
 
-/** The user of a personal access token (`sbp_…`), or null when unknown or revoked. */
+/** Neither revoked nor expired. */
+const isTokenLive = (token: { revoked_at: string | null; expires_at: string | null }, now: number) =>
+  token.revoked_at === null && (token.expires_at === null || Date.parse(token.expires_at) > now);
+
+/** The user of a personal access token (`sbp_…`), or null when unknown, revoked or expired. */
 export async function authenticatePersonalToken(
   core: Core,
   token: string,
 ): Promise<{ userId: string; tokenId: string } | null> {
   if (!looksLikeSecret('sbp_', token)) return null;
   const row = await findPersonalAccessTokenByHash(core.db, hashSecret(token));
-  if (!row || row.revoked_at !== null) return null;
+  if (!row || !isTokenLive(row, Date.now())) return null;
   const now = Date.now();
   if (isStale(row.last_used_at, now))
     await touchPersonalAccessToken(core.db, row.id, new Date(now).toISOString());
@@ -306,7 +311,7 @@ export interface SignIn {
 export async function isSignedIn(core: Core, signIn: SignIn): Promise<boolean> {
   if (signIn.tokenId) {
     const token = await findPersonalAccessToken(core.db, signIn.userId, signIn.tokenId);
-    return token !== undefined && token.revoked_at === null;
+    return token !== undefined && isTokenLive(token, Date.now());
   }
   if (signIn.sessionId) {
     const session = await findSessionExpiry(core.db, signIn.sessionId);
