@@ -64,6 +64,7 @@ describe('login throttle under parallel attempts', () => {
 
   it('bounds the password checks running at once over all keys, refusing past the queue', async () => {
     const throttle = new LoginThrottle({
+      freeFailures: 0,
       maxConcurrentChecks: 2,
       maxQueuedChecks: 1,
       sleep: async () => undefined,
@@ -89,6 +90,10 @@ describe('login throttle under parallel attempts', () => {
     expect(mostAtOnce).toBe(2);
     expect(results.filter((result) => result === 'ok')).toHaveLength(3);
     expect(results.filter((result) => result === 'TOO_MANY_REQUESTS')).toHaveLength(3);
+    // Neither the matches nor the attempts refused before any check count as failed guesses.
+    for (let index = 0; index < 6; index++) {
+      expect(throttle.delayFor([`email:user${index}@example.test`])).toBe(0);
+    }
   });
 });
 

@@ -96,18 +96,25 @@ export class LoginThrottle {
 
   /**
    * Runs one login attempt for `keys`: waits its turn per key (refused when too many wait),
-   * waits the delay, counts a failure, then runs `check` (the password check) within the bound
-   * on concurrent checks. A check that returns true takes its failure back.
+   * waits the delay, waits for one of the bounded password-check slots (refused when too many
+   * wait), counts a failure, then runs `check` (the password check). A check that returns true
+   * takes its failure back.
    */
   async attempt(keys: string[], check: () => Promise<boolean>): Promise<boolean> {
     const turns = this.#queue(keys);
     try {
       await Promise.all(turns);
       await this.wait(keys);
-      this.recordFailure(keys);
-      const matched = await this.#checkInTurn(check);
-      if (matched) this.#forgiveOne(keys);
-      return matched;
+      // A refusal here (too many checks at once) is not a guess: nothing is counted for it.
+      await this.#checkSlot();
+      try {
+        this.recordFailure(keys);
+        const matched = await check();
+        if (matched) this.#forgiveOne(keys);
+        return matched;
+      } finally {
+        this.#releaseCheckSlot();
+      }
     } finally {
       this.#leave(keys);
     }
@@ -148,23 +155,23 @@ export class LoginThrottle {
     }
   }
 
-  async #checkInTurn(check: () => Promise<boolean>): Promise<boolean> {
-    if (this.#checksRunning >= this.options.maxConcurrentChecks) {
-      if (this.#checksWaiting.length >= this.options.maxQueuedChecks) {
-        throw tooManyAttempts('Too many sign-ins at once; try again shortly');
-      }
-      // The slot is handed over by the check that finishes, so the count never dips in between.
-      await new Promise<void>((resolve) => this.#checksWaiting.push(resolve));
-    } else {
+  /** Waits for a password check slot (handed over by the check that finishes), or refuses. */
+  async #checkSlot(): Promise<void> {
+    if (this.#checksRunning < this.options.maxConcurrentChecks) {
       this.#checksRunning++;
+      return;
     }
-    try {
-      return await check();
-    } finally {
-      const next = this.#checksWaiting.shift();
-      if (next) next();
-      else this.#checksRunning--;
+    if (this.#checksWaiting.length >= this.options.maxQueuedChecks) {
+      throw tooManyAttempts('Too many sign-ins at once; try again shortly');
     }
+    await new Promise<void>((resolve) => this.#checksWaiting.push(resolve));
+  }
+
+  #releaseCheckSlot(): void {
+    // The slot goes straight to the next in line, so the count never dips in between.
+    const next = this.#checksWaiting.shift();
+    if (next) next();
+    else this.#checksRunning--;
   }
 
   /** Takes back the failure counted before a check that then succeeded. */
