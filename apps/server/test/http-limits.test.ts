@@ -56,7 +56,8 @@ describe('HTTP limits on a started server', () => {
       workspaceName: 'Limits',
     });
     const actor = { kind: 'user' as const, userId: setup.user.id };
-    apiKey = (await createApiKey(server.core, actor, setup.workspace.id, 'limits')).key;
+    apiKey = (await createApiKey(server.core, actor, { workspaceId: setup.workspace.id, name: 'limits' }))
+      .key;
   });
   afterAll(() => server?.stop());
 
