@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { GatewayLimits } from './gateway/gateway.ts';
+import type { HttpLimits } from './http/limits.ts';
 
 const port = z.coerce
   .number({ error: 'must be a number' })
@@ -36,6 +37,15 @@ const schema = z.object({
   SWITCHBOARD_MAX_AUDIO_BYTES: bytes.default(20 * 1024 * 1024),
   SWITCHBOARD_BODY_IDLE_MS: milliseconds.default(30_000),
   SWITCHBOARD_WRITE_IDLE_MS: milliseconds.default(60_000),
+  // Server limits: management bodies, slow requests everywhere, connections held at once.
+  SWITCHBOARD_MAX_TRPC_BYTES: bytes.default(1024 * 1024),
+  SWITCHBOARD_BODY_TIMEOUT_MS: milliseconds.default(120_000),
+  SWITCHBOARD_HEADERS_TIMEOUT_MS: milliseconds.default(20_000),
+  SWITCHBOARD_MAX_CONNECTIONS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .default(10_000),
   SWITCHBOARD_WORKERS: z
     .union([
       z.literal('auto'),
@@ -56,6 +66,8 @@ export interface ServerEnv {
   shutdownTimeoutMs: number;
   /** The gateway's body limits and patience with slow clients. */
   gatewayLimits: GatewayLimits;
+  /** The HTTP server's limits: /trpc bodies, slow requests, connections. */
+  httpLimits: HttpLimits;
   /** Server processes sharing the port (`auto`: one per CPU core). */
   workers: number;
 }
@@ -87,7 +99,15 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
       maxJsonBytes: env.SWITCHBOARD_MAX_JSON_BYTES,
       maxAudioBytes: env.SWITCHBOARD_MAX_AUDIO_BYTES,
       bodyIdleMs: env.SWITCHBOARD_BODY_IDLE_MS,
+      bodyTimeoutMs: env.SWITCHBOARD_BODY_TIMEOUT_MS,
       writeIdleMs: env.SWITCHBOARD_WRITE_IDLE_MS,
+    },
+    httpLimits: {
+      maxTrpcBytes: env.SWITCHBOARD_MAX_TRPC_BYTES,
+      bodyIdleMs: env.SWITCHBOARD_BODY_IDLE_MS,
+      bodyTimeoutMs: env.SWITCHBOARD_BODY_TIMEOUT_MS,
+      headersTimeoutMs: env.SWITCHBOARD_HEADERS_TIMEOUT_MS,
+      maxConnections: env.SWITCHBOARD_MAX_CONNECTIONS,
     },
     workers: env.SWITCHBOARD_WORKERS === 'auto' ? availableParallelism() : env.SWITCHBOARD_WORKERS,
   };

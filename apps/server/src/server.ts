@@ -2,7 +2,13 @@ import { mkdirSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Core, createCore, type DatabaseConfig, startChangeFeed } from '@switchboard/core';
+import {
+  type Core,
+  createCore,
+  type DatabaseConfig,
+  LoginThrottle,
+  startChangeFeed,
+} from '@switchboard/core';
 import { createAllAdapters, type ProviderAdapter } from '@switchboard/providers';
 import type { ServerEnv } from './env.ts';
 import { createGateway, type Gateway } from './gateway/gateway.ts';
@@ -39,6 +45,8 @@ export async function openCore(
     dataDir: env.dataDir,
     masterKey: { env: env.masterKey, previous: env.masterKeyPrevious },
     providers,
+    // Per-process state, made here where a reader of the composition root sees it.
+    loginThrottle: new LoginThrottle(),
   });
 }
 
@@ -50,7 +58,7 @@ export async function startServer(env: ServerEnv, logger: Logger, core?: Core): 
     onError: (message, error) => logger.warn(message, { error }),
   });
   const gateway = createGateway(opened, logger, env.gatewayLimits);
-  const server = createApp({ core: opened, logger, gateway: gateway.handle });
+  const server = createApp({ core: opened, logger, gateway: gateway.handle, limits: env.httpLimits });
   const streams = new Set<ServerResponse>();
   server.on('request', (request, response) => {
     // Long-lived event streams would hold shutdown for its whole timeout: they are ended first.

@@ -134,6 +134,15 @@ describe('the switchboard CLI', () => {
     const short = await run('user', 'reset-password', '--email', 'ops@example.test', '--password', 'short');
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/password/i);
+    const long = await cli(dataDir, {}, `${'p'.repeat(5_000)}\n`)(
+      'user',
+      'reset-password',
+      '--email',
+      'ops@example.test',
+      '--password-stdin',
+    );
+    expect(long.code).toBe(1);
+    expect(long.stderr).toContain('Password must be at most 1024 characters');
 
     const created = await run(
       'user',

@@ -6,20 +6,44 @@ import { type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnvError, readEnv } from '../src/env.ts';
 import { DEFAULT_LIMITS } from '../src/gateway/gateway.ts';
+import { DEFAULT_HTTP_LIMITS } from '../src/http/limits.ts';
 import type { RunningServer } from '../src/server.ts';
 import { startTestServer } from './helpers.ts';
 
 describe('gateway limits from the environment', () => {
-  it('defaults to 2 MB JSON, 20 MB audio, 30 s to send a body and 60 s to read an answer', () => {
+  it('defaults to 2 MB JSON, 20 MB audio, 30 s of pause and 120 s in all to send a body, 60 s to read an answer', () => {
     expect(readEnv({}).gatewayLimits).toEqual({
       maxJsonBytes: 2 * 1024 * 1024,
       maxAudioBytes: 20 * 1024 * 1024,
       bodyIdleMs: 30_000,
+      bodyTimeoutMs: 120_000,
       writeIdleMs: 60_000,
     });
     expect(
       readEnv({ SWITCHBOARD_MAX_JSON_BYTES: '65536', SWITCHBOARD_WRITE_IDLE_MS: '5000' }).gatewayLimits,
     ).toMatchObject({ maxJsonBytes: 65_536, writeIdleMs: 5_000 });
+  });
+
+  it('reads the server limits: /trpc bodies, slow requests, connections', () => {
+    expect(readEnv({}).httpLimits).toEqual(DEFAULT_HTTP_LIMITS);
+    expect(
+      readEnv({
+        SWITCHBOARD_MAX_TRPC_BYTES: '65536',
+        SWITCHBOARD_BODY_IDLE_MS: '1000',
+        SWITCHBOARD_BODY_TIMEOUT_MS: '5000',
+        SWITCHBOARD_HEADERS_TIMEOUT_MS: '2000',
+        SWITCHBOARD_MAX_CONNECTIONS: '50',
+      }).httpLimits,
+    ).toEqual({
+      maxTrpcBytes: 65_536,
+      bodyIdleMs: 1_000,
+      bodyTimeoutMs: 5_000,
+      headersTimeoutMs: 2_000,
+      maxConnections: 50,
+    });
+    expect(() => readEnv({ SWITCHBOARD_MAX_CONNECTIONS: '0' })).toThrow(
+      'SWITCHBOARD_MAX_CONNECTIONS: must be at least 1',
+    );
   });
 
   it('refuses bad values, naming every variable at fault', () => {

@@ -6,7 +6,8 @@ import { createAllAdapters } from '@switchboard/providers';
 import { type EngineName, freshDatabaseTarget } from '@switchboard/test-utils';
 import type { ServerEnv } from '../src/env.ts';
 import { DEFAULT_LIMITS } from '../src/gateway/gateway.ts';
-import { createLogger } from '../src/log.ts';
+import { DEFAULT_HTTP_LIMITS } from '../src/http/limits.ts';
+import { createLogger, type Logger } from '../src/log.ts';
 import { type RunningServer, startServer } from '../src/server.ts';
 
 /** Fake master key for tests: 32 bytes, base64. */
@@ -23,6 +24,7 @@ export function testEnv(overrides: Partial<ServerEnv> = {}): ServerEnv {
     logLevel: 'silent',
     shutdownTimeoutMs: 2_000,
     gatewayLimits: { ...DEFAULT_LIMITS },
+    httpLimits: { ...DEFAULT_HTTP_LIMITS },
     workers: 1,
     ...overrides,
   };
@@ -32,6 +34,7 @@ export function testEnv(overrides: Partial<ServerEnv> = {}): ServerEnv {
 export async function startTestServer(
   engine: EngineName,
   overrides: Partial<ServerEnv> = {},
+  logger: Logger = createLogger('silent'),
 ): Promise<RunningServer & { core: Core }> {
   const env = testEnv(overrides);
   const target = await freshDatabaseTarget(engine);
@@ -42,5 +45,5 @@ export async function startTestServer(
     masterKey: { env: TEST_MASTER_KEY },
     providers: createAllAdapters(),
   });
-  return startServer(env, createLogger('silent'), core);
+  return startServer(env, logger, core);
 }

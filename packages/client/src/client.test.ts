@@ -20,4 +20,19 @@ describe('createSwitchboardClient', () => {
     expect(seen[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:1\/trpc\/auth\.status\?batch=1/);
     expect(seen[0]?.authorization).toBe('Bearer sbp_testtoken000000000000000000000');
   });
+
+  it('sends password procedures on their own, never in a batch', async () => {
+    const seen: string[] = [];
+    const client = createSwitchboardClient({
+      url: 'http://127.0.0.1:1',
+      fetch: async (input) => {
+        seen.push(String(input));
+        return new Response(JSON.stringify({ result: { data: { token: 'sbp_x', view: {} } } }), {
+          headers: { 'content-type': 'application/json' },
+        });
+      },
+    });
+    await client.auth.createToken.mutate({ email: 'a@example.test', password: 'long enough', name: 'cli' });
+    expect(seen).toEqual(['http://127.0.0.1:1/trpc/auth.createToken']);
+  });
 });

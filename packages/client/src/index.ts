@@ -2,6 +2,7 @@ import type { AppRouter } from '@switchboard/api';
 import {
   createTRPCClient,
   httpBatchLink,
+  httpLink,
   httpSubscriptionLink,
   splitLink,
   type TRPCClient,
@@ -14,6 +15,9 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 /** Outputs of every procedure: `RouterOutputs['auth']['me']`. */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { AppRouter };
+
+/** Procedures sent on their own, never batched: the server checks a password in each. */
+const PASSWORD_PROCEDURES = new Set(['auth.login', 'auth.setup', 'auth.createToken']);
 
 /** Options of `createSwitchboardClient`. */
 export interface SwitchboardClientOptions {
@@ -52,10 +56,15 @@ export function createSwitchboardClient(options: SwitchboardClientOptions): Swit
               }),
           }),
         }),
-        false: httpBatchLink({
-          url: endpoint,
-          headers: () => authorization ?? {},
-          fetch: baseFetch,
+        false: splitLink({
+          // The server refuses a batch holding a password check (each costs scrypt work).
+          condition: (operation) => PASSWORD_PROCEDURES.has(operation.path),
+          true: httpLink({ url: endpoint, headers: () => authorization ?? {}, fetch: baseFetch }),
+          false: httpBatchLink({
+            url: endpoint,
+            headers: () => authorization ?? {},
+            fetch: baseFetch,
+          }),
         }),
       }),
     ],

@@ -1,4 +1,5 @@
 import type { ProviderAdapter, ProviderId } from '@switchboard/providers/spec';
+import { LoginThrottle } from './accounts/throttle.ts';
 import { ChangeBus } from './changes.ts';
 import { Keyring } from './crypto/keyring.ts';
 import { loadMasterKey, type MasterKeySource } from './crypto/master-key.ts';
@@ -16,6 +17,8 @@ export interface Core {
   providers: ReadonlyMap<ProviderId, ProviderAdapter>;
   /** Data directory (SQLite file, master key file). */
   dataDir: string;
+  /** This process's memory of failed logins and the sign-ins in flight (tests replace it). */
+  loginThrottle: LoginThrottle;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export interface CoreOptions {
   providers?: ProviderAdapter[];
   /** Run pending migrations (default true). */
   migrate?: boolean;
+  /** The login throttle (default: a new one with the default settings). */
+  loginThrottle?: LoginThrottle;
 }
 
 /**
@@ -61,6 +66,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       changes: new ChangeBus(),
       providers: new Map((options.providers ?? []).map((adapter) => [adapter.manifest.id, adapter])),
       dataDir: options.dataDir,
+      loginThrottle: options.loginThrottle ?? new LoginThrottle(),
       close: () => database.close(),
     };
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { CoreError } from '@switchboard/core';
 import { ProviderError } from '@switchboard/providers/spec';
+import { BodyError } from '../http/body.ts';
 
 /** An error the gateway answers in OpenAI's error JSON shape. */
 export class GatewayError extends Error {
@@ -81,6 +82,8 @@ function fromProviderError(error: ProviderError): GatewayError {
 /** Any error, as the gateway answers it; unknown errors become a fixed 500 (details go to the log). */
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
+  if (error instanceof BodyError)
+    return new GatewayError(error.status, 'invalid_request_error', error.code, error.message);
   if (error instanceof ProviderError) return fromProviderError(error);
   if (error instanceof CoreError) {
     const [status, type, code] = CORE_STATUS[error.code];

@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '@switchboard/core';
+import { BodyError, ClientGoneError, prepareEarlyAnswer, readBody } from '../http/body.ts';
 import type { Logger } from '../log.ts';
-import { parseJsonObject, readBody } from './body.ts';
+import { parseJsonObject } from './body.ts';
 import { transcriptions, speech } from './endpoints/audio.ts';
 import { chatCompletions } from './endpoints/chat.ts';
 import { embeddings, rerank } from './endpoints/embeddings.ts';
 import { countTokens, messages } from './endpoints/messages.ts';
 import { models } from './endpoints/models.ts';
 import { responses, storedResponse } from './endpoints/responses.ts';
-import { errorBody, GatewayError, sendError, toGatewayError } from './errors.ts';
+import { errorBody, GatewayError, invalidRequest, sendError, toGatewayError } from './errors.ts';
 import { anthropicErrorBody } from './messages/messages-output.ts';
 import { GatewayAuth } from './principal.ts';
 import { GatewayRuntime } from './runtime.ts';
@@ -22,6 +23,8 @@ export interface GatewayLimits {
   maxAudioBytes: number;
   /** Longest pause while a client sends its body, in milliseconds. */
   bodyIdleMs: number;
+  /** Longest time to receive a whole body, in milliseconds, however steadily it trickles in. */
+  bodyTimeoutMs: number;
   /**
    * Longest wait for a client to read what it was sent (a full socket buffer), in milliseconds:
    * then the answer is dropped and the upstream call cancelled, so a stalled reader holds neither.
@@ -33,8 +36,19 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   maxJsonBytes: 2 * 1024 * 1024,
   maxAudioBytes: 20 * 1024 * 1024,
   bodyIdleMs: 30_000,
+  bodyTimeoutMs: 120_000,
   writeIdleMs: 60_000,
 };
+
+/** The id after `prefix` in the path (undefined when none), or a 400 when it is not valid percent-encoding. */
+function pathId(path: string, prefix: string, param: string): string | undefined {
+  if (path.length <= prefix.length) return undefined;
+  try {
+    return decodeURIComponent(path.slice(prefix.length));
+  } catch {
+    throw invalidRequest(`The ${param} in the path is not valid percent-encoding`, param);
+  }
+}
 
 /** The mounted /v1 handler and what must be flushed on shutdown. */
 export interface Gateway {
@@ -66,6 +80,12 @@ const STORED_RESPONSE = '/v1/responses/';
 export function createGateway(core: Core, logger: Logger, limits: GatewayLimits = DEFAULT_LIMITS): Gateway {
   const runtime = new GatewayRuntime(core, logger, limits);
   const auth = new GatewayAuth(core);
+  const jsonLimits = {
+    maxBytes: limits.maxJsonBytes,
+    idleMs: limits.bodyIdleMs,
+    totalMs: limits.bodyTimeoutMs,
+  };
+  const audioLimits = { ...jsonLimits, maxBytes: limits.maxAudioBytes };
 
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = request.url ?? '/';
@@ -103,20 +123,16 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
     const principal =
       auth.cached(authorization, workspaceHeader) ??
       (await auth.authenticate(authorization, workspaceHeader));
-    if (isModels) {
-      const id =
-        path.length > '/v1/models/'.length ? decodeURIComponent(path.slice('/v1/models/'.length)) : undefined;
-      return models(runtime, principal, id, response);
-    }
+    if (isModels) return models(runtime, principal, pathId(path, '/v1/models/', 'model'), response);
     if (isStoredResponse) {
-      const id = decodeURIComponent(path.slice(STORED_RESPONSE.length));
+      const id = pathId(path, STORED_RESPONSE, 'response_id') as string;
       return storedResponse(runtime, principal, method as 'GET' | 'DELETE', id, response);
     }
     if (isTranscription) {
-      const body = await readBody(request, limits.maxAudioBytes, limits.bodyIdleMs);
+      const body = await readBody(request, audioLimits);
       return serveCall(runtime, principal, transcriptions, { request, body }, response);
     }
-    const body = parseJsonObject(await readBody(request, limits.maxJsonBytes, limits.bodyIdleMs));
+    const body = parseJsonObject(await readBody(request, jsonLimits));
     if (isCountTokens) return countTokens(runtime, principal, body, response);
     return serveCall(runtime, principal, endpoint as JsonEndpoint, body, response);
   }
@@ -125,11 +141,17 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
     runtime,
     handle(request, response) {
       serve(request, response).catch((error: unknown) => {
+        if (error instanceof ClientGoneError) {
+          // Nobody is left to answer: an ordinary event for a server, not a failure of ours.
+          logger.debug('client went away', { path: request.url });
+          return;
+        }
         const gatewayError = toGatewayError(error);
         if (gatewayError.status >= 500) logger.error('gateway call failed', { path: request.url, error });
+        // An unread body must not be taken for the next request: a small one is drained, else the
+        // answer says Connection: close (always after a body refused as too large or too slow).
+        prepareEarlyAnswer(request, response, error instanceof BodyError);
         sendError(response, gatewayError, errorFormatFor(request.url ?? ''));
-        // An unread body must not be taken for the next request on this connection.
-        if (!request.complete) response.once('finish', () => request.destroy());
       });
     },
     close: () => runtime.close(),

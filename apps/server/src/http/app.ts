@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type Core, pingDatabase } from '@switchboard/core';
 import type { Logger } from '../log.ts';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.ts';
 import { createTrpcHandler } from './trpc-handler.ts';
 
 /** A mounted sub-application (the gateway at /v1, the console at /). */
@@ -14,6 +15,8 @@ export interface AppOptions {
   gateway?: Mount;
   /** The built console, serving every other path when present. */
   console?: Mount;
+  /** Body, timing and connection limits (defaults: `DEFAULT_HTTP_LIMITS`). */
+  limits?: HttpLimits;
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -23,8 +26,15 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 
 /** The one node:http server: /healthz, /trpc, /v1 and the console. */
 export function createApp(options: AppOptions): Server {
-  const trpc = createTrpcHandler(options.core, options.logger);
-  const server = createServer((request, response) => {
+  const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
+  const trpc = createTrpcHandler(options.core, options.logger, limits);
+  // Node checks the header and request deadlines on this interval: a fraction of the shortest,
+  // so a small configured limit is kept to closely (Node's own default is 30 s).
+  const connectionsCheckingInterval = Math.max(
+    50,
+    Math.min(30_000, Math.floor(Math.min(limits.headersTimeoutMs, limits.bodyTimeoutMs) / 4)),
+  );
+  const server = createServer({ connectionsCheckingInterval }, (request, response) => {
     const url = request.url ?? '/';
     if (url.startsWith('/trpc/')) return trpc(request, response);
     if (url === '/healthz' || url.startsWith('/healthz?')) {
@@ -42,9 +52,13 @@ export function createApp(options: AppOptions): Server {
     if (options.console) return options.console(request, response);
     sendJson(response, 404, { error: { message: `Not found: ${url.split('?')[0]}` } });
   });
-  // Slow or stalled clients cannot hold a connection forever.
-  server.requestTimeout = 300_000;
-  server.headersTimeout = 30_000;
+  // Slow or stalled clients cannot hold a connection forever. Bodies that are read have their
+  // own idle and total limits (`readBody`); the request timeout is the backstop for any other
+  // (an unread body being discarded), a little later so the readers answer first with a 408.
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.bodyTimeoutMs + limits.headersTimeoutMs;
   server.keepAliveTimeout = 65_000;
+  // Over this many connections, new ones are closed at once: descriptors and memory stay bounded.
+  server.maxConnections = limits.maxConnections;
   return server;
 }

@@ -1,4 +1,5 @@
 import {
+  createTokenWithPassword,
   getMe,
   hasAnyUser,
   login,
@@ -46,6 +47,23 @@ export const authRouter = router({
       ctx.cookies.set(SESSION_COOKIE, sessionToken, { maxAgeSeconds: SESSION_COOKIE_MAX_AGE_SECONDS });
       return { user, expiresAt };
     }),
+
+  /**
+   * A personal access token from an email and password, for a script or an editor: named, expiring
+   * after `expiresInDays` (1-365, default 90), returned once. Throttled like `login`; never batched.
+   */
+  createToken: publicProcedure
+    .input(
+      z.object({
+        email: z.string(),
+        password: z.string(),
+        name: z.string(),
+        expiresInDays: z.number().optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      createTokenWithPassword(ctx.core, { ...input, clientAddress: ctx.clientAddress }),
+    ),
 
   /** Ends the cookie session (a token-authenticated caller has no session to end). */
   logout: authedProcedure.mutation(async ({ ctx }) => {

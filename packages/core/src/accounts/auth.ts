@@ -3,14 +3,26 @@ import type { DbOrTrx } from '../db/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { conflict, unauthorized } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
+import {
+  dummyPasswordHash,
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  PASSWORD_TOO_LONG,
+  verifyPassword,
+} from './passwords.ts';
 import { hashSecret, looksLikeSecret, newSecret } from './secrets.ts';
-import { deleteSession, findSessionByHash, insertSession, touchSession } from './session-repository.ts';
+import {
+  deleteSession,
+  findSessionByHash,
+  findSessionExpiry,
+  insertSession,
+  touchSession,
+} from './session-repository.ts';
 import { isUniqueViolation, publishChange } from '../service/mutate.ts';
 import { isStale } from './last-used.ts';
-import { loginThrottleOf } from './throttle.ts';
 import {
   findApiKeyByHash,
+  findPersonalAccessToken,
   findPersonalAccessTokenByHash,
   insertPersonalAccessToken,
   touchApiKey,
@@ -128,6 +140,7 @@ async function runSetup(core: Core, input: SetupInput, withSession: boolean) {
         created_at: now,
         last_used_at: null,
         revoked_at: null,
+        expires_at: null,
       };
       await insertPersonalAccessToken(trx, token);
       const actor = { kind: 'user', userId: user.id } as const;
@@ -203,28 +216,35 @@ export interface LoginInput {
 }
 
 /**
- * Checks a password and starts a session. A wrong password and an unknown email
- * get the same UNAUTHORIZED after the same scrypt work; repeated failures per email
- * and per client address wait longer and longer (bounded) before being checked.
+ * The user whose email and password these are, or UNAUTHORIZED. A wrong password and an unknown
+ * email get the same answer after the same scrypt work. Every attempt goes through the core's
+ * login throttle: one at a time per email and per client address, slower after repeated failures,
+ * within a bound on password checks running at once (TOO_MANY_REQUESTS beyond it).
  */
-export async function login(core: Core, input: LoginInput): Promise<NewSession & { user: UserView }> {
+export async function checkPassword(core: Core, input: LoginInput) {
   const check = new InputCheck();
   const email = check.required('email', input.email, 'Email').toLowerCase();
   check.required('password', input.password, 'Password');
+  // Refused before any hashing: no stored password is longer, and the work grows with the length.
+  if (input.password.length > MAX_PASSWORD_LENGTH) check.fail('password', PASSWORD_TOO_LONG);
   check.done();
 
-  const throttle = loginThrottleOf(core);
-  const keys = [`email:${email}`, `address:${input.clientAddress}`];
-  await throttle.wait(keys);
-
-  const user = await findUserRowByEmail(core.db, email);
-  const matches = await verifyPassword(input.password, user?.password_hash ?? (await dummyPasswordHash()));
-  if (!user || !matches) {
-    throttle.recordFailure(keys);
-    throw unauthorized('Wrong email or password');
-  }
+  const throttle = core.loginThrottle;
+  const emailKey = `email:${email}`;
+  let user: Awaited<ReturnType<typeof findUserRowByEmail>>;
+  const matched = await throttle.attempt([emailKey, `address:${input.clientAddress}`], async () => {
+    user = await findUserRowByEmail(core.db, email);
+    return verifyPassword(input.password, user?.password_hash ?? (await dummyPasswordHash()));
+  });
+  if (!matched || !user) throw unauthorized('Wrong email or password');
   // Only the email's count is cleared: one good account must not reset an address that sprays guesses.
-  throttle.reset([keys[0] as string]);
+  throttle.reset([emailKey]);
+  return user;
+}
+
+/** Checks a password and starts a session (see `checkPassword` for the throttle). */
+export async function login(core: Core, input: LoginInput): Promise<NewSession & { user: UserView }> {
+  const user = await checkPassword(core, input);
   const session = await createSessionRow(core.db, user.id);
   return { ...session, user: toUserView(user) };
 }
@@ -257,18 +277,67 @@ export async function authenticateSession(
   return { userId: session.user_id, sessionId: session.id };
 }
 
-/** The user of a personal access token (`sbp_…`), or null when unknown or revoked. */
+/** Neither revoked nor expired. */
+const isTokenLive = (token: { revoked_at: string | null; expires_at: string | null }, now: number) =>
+  token.revoked_at === null && (token.expires_at === null || Date.parse(token.expires_at) > now);
+
+/** The user of a personal access token (`sbp_…`), or null when unknown, revoked or expired. */
 export async function authenticatePersonalToken(
   core: Core,
   token: string,
 ): Promise<{ userId: string; tokenId: string } | null> {
   if (!looksLikeSecret('sbp_', token)) return null;
   const row = await findPersonalAccessTokenByHash(core.db, hashSecret(token));
-  if (!row || row.revoked_at !== null) return null;
+  if (!row || !isTokenLive(row, Date.now())) return null;
   const now = Date.now();
   if (isStale(row.last_used_at, now))
     await touchPersonalAccessToken(core.db, row.id, new Date(now).toISOString());
   return { userId: row.user_id, tokenId: row.id };
+}
+
+/** How a caller signed in: through one personal access token or one session. */
+export interface SignIn {
+  userId: string;
+  /** The personal access token, when signed in by token. */
+  tokenId?: string | undefined;
+  /** The session, when signed in by cookie. */
+  sessionId?: string | undefined;
+}
+
+/**
+ * True while the token is not revoked, or the session not ended or expired. An in-process caller
+ * (tests, the CLI) signed in through neither has nothing to revoke.
+ */
+export async function isSignedIn(core: Core, signIn: SignIn): Promise<boolean> {
+  if (signIn.tokenId) {
+    const token = await findPersonalAccessToken(core.db, signIn.userId, signIn.tokenId);
+    return token !== undefined && isTokenLive(token, Date.now());
+  }
+  if (signIn.sessionId) {
+    const session = await findSessionExpiry(core.db, signIn.sessionId);
+    return session !== undefined && Date.parse(session.expires_at) > Date.now();
+  }
+  return true;
+}
+
+/**
+ * Passes on what `source` yields while the caller is still signed in, and ends it otherwise:
+ * a long-lived stream (the change feed) outlives the request that authenticated it, so a revoked
+ * token or an ended session is checked again before each item, and nothing reaches it after.
+ */
+export async function* whileSignedIn<T>(
+  core: Core,
+  signIn: SignIn,
+  source: AsyncGenerator<T, void>,
+): AsyncGenerator<T, void> {
+  try {
+    for await (const item of source) {
+      if (!(await isSignedIn(core, signIn))) return;
+      yield item;
+    }
+  } finally {
+    await source.return(undefined);
+  }
 }
 
 /** The workspace of an API key (`sbk_…`), or null when unknown or revoked. */

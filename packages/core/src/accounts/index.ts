@@ -5,6 +5,7 @@ export {
   authenticatePersonalToken,
   authenticateSession,
   hasAnyUser,
+  isSignedIn,
   type LoginInput,
   login,
   logout,
@@ -13,7 +14,9 @@ export {
   type SetupInput,
   type SetupResult,
   setupFirstOwner,
+  type SignIn,
   setupFirstOwnerAndSignIn,
+  whileSignedIn,
 } from './auth.ts';
 export * from './members.ts';
 export * from './personal-access-tokens.ts';

@@ -1,4 +1,10 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { badRequest } from '../errors.ts';
+
+/** Longest password accepted on any path: one request must not cost unbounded normalising and hashing. */
+export const MAX_PASSWORD_LENGTH = 1024;
+/** The message every path gives for a password over the limit. */
+export const PASSWORD_TOO_LONG = `Password must be at most ${MAX_PASSWORD_LENGTH} characters`;
 
 // scrypt parameters (N=2^15, r=8, p=1): OWASP's floor for interactive logins.
 // They are written into every hash, so raising them later keeps old hashes valid.
@@ -18,6 +24,10 @@ function derive(
   parallelism: number,
   length: number,
 ) {
+  // Callers check first and name the field; this is the last guard for a path that forgot to.
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    return Promise.reject(badRequest(`password: ${PASSWORD_TOO_LONG}`, { password: [PASSWORD_TOO_LONG] }));
+  }
   return new Promise<Buffer>((resolve, reject) => {
     scrypt(
       password.normalize('NFKC'),

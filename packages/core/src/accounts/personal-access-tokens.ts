@@ -4,6 +4,7 @@ import { forbidden, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
 import { InputCheck } from '../service/input.ts';
 import { mutate } from '../service/mutate.ts';
+import { checkPassword, type LoginInput } from './auth.ts';
 import { newSecret } from './secrets.ts';
 import {
   findPersonalAccessToken,
@@ -20,15 +21,32 @@ function ownerOf(actor: Actor): string {
   return actor.userId;
 }
 
-/** Creates a personal access token for the acting user; `token` is the only time the secret is ever shown. */
-export async function createPersonalAccessToken(
-  core: Core,
-  actor: Actor,
-  input: { name: string },
-): Promise<{ token: string; view: TokenView }> {
+/** Longest life of a token, in days. */
+export const MAX_TOKEN_DAYS = 365;
+/** Life of a token minted from a password when none is asked for, in days. */
+export const DEFAULT_PASSWORD_TOKEN_DAYS = 90;
+
+/** Input of a new personal access token. */
+export interface TokenInput {
+  name: string;
+  /** Days until the token stops working by itself (1 to 365); omitted: it never expires. */
+  expiresInDays?: number | undefined;
+}
+
+/** The token name and expiry, checked together so one answer names every bad field. */
+function checkTokenInput(input: TokenInput) {
   const check = new InputCheck();
   const name = check.name('name', input.name, 'Token name');
+  const days = input.expiresInDays;
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS)) {
+    check.fail('expiresInDays', `Expiry must be a whole number of days from 1 to ${MAX_TOKEN_DAYS}`);
+  }
   check.done();
+  const expiresAt = days === undefined ? null : new Date(Date.now() + days * 86_400_000).toISOString();
+  return { name, expiresAt };
+}
+
+async function insertToken(core: Core, actor: Actor, token: { name: string; expiresAt: string | null }) {
   const userId = ownerOf(actor);
   return mutate(core, actor, null, async (trx, record) => {
     if (!(await findUserRowById(trx, userId))) throw notFound('User');
@@ -36,12 +54,13 @@ export async function createPersonalAccessToken(
     const row = {
       id: newId('pat'),
       user_id: userId,
-      name,
+      name: token.name,
       token_hash: secret.hash,
       token_prefix: secret.prefix,
       created_at: nowIso(),
       last_used_at: null,
       revoked_at: null,
+      expires_at: token.expiresAt,
     };
     await insertPersonalAccessToken(trx, row);
     const view = toTokenView(row);
@@ -49,10 +68,40 @@ export async function createPersonalAccessToken(
       action: 'token.create',
       targetType: 'personal_access_token',
       targetId: row.id,
-      details: { name: view.name, prefix: view.prefix },
+      details: { name: view.name, prefix: view.prefix, expiresAt: token.expiresAt },
     });
     return { token: secret.secret, view };
   });
+}
+
+/** Creates a personal access token for the acting user; `token` is the only time the secret is ever shown. */
+export async function createPersonalAccessToken(
+  core: Core,
+  actor: Actor,
+  input: TokenInput,
+): Promise<{ token: string; view: TokenView }> {
+  return insertToken(core, actor, checkTokenInput(input));
+}
+
+/** Input of `createTokenWithPassword`: the sign-in, the client address for the throttle, the token. */
+export interface PasswordTokenInput extends LoginInput, TokenInput {}
+
+/**
+ * A personal access token for whoever these email and password belong to, for a script or an
+ * editor that has neither the CLI nor a browser. The password is checked exactly as a login is
+ * (through the same throttle); the token expires after `expiresInDays` (90 by default).
+ */
+export async function createTokenWithPassword(
+  core: Core,
+  input: PasswordTokenInput,
+): Promise<{ token: string; view: TokenView }> {
+  // Cheap checks first: a bad name or expiry costs no password check.
+  const token = checkTokenInput({
+    name: input.name,
+    expiresInDays: input.expiresInDays ?? DEFAULT_PASSWORD_TOKEN_DAYS,
+  });
+  const user = await checkPassword(core, input);
+  return insertToken(core, { kind: 'user', userId: user.id }, token);
 }
 
 /** The acting user's tokens, revoked ones included, newest first. */

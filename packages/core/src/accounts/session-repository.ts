@@ -10,6 +10,11 @@ export function findSessionByHash(db: DbOrTrx, tokenHash: string): Promise<Sessi
   return db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
+/** When a session ends, or undefined once it is gone (signed out, password reset). */
+export function findSessionExpiry(db: DbOrTrx, id: string): Promise<{ expires_at: string } | undefined> {
+  return db.selectFrom('sessions').select('expires_at').where('id', '=', id).executeTakeFirst();
+}
+
 /** Records use of a session and moves its expiry. */
 export async function touchSession(
   db: DbOrTrx,

@@ -45,6 +45,7 @@ describe.each(ENGINES)('personal access tokens on %s', (engine) => {
       createdAt: view.createdAt,
       lastUsedAt: null,
       revokedAt: null,
+      expiresAt: null,
     });
     const row = await core.db
       .selectFrom('personal_access_tokens')

@@ -34,6 +34,8 @@ export interface TokenView {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** When the token stops working by itself; null: never. */
+  expiresAt: string | null;
 }
 
 /** A workspace API key without its secret: `prefix` is `sbk_ab12…`. */
@@ -111,6 +113,7 @@ export const toTokenView = (row: PersonalAccessTokenRow): TokenView => ({
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   revokedAt: row.revoked_at,
+  expiresAt: row.expires_at,
 });
 
 /** An API key row as the API shows it (no hash). */

@@ -33,6 +33,8 @@ export interface PersonalAccessTokensTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** When the token stops working by itself; null: never. */
+  expires_at: string | null;
 }
 
 export interface WorkspacesTable {

@@ -1,5 +1,6 @@
 import { ROLES, type Role } from '../access.ts';
 import { badRequest, type FieldErrors } from '../errors.ts';
+import { MAX_PASSWORD_LENGTH, PASSWORD_TOO_LONG } from '../accounts/passwords.ts';
 
 // The one input-validation style of core services (decision 0010): every rule is checked in
 // core, so the API, the CLI and config as code get the same answer; failures are field errors
@@ -7,8 +8,6 @@ import { badRequest, type FieldErrors } from '../errors.ts';
 
 /** Shortest password accepted. */
 export const MIN_PASSWORD_LENGTH = 8;
-// An upper bound keeps one request from costing unbounded scrypt work.
-const MAX_PASSWORD_LENGTH = 1024;
 const MAX_EMAIL_LENGTH = 254;
 const MAX_NAME_LENGTH = 100;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -49,7 +48,7 @@ export class InputCheck {
     if (password.length < MIN_PASSWORD_LENGTH) {
       this.fail(field, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`);
     } else if (password.length > MAX_PASSWORD_LENGTH) {
-      this.fail(field, `Password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+      this.fail(field, PASSWORD_TOO_LONG);
     }
     return password;
   }

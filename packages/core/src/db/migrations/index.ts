@@ -4,6 +4,7 @@ import * as providers from './2026-11-30T0200-providers.ts';
 import * as changeLog from './2026-11-30T0300-change-log.ts';
 import * as usage from './2026-11-30T0400-usage.ts';
 import * as responses from './2026-12-07T0100-responses.ts';
+import * as tokenExpiry from './2026-12-07T0800-token-expiry.ts';
 
 /**
  * Every migration, by name; names sort in the order they run. Provided from code
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-30T0300-change-log': changeLog,
   '2026-11-30T0400-usage': usage,
   '2026-12-07T0100-responses': responses,
+  '2026-12-07T0800-token-expiry': tokenExpiry,
 };
 
 export const migrationProvider: MigrationProvider = {
