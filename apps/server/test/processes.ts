@@ -53,14 +53,16 @@ export class Processes {
     return new Promise((resolve, reject) => {
       const child = this.#spawn(['src/main.ts'], { ...env, PORT: '0', LOG_LEVEL: env.LOG_LEVEL ?? 'info' });
       let output = '';
+      const timer = setTimeout(() => reject(new Error(`server did not log "listening": ${output}`)), 60_000);
       const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
       const onData = (chunk: Buffer) => {
         output += chunk;
         const match = /"msg":"listening","url":"([^"]+)"/.exec(output);
         if (match?.[1]) {
+          clearTimeout(timer);
           child.stdout?.off('data', onData);
           child.stdout?.on('data', (more: Buffer) => (output += more));
-          resolve({
+          const started: ServerProcess = {
             child,
             url: match[1],
             logs: () => output,
@@ -72,12 +74,21 @@ export class Processes {
               child.kill('SIGKILL');
               await exited;
             },
-          });
+          };
+          // `listening` is logged just before main.ts installs its signal handlers: one answered
+          // request later they are in place, so a SIGTERM right away is a clean stop.
+          fetch(`${started.url}/healthz`).then(
+            () => resolve(started),
+            (error: unknown) => reject(error),
+          );
         }
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', (chunk) => (output += chunk));
-      void exited.then((code) => reject(new Error(`server exited with ${code}: ${output}`)));
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited with ${code}: ${output}`));
+      });
     });
   }
 
