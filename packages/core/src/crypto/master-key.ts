@@ -210,7 +210,13 @@ export const keyFiles = {
       rmSync(file, { force: true });
       if (!neededIds.has(id)) retired.add(id);
     }
-    syncFolder(dirname(path));
+    // Temporary files of a write that was interrupted (they never held the only copy of a key).
+    const folder = dirname(path);
+    for (const name of readdirSync(folder)) {
+      if (/^master\.key(\.[0-9a-f]{16})?\.tmp-[0-9a-f]{12}$/.test(name))
+        rmSync(join(folder, name), { force: true });
+    }
+    syncFolder(folder);
     return [...retired];
   },
 };

@@ -103,7 +103,7 @@ describe.each(ENGINES)('master key rotation on %s', (engine) => {
     const original = core.keyring.currentMasterKeyId;
     // What a rotation killed between its commit and its file steps leaves: the database on the
     // new key, `master.key` still the old one; plus a key staged by a run killed before its commit,
-    // and the `.previous` file of an earlier version.
+    // the `.previous` file of an earlier version, and a temporary file of an interrupted write.
     const committed = generateMasterKey();
     await core.keyring.exclusive(async (db) => {
       keyFiles.keep(path, committed);
@@ -112,6 +112,7 @@ describe.each(ENGINES)('master key rotation on %s', (engine) => {
     const staged = generateMasterKey();
     keyFiles.keep(path, staged);
     writeFileSync(`${path}.previous`, `${generateMasterKey().key.toString('base64')}\n`, { mode: 0o600 });
+    writeFileSync(`${path}.tmp-0123456789ab`, 'half a key', { mode: 0o600 });
 
     // A server starting now runs: it finds the database's key beside the old file.
     const server = await open(target, dataDir);
