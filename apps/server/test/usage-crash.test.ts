@@ -80,7 +80,7 @@ async function prepare(dataDir: string, database: DatabaseConfig): Promise<strin
       provider: 'openai-compatible',
       model: 'local-model',
     });
-    return (await createApiKey(core, actor, workspaceId, 'load')).key;
+    return (await createApiKey(core, actor, { workspaceId, name: 'load' })).key;
   } finally {
     await core.close();
   }
