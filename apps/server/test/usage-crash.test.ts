@@ -76,9 +76,8 @@ async function prepare(dataDir: string, database: DatabaseConfig): Promise<strin
     });
     await setDefaultModel(core, actor, {
       workspaceId,
-      type: 'llm',
       provider: 'openai-compatible',
-      model: 'local-model',
+      model: { name: 'local-model', type: 'llm' },
     });
     return (await createApiKey(core, actor, { workspaceId, name: 'load' })).key;
   } finally {
