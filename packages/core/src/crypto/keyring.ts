@@ -28,7 +28,7 @@ function isLockContention(error: unknown): boolean {
  * The database names the current master key (`meta.master_key_id`), not this process: a new
  * data key is wrapped by the key the database names at that moment, read under a lock a
  * rotation must wait for, so a server that has not yet heard of a rotation cannot wrap a new
- * data key with a key the rotation is retiring (docs/decisions/0014-master-key-rotation.md).
+ * data key with a key the rotation is retiring (docs/decisions/0016-master-key-rotation.md).
  */
 export class Keyring {
   readonly #db: Db;
