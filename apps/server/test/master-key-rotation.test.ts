@@ -61,6 +61,22 @@ async function expectDecrypts(
   expect(stored.filter((entry) => !sent.has(`Bearer ${entry.secret}`))).toEqual([]);
 }
 
+/**
+ * SQLite lets one process write at a time, and a write whose transaction read before another
+ * process committed is turned away (busy) rather than merged: with two servers and the CLI
+ * writing at once, a request may fail and is tried again, as a client would.
+ */
+async function withRetries<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 const keyFiles = (dataDir: string) => readdirSync(dataDir).filter((name) => name.startsWith('master.key'));
 
 describe.each(ENGINES)('master key rotation with running servers on %s', (engine) => {
@@ -102,7 +118,7 @@ describe.each(ENGINES)('master key rotation with running servers on %s', (engine
       // Right after each rotation each server creates a data key, whether or not it heard of it yet.
       for (const server of servers) {
         const secret = `sk-test-fake-rotation-${String(secretNumber++).padStart(4, '0')}`;
-        stored.push(await workspaceWithSecret(server, token, `Round ${round}`, secret));
+        stored.push(await withRetries(() => workspaceWithSecret(server, token, `Round ${round}`, secret)));
       }
     }
     rotating = false;
