@@ -8,7 +8,15 @@ export type ChangeKind =
   | 'model'
   | 'default'
   | 'load-balancing'
-  | 'cooldown';
+  | 'cooldown'
+  /** The master key was rotated: servers re-read their keys (not about any one workspace). */
+  | 'master-key';
+
+/**
+ * Workspace id of a `master-key` notice: it concerns no workspace, so no workspace's
+ * subscribers receive it (an empty string is never a workspace id).
+ */
+export const MASTER_KEY_CHANGE_SCOPE = '';
 
 /** A change notice: which workspace, what kind, which record. Never carries data or secrets. */
 export interface ChangeEvent {

@@ -1,6 +1,7 @@
 import type { ProviderAdapter, ProviderId } from '@switchboard/providers/spec';
 import { LoginThrottle } from './accounts/throttle.ts';
 import { ChangeBus } from './changes.ts';
+import { isResync } from './changes/transport.ts';
 import { Keyring } from './crypto/keyring.ts';
 import { loadMasterKey, type MasterKeySource } from './crypto/master-key.ts';
 import { type DatabaseConfig, type DatabaseHandle, migrateHandle, openDatabase } from './db/connect.ts';
@@ -56,14 +57,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       dataDir: options.dataDir,
       mayCreate: Number(workspaces.count) === 0,
     });
-    const keyring = new Keyring(database.db, masterKey);
+    const keyring = new Keyring(database.db, masterKey, database.engine);
     await keyring.verify();
+    const changes = new ChangeBus();
+    // A rotation elsewhere (or a gap in the feed): hold the new key before it is needed. Only a
+    // head start: a new data key is wrapped by the key the database names when it is created.
+    changes.subscribe((event) => {
+      if (event.kind === 'master-key' || isResync(event)) void keyring.refresh().catch(() => undefined);
+    });
     return {
       db: database.db,
       database,
       keyring,
       masterKey,
-      changes: new ChangeBus(),
+      changes,
       providers: new Map((options.providers ?? []).map((adapter) => [adapter.manifest.id, adapter])),
       dataDir: options.dataDir,
       loginThrottle: options.loginThrottle ?? new LoginThrottle(),

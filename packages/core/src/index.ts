@@ -4,7 +4,7 @@ export * from './changes.ts';
 export * from './changes/index.ts';
 export * from './core.ts';
 export { Keyring } from './crypto/keyring.ts';
-export { type RotationResult, rotateMasterKey } from './crypto/rotate.ts';
+export { type RotationResult, rotateMasterKey, settleMasterKeys } from './crypto/rotate.ts';
 export { maskSecret, isMaskOf } from './crypto/mask.ts';
 export {
   generateMasterKey,

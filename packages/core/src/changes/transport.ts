@@ -52,6 +52,7 @@ const KINDS: ReadonlySet<string> = new Set<ChangeKind>([
   'default',
   'load-balancing',
   'cooldown',
+  'master-key',
 ]);
 
 /** Reads an envelope written by another instance; anything malformed is dropped rather than delivered. */

@@ -31,7 +31,7 @@ describe.each(ENGINES)('keyring on %s', (engine) => {
   it('re-wraps every data key under a new master key and still decrypts', async () => {
     const sealed = await core.keyring.encrypt(workspaceId, 'crd_3', 'sk-test-rotate-me-0002');
     const next = generateMasterKey();
-    await expect(core.keyring.rewrapAll(next)).resolves.toBe(1);
+    await expect(core.keyring.exclusive((db) => core.keyring.rewrapAll(db, next))).resolves.toBe(1);
     const row = await core.db.selectFrom('workspace_keys').selectAll().executeTakeFirstOrThrow();
     expect(row.master_key_id).toBe(next.id);
     core.keyring.forget();

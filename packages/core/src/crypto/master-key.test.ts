@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINES, type EngineName, freshDatabaseTarget } from '@switchboard/test-utils';
@@ -59,7 +59,7 @@ describe.each(ENGINES)('master key checks on %s', (engine) => {
     expect(readFileSync(keyFile, 'utf8')).toBe(original);
   });
 
-  it('rotates a key file without losing any secret, keeping the old key as .previous', async () => {
+  it('rotates a key file without losing any secret, deleting the old key once nothing refers to it', async () => {
     const dataDir = freshDir();
     const target = await persistentTarget(engine, dataDir);
     const core = await createCore({ database: target, dataDir });
@@ -75,8 +75,12 @@ describe.each(ENGINES)('master key checks on %s', (engine) => {
     const result = await rotateMasterKey(core);
     expect(result.rewrapped).toBe(1);
     expect(result.newKeyId).not.toBe(before);
-    expect(existsSync(join(dataDir, 'master.key.previous'))).toBe(true);
-    expect(existsSync(join(dataDir, 'master.key.next'))).toBe(false);
+    expect(result.retiredKeyIds).toEqual([before]);
+    expect(
+      readdirSync(dataDir)
+        .filter((name) => name.startsWith('master.key'))
+        .sort(),
+    ).toEqual(['master.key', `master.key.${result.newKeyId}`]);
     const audit = await core.db
       .selectFrom('audit_log')
       .selectAll()
@@ -87,8 +91,8 @@ describe.each(ENGINES)('master key checks on %s', (engine) => {
     await expect(core.keyring.decrypt(workspaceId, 'crd_x', sealed)).resolves.toBe('sk-test-rotation-0003');
     await core.close();
 
-    // ...and a process started afterwards, with only the new file, reads the same secret.
-    rmSync(join(dataDir, 'master.key.previous'));
+    // ...and a process started afterwards, with only the new key, reads the same secret.
+    rmSync(join(dataDir, `master.key.${result.newKeyId}`));
     const restarted = await createCore({ database: target, dataDir });
     expect(restarted.masterKey.current.id).toBe(result.newKeyId);
     await expect(restarted.keyring.decrypt(workspaceId, 'crd_x', sealed)).resolves.toBe(

@@ -1,6 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** A 256-bit master key and its public fingerprint (stored next to what it wrapped). */
 export interface MasterKey {
@@ -8,7 +21,12 @@ export interface MasterKey {
   key: Buffer;
 }
 
-/** Where the master key comes from; `file` keys can be rotated in place by the CLI. */
+/**
+ * The master keys this process holds, and where they come from; `file` keys can be rotated in
+ * place by the CLI. `current` is `SWITCHBOARD_MASTER_KEY` or `master.key`, the key a new
+ * database starts with; once a database exists, its `meta` row names the current key, which
+ * may be any of the keys held here.
+ */
 export type MasterKeySource =
   | { kind: 'env'; current: MasterKey; previous: MasterKey[] }
   | { kind: 'file'; path: string; current: MasterKey; previous: MasterKey[] };
@@ -80,18 +98,48 @@ export function loadMasterKey(options: LoadMasterKeyOptions): MasterKeySource {
   return readKeyFiles(path);
 }
 
-function readKeyFiles(path: string): MasterKeySource {
-  const mode = statSync(path).mode & 0o777;
+/** Name of the copy of one key kept beside `master.key`: `master.key.<id>`. */
+const keyCopyPattern = /^master\.key\.([0-9a-f]{16})$/;
+/** Names earlier versions used: the key before the last rotation, and a rotation's staged key. */
+const LEGACY_SUFFIXES = ['.previous', '.next'];
+
+function readKeyFile(file: string): MasterKey {
+  const mode = statSync(file).mode & 0o777;
   if (mode & 0o077) {
     throw new MasterKeyError(
-      `${path} is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it`,
+      `${file} is readable by other users (mode ${mode.toString(8)}); run chmod 600 on it`,
     );
   }
-  const current = parseMasterKey(readFileSync(path, 'utf8'), path);
-  // `.next` exists only if a rotation stopped between its commit and its rename: it may wrap data keys.
-  const previous = [`${path}.previous`, `${path}.next`]
-    .filter((candidate) => existsSync(candidate))
-    .map((candidate) => parseMasterKey(readFileSync(candidate, 'utf8'), candidate));
+  return parseMasterKey(readFileSync(file, 'utf8'), file);
+}
+
+/** Every key file beside `path` other than `path` itself: copies by id, and legacy names. */
+export function otherKeyFiles(path: string): string[] {
+  const folder = dirname(path);
+  const names = readdirSync(folder).filter(
+    (name) =>
+      keyCopyPattern.test(name) || LEGACY_SUFFIXES.some((suffix) => name === `${basename(path)}${suffix}`),
+  );
+  return names.sort().map((name) => join(folder, name));
+}
+
+function readKeyFiles(path: string): MasterKeySource {
+  const current = readKeyFile(path);
+  const previous: MasterKey[] = [];
+  const seen = new Set([current.id]);
+  for (const file of otherKeyFiles(path)) {
+    let key: MasterKey;
+    try {
+      key = readKeyFile(file);
+    } catch (error) {
+      // A rotation in another process may retire a file between the listing and the read.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    if (seen.has(key.id)) continue;
+    seen.add(key.id);
+    previous.push(key);
+  }
   return { kind: 'file', path, current, previous };
 }
 
@@ -100,19 +148,75 @@ export function reloadMasterKey(source: MasterKeySource): MasterKeySource {
   return source.kind === 'file' && existsSync(source.path) ? readKeyFiles(source.path) : source;
 }
 
+/** Writes `text` to `file` durably: a temporary file, fsync, rename, fsync of the folder. */
+function writeDurably(file: string, text: string): void {
+  const temporary = `${file}.tmp-${randomBytes(6).toString('hex')}`;
+  const descriptor = openSync(temporary, 'wx', 0o600);
+  try {
+    writeSync(descriptor, text);
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+  renameSync(temporary, file);
+  syncFolder(dirname(file));
+}
+
+function syncFolder(folder: string): void {
+  const descriptor = openSync(folder, 'r');
+  try {
+    fsyncSync(descriptor);
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
 /**
- * Steps of a file-based rotation, so the caller can re-wrap in between:
- * the new key is written beside the current one first, and becomes current only after the commit.
+ * The key files of a data dir. Every key rows may refer to has its own copy,
+ * `master.key.<id>`, written (and fsync'd) before any row refers to it; `master.key` holds the
+ * current one. Callers hold the database's rotation lock, so two rotations never interleave.
  */
-export const keyFileRotation = {
-  stage(path: string, key: MasterKey): void {
-    writeFileSync(`${path}.next`, `${key.key.toString('base64')}\n`, { mode: 0o600, flag: 'w' });
+export const keyFiles = {
+  /** Makes sure `master.key.<id>` holds `key`, durably, before a row may refer to it. */
+  keep(path: string, key: MasterKey): void {
+    const file = join(dirname(path), `master.key.${key.id}`);
+    if (existsSync(file)) return;
+    writeDurably(file, `${key.key.toString('base64')}\n`);
   },
-  commit(path: string): void {
-    renameSync(path, `${path}.previous`);
-    renameSync(`${path}.next`, path);
+  /** Makes `master.key` hold `key` (atomically: readers see the old or the new file); returns the id it replaced. */
+  promote(path: string, key: MasterKey): string | null {
+    const replaced = existsSync(path) ? readKeyFile(path).id : null;
+    if (replaced !== key.id) writeDurably(path, `${key.key.toString('base64')}\n`);
+    return replaced === key.id ? null : replaced;
   },
-  abort(path: string): void {
-    rmSync(`${path}.next`, { force: true });
+  /**
+   * Deletes every other key file whose key is not in `needed`, after making sure each needed
+   * key has its own copy. Returns the ids of the keys whose files were deleted.
+   */
+  retire(path: string, needed: readonly MasterKey[]): string[] {
+    for (const key of needed) keyFiles.keep(path, key);
+    const neededIds = new Set(needed.map((key) => key.id));
+    const retired = new Set<string>();
+    for (const file of otherKeyFiles(path)) {
+      let id: string;
+      try {
+        id = readKeyFile(file).id;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
+      const isCopy = keyCopyPattern.test(basename(file));
+      if (isCopy && neededIds.has(id)) continue;
+      rmSync(file, { force: true });
+      if (!neededIds.has(id)) retired.add(id);
+    }
+    // Temporary files of a write that was interrupted (they never held the only copy of a key).
+    const folder = dirname(path);
+    for (const name of readdirSync(folder)) {
+      if (/^master\.key(\.[0-9a-f]{16})?\.tmp-[0-9a-f]{12}$/.test(name))
+        rmSync(join(folder, name), { force: true });
+    }
+    syncFolder(folder);
+    return [...retired];
   },
 };

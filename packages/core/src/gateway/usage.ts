@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import type { ModelType } from '@switchboard/providers/spec';
 import type { Core } from '../core.ts';
 import type { UsageEventsTable } from '../db/schema.ts';
 import { randomBase32 } from '../ids.ts';
+import { readJournalSegment, UsageJournal } from './usage-journal.ts';
 
 /** One gateway call, as the gateway reports it. */
 export interface UsageRecord {
@@ -64,6 +66,36 @@ type UsageRow = [
   createdAt: string,
 ];
 
+const TEXT = 'string';
+const NUMBER = 'number';
+/** Column types of a row, for rows read back from the journal: `null` allowed where the column is nullable. */
+const ROW_SHAPE: readonly [type: string, nullable: boolean][] = [
+  [TEXT, false],
+  [TEXT, false],
+  [TEXT, true],
+  [TEXT, true],
+  [TEXT, false],
+  [TEXT, false],
+  [TEXT, false],
+  [TEXT, true],
+  [NUMBER, false],
+  [NUMBER, false],
+  [NUMBER, false],
+  [NUMBER, true],
+  [TEXT, false],
+  [NUMBER, false],
+  [TEXT, false],
+];
+
+/** A journal line as a row, or null when it is not one this recorder wrote. */
+function parseUsageRow(value: unknown[]): UsageRow | null {
+  if (value.length !== ROW_SHAPE.length) return null;
+  const fits = ROW_SHAPE.every(
+    ([type, nullable], index) => typeof value[index] === type || (nullable && value[index] === null),
+  );
+  return fits && String(value[0]).startsWith('use_') ? (value as UsageRow) : null;
+}
+
 function rowObject(row: UsageRow): UsageEventsTable & { id: string } {
   const object: Record<string, unknown> = {};
   COLUMNS.forEach((column, index) => {
@@ -80,12 +112,22 @@ export interface UsageRecorderOptions {
   batchSize?: number;
   /** Called when a batch cannot be written (it is kept and retried). */
   onError?: (error: unknown) => void;
+  /**
+   * Folder of the crash journal (default `DATA_DIR/usage-journal`); `false` keeps records in
+   * memory only, so a crash loses what the last flush had not written.
+   */
+  journalDir?: string | false;
+  /** How often the journal is fsync'd (default 200 ms). */
+  fsyncIntervalMs?: number;
 }
 
 /**
  * Collects usage in memory and writes it in multi-row inserts off the request path:
  * no write per request. A failed batch is kept for the next flush, so nothing is
- * lost while the database is briefly away; `close` writes what is left.
+ * lost while the database is briefly away; `close` writes what is left. Every record is
+ * also appended to a local journal, so a crash (SIGKILL, OOM) loses nothing either: the
+ * next start replays what the dead process had not written. Inserts skip ids already
+ * stored, so a replay never counts a call twice.
  */
 export class UsageRecorder {
   readonly #core: Core;
@@ -96,18 +138,30 @@ export class UsageRecorder {
   #flushing: Promise<void> | undefined;
   readonly #timer: NodeJS.Timeout;
   #insertSqlite: ((rows: UsageRow[]) => void) | undefined;
+  readonly #journal: UsageJournal | undefined;
+  /** Journals of dead processes, until they are replayed (retried at each flush if the database was away). */
+  #replaying: Promise<void> | undefined;
+  #replayed = false;
 
   constructor(core: Core, options: UsageRecorderOptions = {}) {
     this.#core = core;
     this.#batchSize = options.batchSize ?? 500;
     this.#onError = options.onError ?? (() => undefined);
+    const journalDir = options.journalDir ?? join(core.dataDir, 'usage-journal');
+    if (journalDir !== false) {
+      this.#journal = new UsageJournal(journalDir, {
+        onError: this.#onError,
+        ...(options.fsyncIntervalMs !== undefined ? { fsyncIntervalMs: options.fsyncIntervalMs } : {}),
+      });
+      void this.replay();
+    }
     this.#timer = setInterval(() => void this.flush(), options.intervalMs ?? 1_000);
     this.#timer.unref();
   }
 
   /** Queues one record; never waits and never throws. */
   record(record: UsageRecord): void {
-    this.#buffer.push([
+    const row: UsageRow = [
       nextUsageId(),
       record.workspaceId,
       record.apiKeyId,
@@ -123,19 +177,55 @@ export class UsageRecorder {
       record.outcome,
       record.status,
       record.at.toISOString(),
-    ]);
+    ];
+    this.#buffer.push(row);
+    this.#journal?.append(row);
     if (this.#buffer.length >= this.#batchSize) void this.flush();
+  }
+
+  /**
+   * Inserts the journals of processes that stopped without writing them (once at start; again
+   * at each flush until it succeeds), then deletes them. Resolves when done or failed (reported).
+   */
+  replay(): Promise<void> {
+    const journal = this.#journal;
+    if (!journal || this.#replayed) return Promise.resolve();
+    this.#replaying ??= (async () => {
+      try {
+        for (const file of journal.orphans()) {
+          const { rows, malformed } = readJournalSegment(file);
+          const valid = rows.map(parseUsageRow).filter((row): row is UsageRow => row !== null);
+          const skipped = malformed + rows.length - valid.length;
+          if (skipped > 0)
+            this.#onError(new Error(`usage journal ${file}: ${skipped} unreadable line(s) skipped`));
+          for (let start = 0; start < valid.length; start += this.#batchSize) {
+            await this.#write(valid.slice(start, start + this.#batchSize));
+          }
+          journal.release([file]);
+        }
+        this.#replayed = true;
+      } catch (error) {
+        this.#onError(error);
+      } finally {
+        this.#replaying = undefined;
+      }
+    })();
+    return this.#replaying;
   }
 
   /** Writes everything queued so far. */
   async flush(): Promise<void> {
     if (this.#flushing) await this.#flushing;
+    if (!this.#replayed) await this.replay();
     if (this.#buffer.length === 0) return;
+    // Sealed together with taking the batch: every row in a sealed segment is in this batch or an earlier one.
+    const sealed = this.#journal?.seal() ?? [];
     const batch = this.#buffer;
     this.#buffer = [];
     this.#flushing = (async () => {
       try {
         await this.#write(batch);
+        this.#journal?.release(sealed);
       } catch (error) {
         this.#buffer = [...batch, ...this.#buffer];
         this.#onError(error);
@@ -155,7 +245,7 @@ export class UsageRecorder {
       // cheapest way to write a batch (no query building per row, one fsync).
       this.#insertSqlite ??= (() => {
         const statement = database.sqlite.prepare(
-          `insert into usage_events (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')})`,
+          `insert into usage_events (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')}) on conflict (id) do nothing`,
         );
         return database.sqlite.transaction((rows: UsageRow[]) => {
           for (const row of rows) statement.run(row);
@@ -172,13 +262,15 @@ export class UsageRecorder {
       await this.#core.db
         .insertInto('usage_events')
         .values(batch.slice(start, start + 500).map(rowObject))
+        .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     }
   }
 
-  /** Stops the timer and writes what is left (graceful shutdown). */
+  /** Stops the timer and writes what is left (graceful shutdown); the journal is then empty. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
     await this.flush();
+    this.#journal?.close();
   }
 }
