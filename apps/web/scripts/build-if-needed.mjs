@@ -41,7 +41,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     buildConsoleIfNeeded();
   } catch (error) {
-    console.error(`switchboard: ${error.message}`);
+    console.error(`switchboard: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
 }
