@@ -11,6 +11,7 @@ const web = join(dirname(fileURLToPath(import.meta.url)), '..');
 const handler = join(web, 'build', 'handler.js');
 const inputs = ['src', 'static', 'package.json', 'svelte.config.js', 'vite.config.ts'];
 
+/** @param {string} path the newest modification time under it, in ms (0 when absent) */
 function newest(path) {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
@@ -32,7 +33,10 @@ export function buildConsoleIfNeeded({ log = console.log } = {}) {
   if (!consoleIsStale()) return false;
   log('console: building apps/web (once; about a minute)');
   const vite = join(web, 'node_modules', 'vite', 'bin', 'vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: web, stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+    cwd: web,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new Error(`console build failed (exit ${result.status ?? result.signal})`);
   return true;
 }

@@ -60,7 +60,11 @@ export async function startConsoleHarness(): Promise<ConsoleHarness> {
   const consoleMount = await loadConsole(logger);
   if (!consoleMount) throw new Error('the console is not built (the global setup builds it)');
   const server = await startServer(env, logger, undefined, { console: consoleMount });
-  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_FLAGS });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
   mkdirSync(SCREENSHOTS, { recursive: true });
   const pageErrors: Error[] = [];
   return {

@@ -61,7 +61,8 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
 /** A sentence for a failed call, for a toast or a form's error line. */
 export function messageOf(error: unknown): string {
   if (error instanceof TRPCClientError) return error.message;
-  if (error instanceof TypeError) return 'The server could not be reached. Check that Switchboard is running.';
+  if (error instanceof TypeError)
+    return 'The server could not be reached. Check that Switchboard is running.';
   return error instanceof Error ? error.message : String(error);
 }
 

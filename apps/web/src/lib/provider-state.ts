@@ -39,12 +39,17 @@ export function providerState(provider: Provider, now = Date.now()): ProviderSta
   return provider.activeModelCount > 0 ? 'active' : 'needs-setup';
 }
 
-/** The masked value of a credential's first secret field (`sk-…abcd`), for lists. */
+/** A mask as the API sends it (`sk-************abcd`), with the run of stars shortened for display. */
+export function shortMask(mask: string): string {
+  return mask.replace(/\*{4,}/, '••••');
+}
+
+/** The masked value of a credential's first secret field (`sk-••••abcd`), for lists. */
 export function maskedSecret(provider: Provider, credential: Credential): string | null {
   const form = credential.model ? provider.modelCredentialForm : provider.providerCredentialForm;
   for (const field of form) {
     const value = credential.values[field.id];
-    if (field.type === 'secret' && typeof value === 'string' && value) return value;
+    if (field.type === 'secret' && typeof value === 'string' && value) return shortMask(value);
   }
   return null;
 }
