@@ -53,8 +53,11 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
   const fields = (error as TRPCClientError<AppRouter>).data?.fieldErrors;
   if (!fields) return {};
   const result: FieldErrors = {};
-  // zod issues on a form arrive as `values.api_key`: the form knows the field as `api_key`.
-  for (const [path, messages] of Object.entries(fields)) result[path.replace(/^values\./, '')] = messages;
+  // zod issues on a form arrive as `values.api_key` (or `credential.values.api_key`): the form
+  // knows the field as `api_key`.
+  for (const [path, messages] of Object.entries(fields)) {
+    result[path.replace(/^(credential\.)?values\./, '')] = messages;
+  }
   return result;
 }
 
