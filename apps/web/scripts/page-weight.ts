@@ -48,7 +48,7 @@ export function pageWeight(): Plugin {
         if (seen.has(file)) return;
         seen.add(file);
         const item = byFile.get(file) as OutputChunk | undefined;
-        if (!item || item.type !== 'chunk') return;
+        if (item?.type !== 'chunk') return;
         bytes += gzipSync(item.code).length;
         for (const imported of item.imports) visit(imported);
       };

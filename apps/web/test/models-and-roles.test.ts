@@ -129,7 +129,9 @@ describe('custom models, defaults and roles in the console', () => {
       const card = member.page.locator('[data-provider="openai-compatible"]');
       await card.waitFor();
       await member.page.getByText('Only owners and admins can change providers.').waitFor();
+      await card.getByText('No usable model').waitFor();
       expect(await member.page.getByRole('button', { name: /^Install / }).count()).toBe(0);
+      expect(await member.page.getByRole('heading', { name: 'Install model providers' }).count()).toBe(0);
       expect(await card.getByRole('button', { name: 'Add model' }).count()).toBe(0);
       expect(await card.getByRole('button', { name: /More actions/ }).count()).toBe(0);
       await harness.screenshot(member.page, '14-member-read-only');

@@ -1,7 +1,7 @@
 import type { Credential, ModelType, Provider } from './api';
 
 /** The fixed set of states a provider card shows. */
-export type ProviderState = 'active' | 'needs-setup' | 'invalid' | 'cooling-down';
+export type ProviderState = 'active' | 'needs-setup' | 'invalid' | 'cooling-down' | 'unusable';
 
 /** The label of each state, in the words the card shows. */
 export const STATUS_LABELS: Record<ProviderState, string> = {
@@ -9,6 +9,7 @@ export const STATUS_LABELS: Record<ProviderState, string> = {
   'needs-setup': 'Needs a key',
   invalid: 'Key rejected',
   'cooling-down': 'Cooling down',
+  unusable: 'No usable model',
 };
 
 /** Names of the model types, as the console shows them. */
@@ -27,7 +28,7 @@ export function activeCredential(provider: Provider): Credential | undefined {
 
 /**
  * A card's state from what the API reports: the active key's last validation and cooldown,
- * or, for providers whose models carry their own keys, whether any model is usable.
+ * or, for providers whose models carry their own keys, whether any of them is usable.
  */
 export function providerState(provider: Provider, now = Date.now()): ProviderState {
   const active = activeCredential(provider);
@@ -36,7 +37,10 @@ export function providerState(provider: Provider, now = Date.now()): ProviderSta
     if (active.cooldownUntil && Date.parse(active.cooldownUntil) > now) return 'cooling-down';
     return 'active';
   }
-  return provider.activeModelCount > 0 ? 'active' : 'needs-setup';
+  if (provider.activeModelCount > 0) return 'active';
+  // Without predefined models, every listed model was added with its own key: they all fail now.
+  const ownModelsOnly = !provider.configurationMethods.includes('predefined');
+  return ownModelsOnly && provider.modelCount > 0 ? 'unusable' : 'needs-setup';
 }
 
 /** A mask as the API sends it (`sk-************abcd`), with the run of stars shortened for display. */
