@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, loadConsole, type RunningServer, readEnv, startServer } from '@switchboard/server';
@@ -12,6 +13,21 @@ const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** Where each flow's screenshot goes (CI keeps .test-results). */
 export const SCREENSHOTS = new URL('../.test-results/screenshots/', import.meta.url).pathname;
+
+/** axe-core's browser bundle, evaluated in a page (through the debugger, so the page's CSP allows it). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * WCAG 2.1 A and AA problems axe-core finds on the page as it is now, one line each
+ * (`rule: selectors`); empty when there are none.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate<string[]>(`axe
+    .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+    .then((result) => result.violations.map((violation) =>
+      violation.id + ': ' + violation.nodes.map((node) => node.target.join(' ')).join(', ')))`);
+}
 
 /** Chromium's flags for a quiet, reproducible headless run on a shared machine. */
 const CHROMIUM_FLAGS = [

@@ -2,7 +2,7 @@ import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/cl
 import { type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleHarness, startConsoleHarness } from './harness.ts';
+import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from './harness.ts';
 
 // Custom models, default models, the workspace switcher and the read-only view of a member,
 // in a real browser against the real server and a local OpenAI-compatible server.
@@ -102,6 +102,7 @@ describe('custom models, defaults and roles in the console', () => {
       'openai-compatible/qwen2.5-7b',
     );
     await harness.screenshot(page, '12-defaults-warning');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it('switches workspaces from the sidebar', async () => {

@@ -2,7 +2,7 @@ import { createSwitchboardClient } from '@switchboard/client';
 import { type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsoleHarness, startConsoleHarness } from './harness.ts';
+import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from './harness.ts';
 
 // The console's first-run and model-provider flows, top to bottom, as an admin does them in a
 // real browser against the real server and an upstream speaking OpenAI's wire format.
@@ -72,6 +72,7 @@ describe('the console in a browser', () => {
     // The server's rule, shown next to its field.
     expect(await page.locator('#password-error').textContent()).toMatch(/8 characters/);
     await harness.screenshot(page, '01-setup-field-error');
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -98,6 +99,7 @@ describe('the console in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
     await harness.screenshot(page, '03-sign-in-refused');
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -118,6 +120,7 @@ describe('the console in a browser', () => {
     await catalog.locator('[data-catalog="openai"]').waitFor({ state: 'detached' });
     expect(await page.getByTestId('configured-count').textContent()).toContain('0 of 1 configured');
     await harness.screenshot(page, '04-installed');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it('sets up a key: a wrong key gets the provider reason next to the field, the right one is saved', async () => {
@@ -132,6 +135,7 @@ describe('the console in a browser', () => {
     expect(await reason.textContent()).toContain('Incorrect API key provided');
     expect(await dialog.getByLabel('API key').getAttribute('aria-invalid')).toBe('true');
     await harness.screenshot(page, '05-setup-wrong-key');
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     await dialog.getByLabel('API key').fill(GOOD_KEYS[0]!);
     await dialog.getByRole('button', { name: 'Test & Save' }).click();
@@ -164,6 +168,7 @@ describe('the console in a browser', () => {
       .getByRole('button', { name: 'Make active' })
       .waitFor();
     await harness.screenshot(page, '07-configure-keys');
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     // Editing: the saved secret is not sent back to the browser, only its mask; renaming keeps it.
     const validations = upstream.requests.length;
