@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const web = join(dirname(fileURLToPath(import.meta.url)), '..');
 const handler = join(web, 'build', 'handler.js');
-const inputs = ['src', 'static', 'package.json', 'svelte.config.js', 'vite.config.ts'];
+const inputs = ['src', 'static', 'scripts', 'package.json', 'svelte.config.js', 'vite.config.ts'];
 
 /** @param {string} path the newest modification time under it, in ms (0 when absent) */
 function newest(path) {
