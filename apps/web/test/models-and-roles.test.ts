@@ -1,4 +1,5 @@
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
+import { createPersonalAccessToken, createUser } from '@switchboard/core';
 import { type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,7 +96,7 @@ describe('custom models, defaults and roles in the console', () => {
       workspaceId,
       provider: 'openai-compatible',
       model: { name: 'qwen2.5-7b', type: 'llm' },
-      version: model?.settingsVersion ?? 0,
+      version: model?.version ?? 0,
     });
     await page.locator('[data-default="llm"]').getByRole('status').waitFor();
     expect(await page.locator('[data-default="llm"]').getByRole('status').textContent()).toContain(
@@ -117,13 +118,22 @@ describe('custom models, defaults and roles in the console', () => {
   });
 
   it('shows a member the same page read-only, with the controls absent', async () => {
-    const added = await owner.members.add.mutate({ workspaceId, email: MEMBER.email, role: 'member' });
-    if (added.kind !== 'invitation') throw new Error(`expected an invitation, got ${added.kind}`);
-    await createSwitchboardClient({ url: harness.server.url }).members.acceptInvitation.mutate({
-      token: added.token,
-      name: 'Member',
-      password: MEMBER.password,
-    });
+    // Accounts come from the operator (as `switchboard user create` does); the member then
+    // accepts the invitation themselves.
+    const user = await createUser(
+      harness.server.core,
+      { kind: 'system', label: 'test' },
+      { ...MEMBER, name: 'Member' },
+    );
+    await owner.members.invite.mutate({ workspaceId, email: MEMBER.email, role: 'member' });
+    const { token } = await createPersonalAccessToken(
+      harness.server.core,
+      { kind: 'user', userId: user.id },
+      { name: 'test' },
+    );
+    const asMember = createSwitchboardClient({ url: harness.server.url, token });
+    const [invitation] = await asMember.members.myInvitations.query();
+    await asMember.members.accept.mutate({ invitationId: invitation!.id });
     const member = await harness.newPage();
     try {
       await signIn(member.page, MEMBER, `/w/${workspaceId}/providers`);
