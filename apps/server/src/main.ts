@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { FileModeError, MasterKeyError } from '@switchboard/core';
 import { EnvError, readEnv, type ServerEnv } from './env.ts';
+import { loadConsole } from './http/console.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openCore, startServer } from './server.ts';
 
@@ -14,7 +15,7 @@ function onSignals(stop: (signal: string) => void): void {
 }
 
 async function runOne(env: ServerEnv, logger: Logger): Promise<void> {
-  const running = await startServer(env, logger);
+  const running = await startServer(env, logger, undefined, { console: await loadConsole(logger) });
   onSignals((signal) => {
     logger.info('signal received', { signal });
     running.stop().then(

@@ -12,7 +12,7 @@ import {
 import { createAllAdapters, type ProviderAdapter } from '@switchboard/providers';
 import type { ServerEnv } from './env.ts';
 import { createGateway, type Gateway } from './gateway/gateway.ts';
-import { createApp } from './http/app.ts';
+import { createApp, type Mount } from './http/app.ts';
 import type { Logger } from './log.ts';
 
 /** A running server. */
@@ -50,15 +50,32 @@ export async function openCore(
   });
 }
 
+/** Parts mounted beside the API and the gateway. */
+export interface ServerMounts {
+  /** The built console, served at `/` (see `loadConsole`). */
+  console?: Mount | undefined;
+}
+
 /** Starts the whole server on env.host:env.port. */
-export async function startServer(env: ServerEnv, logger: Logger, core?: Core): Promise<RunningServer> {
+export async function startServer(
+  env: ServerEnv,
+  logger: Logger,
+  core?: Core,
+  mounts: ServerMounts = {},
+): Promise<RunningServer> {
   const opened = core ?? (await openCore(env));
   // Other instances' (and the CLI's) changes reach this process's caches and subscribers.
   const stopChangeFeed = await startChangeFeed(opened, {
     onError: (message, error) => logger.warn(message, { error }),
   });
   const gateway = createGateway(opened, logger, env.gatewayLimits);
-  const server = createApp({ core: opened, logger, gateway: gateway.handle, limits: env.httpLimits });
+  const server = createApp({
+    core: opened,
+    logger,
+    gateway: gateway.handle,
+    limits: env.httpLimits,
+    console: mounts.console,
+  });
   const streams = new Set<ServerResponse>();
   server.on('request', (request, response) => {
     // Long-lived event streams would hold shutdown for its whole timeout: they are ended first.

@@ -1,0 +1,115 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, loadConsole, type RunningServer, readEnv, startServer } from '@switchboard/server';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+// The browser tests' real parts: the whole server (API, gateway, built console) on SQLite in a
+// temporary folder and a free port, and Debian's Chromium driven by playwright-core.
+
+/** Fake master key for tests: 32 bytes, base64. */
+const TEST_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/** Where each flow's screenshot goes (CI keeps .test-results). */
+export const SCREENSHOTS = new URL('../.test-results/screenshots/', import.meta.url).pathname;
+
+/** axe-core's browser bundle, evaluated in a page (through the debugger, so the page's CSP allows it). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * WCAG 2.1 A and AA problems axe-core finds on the page as it is now, one line each
+ * (`rule: selectors`); empty when there are none.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate<string[]>(`axe
+    .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+    .then((result) => result.violations.map((violation) =>
+      violation.id + ': ' + violation.nodes.map((node) => node.target.join(' ')).join(', ')))`);
+}
+
+/** Chromium's flags for a quiet, reproducible headless run on a shared machine. */
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Debian's Chromium: the binary itself when present (the /usr/bin wrapper only adds flags). */
+export function chromiumPath(): string {
+  const candidates = [process.env.SWITCHBOARD_CHROMIUM, '/usr/lib/chromium/chromium', '/usr/bin/chromium'];
+  const found = candidates.find((candidate): candidate is string => !!candidate && existsSync(candidate));
+  if (!found) throw new Error('Chromium is missing: apt-get install chromium (.ci/run does it)');
+  return found;
+}
+
+/** A started server with the console, and what a test needs to drive it. */
+export interface ConsoleHarness {
+  server: RunningServer;
+  browser: Browser;
+  /** Opens a fresh browser context (its own cookies) at the given viewport width. */
+  newPage(width?: number): Promise<{ context: BrowserContext; page: Page }>;
+  /** Uncaught errors of every page opened so far (a test asserts there are none). */
+  pageErrors: Error[];
+  /** Saves a full-page screenshot as `.test-results/screenshots/NAME.png`. */
+  screenshot(page: Page, name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts the server (SQLite, temp data dir, port 0) with the built console, and a headless Chromium. */
+export async function startConsoleHarness(): Promise<ConsoleHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-console-'));
+  const env = readEnv({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    SWITCHBOARD_DATA_DIR: dataDir,
+    SWITCHBOARD_MASTER_KEY: TEST_MASTER_KEY,
+    LOG_LEVEL: 'silent',
+    SWITCHBOARD_SHUTDOWN_TIMEOUT_MS: '1000',
+  });
+  const logger = createLogger('silent');
+  const consoleMount = await loadConsole(logger);
+  if (!consoleMount) throw new Error('the console is not built (the global setup builds it)');
+  const server = await startServer(env, logger, undefined, { console: consoleMount });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const pageErrors: Error[] = [];
+  return {
+    server,
+    browser,
+    pageErrors,
+    async newPage(width = 1280) {
+      const context = await browser.newContext({
+        baseURL: server.url,
+        viewport: { width, height: width < 600 ? 844 : 900 },
+      });
+      context.setDefaultTimeout(15_000);
+      const page = await context.newPage();
+      // A script error in the console fails the flow that caused it.
+      page.on('pageerror', (error) => pageErrors.push(error));
+      page.on('console', (message) => {
+        // Refused calls (a wrong password, a rejected key) are part of the flows; scripts' errors are not.
+        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+          console.error(`browser console: ${message.text()}`);
+      });
+      return { context, page };
+    },
+    async screenshot(page, name) {
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    },
+    async close() {
+      await browser.close();
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
