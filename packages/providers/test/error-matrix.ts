@@ -2,8 +2,7 @@
 // upstream failure (test-only, imported by *.test.ts).
 import { type CannedResponse, closedPort, type FakeUpstream } from '@switchboard/test-utils';
 import { describe, expect, it } from 'vitest';
-import type { CallContext } from '../src/spec/adapter.ts';
-import { ProviderError, UpstreamUnavailableError } from '../src/spec/errors.ts';
+import { type CallContext, ProviderError, UpstreamUnavailableError } from '@switchboard/provider-spec';
 
 /** One adapter operation, the route it calls, and how to call it. */
 export type ErrorMatrixOperation = [

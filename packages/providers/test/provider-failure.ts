@@ -1,6 +1,6 @@
 // Test-only helper shared by the Anthropic and Gemini tests (imported by *.test.ts).
 import { expect } from 'vitest';
-import { ProviderError } from '../src/spec/errors.ts';
+import { ProviderError } from '@switchboard/provider-spec';
 
 /** Awaits a call that must fail with `provider`'s ProviderError, checks its messages do not hold `secret`, and returns it. */
 export async function providerFailure(

@@ -1,8 +1,8 @@
 import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { QuotaExceededError } from '@switchboard/provider-spec';
 import { callContext, collect, defineErrorTests, failure } from '../openai/openai-test-kit.ts';
-import { QuotaExceededError } from '../spec/errors.ts';
 import { createDeepSeekAdapter } from './index.ts';
 
 const KEY = 'sk-test-deepseek-0001';

@@ -1,5 +1,5 @@
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import type { HttpSettings } from '../shared/http.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
 import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai/index.ts';
 import { DEEPSEEK_BASE_URL, deepseekManifest } from './deepseek-manifest.ts';
 

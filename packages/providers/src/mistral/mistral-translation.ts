@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk } from '../spec/canonical.ts';
+import type { ChatCompletion, ChatCompletionChunk } from '@switchboard/provider-spec';
 import type { ChunkRepair } from '../openai/index.ts';
 
 // Mistral speaks the OpenAI wire with three differences that matter: it rejects

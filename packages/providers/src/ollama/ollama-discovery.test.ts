@@ -1,12 +1,12 @@
 import { type FakeUpstream, fixture, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderAdapter } from '../spec/adapter.ts';
 import {
   BadRequestError,
   MalformedResponseError,
   ModelNotFoundError,
+  type ProviderAdapter,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
 import { contextFor, rejection, testAdapter } from './ollama-test-helpers.ts';
 
 const json = (name: string) => JSON.parse(fixture(import.meta.url, name)) as unknown;

@@ -1,7 +1,6 @@
 import { type FakeUpstream, fixture, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import { BadRequestError } from '../spec/errors.ts';
+import { BadRequestError, type ProviderAdapter } from '@switchboard/provider-spec';
 import { contextFor, rejection, testAdapter } from './ollama-test-helpers.ts';
 
 const answer = JSON.parse(fixture(import.meta.url, 'embed-response.json')) as { embeddings: number[][] };

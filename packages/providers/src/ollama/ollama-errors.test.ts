@@ -1,16 +1,16 @@
 import { closedPort, type FakeUpstream, fixture, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import type { ChatRequest } from '../spec/canonical.ts';
 import {
   BadRequestError,
+  type ChatRequest,
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
+  type ProviderAdapter,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
 import { contextFor, rejection, testAdapter } from './ollama-test-helpers.ts';
 
 const API_KEY = 'sk-test-ollama-proxy-0001';

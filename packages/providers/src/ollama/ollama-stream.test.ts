@@ -1,13 +1,13 @@
 import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import type { ChatRequest } from '../spec/canonical.ts';
 import {
   AbortedError,
+  type ChatRequest,
   MalformedResponseError,
+  type ProviderAdapter,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
 import { readAll } from '../../test/read-all.ts';
 import { contextFor, rejection, sseData, testAdapter } from './ollama-test-helpers.ts';
 

@@ -1,8 +1,7 @@
 import type { FakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
+import type { CallContext, CredentialValues, ProviderAdapter } from '@switchboard/provider-spec';
 import type { HttpTimeouts } from '../shared/http.ts';
-import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
-import type { CredentialValues } from '../spec/manifest.ts';
 import { createOllamaAdapter } from './index.ts';
 
 /** An adapter with its own dispatcher, so a test's connections never mix with another's. */

@@ -1,8 +1,13 @@
+import {
+  AbortedError,
+  BadRequestError,
+  type CallContext,
+  type ModelInfo,
+  ModelNotFoundError,
+  type ProviderAdapter,
+} from '@switchboard/provider-spec';
 import { baseUrl, stringValue } from '../shared/fields.ts';
 import type { HttpSettings } from '../shared/http.ts';
-import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
-import { AbortedError, BadRequestError, ModelNotFoundError } from '../spec/errors.ts';
-import type { ModelInfo } from '../spec/manifest.ts';
 import {
   bearer,
   bearerEndpoint,

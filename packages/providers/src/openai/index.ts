@@ -1,7 +1,6 @@
+import { InvalidCredentialsError, type ProviderAdapter } from '@switchboard/provider-spec';
 import { stringValue } from '../shared/fields.ts';
 import type { HttpSettings } from '../shared/http.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import { InvalidCredentialsError } from '../spec/errors.ts';
 import { bearerEndpoint } from './openai-auth.ts';
 import { OPENAI_BASE_URL, openaiManifest } from './openai-manifest.ts';
 import { visiblePredefinedModels } from './openai-models.ts';

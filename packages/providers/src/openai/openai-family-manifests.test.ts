@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import {
+  CONFIGURATION_METHODS,
+  MODEL_TYPES,
+  type ModelType,
+  PROVIDER_IDS,
+  type ProviderAdapter,
+} from '@switchboard/provider-spec';
 import { createAzureOpenAIAdapter } from '../azure-openai/index.ts';
 import { createDeepSeekAdapter } from '../deepseek/index.ts';
 import { createGroqAdapter } from '../groq/index.ts';
 import { createMistralAdapter } from '../mistral/index.ts';
 import { createOpenAICompatibleAdapter } from '../openai-compatible/index.ts';
 import { createOpenRouterAdapter } from '../openrouter/index.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import { CONFIGURATION_METHODS, MODEL_TYPES, type ModelType, PROVIDER_IDS } from '../spec/manifest.ts';
 import { createXinferenceAdapter } from '../xinference/index.ts';
 import { createOpenAIAdapter } from './index.ts';
 

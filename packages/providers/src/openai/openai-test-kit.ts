@@ -1,21 +1,22 @@
 // Test helpers shared by the OpenAI-family adapter tests (not shipped code: only *.test.ts import it).
 import { closedPort, type FakeUpstream } from '@switchboard/test-utils';
 import { expect, it } from 'vitest';
-import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
-import type { ChatRequest } from '../spec/canonical.ts';
 import {
   BadRequestError,
+  type CallContext,
+  type ChatRequest,
+  type CredentialValues,
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
+  type ProviderAdapter,
   type ProviderError,
   QuotaExceededError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
-import type { CredentialValues } from '../spec/manifest.ts';
+} from '@switchboard/provider-spec';
 
 /** A call context that is never aborted unless `signal` is given. */
 export const callContext = (

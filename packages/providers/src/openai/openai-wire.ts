@@ -1,21 +1,28 @@
+import {
+  type AudioStream,
+  type CallContext,
+  type ChatCompletion,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStream,
+  type CredentialValues,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  MalformedResponseError,
+  type ProviderError,
+  type ProviderManifest,
+  type RerankRequest,
+  type RerankResponse,
+  type SpeechRequest,
+  type TranscriptionRequest,
+  type TranscriptionResponse,
+  UpstreamUnavailableError,
+  type ValidationTarget,
+} from '@switchboard/provider-spec';
 import { createHttpClient, type HttpClient, type HttpResponse, type HttpSettings } from '../shared/http.ts';
 import { redact, secretValues } from '../shared/redact.ts';
 import { stringValue } from '../shared/fields.ts';
 import { type ErrorContext, errorForStatus } from '../shared/upstream-errors.ts';
-import type { AudioStream, CallContext, ChatResult, ChatStream, ValidationTarget } from '../spec/adapter.ts';
-import type {
-  ChatCompletion,
-  ChatRequest,
-  EmbeddingRequest,
-  EmbeddingResponse,
-  RerankRequest,
-  RerankResponse,
-  SpeechRequest,
-  TranscriptionRequest,
-  TranscriptionResponse,
-} from '../spec/canonical.ts';
-import { MalformedResponseError, type ProviderError, UpstreamUnavailableError } from '../spec/errors.ts';
-import type { CredentialValues, ProviderManifest } from '../spec/manifest.ts';
 import { readOpenAIErrorBody } from './openai-errors.ts';
 import { readModelList, type UpstreamModel } from './openai-models.ts';
 import { multipartBody } from './openai-multipart.ts';

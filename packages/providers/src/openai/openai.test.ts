@@ -8,16 +8,16 @@ import {
 } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../spec/canonical.ts';
 import {
   AbortedError,
+  type ChatRequest,
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
 import { createOpenAIAdapter } from './index.ts';
 import {
   callContext,

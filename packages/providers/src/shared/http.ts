@@ -1,12 +1,12 @@
-import type { CancelSignal } from '../spec/adapter.ts';
-import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import {
   AbortedError,
+  type CancelSignal,
   MalformedResponseError,
   type ProviderError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
+import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import { Exchange } from './exchange.ts';
 import { redact } from './redact.ts';
 import {

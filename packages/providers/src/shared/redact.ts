@@ -1,4 +1,4 @@
-import type { CredentialValues, FormField } from '../spec/manifest.ts';
+import type { CredentialValues, FormField } from '@switchboard/provider-spec';
 
 /** Values of the `secret` fields of the given forms: what must never appear in a message. */
 export function secretValues(forms: FormField[][], credentials: CredentialValues): string[] {

@@ -1,5 +1,2 @@
-// The adapter spec: types and error classes only. Core and the gateway depend on this, never on an adapter.
-export * from './adapter.ts';
-export * from './canonical.ts';
-export * from './errors.ts';
-export * from './manifest.ts';
+// Transitional: the spec moved to @switchboard/provider-spec; this path goes once every import is renamed.
+export * from '@switchboard/provider-spec';
