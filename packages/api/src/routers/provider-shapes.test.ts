@@ -1,5 +1,5 @@
 import { type Core, CooldownBoard } from '@switchboard/core';
-import type { ProviderId } from '@switchboard/providers/spec';
+import type { ProviderId } from '@switchboard/provider-spec';
 import { ENGINES, type FakeUpstream } from '@switchboard/test-utils';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

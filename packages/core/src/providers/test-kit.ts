@@ -1,5 +1,5 @@
 import { type FakeUpstream, fixture, startFakeUpstream } from '@switchboard/test-utils';
-import type { ProviderAdapter } from '@switchboard/providers/spec';
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import { newId, nowIso } from '../ids.ts';
