@@ -8,7 +8,12 @@ import {
 } from '@switchboard/provider-spec';
 import { baseUrl, stringValue } from '../shared/fields.ts';
 import type { HttpSettings } from '../shared/http.ts';
-import { createOpenAIWire, OPERATION_PATHS, type WireOperation, withField } from '../openai/index.ts';
+import {
+  createOpenAIWire,
+  OPERATION_PATHS,
+  type WireOperation,
+  withField,
+} from '../openai-compatible/index.ts';
 import { AZURE_DEFAULT_API_VERSION, azureOpenAIManifest } from './azure-openai-manifest.ts';
 
 export { azureOpenAIManifest } from './azure-openai-manifest.ts';

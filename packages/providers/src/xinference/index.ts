@@ -8,7 +8,7 @@ import {
 } from '@switchboard/provider-spec';
 import { baseUrl } from '../shared/fields.ts';
 import type { HttpSettings } from '../shared/http.ts';
-import { bearer, createOpenAIWire, OPERATION_PATHS, type WireOperation } from '../openai/index.ts';
+import { bearer, createOpenAIWire, OPERATION_PATHS, type WireOperation } from '../openai-compatible/index.ts';
 import { XINFERENCE_DEFAULT_URL, xinferenceManifest } from './xinference-manifest.ts';
 import { xinferenceModelInfo } from './xinference-models.ts';
 

@@ -23,11 +23,11 @@ import { createHttpClient, type HttpClient, type HttpResponse, type HttpSettings
 import { redact, secretValues } from '../shared/redact.ts';
 import { stringValue } from '../shared/fields.ts';
 import { type ErrorContext, errorForStatus } from '../shared/upstream-errors.ts';
-import { readOpenAIErrorBody } from './openai-errors.ts';
-import { readModelList, type UpstreamModel } from './openai-models.ts';
-import { multipartBody } from './openai-multipart.ts';
-import { type ChunkRepair, type PassThroughState, passThroughSse } from './openai-stream.ts';
-import { readUsage } from './openai-usage.ts';
+import { readOpenAIErrorBody } from './openai-compatible-errors.ts';
+import { readModelList, type UpstreamModel } from './openai-compatible-models.ts';
+import { multipartBody } from './openai-compatible-multipart.ts';
+import { type ChunkRepair, type PassThroughState, passThroughSse } from './openai-compatible-stream.ts';
+import { readUsage } from './openai-compatible-usage.ts';
 
 /** The upstream operations of the OpenAI wire. */
 export type WireOperation = 'chat' | 'embeddings' | 'transcriptions' | 'speech' | 'rerank' | 'models';
