@@ -23,8 +23,7 @@ import {
   TimeoutError,
   UpstreamUnavailableError,
 } from '@switchboard/provider-spec';
-import { providerFailure } from '../../test/provider-failure.ts';
-import { readAll } from '../../test/read-all.ts';
+import { providerFailure, readAll } from '../../test/provider-test-kit.ts';
 import { createAnthropicAdapter } from './index.ts';
 
 const API_KEY = 'sk-ant-test-key-0001';

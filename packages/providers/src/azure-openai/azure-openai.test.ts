@@ -8,7 +8,7 @@ import {
   defineErrorTests,
   failure,
   parseMultipart,
-} from '../openai/openai-test-kit.ts';
+} from '../../test/provider-test-kit.ts';
 import { createAzureOpenAIAdapter } from './index.ts';
 
 const KEY = 'azure-test-key-0001';

@@ -18,7 +18,7 @@ import {
   type ErrorMatrixCase,
   type ErrorMatrixOperation,
   expectNoSecret,
-} from '../../test/error-matrix.ts';
+} from '../../test/provider-test-kit.ts';
 import { createCohereAdapter } from './index.ts';
 
 const API_KEY = 'co-test-cohere-0002';

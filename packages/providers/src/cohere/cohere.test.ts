@@ -17,7 +17,7 @@ import {
   TimeoutError,
   UpstreamUnavailableError,
 } from '@switchboard/provider-spec';
-import { readAll } from '../../test/read-all.ts';
+import { readAll } from '../../test/provider-test-kit.ts';
 import { createCohereAdapter } from './index.ts';
 
 const API_KEY = 'co-test-cohere-0001';

@@ -22,8 +22,7 @@ import {
   TimeoutError,
   UpstreamUnavailableError,
 } from '@switchboard/provider-spec';
-import { providerFailure } from '../../test/provider-failure.ts';
-import { readAll } from '../../test/read-all.ts';
+import { providerFailure, readAll } from '../../test/provider-test-kit.ts';
 import { createGeminiAdapter } from './index.ts';
 
 const API_KEY = 'AIza-test-key-0001';

@@ -19,7 +19,7 @@ import {
   describeErrorMatrix,
   type ErrorMatrixCase,
   type ErrorMatrixOperation,
-} from '../../test/error-matrix.ts';
+} from '../../test/provider-test-kit.ts';
 import { createJinaAdapter } from './index.ts';
 
 const API_KEY = 'jina_test-key-0001';

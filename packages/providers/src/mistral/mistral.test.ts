@@ -8,7 +8,7 @@ import {
   defineErrorTests,
   failure,
   parseMultipart,
-} from '../openai/openai-test-kit.ts';
+} from '../../test/provider-test-kit.ts';
 import { createMistralAdapter } from './index.ts';
 
 const KEY = 'mistral-test-key-0001';

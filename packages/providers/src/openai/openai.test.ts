@@ -26,7 +26,7 @@ import {
   failure,
   parseMultipart,
   streamFailure,
-} from './openai-test-kit.ts';
+} from '../../test/provider-test-kit.ts';
 
 const KEY = 'sk-test-openai-0001';
 const load = (name: string) => JSON.parse(fixture(import.meta.url, name)) as Record<string, unknown>;

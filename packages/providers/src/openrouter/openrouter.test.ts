@@ -7,7 +7,13 @@ import {
   QuotaExceededError,
   UpstreamUnavailableError,
 } from '@switchboard/provider-spec';
-import { callContext, collect, defineErrorTests, failure, streamFailure } from '../openai/openai-test-kit.ts';
+import {
+  callContext,
+  collect,
+  defineErrorTests,
+  failure,
+  streamFailure,
+} from '../../test/provider-test-kit.ts';
 import { createOpenRouterAdapter } from './index.ts';
 
 const KEY = 'sk-or-v1-test-0001';

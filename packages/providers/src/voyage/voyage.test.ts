@@ -18,7 +18,7 @@ import {
   describeErrorMatrix,
   type ErrorMatrixCase,
   type ErrorMatrixOperation,
-} from '../../test/error-matrix.ts';
+} from '../../test/provider-test-kit.ts';
 import { createVoyageAdapter } from './index.ts';
 
 const API_KEY = 'pa-test-voyage-0001';

@@ -13,7 +13,7 @@ import {
   defineErrorTests,
   failure,
   parseMultipart,
-} from '../openai/openai-test-kit.ts';
+} from '../../test/provider-test-kit.ts';
 import { createXinferenceAdapter } from './index.ts';
 
 const KEY = 'sk-xinf-test-0001';
