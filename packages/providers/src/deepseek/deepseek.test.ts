@@ -5,7 +5,7 @@ import { QuotaExceededError } from '@switchboard/provider-spec';
 import { callContext, collect, defineErrorTests, failure } from '../../test/provider-test-kit.ts';
 import { createDeepSeekAdapter } from './index.ts';
 
-const KEY = 'sk-test-deepseek-0001';
+const KEY = 'sk-test-dsk-fake-0001';
 const load = (name: string) => JSON.parse(fixture(import.meta.url, name)) as Record<string, unknown>;
 let upstream: FakeUpstream;
 let dispatcher: Agent;

@@ -11,7 +11,7 @@ import {
 } from '../../test/provider-test-kit.ts';
 import { createMistralAdapter } from './index.ts';
 
-const KEY = 'mistral-test-key-0001';
+const KEY = 'mst-test-key-0001';
 const load = (name: string) => JSON.parse(fixture(import.meta.url, name)) as Record<string, unknown>;
 let upstream: FakeUpstream;
 let dispatcher: Agent;

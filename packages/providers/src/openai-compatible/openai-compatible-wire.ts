@@ -20,7 +20,7 @@ import {
   type ValidationTarget,
 } from '@switchboard/provider-spec';
 import { createHttpClient, type HttpClient, type HttpResponse, type HttpSettings } from '../shared/http.ts';
-import { redact, secretValues } from '../shared/redact.ts';
+import { redactedExcerpt, secretValues } from '../shared/redact.ts';
 import { stringValue } from '../shared/fields.ts';
 import { type ErrorContext, errorForStatus } from '../shared/upstream-errors.ts';
 import { readOpenAIErrorBody } from './openai-compatible-errors.ts';
@@ -127,7 +127,7 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
     new MalformedResponseError(`${context.label}: ${what}`, {
       provider: context.provider,
       status,
-      ...(text ? { upstreamMessage: redact(text.slice(0, 200), context.secrets) } : {}),
+      ...(text ? { upstreamMessage: redactedExcerpt(text, context.secrets, 200) } : {}),
     });
 
   /** A 2xx body carrying `{error}` (OpenRouter, some proxies) is still a failure. */
@@ -363,7 +363,7 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
           provider: errors.provider,
           status: response.status,
           field: 'base_url',
-          upstreamMessage: redact(text.slice(0, 200), errors.secrets),
+          upstreamMessage: redactedExcerpt(text, errors.secrets, 200),
         });
       }
       const models = readModelList(body);
