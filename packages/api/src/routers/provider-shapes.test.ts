@@ -3,11 +3,7 @@ import type { ProviderId } from '@switchboard/provider-spec';
 import { ENGINES, type FakeUpstream } from '@switchboard/test-utils';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestWorkspace,
-  realAdapters,
-  startOpenAIFormatUpstream,
-} from '../../../core/src/providers/test-kit.ts';
+import { createTestWorkspace, realAdapters, startOpenAIFormatUpstream } from '@switchboard/core/testing';
 import { createTestCore } from '../../../core/test/test-core.ts';
 import { createInnerContext } from '../context.ts';
 import { createCallerFactory, router } from '../trpc.ts';
