@@ -9,7 +9,8 @@ import {
   LoginThrottle,
   startChangeFeed,
 } from '@switchboard/core';
-import { createAllAdapters, type ProviderAdapter } from '@switchboard/providers';
+import type { ProviderAdapter } from '@switchboard/provider-spec';
+import { createAllAdapters } from '@switchboard/providers';
 import type { ServerEnv } from './env.ts';
 import { createGateway, type Gateway } from './gateway/gateway.ts';
 import { createApp, type Mount } from './http/app.ts';

@@ -9,7 +9,7 @@ import {
   setDefaultModel,
   setupFirstOwner,
 } from '@switchboard/core';
-import type { ModelType, ProviderId } from '@switchboard/providers/spec';
+import type { ModelType, ProviderId } from '@switchboard/provider-spec';
 import { type FakeUpstream, type Responder, startFakeUpstream } from '@switchboard/test-utils';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

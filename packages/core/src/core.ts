@@ -1,4 +1,4 @@
-import type { ProviderAdapter, ProviderId } from '@switchboard/providers/spec';
+import type { ProviderAdapter, ProviderId } from '@switchboard/provider-spec';
 import { LoginThrottle } from './accounts/throttle.ts';
 import { ChangeBus } from './changes.ts';
 import { isResync } from './changes/transport.ts';

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProviderAdapter } from '@switchboard/providers/spec';
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import { type DatabaseTarget, type EngineName, freshDatabaseTarget } from '@switchboard/test-utils';
 import { type Core, createCore } from '../src/core.ts';
 

@@ -11,11 +11,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
+import type { ChatRequest, ProviderAdapter } from '@switchboard/provider-spec';
 import { createAnthropicAdapter } from '../src/anthropic/index.ts';
 import { createGeminiAdapter } from '../src/gemini/index.ts';
 import { createOllamaAdapter } from '../src/ollama/index.ts';
 import { createHttpClient, type HttpSettings, sharedDispatcher } from '../src/shared/http.ts';
-import type { ChatRequest, ProviderAdapter } from '../src/spec/index.ts';
 
 const EVENTS = 10_000;
 const CALLS = 10_000;

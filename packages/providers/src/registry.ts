@@ -1,3 +1,4 @@
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import { createAnthropicAdapter } from './anthropic/index.ts';
 import { createAzureOpenAIAdapter } from './azure-openai/index.ts';
 import { createCohereAdapter } from './cohere/index.ts';
@@ -13,7 +14,6 @@ import { createOpenRouterAdapter } from './openrouter/index.ts';
 import { createVoyageAdapter } from './voyage/index.ts';
 import { createXinferenceAdapter } from './xinference/index.ts';
 import type { HttpSettings } from './shared/http.ts';
-import type { ProviderAdapter } from './spec/adapter.ts';
 
 /** Every adapter this build ships, in catalog order. The server wires these into core. */
 export function createAllAdapters(settings: HttpSettings = {}): ProviderAdapter[] {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { CancelSignal, ModelType } from '@switchboard/providers/spec';
+import type { CancelSignal, ModelType } from '@switchboard/provider-spec';
 import { toGatewayError } from './errors.ts';
 import type { Principal } from './principal.ts';
 import type { GatewayRuntime, Route } from './runtime.ts';

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { CoreError } from '@switchboard/core';
-import { ProviderError } from '@switchboard/providers/spec';
+import { ProviderError } from '@switchboard/provider-spec';
 import { BodyError } from '../http/body.ts';
 
 /** An error the gateway answers in OpenAI's error JSON shape. */

@@ -9,7 +9,7 @@ import {
   UsageRecorder,
   WeightedRoundRobin,
 } from '@switchboard/core';
-import { type ModelType, type ProviderAdapter, ProviderError } from '@switchboard/providers/spec';
+import { type ModelType, type ProviderAdapter, ProviderError } from '@switchboard/provider-spec';
 import type { Logger } from '../log.ts';
 import { GatewayError } from './errors.ts';
 import type { GatewayLimits } from './gateway.ts';

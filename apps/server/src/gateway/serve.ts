@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ResolvedCredential } from '@switchboard/core';
-import type { CancelSignal, ModelType, ProviderAdapter } from '@switchboard/providers/spec';
+import type { CancelSignal, ModelType, ProviderAdapter } from '@switchboard/provider-spec';
 import { CallRecord, clientGone, drained, sendJson } from './call.ts';
 import { GatewayError, sendError, toGatewayError } from './errors.ts';
 import type { Principal } from './principal.ts';

@@ -1,4 +1,4 @@
-import { MODEL_TYPES, PROVIDER_IDS } from '@switchboard/providers/spec';
+import { MODEL_TYPES, PROVIDER_IDS } from '@switchboard/provider-spec';
 import { z } from 'zod';
 
 // Input pieces shared by the provider-management routers, so every procedure names things alike.

@@ -1,13 +1,9 @@
 import { type Core, CooldownBoard } from '@switchboard/core';
-import type { ProviderId } from '@switchboard/providers/spec';
+import type { ProviderId } from '@switchboard/provider-spec';
 import { ENGINES, type FakeUpstream } from '@switchboard/test-utils';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestWorkspace,
-  realAdapters,
-  startOpenAIFormatUpstream,
-} from '../../../core/src/providers/test-kit.ts';
+import { createTestWorkspace, realAdapters, startOpenAIFormatUpstream } from '@switchboard/core/testing';
 import { createTestCore } from '../../../core/test/test-core.ts';
 import { createInnerContext } from '../context.ts';
 import { createCallerFactory, router } from '../trpc.ts';

@@ -8,7 +8,7 @@ import {
   realAdapters,
   startOpenAIFormatUpstream,
   type TestWorkspace,
-} from '../../../core/src/providers/test-kit.ts';
+} from '@switchboard/core/testing';
 import { createTestCore } from '../../../core/test/test-core.ts';
 import { createInnerContext } from '../context.ts';
 import { createCallerFactory, router } from '../trpc.ts';

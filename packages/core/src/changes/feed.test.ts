@@ -7,7 +7,7 @@ import { createTestCoreOn, createTestCoreWithTarget } from '../../test/test-core
 import type { ChangeEvent } from '../changes.ts';
 import type { Core } from '../core.ts';
 import { installProvider } from '../providers/catalog.ts';
-import { createTestWorkspace, realAdapters } from '../providers/test-kit.ts';
+import { createTestWorkspace, realAdapters } from '../../test/provider-kit.ts';
 import { openChangeFeed, startChangeFeed } from './feed.ts';
 import { listenerName } from './postgres-transport.ts';
 import { isResync } from './transport.ts';

@@ -13,7 +13,7 @@ import {
   startOllamaUpstream,
   startOpenAIFormatUpstream,
   type TestWorkspace,
-} from '../providers/test-kit.ts';
+} from '../../test/provider-kit.ts';
 import { type ApplyFailure, type ApplyResult, applyConfig, ConfigProblemsError, planApply } from './apply.ts';
 import { exportConfig } from './export.ts';
 import { type ConfigFile, parseConfigFile } from './schema.ts';

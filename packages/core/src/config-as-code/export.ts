@@ -1,4 +1,4 @@
-import type { CredentialValues, FormField, ProviderAdapter } from '@switchboard/providers/spec';
+import type { CredentialValues, FormField, ProviderAdapter } from '@switchboard/provider-spec';
 import { stringify } from 'yaml';
 import type { Core } from '../core.ts';
 import type { ProviderCredentialRow } from '../db/schema.ts';

@@ -1,4 +1,4 @@
-import { MODEL_TYPES } from '@switchboard/providers/spec';
+import { MODEL_TYPES } from '@switchboard/provider-spec';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_MODEL_TYPES } from '../providers/types.ts';

@@ -1,4 +1,4 @@
-import { isProviderError, type ProviderErrorCode } from '@switchboard/providers/spec';
+import { isProviderError, type ProviderErrorCode } from '@switchboard/provider-spec';
 import type { Core } from '../core.ts';
 import { nowIso } from '../ids.ts';
 import { getCredential, upsertCooldown } from '../providers/credential-repository.ts';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ModelType } from '@switchboard/providers/spec';
+import type { ModelType } from '@switchboard/provider-spec';
 import type { Core } from '../core.ts';
 import type { UsageEventsTable } from '../db/schema.ts';
 import { randomBase32 } from '../ids.ts';

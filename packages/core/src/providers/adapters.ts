@@ -1,4 +1,4 @@
-import type { FormField, ModelType, ProviderAdapter, ProviderId } from '@switchboard/providers/spec';
+import type { FormField, ModelType, ProviderAdapter, ProviderId } from '@switchboard/provider-spec';
 import type { Core } from '../core.ts';
 import type { DbOrTrx } from '../db/schema.ts';
 import { badRequest, CoreError, notFound } from '../errors.ts';

@@ -1,4 +1,4 @@
-import type { CredentialValues, FormField, ProviderAdapter } from '@switchboard/providers/spec';
+import type { CredentialValues, FormField, ProviderAdapter } from '@switchboard/provider-spec';
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { ProviderCredentialRow, Trx } from '../db/schema.ts';

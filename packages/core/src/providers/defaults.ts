@@ -1,4 +1,4 @@
-import type { ModelType } from '@switchboard/providers/spec';
+import type { ModelType } from '@switchboard/provider-spec';
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import { badRequest, notFound } from '../errors.ts';

@@ -1,4 +1,4 @@
-import type { CredentialValues, FormField } from '@switchboard/providers/spec';
+import type { CredentialValues, FormField } from '@switchboard/provider-spec';
 import { badRequest, type FieldErrors } from '../errors.ts';
 
 // Credential form values: checking what a client sent against a provider's form.

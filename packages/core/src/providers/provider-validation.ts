@@ -6,7 +6,7 @@ import {
   type ProviderError,
   type ValidationResult,
   type ValidationTarget,
-} from '@switchboard/providers/spec';
+} from '@switchboard/provider-spec';
 import { badRequest } from '../errors.ts';
 
 // Proving credentials with a real call to the provider, and saying why the provider refused.

@@ -41,7 +41,7 @@ import {
   startOllamaUpstream,
   startOpenAIFormatUpstream,
   type TestWorkspace,
-} from './test-kit.ts';
+} from '../../test/provider-kit.ts';
 
 /** The CoreError a promise rejects with (fails the test when it resolves or throws something else). */
 async function coreError(promise: Promise<unknown>): Promise<CoreError> {

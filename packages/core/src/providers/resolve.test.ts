@@ -18,7 +18,7 @@ import {
   realAdapters,
   startOpenAIFormatUpstream,
   type TestWorkspace,
-} from './test-kit.ts';
+} from '../../test/provider-kit.ts';
 
 /** A core whose database counts the queries it runs. */
 function countingCore(core: Core): { core: Core; queries: () => number; reset: () => void } {

@@ -1,4 +1,4 @@
-import type { CredentialValues, ModelType, ProviderId } from '@switchboard/providers/spec';
+import type { CredentialValues, ModelType, ProviderId } from '@switchboard/provider-spec';
 import type { Core } from '../core.ts';
 import { badRequest, CoreError, notFound } from '../errors.ts';
 import { isResync } from '../changes/transport.ts';

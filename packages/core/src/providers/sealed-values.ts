@@ -1,4 +1,4 @@
-import type { CredentialValues, FormField } from '@switchboard/providers/spec';
+import type { CredentialValues, FormField } from '@switchboard/provider-spec';
 import type { Core } from '../core.ts';
 import { maskSecret } from '../crypto/mask.ts';
 import type { DbOrTrx, ProviderCredentialRow } from '../db/schema.ts';

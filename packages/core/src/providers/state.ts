@@ -4,7 +4,7 @@ import type {
   ProviderAdapter,
   ProviderId,
   ProviderManifest,
-} from '@switchboard/providers/spec';
+} from '@switchboard/provider-spec';
 import type {
   CredentialCooldownRow,
   CustomModelRow,

@@ -6,7 +6,7 @@ import type {
   ModelType,
   ProviderId,
   ProviderManifest,
-} from '@switchboard/providers/spec';
+} from '@switchboard/provider-spec';
 
 /** The default-model types, in the order the console shows them. */
 export const DEFAULT_MODEL_TYPES = [

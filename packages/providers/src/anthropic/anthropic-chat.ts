@@ -1,5 +1,9 @@
-import type { ChatCompletion, ChatToolCall, Usage } from '../spec/canonical.ts';
-import { MalformedResponseError } from '../spec/errors.ts';
+import {
+  type ChatCompletion,
+  type ChatToolCall,
+  MalformedResponseError,
+  type Usage,
+} from '@switchboard/provider-spec';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.ts';
 
 /** Token counts as Anthropic reports them; `input_tokens` excludes cache reads and writes. */

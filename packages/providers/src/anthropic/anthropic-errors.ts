@@ -1,5 +1,5 @@
+import { BadRequestError, type ProviderError, QuotaExceededError } from '@switchboard/provider-spec';
 import { carriedErrorOptions } from '../shared/refine-errors.ts';
-import { BadRequestError, type ProviderError, QuotaExceededError } from '../spec/errors.ts';
 import {
   type ErrorContext,
   errorForStatus,

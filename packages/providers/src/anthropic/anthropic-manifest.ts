@@ -1,5 +1,5 @@
+import type { ModelFeature, ModelInfo, ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
-import type { ModelFeature, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 
 /** Where the Messages API lives unless a credential says otherwise. */
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';

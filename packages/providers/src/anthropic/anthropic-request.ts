@@ -1,5 +1,10 @@
-import type { ChatContentPart, ChatMessage, ChatRequest, ChatToolChoice } from '../spec/canonical.ts';
-import { BadRequestError } from '../spec/errors.ts';
+import {
+  BadRequestError,
+  type ChatContentPart,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatToolChoice,
+} from '@switchboard/provider-spec';
 import { acceptsSampling, defaultMaxTokens } from './anthropic-manifest.ts';
 
 /** A content block of an Anthropic message (the subset Switchboard sends). */

@@ -1,10 +1,13 @@
+import {
+  type ChatStream,
+  MalformedResponseError,
+  UpstreamUnavailableError,
+  type Usage,
+} from '@switchboard/provider-spec';
 import { SSE_DONE } from '../shared/sse.ts';
 import { ByteWriter, bytesAt, jsonStringEnd } from '../shared/sse-bytes.ts';
 import { translateSseReads } from '../shared/sse-reads.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
-import type { ChatStream } from '../spec/adapter.ts';
-import type { Usage } from '../spec/canonical.ts';
-import { MalformedResponseError, UpstreamUnavailableError } from '../spec/errors.ts';
 import { type AnthropicUsage, toCanonicalUsage } from './anthropic-chat.ts';
 import { streamEventError } from './anthropic-errors.ts';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.ts';

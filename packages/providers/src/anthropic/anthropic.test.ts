@@ -7,11 +7,12 @@ import {
 } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CallContext } from '../spec/adapter.ts';
-import type { ChatCompletionChunk, ChatRequest } from '../spec/canonical.ts';
 import {
   AbortedError,
   BadRequestError,
+  type CallContext,
+  type ChatCompletionChunk,
+  type ChatRequest,
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
@@ -21,9 +22,8 @@ import {
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
-import { providerFailure } from '../../test/provider-failure.ts';
-import { readAll } from '../../test/read-all.ts';
+} from '@switchboard/provider-spec';
+import { providerFailure, readAll } from '../../test/provider-test-kit.ts';
 import { createAnthropicAdapter } from './index.ts';
 
 const API_KEY = 'sk-ant-test-key-0001';

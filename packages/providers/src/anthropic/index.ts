@@ -1,10 +1,15 @@
+import {
+  type CallContext,
+  InvalidCredentialsError,
+  type ModelFeature,
+  type ModelInfo,
+  type ProviderAdapter,
+  type ValidationTarget,
+} from '@switchboard/provider-spec';
 import { baseUrl, stringValue } from '../shared/fields.ts';
 import { createHttpClient, type HttpRequest, type HttpSettings } from '../shared/http.ts';
 import { secretValues } from '../shared/redact.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
-import type { CallContext, ProviderAdapter, ValidationTarget } from '../spec/adapter.ts';
-import { InvalidCredentialsError } from '../spec/errors.ts';
-import type { ModelFeature, ModelInfo } from '../spec/manifest.ts';
 import { type AnthropicResponse, toChatCompletion } from './anthropic-chat.ts';
 import { readAnthropicErrorBody, refineAnthropicError } from './anthropic-errors.ts';
 import { ANTHROPIC_DEFAULT_BASE_URL, ANTHROPIC_VERSION, anthropicManifest } from './anthropic-manifest.ts';

@@ -1,4 +1,4 @@
-import type { FinishReason } from '../spec/canonical.ts';
+import type { FinishReason } from '@switchboard/provider-spec';
 
 /** Anthropic `stop_reason` to OpenAI `finish_reason`; unknown reasons (pause_turn...) count as a normal stop. */
 export function mapAnthropicFinishReason(stopReason: string | null | undefined): FinishReason | null {

@@ -1,5 +1,5 @@
+import type { ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, proxyUrlField } from '../shared/fields.ts';
-import type { ProviderManifest } from '../spec/manifest.ts';
 
 /** The newest dated GA api-version of the data-plane inference API. */
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';

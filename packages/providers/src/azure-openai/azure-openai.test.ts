@@ -1,14 +1,14 @@
 import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BadRequestError, InvalidCredentialsError, ModelNotFoundError } from '@switchboard/provider-spec';
 import {
   callContext,
   collect,
   defineErrorTests,
   failure,
   parseMultipart,
-} from '../openai/openai-test-kit.ts';
-import { BadRequestError, InvalidCredentialsError, ModelNotFoundError } from '../spec/errors.ts';
+} from '../../test/provider-test-kit.ts';
 import { createAzureOpenAIAdapter } from './index.ts';
 
 const KEY = 'azure-test-key-0001';

@@ -1,9 +1,19 @@
+import {
+  BadRequestError,
+  type CallContext,
+  type CredentialValues,
+  ModelNotFoundError,
+  type ProviderAdapter,
+  ProviderError,
+} from '@switchboard/provider-spec';
 import { baseUrl, stringValue } from '../shared/fields.ts';
 import type { HttpSettings } from '../shared/http.ts';
-import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
-import { BadRequestError, ModelNotFoundError, ProviderError } from '../spec/errors.ts';
-import type { CredentialValues } from '../spec/manifest.ts';
-import { createOpenAIWire, OPERATION_PATHS, type WireOperation, withField } from '../openai/index.ts';
+import {
+  createOpenAIWire,
+  OPERATION_PATHS,
+  type WireOperation,
+  withField,
+} from '../openai-compatible/index.ts';
 import { AZURE_DEFAULT_API_VERSION, azureOpenAIManifest } from './azure-openai-manifest.ts';
 
 export { azureOpenAIManifest } from './azure-openai-manifest.ts';

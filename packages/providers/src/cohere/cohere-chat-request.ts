@@ -1,5 +1,10 @@
-import type { ChatContentPart, ChatMessage, ChatRequest, ChatTool } from '../spec/canonical.ts';
-import { BadRequestError } from '../spec/errors.ts';
+import {
+  BadRequestError,
+  type ChatContentPart,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatTool,
+} from '@switchboard/provider-spec';
 
 /** A content part Cohere v2 accepts in a message. */
 type CohereContentPart =

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import {
+  type CallContext,
+  type ChatCompletionChunk,
+  type ChatRequest,
+  type ChatStream,
+  type FinishReason,
+  MalformedResponseError,
+  UpstreamUnavailableError,
+  type Usage,
+} from '@switchboard/provider-spec';
 import type { HttpClient } from '../shared/http.ts';
 import { encodeSseData, parseSse, SSE_DONE } from '../shared/sse.ts';
-import type { CallContext, ChatStream } from '../spec/adapter.ts';
-import type { ChatCompletionChunk, ChatRequest, FinishReason, Usage } from '../spec/canonical.ts';
-import { MalformedResponseError, UpstreamUnavailableError } from '../spec/errors.ts';
 import { toCohereChatBody } from './cohere-chat-request.ts';
 import { cohereConnection } from './cohere-connection.ts';
 import { cohereFinishError, mapCohereFinishReason } from './map-cohere-finish-reason.ts';

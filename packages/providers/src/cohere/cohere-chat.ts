@@ -1,8 +1,13 @@
+import {
+  type CallContext,
+  type ChatCompletion,
+  type ChatRequest,
+  type ChatResult,
+  type ChatToolCall,
+  MalformedResponseError,
+} from '@switchboard/provider-spec';
 import { postJson } from '../shared/bearer-connection.ts';
 import type { HttpClient } from '../shared/http.ts';
-import type { CallContext, ChatResult } from '../spec/adapter.ts';
-import type { ChatCompletion, ChatRequest, ChatToolCall } from '../spec/canonical.ts';
-import { MalformedResponseError } from '../spec/errors.ts';
 import { toCohereChatBody } from './cohere-chat-request.ts';
 import { cohereConnection } from './cohere-connection.ts';
 import { cohereFinishError, mapCohereFinishReason } from './map-cohere-finish-reason.ts';

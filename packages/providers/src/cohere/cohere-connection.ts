@@ -1,5 +1,5 @@
+import type { CallContext } from '@switchboard/provider-spec';
 import { type BearerConnection, bearerConnection } from '../shared/bearer-connection.ts';
-import type { CallContext } from '../spec/adapter.ts';
 import { COHERE_DEFAULT_BASE_URL, cohereManifest } from './cohere-manifest.ts';
 
 /** Where and how one call reaches Cohere, read from the credential. */

@@ -1,8 +1,12 @@
+import {
+  BadRequestError,
+  type CallContext,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  MalformedResponseError,
+} from '@switchboard/provider-spec';
 import { postJson } from '../shared/bearer-connection.ts';
 import type { HttpClient } from '../shared/http.ts';
-import type { CallContext } from '../spec/adapter.ts';
-import type { EmbeddingRequest, EmbeddingResponse } from '../spec/canonical.ts';
-import { BadRequestError, MalformedResponseError } from '../spec/errors.ts';
 import { cohereConnection } from './cohere-connection.ts';
 
 /** The body of `POST /v2/embed` for text inputs. */

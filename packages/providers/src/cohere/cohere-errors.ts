@@ -1,7 +1,7 @@
+import { BadRequestError, InvalidCredentialsError, ModelNotFoundError } from '@switchboard/provider-spec';
 import type { HttpClient, HttpSettings } from '../shared/http.ts';
 import { carriedErrorOptions, createRefinedHttpClient } from '../shared/refine-errors.ts';
 import { readCommonErrorBody, type UpstreamErrorInfo } from '../shared/upstream-errors.ts';
-import { BadRequestError, InvalidCredentialsError, ModelNotFoundError } from '../spec/errors.ts';
 
 /** Reads Cohere's error body, `{"message": "..."}` (sometimes with an `id`). */
 export function readCohereErrorBody(text: string): UpstreamErrorInfo {

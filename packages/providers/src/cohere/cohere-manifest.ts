@@ -1,5 +1,5 @@
+import type { FormField, ModelInfo, ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
-import type { FormField, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 
 /** Cohere's public API host; paths carry their own version (`/v2/chat`, `/v1/models`). */
 export const COHERE_DEFAULT_BASE_URL = 'https://api.cohere.com';

@@ -1,8 +1,11 @@
+import {
+  type CallContext,
+  MalformedResponseError,
+  type RerankRequest,
+  type RerankResponse,
+} from '@switchboard/provider-spec';
 import { postJson } from '../shared/bearer-connection.ts';
 import type { HttpClient } from '../shared/http.ts';
-import type { CallContext } from '../spec/adapter.ts';
-import type { RerankRequest, RerankResponse } from '../spec/canonical.ts';
-import { MalformedResponseError } from '../spec/errors.ts';
 import { cohereConnection } from './cohere-connection.ts';
 
 /** The body of `POST /v2/rerank`. */

@@ -1,7 +1,13 @@
+import {
+  BadRequestError,
+  type CallContext,
+  MalformedResponseError,
+  type ModelInfo,
+  type ModelType,
+  type ValidationResult,
+  type ValidationTarget,
+} from '@switchboard/provider-spec';
 import type { HttpClient } from '../shared/http.ts';
-import type { CallContext, ValidationResult, ValidationTarget } from '../spec/adapter.ts';
-import { BadRequestError, MalformedResponseError } from '../spec/errors.ts';
-import type { ModelInfo, ModelType } from '../spec/manifest.ts';
 import { cohereConnection } from './cohere-connection.ts';
 
 /** One model of `GET /v1/models`. */

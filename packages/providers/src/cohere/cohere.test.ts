@@ -7,17 +7,17 @@ import {
 } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CallContext } from '../spec/adapter.ts';
-import type { ChatRequest } from '../spec/canonical.ts';
 import {
   AbortedError,
   BadRequestError,
+  type CallContext,
+  type ChatRequest,
   MalformedResponseError,
   ModelNotFoundError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
-import { readAll } from '../../test/read-all.ts';
+} from '@switchboard/provider-spec';
+import { readAll } from '../../test/provider-test-kit.ts';
 import { createCohereAdapter } from './index.ts';
 
 const API_KEY = 'co-test-cohere-0001';

@@ -1,5 +1,5 @@
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import type { HttpSettings } from '../shared/http.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
 import { cohereChat } from './cohere-chat.ts';
 import { cohereChatStream } from './cohere-chat-stream.ts';
 import { cohereEmbed } from './cohere-embed.ts';

@@ -1,5 +1,9 @@
-import { type ProviderError, TimeoutError, UpstreamUnavailableError } from '../spec/errors.ts';
-import type { FinishReason } from '../spec/canonical.ts';
+import {
+  type FinishReason,
+  type ProviderError,
+  TimeoutError,
+  UpstreamUnavailableError,
+} from '@switchboard/provider-spec';
 
 /** Cohere's `finish_reason` (`COMPLETE`, `MAX_TOKENS`...) as OpenAI's. */
 export function mapCohereFinishReason(reason: string | undefined | null): FinishReason | null {

@@ -1,4 +1,4 @@
-import type { Usage } from '../spec/canonical.ts';
+import type { Usage } from '@switchboard/provider-spec';
 
 /** Cohere's usage block, as it appears on chat answers and `message-end`. */
 export interface CohereUsage {

@@ -1,5 +1,5 @@
+import type { ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
-import type { ProviderManifest } from '../spec/manifest.ts';
 
 /** DeepSeek's default API base (the OpenAI SDK base; `/v1` also answers). */
 export const DEEPSEEK_BASE_URL = 'https://api.deepseek.com';

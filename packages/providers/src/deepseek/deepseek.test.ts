@@ -1,11 +1,11 @@
 import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { callContext, collect, defineErrorTests, failure } from '../openai/openai-test-kit.ts';
-import { QuotaExceededError } from '../spec/errors.ts';
+import { QuotaExceededError } from '@switchboard/provider-spec';
+import { callContext, collect, defineErrorTests, failure } from '../../test/provider-test-kit.ts';
 import { createDeepSeekAdapter } from './index.ts';
 
-const KEY = 'sk-test-deepseek-0001';
+const KEY = 'sk-test-dsk-fake-0001';
 const load = (name: string) => JSON.parse(fixture(import.meta.url, name)) as Record<string, unknown>;
 let upstream: FakeUpstream;
 let dispatcher: Agent;

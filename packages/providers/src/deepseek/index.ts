@@ -1,6 +1,6 @@
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import type { HttpSettings } from '../shared/http.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai/index.ts';
+import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai-compatible/index.ts';
 import { DEEPSEEK_BASE_URL, deepseekManifest } from './deepseek-manifest.ts';
 
 export { deepseekManifest } from './deepseek-manifest.ts';

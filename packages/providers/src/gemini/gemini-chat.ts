@@ -1,5 +1,9 @@
-import type { ChatCompletion, ChatToolCall, Usage } from '../spec/canonical.ts';
-import { MalformedResponseError } from '../spec/errors.ts';
+import {
+  type ChatCompletion,
+  type ChatToolCall,
+  MalformedResponseError,
+  type Usage,
+} from '@switchboard/provider-spec';
 import type { GeminiPart } from './gemini-request.ts';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.ts';
 

@@ -1,5 +1,9 @@
-import type { EmbeddingRequest, EmbeddingResponse } from '../spec/canonical.ts';
-import { BadRequestError, MalformedResponseError } from '../spec/errors.ts';
+import {
+  BadRequestError,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  MalformedResponseError,
+} from '@switchboard/provider-spec';
 
 /** Most requests one `:batchEmbedContents` call accepts. */
 export const GEMINI_EMBED_BATCH_LIMIT = 100;

@@ -1,11 +1,11 @@
-import { carriedErrorOptions } from '../shared/refine-errors.ts';
-import { type ErrorContext, errorForStatus, type UpstreamErrorInfo } from '../shared/upstream-errors.ts';
 import {
   InvalidCredentialsError,
   type ProviderError,
   ProviderError as ProviderErrorClass,
   RateLimitedError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
+import { carriedErrorOptions } from '../shared/refine-errors.ts';
+import { type ErrorContext, errorForStatus, type UpstreamErrorInfo } from '../shared/upstream-errors.ts';
 
 /** What a Google error body says beyond the shared terms. */
 export interface GeminiErrorDetails {

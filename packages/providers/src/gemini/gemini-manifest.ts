@@ -1,5 +1,5 @@
+import type { ModelFeature, ModelInfo, ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
-import type { ModelFeature, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 import { GEMINI_VOICES } from './gemini-speech.ts';
 
 /** Where the Generative Language API lives unless a credential says otherwise (the path adds `/v1beta`). */

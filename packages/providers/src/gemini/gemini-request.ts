@@ -1,5 +1,9 @@
-import type { ChatContentPart, ChatRequest, ChatToolChoice } from '../spec/canonical.ts';
-import { BadRequestError } from '../spec/errors.ts';
+import {
+  BadRequestError,
+  type ChatContentPart,
+  type ChatRequest,
+  type ChatToolChoice,
+} from '@switchboard/provider-spec';
 
 /** One part of a Gemini content (one key set per part). */
 export interface GeminiPart {

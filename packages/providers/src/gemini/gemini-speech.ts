@@ -1,5 +1,4 @@
-import type { SpeechRequest } from '../spec/canonical.ts';
-import { BadRequestError, MalformedResponseError } from '../spec/errors.ts';
+import { BadRequestError, MalformedResponseError, type SpeechRequest } from '@switchboard/provider-spec';
 import type { GeminiResponse } from './gemini-chat.ts';
 
 /** Gemini's prebuilt TTS voices. */

@@ -1,10 +1,15 @@
+import {
+  type CallContext,
+  InvalidCredentialsError,
+  type ModelInfo,
+  type ModelType,
+  type ProviderAdapter,
+  type ValidationTarget,
+} from '@switchboard/provider-spec';
 import { baseUrl, stringValue } from '../shared/fields.ts';
 import { createHttpClient, type HttpResponse, type HttpSettings } from '../shared/http.ts';
 import { secretValues } from '../shared/redact.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
-import type { CallContext, ProviderAdapter, ValidationTarget } from '../spec/adapter.ts';
-import { InvalidCredentialsError } from '../spec/errors.ts';
-import type { ModelInfo, ModelType } from '../spec/manifest.ts';
 import { type GeminiResponse, toChatCompletion } from './gemini-chat.ts';
 import {
   GEMINI_EMBED_BATCH_LIMIT,

@@ -1,4 +1,4 @@
-import type { FinishReason } from '../spec/canonical.ts';
+import type { FinishReason } from '@switchboard/provider-spec';
 
 /**
  * Gemini `finishReason` to OpenAI `finish_reason`. Gemini ends a function call with STOP,

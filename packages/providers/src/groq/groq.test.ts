@@ -1,7 +1,7 @@
 import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { callContext, collect, defineErrorTests, parseMultipart } from '../openai/openai-test-kit.ts';
+import { callContext, collect, defineErrorTests, parseMultipart } from '../../test/provider-test-kit.ts';
 import { createGroqAdapter } from './index.ts';
 
 const KEY = 'gsk_test_groq_0001';

@@ -1,6 +1,6 @@
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import type { HttpSettings } from '../shared/http.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai/index.ts';
+import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai-compatible/index.ts';
 import { GROQ_BASE_URL, groqManifest } from './groq-manifest.ts';
 
 export { groqManifest } from './groq-manifest.ts';

@@ -1,5 +1,5 @@
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import type { HttpSettings } from '../shared/http.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
 import { jinaEmbed } from './jina-embed.ts';
 import { createJinaHttpClient } from './jina-errors.ts';
 import { jinaManifest } from './jina-manifest.ts';

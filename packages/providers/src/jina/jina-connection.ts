@@ -1,5 +1,5 @@
+import type { CallContext } from '@switchboard/provider-spec';
 import { type BearerConnection, bearerConnection } from '../shared/bearer-connection.ts';
-import type { CallContext } from '../spec/adapter.ts';
 import { JINA_DEFAULT_BASE_URL, jinaManifest } from './jina-manifest.ts';
 
 /** Where and how one call reaches Jina, read from the credential. */

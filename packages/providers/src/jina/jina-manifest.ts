@@ -1,5 +1,5 @@
+import type { FormField, ModelInfo, ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
-import type { FormField, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 
 /** Jina's API root; operations sit below it (`/embeddings`, `/rerank`). */
 export const JINA_DEFAULT_BASE_URL = 'https://api.jina.ai/v1';

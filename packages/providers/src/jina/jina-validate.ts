@@ -1,5 +1,5 @@
+import type { CallContext, ValidationResult, ValidationTarget } from '@switchboard/provider-spec';
 import type { HttpClient } from '../shared/http.ts';
-import type { CallContext, ValidationResult, ValidationTarget } from '../spec/adapter.ts';
 import { jinaEmbed } from './jina-embed.ts';
 import { jinaRerank } from './jina-rerank.ts';
 

@@ -1,24 +1,25 @@
 import { type FakeUpstream, fixture, startConnectProxy, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
 import {
   AbortedError,
   BadRequestError,
+  type CallContext,
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
+  type ProviderAdapter,
   QuotaExceededError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
 import {
   describeErrorMatrix,
   type ErrorMatrixCase,
   type ErrorMatrixOperation,
-} from '../../test/error-matrix.ts';
+} from '../../test/provider-test-kit.ts';
 import { createJinaAdapter } from './index.ts';
 
 const API_KEY = 'jina_test-key-0001';

@@ -1,6 +1,6 @@
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import type { HttpSettings } from '../shared/http.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai/index.ts';
+import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai-compatible/index.ts';
 import { MISTRAL_BASE_URL, mistralManifest } from './mistral-manifest.ts';
 import { mistralChatBody, mistralChunkRepair, mistralCompletionRepair } from './mistral-translation.ts';
 

@@ -1,5 +1,5 @@
+import type { ModelFeature, ModelInfo, ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
-import type { ModelFeature, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 
 /** Mistral's default API base. */
 export const MISTRAL_BASE_URL = 'https://api.mistral.ai/v1';

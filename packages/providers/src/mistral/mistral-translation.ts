@@ -1,5 +1,5 @@
-import type { ChatCompletion, ChatCompletionChunk } from '../spec/canonical.ts';
-import type { ChunkRepair } from '../openai/index.ts';
+import type { ChatCompletion, ChatCompletionChunk } from '@switchboard/provider-spec';
+import type { ChunkRepair } from '../openai-compatible/index.ts';
 
 // Mistral speaks the OpenAI wire with three differences that matter: it rejects
 // fields it does not know (422), it names the seed `random_seed`, and it streams a

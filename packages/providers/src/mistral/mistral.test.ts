@@ -1,17 +1,17 @@
 import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BadRequestError, InvalidCredentialsError } from '@switchboard/provider-spec';
 import {
   callContext,
   collect,
   defineErrorTests,
   failure,
   parseMultipart,
-} from '../openai/openai-test-kit.ts';
-import { BadRequestError, InvalidCredentialsError } from '../spec/errors.ts';
+} from '../../test/provider-test-kit.ts';
 import { createMistralAdapter } from './index.ts';
 
-const KEY = 'mistral-test-key-0001';
+const KEY = 'mst-test-key-0001';
 const load = (name: string) => JSON.parse(fixture(import.meta.url, name)) as Record<string, unknown>;
 let upstream: FakeUpstream;
 let dispatcher: Agent;

@@ -1,5 +1,5 @@
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import { createHttpClient, type HttpSettings } from '../shared/http.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
 import { fromOllamaChatResponse } from './ollama-chat.ts';
 import { toOllamaChatRequest } from './ollama-chat-request.ts';
 import { ollamaConnection } from './ollama-connection.ts';

@@ -1,4 +1,4 @@
-import type { FinishReason } from '../spec/canonical.ts';
+import type { FinishReason } from '@switchboard/provider-spec';
 
 /**
  * Ollama's `done_reason` (`stop`, `length`, `load`, `unload`) as OpenAI's finish reason.

@@ -1,5 +1,9 @@
-import type { ChatContentPart, ChatMessage, ChatRequest } from '../spec/canonical.ts';
-import { BadRequestError } from '../spec/errors.ts';
+import {
+  BadRequestError,
+  type ChatContentPart,
+  type ChatMessage,
+  type ChatRequest,
+} from '@switchboard/provider-spec';
 import type { OllamaChatRequest, OllamaMessage, OllamaOptions, OllamaToolCall } from './ollama-wire.ts';
 
 const invalid = (message: string, field: string) =>

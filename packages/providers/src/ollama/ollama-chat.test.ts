@@ -1,8 +1,8 @@
 import { type FakeUpstream, fixture, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import { BadRequestError } from '../spec/errors.ts';
-import { contextFor, rejection, testAdapter } from './ollama-test-helpers.ts';
+import { BadRequestError, type ProviderAdapter } from '@switchboard/provider-spec';
+import { contextFor, failure, isolatedAdapter } from '../../test/provider-test-kit.ts';
+import { createOllamaAdapter } from './index.ts';
 
 const json = (name: string) => JSON.parse(fixture(import.meta.url, name)) as unknown;
 
@@ -13,7 +13,7 @@ describe('ollama chat (non-streaming)', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    ({ adapter, close } = testAdapter());
+    ({ adapter, close } = isolatedAdapter(createOllamaAdapter));
   });
   afterEach(() => upstream.reset());
   afterAll(async () => {
@@ -206,7 +206,7 @@ describe('ollama chat (non-streaming)', () => {
   });
 
   it('refuses what Ollama cannot take before calling it', async () => {
-    const linked = await rejection(
+    const linked = await failure(
       adapter.chat!(
         {
           model: 'llava',
@@ -223,7 +223,7 @@ describe('ollama chat (non-streaming)', () => {
     expect(linked).toBeInstanceOf(BadRequestError);
     expect(linked).toMatchObject({ code: 'bad_request', field: 'messages', provider: 'ollama' });
 
-    const badArguments = await rejection(
+    const badArguments = await failure(
       adapter.chat!(
         {
           model: 'llama3.2',
@@ -239,7 +239,7 @@ describe('ollama chat (non-streaming)', () => {
     );
     expect(badArguments).toMatchObject({ code: 'bad_request', field: 'messages' });
 
-    const many = await rejection(
+    const many = await failure(
       adapter.chat!(
         { model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }], n: 3 },
         contextFor(upstream),

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatCompletion, ChatToolCall, Usage } from '../spec/canonical.ts';
-import { MalformedResponseError } from '../spec/errors.ts';
+import {
+  type ChatCompletion,
+  type ChatToolCall,
+  MalformedResponseError,
+  type Usage,
+} from '@switchboard/provider-spec';
 import { mapOllamaFinishReason } from './map-ollama-finish-reason.ts';
 import type { OllamaChatResponse, OllamaToolCall } from './ollama-wire.ts';
 

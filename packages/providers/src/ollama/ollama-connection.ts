@@ -1,8 +1,8 @@
+import type { CallContext } from '@switchboard/provider-spec';
 import { baseUrl, stringValue } from '../shared/fields.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from '../shared/http.ts';
 import { secretValues } from '../shared/redact.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
-import type { CallContext } from '../spec/adapter.ts';
 import { OLLAMA_DEFAULT_BASE_URL, ollamaManifest } from './ollama-manifest.ts';
 
 /** One call's way to the Ollama server, read from the credential values. */

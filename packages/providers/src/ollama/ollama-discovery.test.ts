@@ -1,13 +1,14 @@
 import { type FakeUpstream, fixture, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderAdapter } from '../spec/adapter.ts';
 import {
   BadRequestError,
   MalformedResponseError,
   ModelNotFoundError,
+  type ProviderAdapter,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
-import { contextFor, rejection, testAdapter } from './ollama-test-helpers.ts';
+} from '@switchboard/provider-spec';
+import { contextFor, failure, isolatedAdapter } from '../../test/provider-test-kit.ts';
+import { createOllamaAdapter } from './index.ts';
 
 const json = (name: string) => JSON.parse(fixture(import.meta.url, name)) as unknown;
 
@@ -28,7 +29,7 @@ describe('ollama discovery and validation', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    ({ adapter, close } = testAdapter());
+    ({ adapter, close } = isolatedAdapter(createOllamaAdapter));
   });
   afterEach(() => upstream.reset());
   afterAll(async () => {
@@ -106,22 +107,22 @@ describe('ollama discovery and validation', () => {
 
   it('blames base_url when the endpoint is not an Ollama server', async () => {
     upstream.route('GET', '/api/tags', { body: '<!doctype html><title>Router</title>' });
-    const notJson = await rejection(adapter.validateCredentials(contextFor(upstream)));
+    const notJson = await failure(adapter.validateCredentials(contextFor(upstream)));
     expect(notJson).toBeInstanceOf(MalformedResponseError);
     expect(notJson).toMatchObject({ field: 'base_url' });
 
     upstream.route('GET', '/api/tags', { json: { data: [] } });
-    expect(await rejection(adapter.validateCredentials(contextFor(upstream)))).toMatchObject({
+    expect(await failure(adapter.validateCredentials(contextFor(upstream)))).toMatchObject({
       code: 'malformed_response',
       field: 'base_url',
     });
 
     upstream.reset();
-    const missing = await rejection(adapter.validateCredentials(contextFor(upstream)));
+    const missing = await failure(adapter.validateCredentials(contextFor(upstream)));
     expect(missing).toMatchObject({ status: 404, field: 'base_url' });
 
     upstream.route('GET', '/api/tags', { status: 502, body: 'Bad Gateway' });
-    const down = await rejection(adapter.validateCredentials(contextFor(upstream)));
+    const down = await failure(adapter.validateCredentials(contextFor(upstream)));
     expect(down).toBeInstanceOf(UpstreamUnavailableError);
     expect(down).toMatchObject({ field: 'base_url' });
   });
@@ -149,7 +150,7 @@ describe('ollama discovery and validation', () => {
 
   it('reports a custom model that is not on the server as model_not_found on field model', async () => {
     routeShow({});
-    const error = await rejection(
+    const error = await failure(
       adapter.validateCredentials(contextFor(upstream), { model: 'llama3:70b', type: 'llm' }),
     );
     expect(error).toBeInstanceOf(ModelNotFoundError);
@@ -159,7 +160,7 @@ describe('ollama discovery and validation', () => {
 
   it('refuses a custom model registered with the wrong type', async () => {
     routeShow({ 'nomic-embed-text': json('show-nomic-embed-text.json') });
-    const error = await rejection(
+    const error = await failure(
       adapter.validateCredentials(contextFor(upstream), { model: 'nomic-embed-text', type: 'llm' }),
     );
     expect(error).toBeInstanceOf(BadRequestError);

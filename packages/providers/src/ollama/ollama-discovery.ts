@@ -1,5 +1,10 @@
-import type { ModelFeature, ModelInfo, ModelType } from '../spec/manifest.ts';
-import { isProviderError, MalformedResponseError } from '../spec/errors.ts';
+import {
+  isProviderError,
+  MalformedResponseError,
+  type ModelFeature,
+  type ModelInfo,
+  type ModelType,
+} from '@switchboard/provider-spec';
 import type { OllamaConnection } from './ollama-connection.ts';
 import type { OllamaModelDetails, OllamaShowResponse, OllamaTagsResponse } from './ollama-wire.ts';
 

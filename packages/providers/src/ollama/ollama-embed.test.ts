@@ -1,8 +1,8 @@
 import { type FakeUpstream, fixture, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import { BadRequestError } from '../spec/errors.ts';
-import { contextFor, rejection, testAdapter } from './ollama-test-helpers.ts';
+import { BadRequestError, type ProviderAdapter } from '@switchboard/provider-spec';
+import { contextFor, failure, isolatedAdapter } from '../../test/provider-test-kit.ts';
+import { createOllamaAdapter } from './index.ts';
 
 const answer = JSON.parse(fixture(import.meta.url, 'embed-response.json')) as { embeddings: number[][] };
 
@@ -13,7 +13,7 @@ describe('ollama embeddings', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    ({ adapter, close } = testAdapter());
+    ({ adapter, close } = isolatedAdapter(createOllamaAdapter));
   });
   afterEach(() => upstream.reset());
   afterAll(async () => {
@@ -58,7 +58,7 @@ describe('ollama embeddings', () => {
   });
 
   it('refuses token arrays, which Ollama cannot embed', async () => {
-    const error = await rejection(
+    const error = await failure(
       adapter.embed!({ model: 'all-minilm', input: [[1, 2, 3]] }, contextFor(upstream)),
     );
     expect(error).toBeInstanceOf(BadRequestError);

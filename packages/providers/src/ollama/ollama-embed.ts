@@ -1,5 +1,9 @@
-import type { EmbeddingRequest, EmbeddingResponse } from '../spec/canonical.ts';
-import { BadRequestError, MalformedResponseError } from '../spec/errors.ts';
+import {
+  BadRequestError,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  MalformedResponseError,
+} from '@switchboard/provider-spec';
 import type { OllamaEmbedResponse } from './ollama-wire.ts';
 
 /** POST /api/embed body. */

@@ -1,17 +1,18 @@
 import { closedPort, type FakeUpstream, fixture, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import type { ChatRequest } from '../spec/canonical.ts';
 import {
   BadRequestError,
+  type ChatRequest,
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
+  type ProviderAdapter,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
-import { contextFor, rejection, testAdapter } from './ollama-test-helpers.ts';
+} from '@switchboard/provider-spec';
+import { contextFor, failure, isolatedAdapter } from '../../test/provider-test-kit.ts';
+import { createOllamaAdapter } from './index.ts';
 
 const API_KEY = 'sk-test-ollama-proxy-0001';
 const request: ChatRequest = { model: 'llama3:70b', messages: [{ role: 'user', content: 'hi' }] };
@@ -23,7 +24,7 @@ describe('ollama errors', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    ({ adapter, close } = testAdapter({ firstByteMs: 300 }));
+    ({ adapter, close } = isolatedAdapter(createOllamaAdapter));
   });
   afterEach(() => upstream.reset());
   afterAll(async () => {
@@ -90,7 +91,7 @@ describe('ollama errors', () => {
         adapter.chatStream!({ ...request, stream: true }, context),
         adapter.embed!({ model: 'llama3:70b', input: 'hi' }, context),
       ]) {
-        const error = await rejection(call);
+        const error = await failure(call);
         expect(error).toBeInstanceOf(errorClass);
         expect(error).toMatchObject({ provider: 'ollama', status, ...fields });
         expect(String((error as Error).message)).not.toContain(API_KEY);
@@ -100,7 +101,7 @@ describe('ollama errors', () => {
 
   it('keeps the api key out of messages even when the upstream echoes it', async () => {
     upstream.route('POST', '/api/chat', { status: 401, json: { error: `invalid token ${API_KEY}` } });
-    const error = (await rejection(
+    const error = (await failure(
       adapter.chat!(request, contextFor(upstream, { api_key: API_KEY })),
     )) as Error & {
       upstreamMessage: string;
@@ -111,21 +112,25 @@ describe('ollama errors', () => {
 
   it('maps a 200 body that is not JSON to MalformedResponseError', async () => {
     upstream.route('POST', '/api/chat', { body: 'Ollama is running' });
-    const error = await rejection(adapter.chat!(request, contextFor(upstream)));
+    const error = await failure(adapter.chat!(request, contextFor(upstream)));
     expect(error).toBeInstanceOf(MalformedResponseError);
     expect(error).toMatchObject({ upstreamMessage: 'Ollama is running' });
   });
 
   it('maps a 200 JSON body without a message to MalformedResponseError', async () => {
     upstream.route('POST', '/api/chat', { json: { models: [] } });
-    expect(await rejection(adapter.chat!(request, contextFor(upstream)))).toBeInstanceOf(
+    expect(await failure(adapter.chat!(request, contextFor(upstream)))).toBeInstanceOf(
       MalformedResponseError,
     );
   });
 
   it('maps no answer within the first-byte timeout to TimeoutError', async () => {
+    // Only this test is impatient: on a loaded machine a real answer can take longer than 300 ms.
+    const impatient = isolatedAdapter(createOllamaAdapter, { firstByteMs: 300 });
     upstream.route('POST', '/api/chat', { hang: true });
-    const error = await rejection(adapter.chat!(request, contextFor(upstream)));
+    const error = await failure(impatient.adapter.chat!(request, contextFor(upstream))).finally(
+      impatient.close,
+    );
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ code: 'timeout', provider: 'ollama' });
   });
@@ -141,7 +146,7 @@ describe('ollama errors', () => {
       adapter.chatStream!(request, context),
       adapter.discoverModels!(context),
     ]) {
-      const error = await rejection(call);
+      const error = await failure(call);
       expect(error).toBeInstanceOf(UpstreamUnavailableError);
       expect(error).toMatchObject({ code: 'upstream_unavailable', field: 'base_url' });
     }

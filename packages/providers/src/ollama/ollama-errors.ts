@@ -1,6 +1,3 @@
-import type { UpstreamErrorInfo } from '../shared/upstream-errors.ts';
-import { redact } from '../shared/redact.ts';
-import type { ErrorContext } from '../shared/upstream-errors.ts';
 import {
   BadRequestError,
   MalformedResponseError,
@@ -8,7 +5,10 @@ import {
   type ProviderError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
+import type { UpstreamErrorInfo } from '../shared/upstream-errors.ts';
+import { redact } from '../shared/redact.ts';
+import type { ErrorContext } from '../shared/upstream-errors.ts';
 
 /**
  * Reads Ollama's `{"error":"..."}` body. Ollama names no field, so the request field at

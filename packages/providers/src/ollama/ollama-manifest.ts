@@ -1,5 +1,5 @@
+import type { FormField, ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
-import type { FormField, ProviderManifest } from '../spec/manifest.ts';
 
 /** Where a local Ollama listens unless told otherwise. */
 export const OLLAMA_DEFAULT_BASE_URL = 'http://127.0.0.1:11434';

@@ -1,15 +1,15 @@
 import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import type { ChatRequest } from '../spec/canonical.ts';
 import {
   AbortedError,
+  type ChatRequest,
   MalformedResponseError,
+  type ProviderAdapter,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
-import { readAll } from '../../test/read-all.ts';
-import { contextFor, rejection, sseData, testAdapter } from './ollama-test-helpers.ts';
+} from '@switchboard/provider-spec';
+import { contextFor, failure, isolatedAdapter, readAll, sseData } from '../../test/provider-test-kit.ts';
+import { createOllamaAdapter } from './index.ts';
 
 const ndjson = { 'content-type': 'application/x-ndjson' };
 const request: ChatRequest = {
@@ -44,7 +44,7 @@ describe('ollama chat (streaming)', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    ({ adapter, close } = testAdapter());
+    ({ adapter, close } = isolatedAdapter(createOllamaAdapter));
   });
   afterEach(() => upstream.reset());
   afterAll(async () => {
@@ -156,7 +156,7 @@ describe('ollama chat (streaming)', () => {
       destroyAfterChunks: true,
     });
     const stream = await adapter.chatStream!(request, contextFor(upstream));
-    const error = await rejection(readAll(stream.body));
+    const error = await failure(readAll(stream.body));
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({ code: 'upstream_unavailable', provider: 'ollama' });
   });
@@ -169,7 +169,7 @@ describe('ollama chat (streaming)', () => {
     upstream.route('POST', '/api/chat', { headers: ndjson, body: `${lines}\n` });
     const stream = await adapter.chatStream!(request, contextFor(upstream));
     const received: unknown[] = [];
-    const error = await rejection(
+    const error = await failure(
       (async () => {
         for await (const bytes of stream.body) received.push(...sseData(new TextDecoder().decode(bytes)));
       })(),
@@ -186,7 +186,7 @@ describe('ollama chat (streaming)', () => {
       body: fixture(import.meta.url, 'chat-stream-error.ndjson'),
     });
     const stream = await adapter.chatStream!(request, contextFor(upstream));
-    const error = await rejection(readAll(stream.body));
+    const error = await failure(readAll(stream.body));
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error).toMatchObject({
       upstreamMessage: 'an error was encountered while running the model: unexpected EOF',
@@ -200,7 +200,7 @@ describe('ollama chat (streaming)', () => {
       body: '{"model":"llama3.2","message":{"content":"a"},"done":false}\n<html>\n',
     });
     const stream = await adapter.chatStream!(request, contextFor(upstream));
-    expect(await rejection(readAll(stream.body))).toBeInstanceOf(MalformedResponseError);
+    expect(await failure(readAll(stream.body))).toBeInstanceOf(MalformedResponseError);
   });
 
   it('cancels the upstream request when the caller aborts mid-stream', async () => {
@@ -218,7 +218,7 @@ describe('ollama chat (streaming)', () => {
       choices: [{ delta: { content: 'Le ciel' } }],
     });
     controller.abort();
-    const error = await rejection(iterator.next());
+    const error = await failure(iterator.next());
     expect(error).toBeInstanceOf(AbortedError);
     await expect.poll(() => upstream.aborted.length).toBe(1);
     expect(upstream.aborted[0]?.path).toBe('/api/chat');
@@ -230,10 +230,10 @@ describe('ollama chat (streaming)', () => {
       response.writeHead(200, ndjson);
       response.write(`${line}\n`);
     });
-    const idle = testAdapter({ idleMs: 200 });
+    const idle = isolatedAdapter(createOllamaAdapter, { idleMs: 200 });
     try {
       const stream = await idle.adapter.chatStream!(request, contextFor(upstream));
-      const error = await rejection(readAll(stream.body));
+      const error = await failure(readAll(stream.body));
       expect(error).toBeInstanceOf(TimeoutError);
       expect(error).toMatchObject({ code: 'timeout', provider: 'ollama' });
     } finally {
@@ -247,7 +247,7 @@ describe('ollama chat (streaming)', () => {
     const pending = adapter.chatStream!(request, contextFor(upstream, {}, controller.signal));
     await expect.poll(() => upstream.requests.length).toBe(1);
     controller.abort();
-    expect(await rejection(pending)).toBeInstanceOf(AbortedError);
+    expect(await failure(pending)).toBeInstanceOf(AbortedError);
     await expect.poll(() => upstream.aborted.length).toBe(1);
   });
 });

@@ -1,8 +1,13 @@
+import {
+  type ChatCompletionChunk,
+  type ChatStream,
+  type FinishReason,
+  MalformedResponseError,
+  UpstreamUnavailableError,
+  type Usage,
+} from '@switchboard/provider-spec';
 import { SSE_DONE } from '../shared/sse.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
-import type { ChatStream } from '../spec/adapter.ts';
-import type { ChatCompletionChunk, FinishReason, Usage } from '../spec/canonical.ts';
-import { MalformedResponseError, UpstreamUnavailableError } from '../spec/errors.ts';
 import { mapOllamaFinishReason } from './map-ollama-finish-reason.ts';
 import { plainContentLiteral } from './ollama-content-literal.ts';
 import { completionId, createdSeconds, toChatToolCall, usageOf } from './ollama-chat.ts';

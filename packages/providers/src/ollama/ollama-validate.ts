@@ -1,5 +1,10 @@
-import type { ValidationResult, ValidationTarget } from '../spec/adapter.ts';
-import { BadRequestError, isProviderError, UnsupportedError } from '../spec/errors.ts';
+import {
+  BadRequestError,
+  isProviderError,
+  UnsupportedError,
+  type ValidationResult,
+  type ValidationTarget,
+} from '@switchboard/provider-spec';
 import type { OllamaConnection } from './ollama-connection.ts';
 import { listTags, modelFromShow, showModel } from './ollama-discovery.ts';
 import { blameBaseUrl } from './ollama-errors.ts';

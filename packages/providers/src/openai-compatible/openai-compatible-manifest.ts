@@ -1,5 +1,5 @@
+import type { FormField, ProviderManifest } from '@switchboard/provider-spec';
 import { proxyUrlField } from '../shared/fields.ts';
-import type { FormField, ProviderManifest } from '../spec/manifest.ts';
 
 const endpointFields: FormField[] = [
   {

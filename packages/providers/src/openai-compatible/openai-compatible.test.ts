@@ -1,8 +1,8 @@
 import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { callContext, collect, defineErrorTests, failure } from '../openai/openai-test-kit.ts';
-import { BadRequestError, ModelNotFoundError } from '../spec/errors.ts';
+import { BadRequestError, ModelNotFoundError } from '@switchboard/provider-spec';
+import { callContext, collect, defineErrorTests, failure } from '../../test/provider-test-kit.ts';
 import { createOpenAICompatibleAdapter } from './index.ts';
 
 const KEY = 'vllm-test-key-0001';

@@ -1,33 +1,14 @@
+import { InvalidCredentialsError, type ProviderAdapter } from '@switchboard/provider-spec';
 import { stringValue } from '../shared/fields.ts';
 import type { HttpSettings } from '../shared/http.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import { InvalidCredentialsError } from '../spec/errors.ts';
-import { bearerEndpoint } from './openai-auth.ts';
-import { OPENAI_BASE_URL, openaiManifest } from './openai-manifest.ts';
-import { visiblePredefinedModels } from './openai-models.ts';
-import { createOpenAIWire, withField } from './openai-wire.ts';
-
-export { bearer, bearerEndpoint, OPERATION_PATHS } from './openai-auth.ts';
-export { readOpenAIErrorBody } from './openai-errors.ts';
-export {
-  guessModelType,
-  modelInfoFromListing,
-  readModelList,
-  type UpstreamModel,
-  visiblePredefinedModels,
-} from './openai-models.ts';
-export { multipartBody } from './openai-multipart.ts';
-export { type ChunkRepair, passThroughSse } from './openai-stream.ts';
-export { readUsage } from './openai-usage.ts';
-export {
+import {
+  bearerEndpoint,
   createOpenAIWire,
-  type OpenAIWire,
-  type OpenAIWireOptions,
-  silentWav,
-  type WireEndpoint,
-  type WireOperation,
+  visiblePredefinedModels,
   withField,
-} from './openai-wire.ts';
+} from '../openai-compatible/index.ts';
+import { OPENAI_BASE_URL, openaiManifest } from './openai-manifest.ts';
+
 export { openaiManifest } from './openai-manifest.ts';
 
 /** OpenAI: Bearer key, with `OpenAI-Organization` / `OpenAI-Project` when those fields are set. */

@@ -1,6 +1,6 @@
+import type { ModelFeature, ModelInfo, ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
 import { chatModelEntry } from '../shared/model-info.ts';
-import type { ModelFeature, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 
 /** OpenAI's default API base. */
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1';

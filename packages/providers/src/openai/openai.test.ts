@@ -8,16 +8,16 @@ import {
 } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../spec/canonical.ts';
 import {
   AbortedError,
+  type ChatRequest,
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
 import { createOpenAIAdapter } from './index.ts';
 import {
   callContext,
@@ -26,7 +26,7 @@ import {
   failure,
   parseMultipart,
   streamFailure,
-} from './openai-test-kit.ts';
+} from '../../test/provider-test-kit.ts';
 
 const KEY = 'sk-test-openai-0001';
 const load = (name: string) => JSON.parse(fixture(import.meta.url, name)) as Record<string, unknown>;

@@ -1,8 +1,7 @@
+import type { CallContext, CredentialValues, ProviderAdapter } from '@switchboard/provider-spec';
 import { baseUrl, stringValue } from '../shared/fields.ts';
 import type { HttpSettings } from '../shared/http.ts';
-import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
-import type { CredentialValues } from '../spec/manifest.ts';
-import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai/index.ts';
+import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai-compatible/index.ts';
 import { OPENROUTER_BASE_URL, openrouterManifest } from './openrouter-manifest.ts';
 
 export { openrouterManifest } from './openrouter-manifest.ts';

@@ -1,6 +1,6 @@
+import type { FormField, ModelFeature, ModelInfo, ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
 import { chatModelEntry } from '../shared/model-info.ts';
-import type { FormField, ModelFeature, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 
 /** OpenRouter's default API base. */
 export const OPENROUTER_BASE_URL = 'https://openrouter.ai/api/v1';

@@ -1,13 +1,19 @@
 import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { callContext, collect, defineErrorTests, failure, streamFailure } from '../openai/openai-test-kit.ts';
 import {
   InvalidCredentialsError,
   ModelNotFoundError,
   QuotaExceededError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
+import {
+  callContext,
+  collect,
+  defineErrorTests,
+  failure,
+  streamFailure,
+} from '../../test/provider-test-kit.ts';
 import { createOpenRouterAdapter } from './index.ts';
 
 const KEY = 'sk-or-v1-test-0001';

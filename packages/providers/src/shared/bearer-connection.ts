@@ -1,7 +1,9 @@
-import type { CancelSignal } from '../spec/adapter.ts';
-import type { CallContext } from '../spec/adapter.ts';
-import { InvalidCredentialsError } from '../spec/errors.ts';
-import type { ProviderManifest } from '../spec/manifest.ts';
+import {
+  type CallContext,
+  type CancelSignal,
+  InvalidCredentialsError,
+  type ProviderManifest,
+} from '@switchboard/provider-spec';
 import { baseUrl, stringValue } from './fields.ts';
 import type { HttpClient } from './http.ts';
 import { secretValues } from './redact.ts';

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { util } from 'undici';
-import type { CancelSignal } from '../spec/adapter.ts';
+import type { CancelSignal } from '@switchboard/provider-spec';
 import type { ResponseHeaders } from './upstream-errors.ts';
 
 /** Unread bytes above which the upstream socket is paused until the reader catches up. */

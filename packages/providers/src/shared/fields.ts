@@ -1,4 +1,4 @@
-import type { FormField } from '../spec/manifest.ts';
+import type { FormField } from '@switchboard/provider-spec';
 
 // Fields many providers share, so forms and configuration files read the same everywhere.
 

@@ -3,8 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CancelSignal } from '../spec/adapter.ts';
-import { AbortedError, UpstreamUnavailableError } from '../spec/errors.ts';
+import { AbortedError, type CancelSignal, UpstreamUnavailableError } from '@switchboard/provider-spec';
 import { Exchange } from './exchange.ts';
 import { createHttpClient, type HttpClient } from './http.ts';
 

@@ -1,14 +1,14 @@
-import type { CancelSignal } from '../spec/adapter.ts';
-import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import {
   AbortedError,
+  type CancelSignal,
   MalformedResponseError,
   type ProviderError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
+import { Agent, type Dispatcher, ProxyAgent } from 'undici';
 import { Exchange } from './exchange.ts';
-import { redact } from './redact.ts';
+import { redact, redactedExcerpt } from './redact.ts';
 import {
   type ErrorContext,
   errorForStatus,
@@ -27,6 +27,9 @@ export interface HttpTimeouts {
 }
 
 export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 10_000, firstByteMs: 300_000, idleMs: 120_000 };
+
+/** The most of an error body read into a message (a larger one is an HTML page or an echo, not a reason). */
+const ERROR_BODY_MAX_CHARS = 65_536;
 
 /** How an adapter reaches its provider; every adapter factory accepts these. */
 export interface HttpSettings {
@@ -181,7 +184,7 @@ class UpstreamResponse extends Exchange implements HttpResponse {
       throw new MalformedResponseError(`${context.label}: the response is not JSON`, {
         provider: context.provider,
         status: this.status,
-        upstreamMessage: redact(raw.slice(0, 200), context.secrets),
+        upstreamMessage: redactedExcerpt(raw, context.secrets, 200),
       });
     }
   }
@@ -224,7 +227,8 @@ export function createHttpClient(settings: HttpSettings, readErrorBody: ErrorBod
       await response.started;
       const status = response.status;
       if (status < 200 || status >= 300) {
-        const text = await response.text();
+        // Secrets out first, before any reader cuts the text down to a message.
+        const text = redactedExcerpt(await response.text(), context.secrets, ERROR_BODY_MAX_CHARS);
         throw errorForStatus(status, readErrorBody(text, status), response.headers, context);
       }
       return response;

@@ -1,4 +1,4 @@
-import type { ModelFeature, ModelInfo } from '../spec/manifest.ts';
+import type { ModelFeature, ModelInfo } from '@switchboard/provider-spec';
 
 /** A chat model's catalog entry: context window, output limit and USD prices per million tokens. */
 export type ChatModelEntry = (

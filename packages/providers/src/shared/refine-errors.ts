@@ -1,4 +1,4 @@
-import { ProviderError, type ProviderErrorOptions } from '../spec/errors.ts';
+import { ProviderError, type ProviderErrorOptions } from '@switchboard/provider-spec';
 import { createHttpClient, type ErrorBodyReader, type HttpClient, type HttpSettings } from './http.ts';
 
 /** What a refined error keeps from the one it replaces: the provider, the status and the upstream message. */

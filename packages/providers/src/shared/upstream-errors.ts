@@ -4,12 +4,12 @@ import {
   ModelNotFoundError,
   PermissionDeniedError,
   type ProviderError,
+  type ProviderId,
   QuotaExceededError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
-import type { ProviderId } from '../spec/manifest.ts';
+} from '@switchboard/provider-spec';
 import { redact } from './redact.ts';
 
 /** What a provider's error body says, in the terms every provider shares. */

@@ -1,5 +1,5 @@
+import type { ProviderAdapter } from '@switchboard/provider-spec';
 import type { HttpSettings } from '../shared/http.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
 import { voyageEmbed } from './voyage-embed.ts';
 import { createVoyageHttpClient } from './voyage-errors.ts';
 import { voyageManifest } from './voyage-manifest.ts';

@@ -1,5 +1,5 @@
+import type { CallContext } from '@switchboard/provider-spec';
 import { type BearerConnection, bearerConnection } from '../shared/bearer-connection.ts';
-import type { CallContext } from '../spec/adapter.ts';
 import { VOYAGE_DEFAULT_BASE_URL, voyageManifest } from './voyage-manifest.ts';
 
 /** Where and how one call reaches Voyage, read from the credential. */

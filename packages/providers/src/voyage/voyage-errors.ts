@@ -1,7 +1,7 @@
+import { BadRequestError, ModelNotFoundError, type ProviderError } from '@switchboard/provider-spec';
 import type { HttpClient, HttpSettings } from '../shared/http.ts';
 import { carriedErrorOptions, createRefinedHttpClient } from '../shared/refine-errors.ts';
 import type { UpstreamErrorInfo } from '../shared/upstream-errors.ts';
-import { BadRequestError, ModelNotFoundError, type ProviderError } from '../spec/errors.ts';
 
 /**
  * Reads Voyage's error body, `{"detail": "..."}`; a 422 may carry FastAPI's

@@ -1,5 +1,5 @@
+import type { FormField, ModelInfo, ProviderManifest } from '@switchboard/provider-spec';
 import { apiKeyField, baseUrlField, proxyUrlField } from '../shared/fields.ts';
-import type { FormField, ModelInfo, ProviderManifest } from '../spec/manifest.ts';
 
 /** Voyage's API root; operations sit below it (`/embeddings`, `/rerank`). */
 export const VOYAGE_DEFAULT_BASE_URL = 'https://api.voyageai.com/v1';

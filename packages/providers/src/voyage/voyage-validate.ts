@@ -1,5 +1,5 @@
+import type { CallContext, ValidationResult, ValidationTarget } from '@switchboard/provider-spec';
 import type { HttpClient } from '../shared/http.ts';
-import type { CallContext, ValidationResult, ValidationTarget } from '../spec/adapter.ts';
 import { voyageEmbed } from './voyage-embed.ts';
 import { voyageRerank } from './voyage-rerank.ts';
 

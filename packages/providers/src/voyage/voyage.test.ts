@@ -1,23 +1,24 @@
 import { type FakeUpstream, fixture, startConnectProxy, startFakeUpstream } from '@switchboard/test-utils';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
 import {
   AbortedError,
   BadRequestError,
+  type CallContext,
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
+  type ProviderAdapter,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '@switchboard/provider-spec';
 import {
   describeErrorMatrix,
   type ErrorMatrixCase,
   type ErrorMatrixOperation,
-} from '../../test/error-matrix.ts';
+} from '../../test/provider-test-kit.ts';
 import { createVoyageAdapter } from './index.ts';
 
 const API_KEY = 'pa-test-voyage-0001';

@@ -1,9 +1,14 @@
+import {
+  BadRequestError,
+  type CallContext,
+  type CredentialValues,
+  type ModelInfo,
+  ModelNotFoundError,
+  type ProviderAdapter,
+} from '@switchboard/provider-spec';
 import { baseUrl } from '../shared/fields.ts';
 import type { HttpSettings } from '../shared/http.ts';
-import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
-import { BadRequestError, ModelNotFoundError } from '../spec/errors.ts';
-import type { CredentialValues, ModelInfo } from '../spec/manifest.ts';
-import { bearer, createOpenAIWire, OPERATION_PATHS, type WireOperation } from '../openai/index.ts';
+import { bearer, createOpenAIWire, OPERATION_PATHS, type WireOperation } from '../openai-compatible/index.ts';
 import { XINFERENCE_DEFAULT_URL, xinferenceManifest } from './xinference-manifest.ts';
 import { xinferenceModelInfo } from './xinference-models.ts';
 

@@ -1,4 +1,4 @@
-import type { FormField, ProviderManifest } from '../spec/manifest.ts';
+import type { FormField, ProviderManifest } from '@switchboard/provider-spec';
 import { proxyUrlField } from '../shared/fields.ts';
 
 /** Where a default Xinference supervisor listens. */

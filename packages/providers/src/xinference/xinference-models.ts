@@ -1,5 +1,5 @@
-import type { UpstreamModel } from '../openai/index.ts';
-import type { ModelFeature, ModelInfo, ModelType } from '../spec/manifest.ts';
+import type { ModelFeature, ModelInfo, ModelType } from '@switchboard/provider-spec';
+import type { UpstreamModel } from '../openai-compatible/index.ts';
 
 const ABILITY_FEATURES: Record<string, ModelFeature> = {
   tools: 'tool-call',

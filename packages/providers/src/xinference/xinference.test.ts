@@ -2,18 +2,18 @@ import { type FakeUpstream, fixture, splitBytes, startFakeUpstream } from '@swit
 import { Agent } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  BadRequestError,
+  InvalidCredentialsError,
+  ModelNotFoundError,
+  UpstreamUnavailableError,
+} from '@switchboard/provider-spec';
+import {
   callContext,
   collect,
   defineErrorTests,
   failure,
   parseMultipart,
-} from '../openai/openai-test-kit.ts';
-import {
-  BadRequestError,
-  InvalidCredentialsError,
-  ModelNotFoundError,
-  UpstreamUnavailableError,
-} from '../spec/errors.ts';
+} from '../../test/provider-test-kit.ts';
 import { createXinferenceAdapter } from './index.ts';
 
 const KEY = 'sk-xinf-test-0001';

@@ -4,7 +4,7 @@ import type {
   SpeechRequest,
   TranscriptionRequest,
   TranscriptionResponse,
-} from '@switchboard/providers/spec';
+} from '@switchboard/provider-spec';
 import { invalidRequest } from '../errors.ts';
 import type { Endpoint } from '../serve.ts';
 import { requestedModel } from './shared.ts';

@@ -1,5 +1,5 @@
 import type { ResolvedCredential } from '@switchboard/core';
-import type { CancelSignal, ChatRequest, ChatResult, ChatStream } from '@switchboard/providers/spec';
+import type { CancelSignal, ChatRequest, ChatResult, ChatStream } from '@switchboard/provider-spec';
 import { errorBody, invalidRequest } from '../errors.ts';
 import type { Route } from '../runtime.ts';
 import type { Answer, Endpoint } from '../serve.ts';

@@ -3,7 +3,7 @@ import type {
   EmbeddingResponse,
   RerankRequest,
   RerankResponse,
-} from '@switchboard/providers/spec';
+} from '@switchboard/provider-spec';
 import { invalidRequest } from '../errors.ts';
 import type { Endpoint } from '../serve.ts';
 import { requestedModel } from './shared.ts';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ChatResult } from '@switchboard/providers/spec';
+import type { ChatResult } from '@switchboard/provider-spec';
 import { sendJson } from '../call.ts';
 import { sendError, toGatewayError } from '../errors.ts';
 import type { Principal } from '../principal.ts';

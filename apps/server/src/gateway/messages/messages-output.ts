@@ -2,7 +2,7 @@
 // Anthropic's event sequence), and Anthropic's error JSON.
 import { randomBytes } from 'node:crypto';
 import { parseSse } from '@switchboard/providers';
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from '@switchboard/providers/spec';
+import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from '@switchboard/provider-spec';
 import type { GatewayError } from '../errors.ts';
 
 type Json = Record<string, unknown>;

@@ -7,7 +7,7 @@ import type {
   ChatTool,
   ChatToolCall,
   ChatToolChoice,
-} from '@switchboard/providers/spec';
+} from '@switchboard/provider-spec';
 import { invalidRequest } from '../errors.ts';
 
 type Json = Record<string, unknown>;

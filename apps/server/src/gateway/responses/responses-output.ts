@@ -1,7 +1,7 @@
 // The Responses API answer: output items and the response object, built from a chat completion
 // (whole, or accumulated from a stream).
 import { randomBytes } from 'node:crypto';
-import type { ChatCompletion, FinishReason, Usage } from '@switchboard/providers/spec';
+import type { ChatCompletion, FinishReason, Usage } from '@switchboard/provider-spec';
 import type { ResponsesRequest } from './responses-request.ts';
 
 type Json = Record<string, unknown>;

@@ -8,7 +8,7 @@ import type {
   ChatResponseFormat,
   ChatTool,
   ChatToolChoice,
-} from '@switchboard/providers/spec';
+} from '@switchboard/provider-spec';
 import { GatewayError, invalidRequest } from '../errors.ts';
 
 type Json = Record<string, unknown>;

@@ -2,7 +2,7 @@
 // Responses API's typed events: response.created, output items added and done, text and
 // function-argument deltas, and response.completed with usage.
 import { parseSse } from '@switchboard/providers';
-import type { ChatCompletionChunk, FinishReason, Usage } from '@switchboard/providers/spec';
+import type { ChatCompletionChunk, FinishReason, Usage } from '@switchboard/provider-spec';
 import type { GatewayError } from '../errors.ts';
 import {
   functionCallItem,

@@ -1,4 +1,4 @@
-import type { ModelInfo, ModelType, ProviderManifest } from '../spec/manifest.ts';
+import type { ModelInfo, ModelType, ProviderManifest } from '@switchboard/provider-spec';
 
 /** One entry of an OpenAI-style `GET /models` answer; servers add their own fields. */
 export interface UpstreamModel {

@@ -1,21 +1,26 @@
-// Test helpers shared by the OpenAI-family adapter tests (not shipped code: only *.test.ts import it).
-import { closedPort, type FakeUpstream } from '@switchboard/test-utils';
-import { expect, it } from 'vitest';
-import type { CallContext, ProviderAdapter } from '../spec/adapter.ts';
-import type { ChatRequest } from '../spec/canonical.ts';
+// The providers' test kit (test-only: *.test.ts import it). Calls and contexts against fake upstreams,
+// reading bodies, failures that must hold no secret, and the two shared error suites: the OpenAI
+// family's chat errors (defineErrorTests) and the every-operation matrix (describeErrorMatrix).
+import { type CannedResponse, closedPort, type FakeUpstream } from '@switchboard/test-utils';
+import { Agent } from 'undici';
+import { describe, expect, it } from 'vitest';
 import {
   BadRequestError,
+  type CallContext,
+  type ChatRequest,
+  type CredentialValues,
   InvalidCredentialsError,
   MalformedResponseError,
   ModelNotFoundError,
   PermissionDeniedError,
-  type ProviderError,
+  type ProviderAdapter,
+  ProviderError,
   QuotaExceededError,
   RateLimitedError,
   TimeoutError,
   UpstreamUnavailableError,
-} from '../spec/errors.ts';
-import type { CredentialValues } from '../spec/manifest.ts';
+} from '@switchboard/provider-spec';
+import type { HttpSettings, HttpTimeouts } from '../src/shared/http.ts';
 
 /** A call context that is never aborted unless `signal` is given. */
 export const callContext = (
@@ -26,6 +31,27 @@ export const callContext = (
   signal,
 });
 
+/** A call context for a fake upstream: its URL as `base_url`, plus `extra` credentials. */
+export function contextFor(
+  upstream: FakeUpstream,
+  extra: CredentialValues = {},
+  signal?: AbortSignal,
+): CallContext {
+  return callContext({ base_url: upstream.url, ...extra }, signal);
+}
+
+/** An adapter with its own dispatcher, so a test's connections never mix with another's. */
+export function isolatedAdapter(
+  create: (settings: HttpSettings) => ProviderAdapter,
+  timeouts?: Partial<HttpTimeouts>,
+): { adapter: ProviderAdapter; close(): Promise<void> } {
+  const dispatcher = new Agent({ keepAliveTimeout: 1_000 });
+  return {
+    adapter: create({ dispatcher, ...(timeouts ? { timeouts } : {}) }),
+    close: () => dispatcher.close(),
+  };
+}
+
 /** Reads a byte stream to the end. */
 export async function collect(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -33,14 +59,87 @@ export async function collect(body: AsyncIterable<Uint8Array>): Promise<Buffer> 
   return Buffer.concat(chunks);
 }
 
-/** The rejection of `promise`, which must reject. */
-export async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+/** Reads a whole byte stream (an SSE body) as UTF-8 text. */
+export async function readAll(body: AsyncIterable<Uint8Array>): Promise<string> {
+  return (await collect(body)).toString('utf8');
+}
+
+/** The `data:` payloads of an OpenAI SSE body, JSON-parsed except the final `[DONE]`. */
+export function sseData(text: string): unknown[] {
+  return text
+    .split('\n\n')
+    .filter((event) => event.length > 0)
+    .map((event) => {
+      if (!event.startsWith('data: ')) throw new Error(`not an SSE data event: ${event}`);
+      const data = event.slice('data: '.length);
+      return data === '[DONE]' ? data : JSON.parse(data);
+    });
+}
+
+/** The rejection of `promise`, which must reject (the caller checks what it is). */
+export async function failure(promise: Promise<unknown> | undefined): Promise<ProviderError> {
   try {
     await promise;
   } catch (error) {
     return error as ProviderError;
   }
   throw new Error('expected the call to fail');
+}
+
+/**
+ * The traces of `secret` in `text`: any 8 characters of it in any case, with or without
+ * separators between them, or 8 characters of its base64 encoding (at each byte alignment,
+ * standard or URL-safe alphabet). Empty when the text holds none.
+ */
+export function secretTraces(text: string, secret: string): string[] {
+  const found: string[] = [];
+  const look = (haystack: string, needle: string, label: string) => {
+    for (let i = 0; i + 8 <= needle.length; i++) {
+      if (haystack.includes(needle.slice(i, i + 8))) found.push(`${label}: ${needle.slice(i, i + 8)}`);
+    }
+  };
+  const bare = (value: string) => value.toLowerCase().replace(/[^a-z0-9]/g, '');
+  look(text.toLowerCase(), secret.toLowerCase(), 'piece');
+  look(bare(text), bare(secret), 'spaced');
+  for (const prefix of ['', ':', '::']) {
+    const bytes = Buffer.from(`${prefix}${secret}`);
+    // Drop the characters the prefix and the last partial group share with their neighbours.
+    const skip = prefix.length === 0 ? 0 : prefix.length + 1;
+    for (const encoding of ['base64', 'base64url'] as const) {
+      const encoded = bytes.toString(encoding).replace(/=+$/, '');
+      look(text, encoded.slice(skip, encoded.length - 2), 'base64');
+    }
+  }
+  return found;
+}
+
+/**
+ * Asserts `error` is `provider`'s ProviderError and that none of its text (message, upstream
+ * message, stack, JSON) holds a trace of the secret (see `secretTraces`).
+ */
+export function expectNoSecret(error: unknown, provider: string, secret: string): void {
+  expect(error).toBeInstanceOf(ProviderError);
+  const providerError = error as ProviderError;
+  for (const text of [
+    providerError.message,
+    providerError.upstreamMessage ?? '',
+    String(providerError.stack),
+    JSON.stringify(providerError),
+  ]) {
+    expect(secretTraces(text, secret)).toEqual([]);
+  }
+  expect(providerError.provider).toBe(provider);
+}
+
+/** Awaits a call that must fail with `provider`'s ProviderError holding no trace of `secret`, and returns it. */
+export async function providerFailure(
+  promise: Promise<unknown> | undefined,
+  provider: string,
+  secret: string,
+): Promise<ProviderError> {
+  const error = await failure(promise);
+  expectNoSecret(error, provider, secret);
+  return error;
 }
 
 /** The error the stream's body throws while being read. */
@@ -115,11 +214,7 @@ export function defineErrorTests(setup: ErrorTestSetup): void {
       body: text,
     });
   };
-  const noSecret = (error: ProviderError) => {
-    expect(error.message).not.toContain(setup.secret);
-    expect(error.upstreamMessage ?? '').not.toContain(setup.secret);
-    expect(JSON.stringify(error)).not.toContain(setup.secret);
-  };
+  const noSecret = (error: ProviderError) => expectNoSecret(error, setup.adapter().manifest.id, setup.secret);
 
   it('maps 400 to BadRequestError', async () => {
     answer(400, '400');
@@ -210,5 +305,59 @@ export function defineErrorTests(setup: ErrorTestSetup): void {
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
     expect(error.field).toBe('base_url');
     noSecret(error);
+  });
+}
+
+/** One adapter operation, the route it calls, and how to call it. */
+export type ErrorMatrixOperation = [
+  name: string,
+  method: string,
+  path: string,
+  call: (context: CallContext) => Promise<unknown>,
+];
+
+/** One upstream answer (in the provider's documented shape) and the error it must become. */
+export type ErrorMatrixCase = [
+  label: string,
+  canned: CannedResponse,
+  errorClass: new (...args: never[]) => ProviderError,
+  fields: Record<string, unknown>,
+];
+
+/** What the matrix needs to know about one provider's test file. */
+export interface ErrorMatrixSetup {
+  /** Provider id: names the describe blocks and must be the error's `provider`. */
+  provider: string;
+  /** The key the cases echo back, which must never surface. */
+  secret: string;
+  upstream: () => FakeUpstream;
+  /** A call context for the fake upstream, or for `baseUrl` when given. */
+  context: (baseUrl?: string) => CallContext;
+  /** The provider's base URL on a local `port` where nothing listens. */
+  refusedBaseUrl: (port: number) => string;
+  operations: ErrorMatrixOperation[];
+  cases: ErrorMatrixCase[];
+}
+
+/** Defines `<provider> <operation> errors`: each case, then a refused connection, for every operation. */
+export function describeErrorMatrix(setup: ErrorMatrixSetup): void {
+  const { provider, secret } = setup;
+  describe.each(setup.operations)(`${provider} %s errors`, (_name, method, path, call) => {
+    it.each(setup.cases)('maps %s', async (_label, canned, errorClass, fields) => {
+      setup.upstream().route(method, path, canned);
+      const error = await call(setup.context()).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(errorClass);
+      expect(error).toMatchObject(fields);
+      expectNoSecret(error, provider, secret);
+    });
+
+    it('maps a refused connection to an unavailable upstream at base_url', async () => {
+      const error = await call(setup.context(setup.refusedBaseUrl(await closedPort()))).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(UpstreamUnavailableError);
+      expect(error).toMatchObject({ field: 'base_url' });
+      expectNoSecret(error, provider, secret);
+    });
   });
 }

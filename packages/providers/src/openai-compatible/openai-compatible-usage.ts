@@ -1,4 +1,4 @@
-import type { Usage } from '../spec/canonical.ts';
+import type { Usage } from '@switchboard/provider-spec';
 
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 

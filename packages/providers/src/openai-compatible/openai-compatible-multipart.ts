@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AudioFile } from '../spec/canonical.ts';
+import type { AudioFile } from '@switchboard/provider-spec';
 
 /** A multipart/form-data body, built by hand so the exact bytes are known and testable. */
 export interface MultipartBody {

@@ -1,6 +1,6 @@
+import type { CredentialValues } from '@switchboard/provider-spec';
 import { baseUrl, stringValue } from '../shared/fields.ts';
-import type { CredentialValues } from '../spec/manifest.ts';
-import type { WireEndpoint, WireOperation } from './openai-wire.ts';
+import type { WireEndpoint, WireOperation } from './openai-compatible-wire.ts';
 
 /** Path of each operation below an OpenAI-style base URL. */
 export const OPERATION_PATHS: Record<WireOperation, string> = {

@@ -1,26 +1,33 @@
+import {
+  type AudioStream,
+  type CallContext,
+  type ChatCompletion,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStream,
+  type CredentialValues,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  MalformedResponseError,
+  type ProviderError,
+  type ProviderManifest,
+  type RerankRequest,
+  type RerankResponse,
+  type SpeechRequest,
+  type TranscriptionRequest,
+  type TranscriptionResponse,
+  UpstreamUnavailableError,
+  type ValidationTarget,
+} from '@switchboard/provider-spec';
 import { createHttpClient, type HttpClient, type HttpResponse, type HttpSettings } from '../shared/http.ts';
-import { redact, secretValues } from '../shared/redact.ts';
+import { redactedExcerpt, secretValues } from '../shared/redact.ts';
 import { stringValue } from '../shared/fields.ts';
 import { type ErrorContext, errorForStatus } from '../shared/upstream-errors.ts';
-import type { AudioStream, CallContext, ChatResult, ChatStream, ValidationTarget } from '../spec/adapter.ts';
-import type {
-  ChatCompletion,
-  ChatRequest,
-  EmbeddingRequest,
-  EmbeddingResponse,
-  RerankRequest,
-  RerankResponse,
-  SpeechRequest,
-  TranscriptionRequest,
-  TranscriptionResponse,
-} from '../spec/canonical.ts';
-import { MalformedResponseError, type ProviderError, UpstreamUnavailableError } from '../spec/errors.ts';
-import type { CredentialValues, ProviderManifest } from '../spec/manifest.ts';
-import { readOpenAIErrorBody } from './openai-errors.ts';
-import { readModelList, type UpstreamModel } from './openai-models.ts';
-import { multipartBody } from './openai-multipart.ts';
-import { type ChunkRepair, type PassThroughState, passThroughSse } from './openai-stream.ts';
-import { readUsage } from './openai-usage.ts';
+import { readOpenAIErrorBody } from './openai-compatible-errors.ts';
+import { readModelList, type UpstreamModel } from './openai-compatible-models.ts';
+import { multipartBody } from './openai-compatible-multipart.ts';
+import { type ChunkRepair, type PassThroughState, passThroughSse } from './openai-compatible-stream.ts';
+import { readUsage } from './openai-compatible-usage.ts';
 
 /** The upstream operations of the OpenAI wire. */
 export type WireOperation = 'chat' | 'embeddings' | 'transcriptions' | 'speech' | 'rerank' | 'models';
@@ -120,7 +127,7 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
     new MalformedResponseError(`${context.label}: ${what}`, {
       provider: context.provider,
       status,
-      ...(text ? { upstreamMessage: redact(text.slice(0, 200), context.secrets) } : {}),
+      ...(text ? { upstreamMessage: redactedExcerpt(text, context.secrets, 200) } : {}),
     });
 
   /** A 2xx body carrying `{error}` (OpenRouter, some proxies) is still a failure. */
@@ -356,7 +363,7 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
           provider: errors.provider,
           status: response.status,
           field: 'base_url',
-          upstreamMessage: redact(text.slice(0, 200), errors.secrets),
+          upstreamMessage: redactedExcerpt(text, errors.secrets, 200),
         });
       }
       const models = readModelList(body);

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { createAzureOpenAIAdapter } from '../azure-openai/index.ts';
-import { createDeepSeekAdapter } from '../deepseek/index.ts';
-import { createGroqAdapter } from '../groq/index.ts';
-import { createMistralAdapter } from '../mistral/index.ts';
-import { createOpenAICompatibleAdapter } from '../openai-compatible/index.ts';
-import { createOpenRouterAdapter } from '../openrouter/index.ts';
-import type { ProviderAdapter } from '../spec/adapter.ts';
-import { CONFIGURATION_METHODS, MODEL_TYPES, type ModelType, PROVIDER_IDS } from '../spec/manifest.ts';
-import { createXinferenceAdapter } from '../xinference/index.ts';
-import { createOpenAIAdapter } from './index.ts';
+import {
+  CONFIGURATION_METHODS,
+  MODEL_TYPES,
+  type ModelType,
+  PROVIDER_IDS,
+  type ProviderAdapter,
+} from '@switchboard/provider-spec';
+import { createAzureOpenAIAdapter } from '../src/azure-openai/index.ts';
+import { createDeepSeekAdapter } from '../src/deepseek/index.ts';
+import { createGroqAdapter } from '../src/groq/index.ts';
+import { createMistralAdapter } from '../src/mistral/index.ts';
+import { createOpenAICompatibleAdapter } from '../src/openai-compatible/index.ts';
+import { createOpenRouterAdapter } from '../src/openrouter/index.ts';
+import { createXinferenceAdapter } from '../src/xinference/index.ts';
+import { createOpenAIAdapter } from '../src/openai/index.ts';
 
 const adapters = [
   createOpenAIAdapter(),

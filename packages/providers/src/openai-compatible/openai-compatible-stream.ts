@@ -1,8 +1,7 @@
+import { type ChatCompletionChunk, UpstreamUnavailableError, type Usage } from '@switchboard/provider-spec';
 import { redact } from '../shared/redact.ts';
 import { type ErrorContext, errorForStatus } from '../shared/upstream-errors.ts';
-import type { ChatCompletionChunk, Usage } from '../spec/canonical.ts';
-import { UpstreamUnavailableError } from '../spec/errors.ts';
-import { readUsage } from './openai-usage.ts';
+import { readUsage } from './openai-compatible-usage.ts';
 
 /** Fixes a provider's deviation from OpenAI's chunk format; `changed` events are re-encoded. */
 export interface ChunkRepair {

@@ -1,11 +1,14 @@
+import type { ProviderAdapter } from '@switchboard/provider-spec';
+import { createAllAdapters } from '@switchboard/providers';
 import { type FakeUpstream, fixture, startFakeUpstream } from '@switchboard/test-utils';
-import type { ProviderAdapter } from '@switchboard/providers/spec';
-import type { Actor } from '../access.ts';
-import type { Core } from '../core.ts';
-import { newId, nowIso } from '../ids.ts';
+import type { Actor } from '../src/access.ts';
+import type { Core } from '../src/core.ts';
+import { newId, nowIso } from '../src/ids.ts';
 
 // Shared by the provider-management tests of core and api: real adapters against local
 // upstreams speaking the providers' wire formats, and a workspace with one member per role.
+// Outside src/ on purpose: core's production code must not reach the adapters (a lint rule
+// checks it), its tests do, through the devDependency on @switchboard/providers.
 
 const here = import.meta.url;
 
@@ -152,7 +155,6 @@ export async function createTestWorkspace(core: Core, name = 'Acme'): Promise<Te
  * The real adapters the provider-management tests run against, from the providers package.
  * Each credential carries its own base URL, so one adapter serves every fake upstream.
  */
-export async function realAdapters(): Promise<ProviderAdapter[]> {
-  const { createAllAdapters } = await import('@switchboard/providers');
+export function realAdapters(): ProviderAdapter[] {
   return createAllAdapters();
 }
