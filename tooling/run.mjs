@@ -61,7 +61,7 @@ function plannedTestDirs(turboArgs) {
 runPnpm(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
 
 if (command === 'start') {
-  run(['--filter', '@switchboard/web', 'run', 'build:if-needed']); // the console, when missing or stale
+  runPnpm(['--filter', '@switchboard/web', 'run', 'build:if-needed']); // the console, when missing or stale
   // Started from the repository root, so SWITCHBOARD_DATA_DIR=./data means the same folder
   // for the server and for `pnpm switchboard`. In its own process group, so a Ctrl-C reaches it
   // once (forwarded from here) rather than twice, which would skip the graceful shutdown.
