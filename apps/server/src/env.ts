@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { GatewayLimits } from './gateway/gateway.ts';
+import type { GatewayLimits } from './gateway/limits.ts';
 import type { HttpLimits } from './http/limits.ts';
 
 const port = z.coerce

@@ -15,7 +15,8 @@ const CODES: Record<CoreError['code'], TRPC_ERROR_CODE_KEY> = {
 
 /** Core errors become tRPC errors with the same meaning; anything else stays an internal error. */
 export function toTRPCError(error: unknown): unknown {
-  if (error instanceof CoreError) return new TRPCError({ code: CODES[error.code], message: error.message, cause: error });
+  if (error instanceof CoreError)
+    return new TRPCError({ code: CODES[error.code], message: error.message, cause: error });
   return error;
 }
 

@@ -7,4 +7,5 @@ export {
   memoryCookieJar,
 } from './context.ts';
 export { type AppRouter, appRouter } from './router.ts';
+export { SESSION_COOKIE } from './routers/auth.ts';
 export { createCallerFactory } from './trpc.ts';

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { createAllAdapters } from '@switchboard/providers';
 import { createCore } from '../src/core.ts';
 import { newId, nowIso } from '../src/ids.ts';
-import { listModels, listProviders, resolveModel } from '../src/providers/index.ts';
-import { seedLargeWorkspace } from '../src/providers/large-workspace.ts';
+import { listModels, listProviders, resolveModel } from '../src/provider-management/index.ts';
+import { seedLargeWorkspace } from '../src/provider-management/large-workspace.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
 const core = await createCore({

@@ -6,6 +6,7 @@ import { Keyring } from './crypto/keyring.ts';
 import { loadMasterKey, type MasterKeySource } from './crypto/master-key.ts';
 import { type DatabaseConfig, type DatabaseHandle, migrateHandle, openDatabase } from './db/connect.ts';
 import type { Db } from './db/schema.ts';
+import { ResolveCache } from './provider-management/resolve.ts';
 
 /** Everything core services need; built once by the server or the CLI (the composition roots). */
 export interface Core {
@@ -20,6 +21,8 @@ export interface Core {
   dataDir: string;
   /** This process's memory of failed logins and the sign-ins in flight (tests replace it). */
   loginThrottle: LoginThrottle;
+  /** This process's resolved models per workspace, for the gateway (kept fresh by `changes`). */
+  resolveCache: ResolveCache;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       providers: new Map((options.providers ?? []).map((adapter) => [adapter.manifest.id, adapter])),
       dataDir: options.dataDir,
       loginThrottle: options.loginThrottle ?? new LoginThrottle(),
+      resolveCache: new ResolveCache(changes),
       close: () => database.close(),
     };
   } catch (error) {

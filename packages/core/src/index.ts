@@ -5,7 +5,7 @@ export * from './changes/index.ts';
 export * from './core.ts';
 export { Keyring } from './crypto/keyring.ts';
 export { type RotationResult, rotateMasterKey, settleMasterKeys } from './crypto/rotate.ts';
-export { maskSecret, isMaskOf } from './crypto/mask.ts';
+export { maskSecret } from './crypto/mask.ts';
 export {
   generateMasterKey,
   type MasterKey,
@@ -28,7 +28,7 @@ export * from './errors.ts';
 export { newId, nowIso } from './ids.ts';
 export * from './service/index.ts';
 export * from './accounts/index.ts';
-export * from './providers/index.ts';
+export * from './provider-management/index.ts';
 export * from './gateway/index.ts';
 export * from './config-as-code/index.ts';
 export * from './responses/index.ts';

@@ -13,32 +13,10 @@ import { errorBody, GatewayError, invalidRequest, sendError, toGatewayError } fr
 import { anthropicErrorBody } from './messages/messages-output.ts';
 import { GatewayAuth } from './principal.ts';
 import { GatewayRuntime } from './runtime.ts';
+import { DEFAULT_LIMITS, type GatewayLimits } from './limits.ts';
 import { type Endpoint, serve as serveCall } from './serve.ts';
 
-/** Body limits and patience with slow clients. */
-export interface GatewayLimits {
-  /** Largest JSON body, in bytes (2 MB by default). */
-  maxJsonBytes: number;
-  /** Largest audio upload, in bytes (20 MB by default). */
-  maxAudioBytes: number;
-  /** Longest pause while a client sends its body, in milliseconds. */
-  bodyIdleMs: number;
-  /** Longest time to receive a whole body, in milliseconds, however steadily it trickles in. */
-  bodyTimeoutMs: number;
-  /**
-   * Longest wait for a client to read what it was sent (a full socket buffer), in milliseconds:
-   * then the answer is dropped and the upstream call cancelled, so a stalled reader holds neither.
-   */
-  writeIdleMs: number;
-}
-
-export const DEFAULT_LIMITS: GatewayLimits = {
-  maxJsonBytes: 2 * 1024 * 1024,
-  maxAudioBytes: 20 * 1024 * 1024,
-  bodyIdleMs: 30_000,
-  bodyTimeoutMs: 120_000,
-  writeIdleMs: 60_000,
-};
+export { DEFAULT_LIMITS, type GatewayLimits } from './limits.ts';
 
 /** The id after `prefix` in the path (undefined when none), or a 400 when it is not valid percent-encoding. */
 function pathId(path: string, prefix: string, param: string): string | undefined {

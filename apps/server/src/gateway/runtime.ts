@@ -12,7 +12,7 @@ import {
 import { type ModelType, type ProviderAdapter, ProviderError } from '@switchboard/provider-spec';
 import type { Logger } from '../log.ts';
 import { GatewayError } from './errors.ts';
-import type { GatewayLimits } from './gateway.ts';
+import type { GatewayLimits } from './limits.ts';
 import type { Principal } from './principal.ts';
 import { ResponseArchive } from './responses/response-archive.ts';
 

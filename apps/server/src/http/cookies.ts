@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CookieJar } from '@switchboard/api';
 
-/** Name of the console's session cookie. */
-export const SESSION_COOKIE = 'sb_session';
+export { SESSION_COOKIE } from '@switchboard/api';
 
 /** Parses the Cookie header into name -> value (first occurrence wins). */
 export function readCookies(header: string | undefined): Map<string, string> {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { authedProcedure, publicProcedure, router } from '../trpc.ts';
 
 /** Name of the HttpOnly cookie that carries the console's session. */
+/** Name of the console's session cookie (HttpOnly; the server reads it for /trpc). */
 export const SESSION_COOKIE = 'sb_session';
 
 /** First-run setup, password sign-in and sign-out, and who is signed in. */

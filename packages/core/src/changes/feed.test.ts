@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestCoreOn, createTestCoreWithTarget } from '../../test/test-core.ts';
 import type { ChangeEvent } from '../changes.ts';
 import type { Core } from '../core.ts';
-import { installProvider } from '../providers/catalog.ts';
+import { installProvider } from '../provider-management/catalog.ts';
 import { createTestWorkspace, realAdapters } from '../../test/provider-kit.ts';
 import { openChangeFeed, startChangeFeed } from './feed.ts';
 import { listenerName } from './postgres-transport.ts';

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestCore } from '../../test/test-core.ts';
 import type { Core } from '../core.ts';
 import { maskSecret } from '../crypto/mask.ts';
-import { getDefaultModels } from '../providers/defaults.ts';
-import { listCredentials } from '../providers/credentials.ts';
-import { listModels, manageCredentials } from '../providers/models.ts';
-import { listProviders } from '../providers/catalog.ts';
+import { getDefaultModels } from '../provider-management/defaults.ts';
+import { listCredentials } from '../provider-management/credentials.ts';
+import { listModels, manageCredentials } from '../provider-management/models.ts';
+import { listProviders } from '../provider-management/catalog.ts';
 import {
   createTestWorkspace,
   realAdapters,

@@ -3,12 +3,12 @@ import { stringify } from 'yaml';
 import type { Core } from '../core.ts';
 import type { ProviderCredentialRow } from '../db/schema.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { loadState } from '../providers/catalog.ts';
-import { normalizeValues } from '../providers/form-values.ts';
-import { openValues } from '../providers/sealed-values.ts';
-import { credentialScope } from '../providers/credential-repository.ts';
-import { scopeCredentials } from '../providers/state.ts';
-import { DEFAULT_MODEL_TYPES } from '../providers/types.ts';
+import { loadState } from '../provider-management/catalog.ts';
+import { normalizeValues } from '../provider-management/form-values.ts';
+import { openValues } from '../provider-management/sealed-values.ts';
+import { credentialScope } from '../provider-management/credential-repository.ts';
+import { scopeCredentials } from '../provider-management/state.ts';
+import { DEFAULT_MODEL_TYPES } from '../provider-management/types.ts';
 import type { ConfigFile, ConfigModel, ConfigValue } from './schema.ts';
 
 type ExportedCredential = { name: string; values: Record<string, ConfigValue>; active?: true };

@@ -3,23 +3,28 @@ import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { ProviderCredentialRow } from '../db/schema.ts';
 import { CoreError } from '../errors.ts';
-import { loadState } from '../providers/catalog.ts';
-import { normalizeValues } from '../providers/form-values.ts';
-import { openValues } from '../providers/sealed-values.ts';
+import { loadState } from '../provider-management/catalog.ts';
+import { normalizeValues } from '../provider-management/form-values.ts';
+import { openValues } from '../provider-management/sealed-values.ts';
 import {
   activateCredential,
   createCredential,
   removeCredential,
   updateCredential,
   validateCredential,
-} from '../providers/credentials.ts';
-import { clearDefaultModel, setDefaultModel } from '../providers/defaults.ts';
-import { addCustomModel, removeModel, setModelEnabled } from '../providers/models.ts';
-import { uninstallProvider, installProvider } from '../providers/catalog.ts';
-import { credentialScope, listScopeCredentials } from '../providers/credential-repository.ts';
-import { isEnabled, modelKey, scopeCredentials, type WorkspaceProviderState } from '../providers/state.ts';
-import { assertCustomizable, assertServesType } from '../providers/adapters.ts';
-import { DEFAULT_MODEL_TYPES, type ModelRef } from '../providers/types.ts';
+} from '../provider-management/credentials.ts';
+import { clearDefaultModel, setDefaultModel } from '../provider-management/defaults.ts';
+import { addCustomModel, removeModel, setModelEnabled } from '../provider-management/models.ts';
+import { uninstallProvider, installProvider } from '../provider-management/catalog.ts';
+import { credentialScope, listScopeCredentials } from '../provider-management/credential-repository.ts';
+import {
+  isEnabled,
+  modelKey,
+  scopeCredentials,
+  type WorkspaceProviderState,
+} from '../provider-management/state.ts';
+import { assertCustomizable, assertServesType } from '../provider-management/adapters.ts';
+import { DEFAULT_MODEL_TYPES, type ModelRef } from '../provider-management/types.ts';
 import type { ConfigCredential, ConfigFile, ConfigModel, ConfigProblem } from './schema.ts';
 
 /** What applying a file changes, one line each; never a secret. */

@@ -1,7 +1,7 @@
 import { MODEL_TYPES } from '@switchboard/provider-spec';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_MODEL_TYPES } from '../providers/types.ts';
+import { DEFAULT_MODEL_TYPES } from '../provider-management/types.ts';
 
 /** One thing wrong with a configuration file, at a path such as `providers.openai.credentials[0].values.api_key`. */
 export interface ConfigProblem {

@@ -8,8 +8,3 @@ export function maskSecret(value: string): string {
   if (value.length <= 12) return STARS;
   return `${value.slice(0, 3)}${STARS}${value.slice(-4)}`;
 }
-
-/** Whether `value` is what `maskSecret` shows for `secret`: a form sent back unchanged. */
-export function isMaskOf(value: string, secret: string): boolean {
-  return value === maskSecret(secret);
-}

@@ -1,9 +1,9 @@
 import { isProviderError, type ProviderErrorCode } from '@switchboard/provider-spec';
 import type { Core } from '../core.ts';
 import { nowIso } from '../ids.ts';
-import { getCredential, upsertCooldown } from '../providers/credential-repository.ts';
-import { setCredentialStatus } from '../providers/credentials.ts';
-import { providerReason } from '../providers/provider-validation.ts';
+import { getCredential, upsertCooldown } from '../provider-management/credential-repository.ts';
+import { setCredentialStatus } from '../provider-management/credentials.ts';
+import { providerReason } from '../provider-management/provider-validation.ts';
 
 // The one home of cooldowns: how long a key rests after an error (`cooldownFor`), this
 // process's board of resting keys, and the stored cooldown other instances and the console read.

@@ -1,8 +1,7 @@
 /**
- * Splits an NDJSON byte stream into lines synchronously, one network read at a time.
- * `parseNdjson` (shared) hands out one line per async step; the stream translation instead
- * turns every line of a read into one write, which costs a third of the time per event
- * (see bench/run.ts). Lines and multi-byte characters may be split across reads.
+ * Splits an NDJSON byte stream into lines synchronously, one network read at a time, so the
+ * stream translation turns every line of a read into one write (an async step per line cost
+ * three times as much per event). Lines and multi-byte characters may be split across reads.
  */
 export class NdjsonLineSplitter {
   private readonly decoder = new TextDecoder('utf-8');

@@ -1,4 +1,5 @@
 import type { CredentialValues, ModelType, ProviderId } from '@switchboard/provider-spec';
+import type { ChangeBus } from '../changes.ts';
 import type { Core } from '../core.ts';
 import { badRequest, CoreError, notFound } from '../errors.ts';
 import { isResync } from '../changes/transport.ts';
@@ -44,44 +45,46 @@ interface Snapshot {
   memoSize: number;
 }
 
-interface ResolveCache {
-  snapshots: Map<string, Snapshot>;
-  loading: Map<string, Promise<Snapshot>>;
-  generations: Map<string, number>;
+/**
+ * The resolve state of one process: a snapshot per workspace, dropped by change events (local,
+ * or other instances' through the change feed). Created with the Core, so a reader of `Core`
+ * sees it and a test can reset it.
+ */
+export class ResolveCache {
+  readonly snapshots = new Map<string, Snapshot>();
+  readonly loading = new Map<string, Promise<Snapshot>>();
+  readonly generations = new Map<string, number>();
+
+  constructor(changes: ChangeBus) {
+    changes.subscribe((event) => {
+      // After a lost connection to the other instances nothing is known to be fresh.
+      if (isResync(event)) this.invalidate();
+      else this.invalidate(event.workspaceId);
+    });
+  }
+
+  /** Drops one workspace's snapshot (or every one); a load under way is not kept. */
+  invalidate(workspaceId?: string): void {
+    if (workspaceId) {
+      this.generations.set(workspaceId, (this.generations.get(workspaceId) ?? 0) + 1);
+      this.snapshots.delete(workspaceId);
+      this.loading.delete(workspaceId);
+    } else {
+      for (const id of this.snapshots.keys()) this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
+      this.snapshots.clear();
+      this.loading.clear();
+    }
+  }
 }
 
 // Unbounded memo keys would let callers grow memory with made-up names.
 const MEMO_LIMIT = 10_000;
 
-const caches = new WeakMap<Core, ResolveCache>();
-
-function cacheOf(core: Core): ResolveCache {
-  let cache = caches.get(core);
-  if (!cache) {
-    const created: ResolveCache = { snapshots: new Map(), loading: new Map(), generations: new Map() };
-    caches.set(core, created);
-    cache = created;
-    core.changes.subscribe((event) => {
-      // After a lost connection to the other instances nothing is known to be fresh.
-      if (isResync(event)) invalidateResolveCache(core);
-      else invalidateResolveCache(core, event.workspaceId);
-    });
-  }
-  return cache;
-}
+const cacheOf = (core: Core): ResolveCache => core.resolveCache;
 
 /** Drops cached resolve state of one workspace (or all): for callers that changed rows outside the services. */
 export function invalidateResolveCache(core: Core, workspaceId?: string): void {
-  const cache = cacheOf(core);
-  if (workspaceId) {
-    cache.generations.set(workspaceId, (cache.generations.get(workspaceId) ?? 0) + 1);
-    cache.snapshots.delete(workspaceId);
-    cache.loading.delete(workspaceId);
-  } else {
-    for (const id of cache.snapshots.keys()) cache.generations.set(id, (cache.generations.get(id) ?? 0) + 1);
-    cache.snapshots.clear();
-    cache.loading.clear();
-  }
+  core.resolveCache.invalidate(workspaceId);
 }
 
 /** Decrypted values by credential id, for one snapshot: a key serving many models is opened once. */
