@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import {
   invalidateResolveCache,
   addCustomModel,
@@ -6,10 +7,11 @@ import {
   setLoadBalancing,
   usageSummary,
 } from '@switchboard/core';
-import { ENGINES } from '@switchboard/test-utils';
-import type OpenAI from 'openai';
+import { ENGINES, type RecordedRequest } from '@switchboard/test-utils';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  completion,
   type GatewayFixture,
   KEY_A,
   KEY_B,
@@ -304,6 +306,46 @@ describe.each(ENGINES)('the /v1 gateway on %s, through the openai SDK', (engine)
       expect(allResting.status).toBe(429);
       expect(Number(allResting.headers.get('retry-after'))).toBeGreaterThan(0);
     });
+  });
+
+  it("answers 429 with Retry-After while the only key rests, so the SDK's own retries succeed", async () => {
+    // Each key (one, or two when an earlier test turned load balancing on) is rate-limited once.
+    const limited = new Set<string>();
+    const onceLimited = (request: RecordedRequest, response: ServerResponse) => {
+      const key = keyOf(request);
+      if (!limited.has(key)) {
+        limited.add(key);
+        response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+        response.end(
+          JSON.stringify({ error: { message: 'Rate limit reached', code: 'rate_limit_exceeded' } }),
+        );
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(completion((request.json() as { model: string }).model, 'back again')));
+    };
+    fixture.chatBehaviour.set(KEY_A, onceLimited);
+    fixture.chatBehaviour.set(KEY_B, onceLimited);
+    await expect(
+      fixture.openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }] }),
+    ).rejects.toMatchObject({ status: 429 });
+    // The rest is written and every cache has heard of it: the resolver now sees a resting key.
+    await fixture.server.gateway.runtime.cooldowns.settle();
+    const resting = await fetch(`${fixture.server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fixture.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    expect(resting.status).toBe(429);
+    expect(Number(resting.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+
+    // The SDK's default retries honour Retry-After and get through once the key is back.
+    const patient = new OpenAI({ baseURL: `${fixture.server.url}/v1`, apiKey: fixture.apiKey });
+    const answer = await patient.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
+    expect(answer.choices[0]?.message.content).toBe('back again');
   });
 
   it('records usage off the request path and summarises it by credential and API key', async () => {

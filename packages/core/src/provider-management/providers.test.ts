@@ -728,9 +728,9 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       type: 'llm',
     });
     expect(listed.find((entry) => entry.name === model.name)).toMatchObject({ status: 'cooling-down' });
-    expect((await coreError(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini'))).code).toBe(
-      'TOO_MANY_REQUESTS',
-    );
+    // Resolved with the key's rest, so the gateway can answer with a Retry-After.
+    const resting = await resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini');
+    expect(resting.credential.cooldownUntilMs).toBe(until.getTime());
     await revalidateCredential(core, ws.admin, { workspaceId: ws.workspaceId, credentialId: credential.id });
     await expect(resolveModel(core, ws.workspaceId, 'llm', 'openai/gpt-4o-mini')).resolves.toMatchObject({
       credential: { id: credential.id },

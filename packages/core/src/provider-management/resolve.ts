@@ -31,8 +31,6 @@ interface Entry {
   result: ResolvedModel | undefined;
   /** Why the model cannot be used regardless of time. */
   error: (() => CoreError) | undefined;
-  /** Earliest time one serving key is free; 0 when one is free now. */
-  freeAt: number;
   label: string;
 }
 
@@ -102,7 +100,6 @@ async function buildEntry(
     return {
       result: undefined,
       error: () => new CoreError('PRECONDITION_FAILED', `${label} is ${status}: ${reason}`),
-      freeAt: 0,
       label,
     };
   }
@@ -132,7 +129,6 @@ async function buildEntry(
   return {
     result,
     error: undefined,
-    freeAt: Math.min(...serving.map((entry) => entry.cooldownUntilMs)),
     label,
   };
 }
@@ -203,15 +199,11 @@ function lookup(
     notFound(`${type} model "${requested}" in this workspace (add it, or name it as provider/model)`);
 }
 
-function answer(found: Entry | (() => CoreError), nowMs: number): ResolvedModel {
+function answer(found: Entry | (() => CoreError)): ResolvedModel {
   if (typeof found === 'function') throw found();
   if (found.error) throw found.error();
-  if (found.freeAt > nowMs) {
-    throw new CoreError(
-      'TOO_MANY_REQUESTS',
-      `Every key of ${found.label} is resting after errors until ${new Date(found.freeAt).toISOString()}`,
-    );
-  }
+  // Keys that rest are still resolved, each with its `cooldownUntilMs`: the gateway answers 429 or
+  // 503 with the Retry-After of the first to come back, which only it can compute.
   return found.result as ResolvedModel;
 }
 
@@ -230,7 +222,7 @@ function resolveIn(snapshot: Snapshot, type: ModelType, requested: string | unde
       snapshot.memoSize++;
     }
   }
-  return answer(found, Date.now());
+  return answer(found);
 }
 
 /**
