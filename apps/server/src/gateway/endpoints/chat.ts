@@ -1,8 +1,14 @@
 import type { ResolvedCredential } from '@switchboard/core';
-import type { CancelSignal, ChatRequest, ChatResult, ChatStream } from '@switchboard/provider-spec';
+import type {
+  CancelSignal,
+  ChatRequest,
+  ChatResult,
+  ChatStream,
+  ProviderAdapter,
+} from '@switchboard/provider-spec';
 import { errorBody, invalidRequest } from '../errors.ts';
 import type { Route } from '../runtime.ts';
-import type { Answer, Endpoint } from '../serve.ts';
+import type { Answer, Endpoint, TokenCount } from '../serve.ts';
 import { requestedModel } from './shared.ts';
 import { withoutUsageChunk } from './usage-chunk.ts';
 
@@ -62,10 +68,7 @@ export const chatCompletions: Endpoint<Record<string, unknown>, ChatCall, ChatRe
     return { body: body as unknown as ChatRequest, usageChunk: options?.include_usage === true };
   },
   model: (call) => requestedModel(call.body as unknown as Record<string, unknown>),
-  missing(adapter, call) {
-    if (call.body.stream === true) return adapter.chatStream ? undefined : 'streaming chat';
-    return adapter.chat ? undefined : 'chat';
-  },
+  missing: (adapter, call) => missingChat(adapter, call.body.stream === true),
   attempt: (route, call, credential, signal) => startChat(route, call.body, credential, signal),
   answer(result, call): Answer {
     if ('iterator' in result) {
@@ -76,10 +79,7 @@ export const chatCompletions: Endpoint<Record<string, unknown>, ChatCall, ChatRe
         chunks: result.iterator,
         // The gateway always asks for usage; the client sees the usage chunk only if it asked.
         ...(call.usageChunk ? {} : { rewrite: withoutUsageChunk }),
-        usage() {
-          const usage = result.stream.usage();
-          return { tokensIn: usage?.prompt_tokens ?? 0, tokensOut: usage?.completion_tokens ?? 0 };
-        },
+        usage: () => streamTokens(result),
         // An error event and no [DONE]: OpenAI's SDKs raise it.
         failure: (error) => encoder.encode(`data: ${errorBody(error)}\n\n`),
       };
@@ -101,4 +101,16 @@ export async function* replay(begun: BegunStream): AsyncGenerator<Uint8Array> {
     yield next.value;
     next = await begun.iterator.next();
   }
+}
+
+/** The chat operation a provider lacks for a (streaming or not) call, for every chat-backed endpoint. */
+export function missingChat(adapter: ProviderAdapter, stream: boolean): string | undefined {
+  if (stream) return adapter.chatStream ? undefined : 'streaming chat';
+  return adapter.chat ? undefined : 'chat';
+}
+
+/** A begun stream's token count, read once it ended. */
+export function streamTokens(begun: BegunStream): TokenCount {
+  const usage = begun.stream.usage();
+  return { tokensIn: usage?.prompt_tokens ?? 0, tokensOut: usage?.completion_tokens ?? 0 };
 }

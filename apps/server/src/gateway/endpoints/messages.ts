@@ -16,7 +16,7 @@ import {
 import type { Principal } from '../principal.ts';
 import type { GatewayRuntime, Route } from '../runtime.ts';
 import type { Answer, Endpoint } from '../serve.ts';
-import { type BegunStream, replay, SSE_HEADERS, startChat } from './chat.ts';
+import { type BegunStream, missingChat, replay, SSE_HEADERS, startChat, streamTokens } from './chat.ts';
 
 type Json = Record<string, unknown>;
 
@@ -27,10 +27,7 @@ export const messages: Endpoint<Json, MessagesRequest, ChatResult | BegunStream>
   type: 'llm',
   parse: (body) => parseMessagesRequest(body),
   model: (request) => request.model,
-  missing(adapter, request) {
-    if (request.stream) return adapter.chatStream ? undefined : 'streaming chat';
-    return adapter.chat ? undefined : 'chat';
-  },
+  missing: (adapter, request) => missingChat(adapter, request.stream),
   attempt(route, request, credential, signal) {
     const chat = toChatRequest(request, route.resolved.model);
     if (request.stream) chat.stream = true;
@@ -43,10 +40,7 @@ export const messages: Endpoint<Json, MessagesRequest, ChatResult | BegunStream>
         kind: 'stream',
         headers: SSE_HEADERS,
         chunks: translator.events(replay(result)),
-        usage() {
-          const usage = result.stream.usage();
-          return { tokensIn: usage?.prompt_tokens ?? 0, tokensOut: usage?.completion_tokens ?? 0 };
-        },
+        usage: () => streamTokens(result),
         failure: (error) => translator.failure(error),
       };
     }

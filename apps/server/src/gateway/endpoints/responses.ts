@@ -23,7 +23,7 @@ import {
 import { ResponsesStreamTranslator } from '../responses/responses-stream.ts';
 import type { GatewayRuntime, Route } from '../runtime.ts';
 import type { Answer, Endpoint, ServeContext } from '../serve.ts';
-import { type BegunStream, replay, SSE_HEADERS, startChat } from './chat.ts';
+import { type BegunStream, missingChat, replay, SSE_HEADERS, startChat, streamTokens } from './chat.ts';
 
 type Json = Record<string, unknown>;
 
@@ -99,10 +99,7 @@ export const responses: Endpoint<Json, ResponsesCall, ChatResult | BegunStream> 
     };
   },
   model: (call) => call.request.model,
-  missing(adapter, call) {
-    if (call.request.stream) return adapter.chatStream ? undefined : 'streaming chat';
-    return adapter.chat ? undefined : 'chat';
-  },
+  missing: (adapter, call) => missingChat(adapter, call.request.stream),
   attempt(route, call, credential, signal) {
     const chat = toChatRequest(call.request, call.conversation, route.resolved.model);
     if (call.request.stream) chat.stream = true;
@@ -119,10 +116,7 @@ export const responses: Endpoint<Json, ResponsesCall, ChatResult | BegunStream> 
         kind: 'stream',
         headers: SSE_HEADERS,
         chunks,
-        usage() {
-          const usage = result.stream.usage();
-          return { tokensIn: usage?.prompt_tokens ?? 0, tokensOut: usage?.completion_tokens ?? 0 };
-        },
+        usage: () => streamTokens(result),
         failure: (error) => translator.failure(error),
       };
     }
