@@ -130,12 +130,14 @@ function sendWhole(call: CallRecord, answer: WholeAnswer, response: ServerRespon
   call.tokensIn = answer.tokensIn;
   call.tokensOut = answer.tokensOut;
   call.firstByte();
+  // Recorded (and journaled) before the answer leaves: a client that has its answer has its usage
+  // counted, even if the server is killed the next instant.
+  call.finish('ok', 200);
   if (answer.contentType === undefined) sendJson(response, answer.body);
   else {
     response.writeHead(200, { 'content-type': answer.contentType });
     response.end(answer.body);
   }
-  call.finish('ok', 200);
 }
 
 /**
@@ -169,19 +171,19 @@ async function relay(
       call.finish('client_closed', 499);
       return;
     }
-    response.end();
     call.finish('ok', 200);
+    response.end();
   } catch (error) {
     // Once bytes went out the status cannot change: the stream ends the endpoint's way (an error
     // event, or a cut connection), so clients see a failure, never a silently truncated answer.
     runtime.failedMidStream(principal, call.credentialId ?? '', error);
     const gatewayError = toGatewayError(error);
     const clientClosed = response.destroyed;
+    call.finish(clientClosed ? 'client_closed' : gatewayError.code, clientClosed ? 499 : gatewayError.status);
     if (!clientClosed) {
       const ending = answer.failure(gatewayError);
       if (ending) response.end(ending);
       else response.destroy();
     }
-    call.finish(clientClosed ? 'client_closed' : gatewayError.code, clientClosed ? 499 : gatewayError.status);
   }
 }

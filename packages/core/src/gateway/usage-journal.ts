@@ -25,7 +25,8 @@ const SEGMENT = /^(\d+)-([a-z0-9]+)-(\d+)\.jsonl$/;
 /**
  * Append-only local journal of usage rows that are not yet in the database, so a crash between
  * answering a call and the next batch insert loses nothing: a later start replays it (inserts
- * are idempotent by usage id). Lines are appended once per event-loop turn, not per call, and
+ * are idempotent by usage id). Each line is written when it is appended, before the gateway sends
+ * the answer's last bytes (so an acknowledged call is on disk, at least in the page cache), and
  * fsync'd on a timer off the request path. Each process writes its own segment files,
  * `<pid>-<instance>-<n>.jsonl`; a flush seals the current segment, and once the rows it covers are
  * in the database its files are deleted.
@@ -38,8 +39,6 @@ export class UsageJournal {
   #segment = 0;
   #fd: number | null = null;
   #file: string | null = null;
-  #pending: string[] = [];
-  #scheduled = false;
   #dirty = false;
   readonly #sealed: string[] = [];
 
@@ -57,20 +56,12 @@ export class UsageJournal {
     return this.#dir;
   }
 
-  /** Queues one row; it reaches the file at the end of this event-loop turn. */
+  /**
+   * Writes one row now: one small `write` to the page cache (a few microseconds), never waiting
+   * for the disk. A failed write is reported; the row stays queued for the database either way.
+   */
   append(row: readonly unknown[]): void {
-    this.#pending.push(`${JSON.stringify(row)}\n`);
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(this.writePending);
-  }
-
-  /** Writes the queued rows now (a flush calls it before sealing). */
-  readonly writePending = (): void => {
-    this.#scheduled = false;
-    if (this.#pending.length === 0) return;
-    const bytes = Buffer.from(this.#pending.join(''), 'utf8');
-    this.#pending = [];
+    const bytes = Buffer.from(`${JSON.stringify(row)}\n`, 'utf8');
     try {
       if (this.#fd === null) {
         this.#file = join(this.#dir, `${this.#prefix}-${this.#segment++}.jsonl`);
@@ -82,14 +73,13 @@ export class UsageJournal {
     } catch (error) {
       this.#onError(error);
     }
-  };
+  }
 
   /**
    * Ends the current segment, so rows appended from now on go to a new one, and returns every
    * sealed segment not yet released: the caller releases them once their rows are in the database.
    */
   seal(): string[] {
-    this.writePending();
     const fd = this.#fd;
     if (fd !== null && this.#file) {
       this.#sealed.push(this.#file);
@@ -129,7 +119,6 @@ export class UsageJournal {
   /** Stops the fsync timer and closes the current segment (after the last flush released it). */
   close(): void {
     clearInterval(this.#fsyncTimer);
-    this.writePending();
     if (this.#fd !== null) closeSync(this.#fd);
     this.#fd = null;
   }
