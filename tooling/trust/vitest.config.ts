@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// The trust suites (issue 13): each suite records what it tried through `recordTrust`, and the
+// global teardown prints one summary table after the run, so CI's log keeps it.
+export default defineConfig({
+  test: {
+    include: ['suites/**/*.test.ts'],
+    globalSetup: ['./src/global-setup.ts'],
+    // Suites start servers, databases and bounded attacks: slow on a busy machine, bounded all the same.
+    testTimeout: 300_000,
+    hookTimeout: 120_000,
+    passWithNoTests: true,
+  },
+});
