@@ -113,6 +113,29 @@ describe('the switchboard CLI', () => {
     expect(token.stdout.trim()).toMatch(/^sbp_/);
     const nobody = await run('token', 'create', '--email', 'nobody@example.test', '--name', 'x');
     expect(nobody.code).toBe(1);
+    const scoped = await run(
+      'token',
+      'create',
+      '--email',
+      'ops@example.test',
+      '--name',
+      'ro',
+      '--scopes',
+      'read',
+    );
+    expect(scoped.code).toBe(0);
+    const badScope = await run(
+      'token',
+      'create',
+      '--email',
+      'ops@example.test',
+      '--name',
+      'x',
+      '--scopes',
+      'root',
+    );
+    expect(badScope.code).toBe(1);
+    expect(badScope.stderr).toContain('root');
 
     const key = await run('api-key', 'create', '--workspace', 'Acme', '--name', 'ci');
     expect(key.code).toBe(0);
@@ -129,8 +152,8 @@ describe('the switchboard CLI', () => {
       '--password-stdin',
     );
     expect(reset.code).toBe(0);
-    // The setup token and the one created above.
-    expect(reset.stderr).toContain('2 personal access token(s) revoked');
+    // The setup token and the two created above.
+    expect(reset.stderr).toContain('3 personal access token(s) revoked');
     const short = await run('user', 'reset-password', '--email', 'ops@example.test', '--password', 'short');
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/password/i);

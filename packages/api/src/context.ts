@@ -1,4 +1,4 @@
-import type { Core } from '@switchboard/core';
+import type { Core, Permission } from '@switchboard/core';
 
 /** Who made the request, as established by the transport (session cookie or bearer token). */
 export interface Authentication {
@@ -8,6 +8,8 @@ export interface Authentication {
   sessionId?: string;
   /** Personal access token id, when signed in by token. */
   tokenId?: string;
+  /** The token's scopes, when signed in by a scoped token: it may do only what they and the role allow. */
+  scopes?: readonly Permission[] | undefined;
 }
 
 /** Cookie options the transports understand. */

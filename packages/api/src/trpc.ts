@@ -40,7 +40,7 @@ export const publicProcedure = t.procedure.use(mapCoreErrors);
 export const authedProcedure = publicProcedure.use(function requireUser({ ctx, next }) {
   if (!ctx.auth)
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in, or send a personal access token' });
-  const actor: Actor = { kind: 'user', userId: ctx.auth.userId };
+  const actor: Actor = { kind: 'user', userId: ctx.auth.userId, scopes: ctx.auth.scopes };
   return next({ ctx: { ...ctx, auth: ctx.auth, actor } });
 });
 

@@ -5,8 +5,14 @@ import { forbidden, notFound } from './errors.ts';
 export const ROLES = ['owner', 'admin', 'editor', 'member'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Who is acting: a signed-in user (console, client, VS Code, CLI as a named user), or the CLI as operator. */
-export type Actor = { kind: 'user'; userId: string } | { kind: 'system'; label: string };
+/**
+ * Who is acting: a signed-in user (console, client, VS Code, CLI as a named user), or the CLI as
+ * operator. A user acting through a scoped personal access token carries the token's `scopes`:
+ * the token may do only what both its scopes and the user's role allow.
+ */
+export type Actor =
+  | { kind: 'user'; userId: string; scopes?: readonly Permission[] | undefined }
+  | { kind: 'system'; label: string };
 
 /** How records name who made them: a user id, or `system:<label>` for the CLI. */
 export const actorId = (actor: Actor): string =>
@@ -40,6 +46,34 @@ const FORBIDDEN_MESSAGES: Record<Permission, string> = {
   'api-keys.own': 'Only an editor, admin or owner can manage API keys',
   manage: 'Only the workspace owner or an admin can do this',
 };
+
+/** The scopes a personal access token may carry: the permissions of the table above. */
+export const TOKEN_SCOPES = Object.keys(PERMISSIONS) as Permission[];
+
+/** Token scopes as stored (space-separated); undefined for an unscoped token. Unknown words are dropped. */
+export function parseScopes(stored: string | null): Permission[] | undefined {
+  if (stored === null) return undefined;
+  return stored.split(' ').filter((word): word is Permission => (TOKEN_SCOPES as string[]).includes(word));
+}
+
+/** What each scope includes: a token that may manage may also create API keys and read. */
+const SCOPE_INCLUDES: Record<Permission, readonly Permission[]> = {
+  read: ['read'],
+  'api-keys.own': ['read', 'api-keys.own'],
+  manage: ['read', 'api-keys.own', 'manage'],
+};
+
+/** True when an actor's token scopes allow `permission` (a session or an unscoped token: always). */
+export function scopesAllow(actor: Actor, permission: Permission): boolean {
+  if (actor.kind !== 'user' || actor.scopes === undefined) return true;
+  return actor.scopes.some((scope) => SCOPE_INCLUDES[scope].includes(permission));
+}
+
+/** Throws FORBIDDEN unless the actor's token scopes allow `permission`, naming the scope needed. */
+export function assertScope(actor: Actor, permission: Permission): void {
+  if (!scopesAllow(actor, permission))
+    throw forbidden(`This personal access token lacks the \`${permission}\` scope`);
+}
 
 /** Throws FORBIDDEN unless `role` grants `permission`. */
 export function assertGrants(role: Role, permission: Permission): void {

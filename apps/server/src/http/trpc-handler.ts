@@ -22,7 +22,9 @@ async function authenticate(core: Core, request: IncomingMessage): Promise<Authe
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) {
     const found = await authenticatePersonalToken(core, header.slice(7).trim());
-    return found ? { userId: found.userId, via: 'token', tokenId: found.tokenId } : null;
+    return found
+      ? { userId: found.userId, via: 'token', tokenId: found.tokenId, scopes: found.scopes }
+      : null;
   }
   const session = readCookies(request.headers.cookie).get(SESSION_COOKIE);
   if (!session) return null;

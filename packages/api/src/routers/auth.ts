@@ -51,7 +51,7 @@ export const authRouter = router({
 
   /**
    * A personal access token from an email and password, for a script or an editor: named, expiring
-   * after `expiresInDays` (1-365, default 90), returned once. Throttled like `login`; never batched.
+   * after `expiresInDays` (1-365, default 90), limited to `scopes` when given, returned once. Throttled like `login`; never batched.
    */
   createToken: publicProcedure
     .input(
@@ -60,6 +60,7 @@ export const authRouter = router({
         password: z.string(),
         name: z.string(),
         expiresInDays: z.number().optional(),
+        scopes: z.array(z.string()).optional(),
       }),
     )
     .mutation(({ ctx, input }) =>

@@ -1,7 +1,7 @@
 import { getLoadBalancing, setLoadBalancing } from '@switchboard/core';
 import { z } from 'zod';
 import { router, workspaceProcedure } from '../trpc.ts';
-import { actorOf, modelRefInput, providerInput, versionInput } from './provider-inputs.ts';
+import { modelRefInput, providerInput, versionInput } from './provider-inputs.ts';
 
 const target = z.object({ provider: providerInput, model: modelRefInput });
 /** Credentials and their weights (core checks the pool, the range and duplicates, per field). */
@@ -12,7 +12,7 @@ export const loadBalancingRouter = router({
   /** The model's credentials with weights, whether each is included, and each one's cooldown. */
   get: workspaceProcedure
     .input(target)
-    .query(({ ctx, input }) => getLoadBalancing(ctx.core, actorOf(ctx), input)),
+    .query(({ ctx, input }) => getLoadBalancing(ctx.core, ctx.actor, input)),
 
   /**
    * Saves load balancing (owner or admin): turning it on takes two or more credentials with whole
@@ -33,5 +33,5 @@ export const loadBalancingRouter = router({
         }),
       ]),
     )
-    .mutation(({ ctx, input }) => setLoadBalancing(ctx.core, actorOf(ctx), input)),
+    .mutation(({ ctx, input }) => setLoadBalancing(ctx.core, ctx.actor, input)),
 });

@@ -10,7 +10,6 @@ import {
 import { z } from 'zod';
 import { router, workspaceProcedure } from '../trpc.ts';
 import {
-  actorOf,
   credentialValuesInput,
   modelRefInput,
   modelTypeInput,
@@ -41,7 +40,7 @@ export const modelsRouter = router({
   /** Models with status and reason, optionally of one provider and type. */
   list: workspaceProcedure
     .input(z.object({ provider: providerInput.optional(), type: modelTypeInput.optional() }))
-    .query(({ ctx, input }) => listModels(ctx.core, actorOf(ctx), input)),
+    .query(({ ctx, input }) => listModels(ctx.core, ctx.actor, input)),
 
   /**
    * Adds a custom model with a new or existing credential; same name and type attaches the
@@ -55,17 +54,17 @@ export const modelsRouter = router({
         credential: modelCredentialInput.optional(),
       }),
     )
-    .mutation(({ ctx, input }) => addCustomModel(ctx.core, actorOf(ctx), input)),
+    .mutation(({ ctx, input }) => addCustomModel(ctx.core, ctx.actor, input)),
 
   /** Removes a custom model, keeping its credentials for a re-add. */
   remove: workspaceProcedure
     .input(modelInput)
-    .mutation(({ ctx, input }) => removeModel(ctx.core, actorOf(ctx), input)),
+    .mutation(({ ctx, input }) => removeModel(ctx.core, ctx.actor, input)),
 
   /** Models a discoverable provider's server has loaded, marked added or not. */
   discover: workspaceProcedure
     .input(discoverySourceInput)
-    .mutation(({ ctx, input }) => discoverModels(ctx.core, actorOf(ctx), input)),
+    .mutation(({ ctx, input }) => discoverModels(ctx.core, ctx.actor, input)),
 
   /** Adds several discovered models in one step. */
   addDiscovered: workspaceProcedure
@@ -74,20 +73,20 @@ export const modelsRouter = router({
         models: z.array(modelRefInput).min(1, 'Pick at least one model').max(500),
       }),
     )
-    .mutation(({ ctx, input }) => addDiscoveredModels(ctx.core, actorOf(ctx), input)),
+    .mutation(({ ctx, input }) => addDiscoveredModels(ctx.core, ctx.actor, input)),
 
   /** Enables a model. */
   enable: workspaceProcedure
     .input(modelInput)
-    .mutation(({ ctx, input }) => setModelEnabled(ctx.core, actorOf(ctx), { ...input, enabled: true })),
+    .mutation(({ ctx, input }) => setModelEnabled(ctx.core, ctx.actor, { ...input, enabled: true })),
 
   /** Disables a model. */
   disable: workspaceProcedure
     .input(modelInput)
-    .mutation(({ ctx, input }) => setModelEnabled(ctx.core, actorOf(ctx), { ...input, enabled: false })),
+    .mutation(({ ctx, input }) => setModelEnabled(ctx.core, ctx.actor, { ...input, enabled: false })),
 
   /** Every custom model's credentials of a provider, removed models included. */
   manageCredentials: workspaceProcedure
     .input(z.object({ provider: providerInput }))
-    .query(({ ctx, input }) => manageCredentials(ctx.core, actorOf(ctx), input)),
+    .query(({ ctx, input }) => manageCredentials(ctx.core, ctx.actor, input)),
 });

@@ -23,9 +23,3 @@ export const credentialValuesInput = z.record(
 
 /** The version of the object a client saw: optional everywhere; when sent, a changed object answers CONFLICT. */
 export const versionInput = z.number().int().min(0);
-
-/** The user the request acts as. */
-export const actorOf = (ctx: { auth: { userId: string } }) => ({
-  kind: 'user' as const,
-  userId: ctx.auth.userId,
-});

@@ -1,3 +1,4 @@
+import { type Permission, parseScopes } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { DbOrTrx } from '../db/schema.ts';
 import { recordAudit } from '../audit.ts';
@@ -141,6 +142,7 @@ async function runSetup(core: Core, input: SetupInput, withSession: boolean) {
         last_used_at: null,
         revoked_at: null,
         expires_at: null,
+        scopes: null,
       };
       await insertPersonalAccessToken(trx, token);
       const actor = { kind: 'user', userId: user.id } as const;
@@ -285,14 +287,14 @@ const isTokenLive = (token: { revoked_at: string | null; expires_at: string | nu
 export async function authenticatePersonalToken(
   core: Core,
   token: string,
-): Promise<{ userId: string; tokenId: string } | null> {
+): Promise<{ userId: string; tokenId: string; scopes: Permission[] | undefined } | null> {
   if (!looksLikeSecret('sbp_', token)) return null;
   const row = await findPersonalAccessTokenByHash(core.db, hashSecret(token));
   if (!row || !isTokenLive(row, Date.now())) return null;
   const now = Date.now();
   if (isStale(row.last_used_at, now))
     await touchPersonalAccessToken(core.db, row.id, new Date(now).toISOString());
-  return { userId: row.user_id, tokenId: row.id };
+  return { userId: row.user_id, tokenId: row.id, scopes: parseScopes(row.scopes) };
 }
 
 /** How a caller signed in: through one personal access token or one session. */

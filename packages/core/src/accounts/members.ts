@@ -1,4 +1,4 @@
-import { type Actor, actorId, type Role } from '../access.ts';
+import { type Actor, actorId, assertScope, type Role } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { Trx } from '../db/schema.ts';
 import { CoreError, conflict, forbidden, notFound } from '../errors.ts';
@@ -171,6 +171,8 @@ export async function acceptInvitation(
   const invitationId = check.required('invitationId', input.invitationId, 'Invitation');
   check.done();
   const userId = userIdOf(actor);
+  // Joining a workspace (with the invited role) is more than a scoped token was made for.
+  assertScope(actor, 'manage');
   const invitation = await findInvitation(core.db, invitationId);
   if (!invitation) throw invalidInvitation();
   return mutate(core, actor, invitation.workspace_id, async (trx, record) => {

@@ -1,4 +1,4 @@
-import type { Actor } from '../access.ts';
+import { type Actor, assertScope, type Permission, TOKEN_SCOPES } from '../access.ts';
 import type { Core } from '../core.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
@@ -31,9 +31,14 @@ export interface TokenInput {
   name: string;
   /** Days until the token stops working by itself (1 to 365); omitted: it never expires. */
   expiresInDays?: number | undefined;
+  /**
+   * Permissions the token is limited to (`read`, `api-keys.own`, `manage`), within its user's
+   * role; omitted: whatever the role allows (a token made by a scoped token: that token's scopes).
+   */
+  scopes?: readonly string[] | undefined;
 }
 
-/** The token name and expiry, checked together so one answer names every bad field. */
+/** The token name, expiry and scopes, checked together so one answer names every bad field. */
 function checkTokenInput(input: TokenInput) {
   const check = new InputCheck();
   const name = check.name('name', input.name, 'Token name');
@@ -41,13 +46,32 @@ function checkTokenInput(input: TokenInput) {
   if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > MAX_TOKEN_DAYS)) {
     check.fail('expiresInDays', `Expiry must be a whole number of days from 1 to ${MAX_TOKEN_DAYS}`);
   }
+  const scopes = input.scopes === undefined ? undefined : [...new Set(input.scopes)];
+  if (scopes !== undefined) {
+    const unknown = scopes.filter((scope) => !(TOKEN_SCOPES as string[]).includes(scope));
+    if (scopes.length === 0) check.fail('scopes', `Give at least one scope: ${TOKEN_SCOPES.join(', ')}`);
+    else if (unknown.length > 0)
+      check.fail('scopes', `Unknown scope ${unknown.join(', ')}; scopes are ${TOKEN_SCOPES.join(', ')}`);
+  }
   check.done();
   const expiresAt = days === undefined ? null : new Date(Date.now() + days * 86_400_000).toISOString();
-  return { name, expiresAt };
+  return { name, expiresAt, scopes: scopes as Permission[] | undefined };
 }
 
-async function insertToken(core: Core, actor: Actor, token: { name: string; expiresAt: string | null }) {
+interface NewToken {
+  name: string;
+  expiresAt: string | null;
+  scopes: Permission[] | undefined;
+}
+
+async function insertToken(core: Core, actor: Actor, token: NewToken) {
   const userId = ownerOf(actor);
+  // A scoped token can mint tokens only within its own scopes (else `read` would lead to `manage`).
+  const callerScopes = actor.kind === 'user' ? actor.scopes : undefined;
+  const scopes = token.scopes ?? callerScopes;
+  for (const scope of scopes ?? TOKEN_SCOPES) assertScope(actor, scope);
+  const stored =
+    scopes === undefined ? null : TOKEN_SCOPES.filter((scope) => scopes.includes(scope)).join(' ');
   return mutate(core, actor, null, async (trx, record) => {
     if (!(await findUserRowById(trx, userId))) throw notFound('User');
     const secret = newSecret('sbp_');
@@ -61,6 +85,7 @@ async function insertToken(core: Core, actor: Actor, token: { name: string; expi
       last_used_at: null,
       revoked_at: null,
       expires_at: token.expiresAt,
+      scopes: stored,
     };
     await insertPersonalAccessToken(trx, row);
     const view = toTokenView(row);
@@ -68,7 +93,7 @@ async function insertToken(core: Core, actor: Actor, token: { name: string; expi
       action: 'token.create',
       targetType: 'personal_access_token',
       targetId: row.id,
-      details: { name: view.name, prefix: view.prefix, expiresAt: token.expiresAt },
+      details: { name: view.name, prefix: view.prefix, expiresAt: token.expiresAt, scopes: view.scopes },
     });
     return { token: secret.secret, view };
   });
@@ -99,6 +124,7 @@ export async function createTokenWithPassword(
   const token = checkTokenInput({
     name: input.name,
     expiresInDays: input.expiresInDays ?? DEFAULT_PASSWORD_TOKEN_DAYS,
+    scopes: input.scopes,
   });
   const user = await checkPassword(core, input);
   return insertToken(core, { kind: 'user', userId: user.id }, token);

@@ -9,7 +9,7 @@ export async function insertPersonalAccessToken(db: DbOrTrx, row: PersonalAccess
 export function findPersonalAccessTokenByHash(db: DbOrTrx, tokenHash: string) {
   return db
     .selectFrom('personal_access_tokens')
-    .select(['id', 'user_id', 'last_used_at', 'revoked_at', 'expires_at'])
+    .select(['id', 'user_id', 'last_used_at', 'revoked_at', 'expires_at', 'scopes'])
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst();
 }

@@ -46,6 +46,7 @@ describe.each(ENGINES)('personal access tokens on %s', (engine) => {
       lastUsedAt: null,
       revokedAt: null,
       expiresAt: null,
+      scopes: null,
     });
     const row = await core.db
       .selectFrom('personal_access_tokens')

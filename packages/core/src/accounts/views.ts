@@ -1,4 +1,4 @@
-import type { Role } from '../access.ts';
+import { type Permission, parseScopes, type Role } from '../access.ts';
 import type {
   ApiKeyRow,
   AuditLogRow,
@@ -36,6 +36,8 @@ export interface TokenView {
   revokedAt: string | null;
   /** When the token stops working by itself; null: never. */
   expiresAt: string | null;
+  /** The permissions the token is limited to; null: whatever its user's role allows. */
+  scopes: Permission[] | null;
 }
 
 /** A workspace API key without its secret: `prefix` is `sbk_ab12…`. */
@@ -114,6 +116,7 @@ export const toTokenView = (row: PersonalAccessTokenRow): TokenView => ({
   lastUsedAt: row.last_used_at,
   revokedAt: row.revoked_at,
   expiresAt: row.expires_at,
+  scopes: parseScopes(row.scopes) ?? null,
 });
 
 /** An API key row as the API shows it (no hash). */

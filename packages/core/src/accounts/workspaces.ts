@@ -1,4 +1,4 @@
-import type { Actor } from '../access.ts';
+import { type Actor, assertScope } from '../access.ts';
 import type { Core } from '../core.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
@@ -25,6 +25,8 @@ export async function createWorkspace(
   const name = check.name('name', input.name, 'Workspace name');
   check.done();
   if (actor.kind !== 'user') throw forbidden('A workspace is created by the user who will own it');
+  // Owning a workspace is more than any scope short of `manage`.
+  assertScope(actor, 'manage');
   const workspaceId = newId('ws');
   return mutate(core, actor, workspaceId, async (trx, record) => {
     if (!(await findUserRowById(trx, actor.userId))) throw notFound('User');

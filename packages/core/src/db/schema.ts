@@ -35,6 +35,8 @@ export interface PersonalAccessTokensTable {
   revoked_at: string | null;
   /** When the token stops working by itself; null: never. */
   expires_at: string | null;
+  /** Space-separated permissions the token is limited to (`read api-keys.own`); null: all its user's role allows. */
+  scopes: string | null;
 }
 
 export interface WorkspacesTable {

@@ -1,4 +1,11 @@
-import { type Actor, assertGrants, type Permission, requireMember, type Role } from '../access.ts';
+import {
+  type Actor,
+  assertGrants,
+  assertScope,
+  type Permission,
+  requireMember,
+  type Role,
+} from '../access.ts';
 import type { Core } from '../core.ts';
 import type { DbOrTrx } from '../db/schema.ts';
 import { notFound } from '../errors.ts';
@@ -30,7 +37,7 @@ export type Need = Permission | boolean;
  * Reads the caller's membership of the workspace once and checks it grants `need`; returns
  * the access so the service never reads the membership again. A non-member gets NOT_FOUND,
  * as for a workspace that does not exist, so ids cannot be probed; a member without the
- * permission gets FORBIDDEN. Pass the transaction as `db` when the decision must hold until
+ * permission gets FORBIDDEN, and so does a token whose scopes do not include it. Pass the transaction as `db` when the decision must hold until
  * the write commits (member changes lock the workspace first).
  */
 export async function authorize(
@@ -44,6 +51,7 @@ export async function authorize(
   if (actor.kind === 'user') {
     const member = await requireMember(db, actor.userId, workspaceId);
     assertGrants(member.role, permission);
+    assertScope(actor, permission);
     return { workspaceId, actor, role: member.role, userId: actor.userId, memberId: member.memberId };
   }
   const workspace = await db
