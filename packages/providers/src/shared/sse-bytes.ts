@@ -1,12 +1,15 @@
 // Byte-level tools for translating one SSE stream into another without decoding and
 // re-encoding every event: events are found by their ASCII line ends (which never occur
 // inside a UTF-8 multi-byte character), strings are lifted out still encoded, and the output
-// is assembled in one buffer per network read. Translating adapters use these instead of the
-// async `parseSse`: an async hop and a string round trip per event cost more than the
-// translation itself.
+// is assembled in one buffer per network read. Translating adapters use these directly: an
+// async hop and a string round trip per event cost more than the translation itself. The async
+// `parseSse` (sse.ts) is this splitter with event names, for the readers that want strings.
 
-/** Receives one event's data as `bytes[start, end)`; the bytes are only valid during the call. */
-export type SseDataHandler = (bytes: Buffer, start: number, end: number) => void;
+/**
+ * Receives one event's data as `bytes[start, end)`; the bytes are only valid during the call.
+ * `event` is the event's `event:` field, reported only by a splitter made with `names: true`.
+ */
+export type SseDataHandler = (bytes: Buffer, start: number, end: number, event?: string) => void;
 
 const LF = 10;
 const CR = 13;
@@ -17,13 +20,19 @@ const BACKSLASH = 92;
 /**
  * Splits a server-sent-events byte stream into the data of its events, synchronously, one
  * network chunk at a time. Handles events split across chunks, LF, CRLF and lone-CR line ends,
- * comments and multi-line data. Event names are not reported (the payloads of the providers
- * that use this name their own type). An unterminated event at the end is dropped, as the SSE
+ * comments and multi-line data. Event names are reported only when asked for (the payloads of
+ * the providers the translators read name their own type). An unterminated event at the end is dropped, as the SSE
  * spec says; callers decide from the events they saw whether the stream finished.
  */
 export class SseByteSplitter {
   // Bytes of the event still incomplete at the end of the previous chunk.
   private rest: Buffer | undefined;
+  private readonly names: boolean;
+
+  /** `names`: also report each event's `event:` field (decoded, so off for the byte translators). */
+  constructor(options: { names?: boolean } = {}) {
+    this.names = options.names ?? false;
+  }
 
   /** Feeds one chunk; calls `onData` for every event it completes. */
   push(chunk: Uint8Array, onData: SseDataHandler): void {
@@ -50,6 +59,8 @@ export class SseByteSplitter {
     let dataStart = -1;
     let dataEnd = -1;
     let joined: Buffer[] | undefined;
+    let nameStart = -1;
+    let nameEnd = -1;
     let nextCr = bytes.indexOf(CR);
     for (;;) {
       const lf = bytes.indexOf(LF, lineStart);
@@ -67,11 +78,13 @@ export class SseByteSplitter {
       } else return eventStart;
 
       if (lineEnd === lineStart) {
+        const event = nameStart === -1 ? undefined : bytes.toString('utf8', nameStart, nameEnd);
         if (joined) {
           const data = Buffer.concat(joined);
-          onData(data, 0, data.length);
-        } else if (dataStart !== -1) onData(bytes, dataStart, dataEnd);
+          onData(data, 0, data.length, event);
+        } else if (dataStart !== -1) onData(bytes, dataStart, dataEnd, event);
         dataStart = -1;
+        nameStart = -1;
         joined = undefined;
         eventStart = next;
       } else if (
@@ -91,14 +104,24 @@ export class SseByteSplitter {
           dataStart = valueStart;
           dataEnd = lineEnd;
         }
+      } else if (
+        this.names &&
+        bytes[lineStart] === 101 /* e */ &&
+        bytesAt(bytes, lineStart, EVENT_FIELD) &&
+        (lineStart + 5 === lineEnd || bytes[lineStart + 5] === COLON)
+      ) {
+        nameStart = Math.min(lineStart + 6, lineEnd);
+        if (nameStart < lineEnd && bytes[nameStart] === 32) nameStart++;
+        nameEnd = lineEnd;
       }
-      // Comments, `event:`, `id:`, `retry:` and unknown fields carry nothing the translators read.
+      // Comments, `id:`, `retry:` and unknown fields carry nothing the readers use.
       lineStart = next;
     }
   }
 }
 
 const NEWLINE = Buffer.from('\n');
+const EVENT_FIELD = Buffer.from('event');
 
 /**
  * End (exclusive) of the JSON string literal whose opening quote is at `start`, or -1 when it
