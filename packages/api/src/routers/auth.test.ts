@@ -6,7 +6,7 @@ import {
 } from '@switchboard/core';
 import { ENGINES } from '@switchboard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestCore } from '../../../core/test/test-core.ts';
+import { createTestCore } from '@switchboard/core/testing';
 import {
   asUser,
   callerFor,

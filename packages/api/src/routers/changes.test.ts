@@ -3,7 +3,7 @@ import { ENGINES } from '@switchboard/test-utils';
 import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestCore } from '../../../core/test/test-core.ts';
+import { createTestCore } from '@switchboard/core/testing';
 import { createInnerContext } from '../context.ts';
 import { createCallerFactory, router } from '../trpc.ts';
 import { changesRouter } from './changes.ts';

@@ -4,7 +4,7 @@ import { ENGINES, type FakeUpstream } from '@switchboard/test-utils';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestWorkspace, realAdapters, startOpenAIFormatUpstream } from '@switchboard/core/testing';
-import { createTestCore } from '../../../core/test/test-core.ts';
+import { createTestCore } from '@switchboard/core/testing';
 import { createInnerContext } from '../context.ts';
 import { createCallerFactory, router } from '../trpc.ts';
 import { credentialsRouter } from './credentials.ts';

@@ -9,7 +9,7 @@ import {
   startOpenAIFormatUpstream,
   type TestWorkspace,
 } from '@switchboard/core/testing';
-import { createTestCore } from '../../../core/test/test-core.ts';
+import { createTestCore } from '@switchboard/core/testing';
 import { createInnerContext } from '../context.ts';
 import { createCallerFactory, router } from '../trpc.ts';
 import { credentialsRouter } from './credentials.ts';
