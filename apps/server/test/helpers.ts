@@ -1,3 +1,4 @@
+import { TRPCClientError } from '@trpc/client';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,4 +47,18 @@ export async function startTestServer(
     providers: createAllAdapters(),
   });
   return startServer(env, logger, core);
+}
+
+/** The tRPC code, message and field errors of a call through the typed client that must fail. */
+export async function trpcFailure(promise: Promise<unknown>) {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCClientError) {
+      const data = error.data as { code?: string; fieldErrors?: Record<string, string[]> } | undefined;
+      return { code: data?.code, message: error.message, fieldErrors: data?.fieldErrors };
+    }
+    throw error;
+  }
+  throw new Error('expected the call to fail');
 }

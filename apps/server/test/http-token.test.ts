@@ -1,27 +1,12 @@
 import { configureLoginThrottle, setupFirstOwner } from '@switchboard/core';
 import { createSwitchboardClient } from '@switchboard/client';
 import { ENGINES } from '@switchboard/test-utils';
-import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
-import { startTestServer } from './helpers.ts';
+import { startTestServer, trpcFailure as failure } from './helpers.ts';
 
 const EMAIL = 'script@example.test';
 const PASSWORD = 'correct horse battery';
-
-/** The tRPC code and field errors of a failed call. */
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCClientError) {
-      const data = error.data as { code?: string; fieldErrors?: Record<string, string[]> } | undefined;
-      return { code: data?.code, fieldErrors: data?.fieldErrors };
-    }
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each(ENGINES)(
   'a personal access token from email and password, through the typed client on %s',
