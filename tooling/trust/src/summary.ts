@@ -30,7 +30,9 @@ export function clearTrust(): void {
 export function trustTable(): string {
   let files: string[];
   try {
-    files = readdirSync(SUMMARY_DIR).filter((name) => name.endsWith('.json')).sort();
+    files = readdirSync(SUMMARY_DIR)
+      .filter((name) => name.endsWith('.json'))
+      .sort();
   } catch {
     return 'trust: no suite recorded anything\n';
   }
