@@ -6,6 +6,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.ts';
 import { startTestServer } from './helpers.ts';
 
+/** One request with any method (fetch will not send TRACE), answered as a fetch Response. */
+async function rawMethod(url: string, method: string, path: string): Promise<Response> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const outgoing = request(`${url}${path}`, { method }, (incoming) => {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(incoming.headers))
+        if (typeof value === 'string') headers.set(name, value);
+      incoming.resume();
+      incoming.on('end', () => resolve(new Response(null, { status: incoming.statusCode ?? 0, headers })));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
 async function trpcCode(promise: Promise<unknown>): Promise<string | undefined> {
   try {
     await promise;
@@ -44,6 +60,21 @@ describe.each(ENGINES)('server over HTTP on %s', (engine) => {
     const me = await client.auth.me.query();
     expect(me.user.email).toBe('owner@example.test');
     expect(me.workspaces.map((entry) => entry.workspace.id)).toEqual([workspaceId]);
+  });
+
+  it('answers a method /trpc does not serve with 405 naming the ones it does, never 500 (TRACE did)', async () => {
+    for (const method of ['TRACE', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      const response = await fetch(`${server.url}/trpc/auth.me`, {
+        method,
+        headers: { authorization: `Bearer ${ownerToken}` },
+      }).catch(async (error: unknown) => {
+        // fetch refuses to send TRACE itself: a raw request does.
+        if (method !== 'TRACE') throw error;
+        return rawMethod(server.url, method, '/trpc/auth.me');
+      });
+      expect({ method, status: response.status }).toEqual({ method, status: 405 });
+      expect(response.headers.get('allow')).toBe('GET, HEAD, POST');
+    }
   });
 
   it('refuses a missing or wrong token with UNAUTHORIZED', async () => {

@@ -14,6 +14,9 @@ import type { HttpLimits } from './limits.ts';
  */
 const PASSWORD_PROCEDURES = new Set(['auth.login', 'auth.setup', 'auth.createToken']);
 
+/** The methods /trpc serves: queries and subscriptions by GET, mutations by POST. */
+const TRPC_METHODS = 'GET, HEAD, POST';
+
 /** Calls in one batch at most: enough for a page's queries, not a lever for amplification. */
 export const MAX_BATCH_SIZE = 20;
 
@@ -35,6 +38,7 @@ async function authenticate(core: Core, request: IncomingMessage): Promise<Authe
 const CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
   403: 'FORBIDDEN',
+  405: 'METHOD_NOT_SUPPORTED',
   408: 'TIMEOUT',
   413: 'PAYLOAD_TOO_LARGE',
 };
@@ -112,6 +116,12 @@ export function createTrpcHandler(core: Core, logger: Logger, limits: HttpLimits
         403,
         'Cross-site request refused: use the console, or send a personal access token',
       );
+      return;
+    }
+    // Any other method is refused here: tRPC's fetch layer throws on some (TRACE), which answered 500.
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') {
+      response.setHeader('allow', TRPC_METHODS);
+      reject(request, response, 405, `/trpc answers ${TRPC_METHODS}, not ${request.method}`);
       return;
     }
     const refusal = batchRefusal(request.url ?? '/trpc/');
