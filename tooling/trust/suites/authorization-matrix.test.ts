@@ -6,12 +6,12 @@
 // under it is tested on both engines by core's own suites. The matrix runs against a real server
 // process as `pnpm start` runs it, so the transport (cookies, the cross-site check, bearer tokens,
 // SSE) is part of what is checked.
-import { appRouter } from '@switchboard/api';
 import { createApiKey, type Role } from '@switchboard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseSnapshot, snapshotChanges } from '../src/db-snapshot.ts';
+import { routerProcedures } from '../src/router-procedures.ts';
 import { recordTrust, type TrustRow } from '../src/summary.ts';
-import { callTrpc, type Credentials, type ProcedureType } from '../src/trpc-http.ts';
+import { callTrpc, type Credentials } from '../src/trpc-http.ts';
 import { Processes, startTrustServer, type TrustServer } from '../src/trust-server.ts';
 import {
   CALLERS,
@@ -185,14 +185,6 @@ function expected(access: Access, caller: CallerName): 'allow' | 'UNAUTHORIZED' 
   if (access === 'signed-in') return 'allow';
   if (role === 'stranger') return 'NOT_FOUND';
   return access.includes(role) ? 'allow' : 'FORBIDDEN';
-}
-
-/** Every procedure of the router, with its kind, read from the router itself. */
-function routerProcedures(): { path: string; type: ProcedureType }[] {
-  const procedures = appRouter._def.procedures as Record<string, { _def: { type: ProcedureType } }>;
-  return Object.entries(procedures)
-    .map(([path, procedure]) => ({ path, type: procedure._def.type }))
-    .sort((a, b) => a.path.localeCompare(b.path));
 }
 
 describe('authorization matrix', () => {
