@@ -6,9 +6,12 @@ export default defineConfig({
   test: {
     include: ['suites/**/*.test.ts'],
     globalSetup: ['./src/global-setup.ts'],
+    // One suite at a time: each starts its own server processes and drives them hard (fuzzing,
+    // attacks, load); side by side on a small machine they would starve each other and measure
+    // each other's noise.
+    fileParallelism: false,
     // Suites start servers, databases and bounded attacks: slow on a busy machine, bounded all the same.
     testTimeout: 300_000,
     hookTimeout: 120_000,
-    passWithNoTests: true,
   },
 });
