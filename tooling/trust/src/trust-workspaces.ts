@@ -39,6 +39,7 @@ export const CALLERS = [
   'removedMember',
   'member',
   'memberToken',
+  'adminReadToken',
   'editor',
   'admin',
   'owner',
@@ -269,6 +270,10 @@ export async function createTrustWorkspaces(core: Core): Promise<TrustWorkspaces
   const revoked = await createPersonalAccessToken(core, member.actor, { name: 'revoked' });
   await revokePersonalAccessToken(core, member.actor, { tokenId: revoked.view.id });
   const spare = await createPersonalAccessToken(core, owner.actor, { name: 'spare' });
+  const adminRead = await createPersonalAccessToken(core, admin.actor, {
+    name: 'read only',
+    scopes: ['read'],
+  });
 
   const callers: Record<CallerName, Credentials> = {
     anonymous: null,
@@ -278,6 +283,7 @@ export async function createTrustWorkspaces(core: Core): Promise<TrustWorkspaces
     removedMember: await session(core, leaver),
     member: await session(core, member),
     memberToken: { bearer: memberToken.token },
+    adminReadToken: { bearer: adminRead.token },
     editor: await session(core, editor),
     admin: await session(core, admin),
     owner: await session(core, owner),

@@ -6,7 +6,7 @@
 // under it is tested on both engines by core's own suites. The matrix runs against a real server
 // process as `pnpm start` runs it, so the transport (cookies, the cross-site check, bearer tokens,
 // SSE) is part of what is checked.
-import { createApiKey, type Role } from '@switchboard/core';
+import { createApiKey, type Permission, type Role } from '@switchboard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseSnapshot, snapshotChanges } from '../src/db-snapshot.ts';
 import { routerProcedures } from '../src/router-procedures.ts';
@@ -34,6 +34,8 @@ type Access = 'public' | 'signed-in' | readonly Role[];
 /** One row of the table: who may call, and an input valid enough to reach the authorization check. */
 interface Row {
   access: Access;
+  /** For a `signed-in` row: the token scope it needs beyond signing in (a session or unscoped token has every one). */
+  scope?: Permission;
   /** The input for `caller` (workspace A unless it says otherwise). */
   input: (w: TrustWorkspaces, caller: CallerName) => unknown;
   /** Runs after every other procedure (it ends the caller's session). */
@@ -75,7 +77,11 @@ const TABLE: Record<string, Row> = {
   // Everyone names the owner's spare token: only the owner finds it.
   'tokens.revoke': { access: 'signed-in', input: (w) => ({ tokenId: w.ownerSpareTokenId }) },
   'workspaces.list': { access: 'signed-in', input: () => undefined },
-  'workspaces.create': { access: 'signed-in', input: () => ({ name: 'Made by the matrix' }) },
+  'workspaces.create': {
+    access: 'signed-in',
+    scope: 'manage',
+    input: () => ({ name: 'Made by the matrix' }),
+  },
   'workspaces.byId': { access: ALL, input: ws },
   'workspaces.rename': { access: MANAGE, input: (w) => ({ ...ws(w), name: 'Renamed', version: STALE }) },
   'members.list': { access: ALL, input: ws },
@@ -91,7 +97,11 @@ const TABLE: Record<string, Row> = {
   'members.remove': { access: MANAGE, input: (w) => ({ ...ws(w), memberId: w.a.targetMemberId }) },
   'members.myInvitations': { access: 'signed-in', input: () => undefined },
   // An invitation for someone else's email: every signed-in caller is let in, and none finds it.
-  'members.accept': { access: 'signed-in', input: (w) => ({ invitationId: w.a.invitationId }) },
+  'members.accept': {
+    access: 'signed-in',
+    scope: 'manage',
+    input: (w) => ({ invitationId: w.a.invitationId }),
+  },
   'apiKeys.list': { access: ALL, input: ws },
   'apiKeys.create': { access: API_KEYS, input: (w) => ({ ...ws(w), name: 'matrix' }) },
   // The editor's own key: the editor may revoke it, as may admins and owners (any key).
@@ -172,19 +182,42 @@ const ROLE_OF: Record<CallerName, Role | 'anonymous' | 'stranger'> = {
   removedMember: 'stranger',
   member: 'member',
   memberToken: 'member',
+  adminReadToken: 'admin',
   editor: 'editor',
   admin: 'admin',
   owner: 'owner',
 };
 
+/** The scopes of a caller's token; every other caller has them all (a session, an unscoped token). */
+const SCOPES_OF: Partial<Record<CallerName, readonly Permission[]>> = { adminReadToken: ['read'] };
+
+/** What a scope lets a token do: `manage` includes the others, `api-keys.own` includes `read`. */
+const SCOPE_COVERS: Record<Permission, readonly Permission[]> = {
+  read: ['read'],
+  'api-keys.own': ['api-keys.own', 'read'],
+  manage: ['manage', 'api-keys.own', 'read'],
+};
+
+/** The permission a workspace row's role list stands for. */
+function permissionOf(roles: readonly Role[]): Permission {
+  if (roles.includes('member')) return 'read';
+  return roles.includes('editor') ? 'api-keys.own' : 'manage';
+}
+
+function scopeAllows(caller: CallerName, permission: Permission | undefined): boolean {
+  const scopes = SCOPES_OF[caller];
+  return !permission || !scopes || scopes.some((scope) => SCOPE_COVERS[scope].includes(permission));
+}
+
 /** `allow`, or the exact code a refused call must get. */
-function expected(access: Access, caller: CallerName): 'allow' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'FORBIDDEN' {
+function expected(row: Row, caller: CallerName): 'allow' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'FORBIDDEN' {
+  const { access } = row;
   if (access === 'public') return 'allow';
   const role = ROLE_OF[caller];
   if (role === 'anonymous') return 'UNAUTHORIZED';
-  if (access === 'signed-in') return 'allow';
+  if (access === 'signed-in') return scopeAllows(caller, row.scope) ? 'allow' : 'FORBIDDEN';
   if (role === 'stranger') return 'NOT_FOUND';
-  return access.includes(role) ? 'allow' : 'FORBIDDEN';
+  return access.includes(role) && scopeAllows(caller, permissionOf(access)) ? 'allow' : 'FORBIDDEN';
 }
 
 describe('authorization matrix', () => {
@@ -231,10 +264,10 @@ describe('authorization matrix', () => {
       const row = TABLE[path] as Row;
       // Refused callers first, so what an allowed caller did cannot hide what a refused one did.
       const callers = [...CALLERS].sort(
-        (a, b) => Number(expected(row.access, a) === 'allow') - Number(expected(row.access, b) === 'allow'),
+        (a, b) => Number(expected(row, a) === 'allow') - Number(expected(row, b) === 'allow'),
       );
       for (const caller of callers) {
-        const want = expected(row.access, caller);
+        const want = expected(row, caller);
         const before = want === 'allow' ? undefined : await databaseSnapshot(server.core);
         // A subscription let in stays open: a change made once it is open must reach it as a notice.
         const notice = async () => {
