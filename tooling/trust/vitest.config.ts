@@ -12,6 +12,6 @@ export default defineConfig({
     fileParallelism: false,
     // Suites start servers, databases and bounded attacks: slow on a busy machine, bounded all the same.
     testTimeout: 300_000,
-    hookTimeout: 120_000,
+    hookTimeout: 300_000,
   },
 });
