@@ -77,9 +77,13 @@ export interface WorkspaceIds {
  * one embedding model, so gateway calls and credential checks make real calls.
  */
 export interface TrustWorkspaces {
+  /** The fake OpenAI-compatible provider both workspaces use. */
   upstream: FakeUpstream;
+  /** Workspace A, plus the API key its editor made. */
   a: WorkspaceIds & { editorApiKeyId: string };
+  /** Workspace B, plus its owner's personal access token (id and secret). */
   b: WorkspaceIds & { ownerTokenId: string; ownerToken: string };
+  /** The accounts, by part: A's roles, a non-member, a removed member, B's owner. */
   users: Record<'owner' | 'admin' | 'editor' | 'member' | 'outsider' | 'leaver' | 'bOwner', TrustUser>;
   /** How each kind of caller authenticates. */
   callers: Record<CallerName, Credentials>;
