@@ -1,4 +1,15 @@
-import type { Credential, ModelType, Provider } from './api';
+import type { Credential, ModelType, Provider, RouterOutputs } from './api';
+
+/** A model of the workspace as `models.list` returns it: status, reason, version. */
+export type Model = RouterOutputs['models']['list'][number];
+/** One custom model's keys in `models.manageCredentials` (removed models included). */
+export type ModelKeyRing = RouterOutputs['models']['manageCredentials'][number];
+/** A model's load balancing as `loadBalancing.get` returns it. */
+export type LoadBalancing = RouterOutputs['loadBalancing']['get'];
+/** The workspace's default models by type, as `defaults.get` returns them. */
+export type Defaults = RouterOutputs['defaults']['get'];
+/** A model's status (`active`, `disabled`, `cooling-down`...). */
+export type ModelStatus = Model['status'];
 
 /** The fixed set of states a provider card shows. */
 export type ProviderState = 'active' | 'needs-setup' | 'invalid' | 'cooling-down' | 'unusable';
@@ -56,4 +67,47 @@ export function maskedSecret(provider: Provider, credential: Credential): string
     if (field.type === 'secret' && typeof value === 'string' && value) return shortMask(value);
   }
   return null;
+}
+
+/** The label of each model status, in the words the model list shows. */
+export const MODEL_STATUS_LABELS: Record<ModelStatus, string> = {
+  active: 'Active',
+  'no-credential': 'Needs a key',
+  'credential-invalid': 'Key rejected',
+  'credential-removed': 'No active key',
+  disabled: 'Disabled',
+  'cooling-down': 'Cooling down',
+};
+
+/** The dot colour of each model status. */
+export const MODEL_STATUS_COLORS: Record<ModelStatus, string> = {
+  active: 'bg-emerald-500',
+  'no-credential': 'bg-zinc-400 dark:bg-zinc-500',
+  'credential-invalid': 'bg-red-500',
+  'credential-removed': 'bg-amber-500',
+  disabled: 'bg-zinc-300 dark:bg-zinc-600',
+  'cooling-down': 'bg-amber-500',
+};
+
+/** The key a model goes by within a provider: its type and name (as custom-model keys are scoped). */
+export const modelKey = (model: { name: string; type: string }): string => `${model.type}/${model.name}`;
+
+/** Whether a model is one of the workspace's defaults. */
+export function isDefaultModel(defaults: Defaults, model: Model): boolean {
+  const chosen = defaults[model.type];
+  return chosen !== null && chosen.provider === model.provider && chosen.model === model.name;
+}
+
+/** Whether a credential rests after upstream errors at `now`. */
+export function isResting(credential: { cooldownUntil: string | null }, now = Date.now()): boolean {
+  return credential.cooldownUntil !== null && Date.parse(credential.cooldownUntil) > now;
+}
+
+/** When a resting key comes back, in words: a time today, a date otherwise, or "until the key is changed". */
+export function restingUntil(cooldownUntil: string, now = Date.now()): string {
+  const until = new Date(cooldownUntil);
+  // Keys the provider refused rest until a person changes them (stored as a far date).
+  if (until.getUTCFullYear() >= 9999) return 'Resting until the key is changed or checked again';
+  const sameDay = until.toDateString() === new Date(now).toDateString();
+  return `Resting until ${sameDay ? until.toLocaleTimeString() : until.toLocaleString()}`;
 }
