@@ -111,3 +111,15 @@ export function restingUntil(cooldownUntil: string, now = Date.now()): string {
   const sameDay = until.toDateString() === new Date(now).toDateString();
   return `Resting until ${sameDay ? until.toLocaleTimeString() : until.toLocaleString()}`;
 }
+
+/** A server reason for display: the instants it names (ISO 8601, UTC) in the reader's local time. */
+export function readableReason(reason: string): string {
+  return reason.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, (instant) => {
+    const date = new Date(instant);
+    // Keys the provider refused rest until a person changes them (stored as a far date).
+    if (date.getUTCFullYear() >= 9999) return 'the key is changed';
+    return date.toDateString() === new Date().toDateString()
+      ? date.toLocaleTimeString()
+      : date.toLocaleString();
+  });
+}
