@@ -466,6 +466,18 @@ describe('models in the console', () => {
     }
   });
 
+  it('keeps what an admin is typing when a change made elsewhere refreshes the page', async () => {
+    await card('openai-compatible').getByRole('button', { name: 'Add model' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a model to OpenAI-compatible API' });
+    await dialog.getByLabel('Model name').fill('typed-before-the-change');
+    await dialog.getByLabel('API key').fill('sk-test-fake-model-0009');
+    await owner.providers.install.mutate({ workspaceId, provider: 'xinference' });
+    await card('xinference').waitFor({ state: 'attached' });
+    expect(await dialog.getByLabel('Model name').inputValue()).toBe('typed-before-the-change');
+    expect(await dialog.getByLabel('API key').inputValue()).toBe('sk-test-fake-model-0009');
+    await close(dialog);
+  });
+
   it('follows a dark system theme and stays readable', async () => {
     const dark = await harness.newPage();
     try {
