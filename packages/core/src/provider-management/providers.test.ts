@@ -697,6 +697,8 @@ describe.each(ENGINES)('provider management on %s', (engine) => {
       await listModels(core, ws.member, { workspaceId: ws.workspaceId, provider: 'openai' })
     ).find((entry) => entry.name === model.name);
     expect(status).toMatchObject({ status: 'cooling-down', loadBalancing: true });
+    // Two keys resting for the same reason: the reason is said once.
+    expect(status?.reason.match(/HTTP 429 from upstream/g)).toHaveLength(1);
   });
 
   it('rests a credential in cooldown, counting failures, until it is proven again', async () => {

@@ -237,9 +237,12 @@ export function modelStatus(
   if (model.blocked) return model.blocked;
   const until = modelCooldownUntil(state, model, nowMs);
   if (until > 0) {
-    const reasons = model.serving
-      .map(({ credential }) => state.cooldowns.get(credential.id)?.reason)
-      .filter(Boolean);
+    // Each reason once: keys rate-limited together would otherwise repeat the same words.
+    const reasons = [
+      ...new Set(
+        model.serving.map(({ credential }) => state.cooldowns.get(credential.id)?.reason).filter(Boolean),
+      ),
+    ];
     return {
       status: 'cooling-down',
       reason: `Every key of this model is resting after errors until ${new Date(until).toISOString()}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`,
