@@ -2,7 +2,14 @@ import { TRPCClientError } from '@trpc/client';
 import * as vscode from 'vscode';
 
 /** Why a call to the server failed, in the terms the user can act on. */
-export type FailureKind = 'unreachable' | 'unauthorized' | 'forbidden' | 'conflict' | 'invalid' | 'other';
+export type FailureKind =
+  | 'unreachable'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'invalid'
+  | 'throttled'
+  | 'other';
 
 /** A failed call, described for a message: never carries a token or a key. */
 export interface Failure {

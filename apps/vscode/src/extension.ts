@@ -3,6 +3,7 @@ import { SwitchboardAuthProvider } from './connect/auth-provider.ts';
 import { ConnectFeature } from './connect/connect-feature.ts';
 import { Connection } from './connect/connection.ts';
 import { SessionStore } from './connect/session-store.ts';
+import { type LanguageModelApi, LanguageModelFeature } from './lm/language-model-feature.ts';
 import { createLog } from './log.ts';
 import { ManageFeature } from './manage/manage-feature.ts';
 import { KeyChangeNotifier } from './status/key-change-notifier.ts';
@@ -23,6 +24,7 @@ export interface Extension {
   status: StatusFeature;
   tryModel: TryFeature;
   manage: ManageFeature;
+  languageModels: LanguageModelFeature;
 }
 
 /** The part of `ExtensionContext` the extension uses. */
@@ -31,8 +33,13 @@ export type ExtensionContextParts = Pick<
   'secrets' | 'workspaceState' | 'subscriptions'
 >;
 
+/** What tests replace: VS Code's language model API (absent before 1.104). */
+export interface ExtensionOptions {
+  lm?: LanguageModelApi;
+}
+
 /** Creates every feature; each one's disposables end up in `context.subscriptions`. */
-export function createExtension(context: ExtensionContextParts): Extension {
+export function createExtension(context: ExtensionContextParts, options: ExtensionOptions = {}): Extension {
   const keep = <T extends vscode.Disposable>(disposable: T): T => {
     context.subscriptions.push(disposable);
     return disposable;
@@ -50,7 +57,8 @@ export function createExtension(context: ExtensionContextParts): Extension {
   keep(new KeyChangeNotifier(connection, data, own, log));
   const tryModel = keep(new TryFeature(connection, () => data.snapshot, lastServed, log));
   const manage = keep(new ManageFeature(connection, data, log));
-  return { auth, connection, data, tree, switcher, status, tryModel, manage };
+  const languageModels = keep(new LanguageModelFeature(connection, data, log, options.lm));
+  return { auth, connection, data, tree, switcher, status, tryModel, manage, languageModels };
 }
 
 /**

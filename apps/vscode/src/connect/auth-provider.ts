@@ -4,6 +4,14 @@ import { Disposable } from '../disposable.ts';
 import { describeFailure } from '../errors.ts';
 import { onDidChangeServerUrl, serverUrl } from '../settings.ts';
 import type { SessionStore, StoredSession } from './session-store.ts';
+import {
+  askSignIn,
+  describePasswordFailure,
+  issueTokenOnServer,
+  type SignInMethod,
+  type TokenIssuer,
+  tokenName,
+} from './sign-in.ts';
 
 /** The authentication provider's id (`vscode.authentication.getSession('switchboard', [])`). */
 export const AUTH_PROVIDER_ID = 'switchboard';
@@ -17,11 +25,10 @@ export const whoAmIOnServer: WhoAmI = async (url, token) => {
   return { userId: me.user.id, label: me.user.email };
 };
 
-const TOKEN_PATTERN = /^sbp_[A-Za-z0-9_-]{8,}$/;
-
 /**
  * Switchboard accounts in VS Code's Accounts menu: one session per server URL, made from a
- * personal access token the user pastes, kept by `SessionStore`.
+ * personal access token the user pastes or one the server makes from their email and password,
+ * kept by `SessionStore`.
  */
 export class SwitchboardAuthProvider extends Disposable implements vscode.AuthenticationProvider {
   readonly #changes = this.register(
@@ -30,10 +37,12 @@ export class SwitchboardAuthProvider extends Disposable implements vscode.Authen
   /** Fires when the session of the current server URL appears, goes, or the URL changes. */
   readonly onDidChangeSessions = this.#changes.event;
   #current: vscode.AuthenticationSession | undefined;
+  #lastMethod: SignInMethod | undefined;
 
   constructor(
     private readonly store: SessionStore,
     private readonly whoAmI: WhoAmI = whoAmIOnServer,
+    private readonly issueToken: TokenIssuer = issueTokenOnServer,
   ) {
     super();
     this.register(
@@ -53,25 +62,38 @@ export class SwitchboardAuthProvider extends Disposable implements vscode.Authen
     return stored ? [toSession(stored)] : [];
   }
 
-  /** Asks for a personal access token, checks it with the server, and keeps it. */
+  /** Asks how to sign in (token, or email and password), signs in, and keeps the token. */
   async createSession(): Promise<vscode.AuthenticationSession> {
     const url = serverUrl();
-    const token = await vscode.window.showInputBox({
-      title: vscode.l10n.t('Sign in to Switchboard at {0}', url),
-      prompt: vscode.l10n.t(
-        'A personal access token (sbp_…): `pnpm switchboard token create`, or the console.',
-      ),
-      placeHolder: 'sbp_…',
-      password: true,
-      ignoreFocusOut: true,
-      validateInput: (value) =>
-        TOKEN_PATTERN.test(value.trim())
-          ? undefined
-          : vscode.l10n.t('A personal access token starts with sbp_'),
-    });
-    if (!token) throw new vscode.CancellationError();
-    const stored = await this.signInWithToken(url, token.trim());
+    const answer = await askSignIn(url, this.#lastMethod);
+    if (!answer) throw new vscode.CancellationError();
+    this.#lastMethod = answer.method;
+    const stored =
+      answer.method === 'token'
+        ? await this.signInWithToken(url, answer.token)
+        : await this.signInWithPassword(url, answer.email, answer.password);
     return toSession(stored);
+  }
+
+  /**
+   * Has the server make a personal access token for this editor from an email and password
+   * (`auth.createToken`: named after the editor and machine, expiring, throttled), then signs in
+   * with it. The password is sent once and kept nowhere.
+   */
+  async signInWithPassword(url: string, email: string, password: string): Promise<StoredSession> {
+    let token: string;
+    try {
+      ({ token } = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: vscode.l10n.t('Signing in to {0} as {1}…', url, email),
+        },
+        () => this.issueToken(url, { email, password, name: tokenName() }),
+      ));
+    } catch (error) {
+      throw new Error(describePasswordFailure(error, url).message);
+    }
+    return this.signInWithToken(url, token);
   }
 
   /** Checks a token against the server and keeps it; throws a message the user can act on. */

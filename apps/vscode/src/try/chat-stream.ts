@@ -1,16 +1,20 @@
-/** A streamed chat request through the gateway's `/v1/chat/completions`. */
-export interface ChatRequest {
+/** Where and as whom a gateway call goes: the user's token, for the chosen workspace. */
+export interface GatewayTarget {
   serverUrl: string;
   /** Personal access token; sent only in the Authorization header. */
   token: string;
   workspaceId: string;
-  /** `provider/model`, or `default`. */
-  model: string;
-  prompt: string;
   /** Sent as `x-request-id` and logged, so a call can be found on both sides. */
   requestId: string;
   signal?: AbortSignal;
   fetch?: typeof globalThis.fetch;
+}
+
+/** A streamed one-prompt chat request through the gateway's `/v1/chat/completions`. */
+export interface ChatRequest extends GatewayTarget {
+  /** `provider/model`, or `default`. */
+  model: string;
+  prompt: string;
 }
 
 /** How a streamed chat ended. */
@@ -37,41 +41,65 @@ export class GatewayError extends Error {
   }
 }
 
-interface ChunkShape {
+/** A piece of a tool call as OpenAI streams it: the first piece has the id and name, later ones more arguments. */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  function?: { name?: string; arguments?: string };
+}
+
+/** One chunk of a streamed chat completion (the fields the extension reads). */
+export interface ChatChunk {
   id?: string;
   model?: string;
-  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
+  choices?: {
+    delta?: { content?: string | null; tool_calls?: ToolCallDelta[] | null };
+    finish_reason?: string | null;
+  }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message?: string; code?: string };
 }
 
 /** Sends the prompt and calls `onText` with each piece of the reply as it arrives. */
 export async function streamChat(request: ChatRequest, onText: (text: string) => void): Promise<ChatResult> {
+  return streamChatCompletion(
+    request,
+    { model: request.model, messages: [{ role: 'user', content: request.prompt }] },
+    (chunk) => {
+      for (const choice of chunk.choices ?? []) if (choice.delta?.content) onText(choice.delta.content);
+    },
+  );
+}
+
+/**
+ * Posts an OpenAI chat completion request (`body`: model, messages, tools...) with `stream: true`
+ * and hands each chunk to `onChunk` as it arrives; throws a `GatewayError` for an error answer.
+ */
+export async function streamChatCompletion(
+  target: GatewayTarget,
+  body: Record<string, unknown>,
+  onChunk: (chunk: ChatChunk) => void,
+): Promise<ChatResult> {
   const started = performance.now();
-  const fetchImpl = request.fetch ?? globalThis.fetch;
-  const response = await fetchImpl(`${request.serverUrl}/v1/chat/completions`, {
+  const fetchImpl = target.fetch ?? globalThis.fetch;
+  const response = await fetchImpl(`${target.serverUrl}/v1/chat/completions`, {
     method: 'POST',
     headers: {
-      authorization: `Bearer ${request.token}`,
-      'x-switchboard-workspace': request.workspaceId,
-      'x-request-id': request.requestId,
+      authorization: `Bearer ${target.token}`,
+      'x-switchboard-workspace': target.workspaceId,
+      'x-request-id': target.requestId,
       'content-type': 'application/json',
       accept: 'text/event-stream',
     },
-    body: JSON.stringify({
-      model: request.model,
-      stream: true,
-      stream_options: { include_usage: true },
-      messages: [{ role: 'user', content: request.prompt }],
-    }),
-    signal: request.signal ?? null,
+    body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
+    signal: target.signal ?? null,
   });
   if (!response.ok || !response.body) {
     const text = await response.text();
     let message = text || response.statusText;
     let code: string | undefined;
     try {
-      const parsed = JSON.parse(text) as ChunkShape;
+      const parsed = JSON.parse(text) as ChatChunk;
       message = parsed.error?.message ?? message;
       code = parsed.error?.code;
     } catch {
@@ -89,7 +117,7 @@ export async function streamChat(request: ChatRequest, onText: (text: string) =>
   };
   for await (const data of serverSentData(response.body)) {
     if (data === '[DONE]') break;
-    const chunk = JSON.parse(data) as ChunkShape;
+    const chunk = JSON.parse(data) as ChatChunk;
     if (chunk.error)
       throw new GatewayError(response.status, chunk.error.message ?? 'stream failed', chunk.error.code);
     result.model ??= chunk.model;
@@ -100,13 +128,11 @@ export async function streamChat(request: ChatRequest, onText: (text: string) =>
         completionTokens: chunk.usage.completion_tokens ?? 0,
       };
     for (const choice of chunk.choices ?? []) {
-      const text = choice.delta?.content;
-      if (text) {
+      if (choice.delta?.content || choice.delta?.tool_calls?.length)
         result.firstTokenMs ??= Math.round(performance.now() - started);
-        onText(text);
-      }
       if (choice.finish_reason) result.finishReason = choice.finish_reason;
     }
+    onChunk(chunk);
   }
   result.latencyMs = Math.round(performance.now() - started);
   return result;

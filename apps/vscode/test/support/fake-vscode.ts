@@ -103,6 +103,10 @@ export const recorded = {
   contexts: new Map<string, unknown>(),
   statusItems: [] as FakeStatusBarItem[],
   documents: [] as FakeDocument[],
+  /** Every line written to an output channel. */
+  log: [] as string[],
+  /** Commands run through `executeCommand` (setContext aside), with their arguments. */
+  executed: [] as { id: string; args: unknown[] }[],
 };
 
 /** Settings by full key (`switchboard.serverUrl`). */
@@ -121,6 +125,8 @@ export function resetFake(): void {
   recorded.contexts.clear();
   recorded.statusItems.length = 0;
   recorded.documents.length = 0;
+  recorded.log.length = 0;
+  recorded.executed.length = 0;
   settings.clear();
   commands.clear();
 }
@@ -204,7 +210,7 @@ export const window = {
     return task();
   },
   createOutputChannel() {
-    const lines: string[] = [];
+    const lines = recorded.log;
     return {
       lines,
       info: (line: string) => lines.push(line),
@@ -266,6 +272,7 @@ export const commandsApi = {
       recorded.contexts.set(String(args[0]), args[1]);
       return undefined;
     }
+    recorded.executed.push({ id, args });
     const command = commands.get(id);
     return command?.(...args);
   },
@@ -310,4 +317,63 @@ export class FakeMemento {
   keys() {
     return [...this.values.keys()];
   }
+}
+
+/** The editor's name and version, as `vscode.env.appName` and `vscode.version` give them. */
+export const env = { appName: 'Visual Studio Code' };
+export const version = '1.100.0-fake';
+
+/** `vscode.lm` of VS Code 1.100: no language model provider API (tests pass their own to the feature). */
+export const lm = {};
+
+export enum LanguageModelChatMessageRole {
+  User = 1,
+  Assistant = 2,
+}
+export enum LanguageModelChatToolMode {
+  Auto = 1,
+  Required = 2,
+}
+export class LanguageModelTextPart {
+  constructor(public value: string) {}
+}
+export class LanguageModelToolCallPart {
+  constructor(
+    public callId: string,
+    public name: string,
+    public input: object,
+  ) {}
+}
+export class LanguageModelToolResultPart {
+  constructor(
+    public callId: string,
+    public content: unknown[],
+  ) {}
+}
+
+/** A cancellation token the test controls. */
+export class CancellationTokenSource {
+  readonly #cancel = new EventEmitter<void>();
+  readonly token = {
+    isCancellationRequested: false,
+    onCancellationRequested: this.#cancel.event,
+  };
+  cancel(): void {
+    this.token.isCancellationRequested = true;
+    this.#cancel.fire();
+  }
+  dispose(): void {}
+}
+
+/** A `vscode.lm` of VS Code 1.104 and later: records the providers registered. */
+export function fakeLanguageModelApi() {
+  const providers = new Map<string, unknown>();
+  return {
+    providers,
+    registerLanguageModelChatProvider(vendor: string, provider: unknown) {
+      if (providers.has(vendor)) throw new Error(`vendor ${vendor} already registered`);
+      providers.set(vendor, provider);
+      return new Disposable(() => providers.delete(vendor));
+    },
+  };
 }

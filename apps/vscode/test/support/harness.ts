@@ -1,4 +1,9 @@
-import { createExtension, type Extension, type ExtensionContextParts } from '../../src/extension.ts';
+import {
+  createExtension,
+  type Extension,
+  type ExtensionContextParts,
+  type ExtensionOptions,
+} from '../../src/extension.ts';
 import { FakeMemento, FakeSecretStorage, resetFake, settings, until } from './fake-vscode.ts';
 import type { SwitchboardFixture } from './switchboard.ts';
 
@@ -16,12 +21,13 @@ export function createHarness(
   url: string,
   memento = new FakeMemento(),
   secrets = new FakeSecretStorage(),
+  options: ExtensionOptions = {},
 ): Harness {
   resetFake();
   settings.set('switchboard.serverUrl', url);
   const subscriptions: { dispose(): unknown }[] = [];
   const context = { secrets, workspaceState: memento, subscriptions } as unknown as ExtensionContextParts;
-  const extension = createExtension(context);
+  const extension = createExtension(context, options);
   return {
     extension,
     secrets,
@@ -33,8 +39,11 @@ export function createHarness(
 }
 
 /** The extension signed in with the fixture's owner token and showing its workspace. */
-export async function connectedHarness(fixture: SwitchboardFixture): Promise<Harness> {
-  const harness = createHarness(fixture.url);
+export async function connectedHarness(
+  fixture: SwitchboardFixture,
+  options: ExtensionOptions = {},
+): Promise<Harness> {
+  const harness = createHarness(fixture.url, undefined, undefined, options);
   await harness.extension.auth.signInWithToken(fixture.url, fixture.token);
   await until(() => harness.extension.data.snapshot !== undefined);
   return harness;

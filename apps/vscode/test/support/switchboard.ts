@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
-import { setupFirstOwner } from '@switchboard/core';
+import { type Core, setupFirstOwner } from '@switchboard/core';
 import { createLogger, openCore, type RunningServer, readEnv, startServer } from '@switchboard/server';
 import { type FakeUpstream, type RecordedRequest, startFakeUpstream } from '@switchboard/test-utils';
 
@@ -15,11 +15,17 @@ export const KEYS = {
   localB: 'sk-test-fake-local-000000004',
 } as const;
 
+const OWNER_PASSWORD = 'a long enough password';
+
 /** A real Switchboard server (SQLite in a temp folder) with one workspace, and a fake OpenAI upstream. */
 export interface SwitchboardFixture {
   url: string;
   /** The owner's personal access token. */
   token: string;
+  /** The owner's password (for the email and password sign-in). */
+  password: string;
+  /** The server's core, in this process (tests tune its login throttle). */
+  core: Core;
   workspaceId: string;
   userEmail: string;
   /** The owner's typed client. */
@@ -79,6 +85,32 @@ function answerChat(request: RecordedRequest, response: ServerResponse, words: s
   response.end('data: [DONE]\n\n');
 }
 
+/** A streamed OpenAI answer calling the `get_weather` tool, its arguments split over two chunks as OpenAI does. */
+function answerToolCall(request: RecordedRequest, response: ServerResponse): void {
+  const body = request.json() as { model: string };
+  const base = {
+    id: 'chatcmpl-e2e-2',
+    object: 'chat.completion.chunk',
+    created: 1_764_000_000,
+    model: body.model,
+  };
+  const call = (delta: object) => ({
+    ...base,
+    choices: [{ index: 0, delta: { tool_calls: [{ index: 0, ...delta }] }, finish_reason: null }],
+  });
+  const chunks = [
+    { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: null }, finish_reason: null }] },
+    call({ id: 'call_weather_1', type: 'function', function: { name: 'get_weather', arguments: '' } }),
+    call({ function: { arguments: '{"city":' } }),
+    call({ function: { arguments: '"Paris"}' } }),
+    { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] },
+    { ...base, choices: [], usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } },
+  ];
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const chunk of chunks) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  response.end('data: [DONE]\n\n');
+}
+
 /**
  * Starts the fixture: OpenAI installed with keys `dev` (active) and `prod`, both pointing at the
  * fake upstream; the default chat model `openai/gpt-4o-mini`; and an openai-compatible custom
@@ -114,13 +146,17 @@ export async function startSwitchboard(
       ),
     );
   });
-  upstream.route('POST', '/v1/chat/completions', (request, response) =>
+  upstream.route('POST', '/v1/chat/completions', (request, response) => {
+    const body = request.json() as { tools?: unknown[]; messages: { role: string; content: string }[] };
+    const last = body.messages.at(-1);
+    if (body.tools && last?.role !== 'tool') return answerToolCall(request, response);
+    if (last?.role === 'tool') return answerChat(request, response, ['The tool said: ', last.content]);
     answerChat(request, response, [
       'Hello ',
       'from ',
       keyOf(request) === KEYS.prod ? 'prod' : 'the upstream',
-    ]),
-  );
+    ]);
+  });
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-vscode-'));
   const env = readEnv({
     HOST: '127.0.0.1',
@@ -137,7 +173,7 @@ export async function startSwitchboard(
     const userEmail = 'owner@example.test';
     const setup = await setupFirstOwner(core, {
       email: userEmail,
-      password: 'a long enough password',
+      password: OWNER_PASSWORD,
       workspaceName: 'Acme',
     });
     const workspaceId = setup.workspace.id;
@@ -181,6 +217,8 @@ export async function startSwitchboard(
     return {
       url: running.url,
       token: setup.token,
+      password: OWNER_PASSWORD,
+      core,
       workspaceId,
       userEmail,
       client,

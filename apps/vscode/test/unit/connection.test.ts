@@ -27,8 +27,8 @@ describe('connecting to a server', () => {
     expect(await extension.connection.connect()).toEqual({ kind: 'signed-out' });
     expect(recorded.statusItems[0]?.text).toContain('sign in');
 
+    answers.quickPick.push('Personal access token', 'Acme');
     answers.inputBox.push(fixture.token);
-    answers.quickPick.push('Acme');
     const session = await extension.auth.createSession();
     expect(recorded.inputBoxes[0]?.password).toBe(true);
     expect(session.account.label).toBe(fixture.userEmail);
@@ -44,6 +44,7 @@ describe('connecting to a server', () => {
 
   it('refuses what is not a personal access token before calling the server', async () => {
     harness = createHarness(fixture.url);
+    answers.quickPick.push('Personal access token');
     answers.inputBox.push('sk-test-fake-not-a-token');
     await expect(harness.extension.auth.createSession()).rejects.toThrow('Canceled');
     expect(recorded.inputBoxes[0]?.validation('sk-test-fake-not-a-token')).toBe(
