@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +16,12 @@ export interface CodeServer {
   stop(): Promise<void>;
 }
 
+/** The code-server versions the e2e suites use: VS Code 1.100.3 on Node 20, VS Code 1.105.1 on Node 22. */
+export type CodeServerVersion = '4.100.3' | '4.105.1';
+
 /** Installs code-server when missing (see scripts/install-code-server.sh) and returns its folder. */
-export function installCodeServer(): string {
-  const output = execFileSync('bash', [join(appRoot, 'scripts/install-code-server.sh')], {
+export function installCodeServer(version: CodeServerVersion = '4.100.3'): string {
+  const output = execFileSync('bash', [join(appRoot, 'scripts/install-code-server.sh'), version], {
     encoding: 'utf8',
   });
   return output.trim().split('\n').at(-1) ?? '';
@@ -37,10 +40,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The environment that keeps code-server (and the browser) out of the real HOME. */
-export function isolatedEnv(runDir: string): NodeJS.ProcessEnv {
+/**
+ * The environment that keeps code-server (and the browser) out of the real HOME. `nodeBin` goes
+ * first on PATH: code-server starts with `#!/usr/bin/env node`, and its extension host runs on it.
+ */
+export function isolatedEnv(runDir: string, nodeBin?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
+    PATH: nodeBin ? `${nodeBin}:${process.env.PATH}` : process.env.PATH,
     HOME: join(runDir, 'home'),
     XDG_CONFIG_HOME: join(runDir, 'config'),
     XDG_DATA_HOME: join(runDir, 'data'),
@@ -53,15 +59,20 @@ export function isolatedEnv(runDir: string): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Installs the .vsix into a fresh profile, writes the user settings, starts code-server and waits for it. */
+/** Installs the .vsix files into a fresh profile, writes the user settings, starts code-server and waits for it. */
 export async function startCodeServer(options: {
-  vsix: string;
+  /** The extension, and any other extension the test needs beside it. */
+  vsix: string | string[];
   settings: Record<string, unknown>;
+  /** 4.100.3 unless given. */
+  version?: CodeServerVersion;
 }): Promise<CodeServer> {
-  const installDir = installCodeServer();
+  const installDir = installCodeServer(options.version);
   const bin = join(installDir, 'node_modules/.bin/code-server');
   const runDir = mkdtempSync(join(tmpdir(), 'switchboard-code-server-'));
-  const env = isolatedEnv(runDir);
+  // 4.105.1 brings its own Node 22 (from the npm registry); 4.100.3 runs on the system's Node 20.
+  const nodeBin = join(installDir, 'node/bin');
+  const env = isolatedEnv(runDir, existsSync(join(nodeBin, 'node')) ? nodeBin : undefined);
   const port = await freePort();
   const userDataDir = join(runDir, 'user-data');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
@@ -78,7 +89,8 @@ export async function startCodeServer(options: {
     '--disable-telemetry',
     '--disable-update-check',
   ];
-  execFileSync(bin, [...common, '--install-extension', options.vsix], { env, stdio: 'pipe' });
+  for (const vsix of [options.vsix].flat())
+    execFileSync(bin, [...common, '--install-extension', vsix], { env, stdio: 'pipe' });
   let output = '';
   // Its own process group: stopping it also stops the extension host and file watcher it starts.
   const child: ChildProcess = spawn(

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,21 +5,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { KEYS, type SwitchboardFixture, startSwitchboard } from '../support/switchboard.ts';
 import { type CodeServer, isolatedEnv, startCodeServer } from './code-server.ts';
-import { launchBrowser, SCREENSHOTS, Workbench } from './workbench.ts';
-
-const appRoot = new URL('../..', import.meta.url).pathname;
-
-/** Builds the .vsix the way `pnpm package` does, into `dir`. */
-function packageExtension(dir: string): string {
-  const vsix = join(dir, 'switchboard.vsix');
-  execFileSync(process.execPath, ['scripts/build.mjs', '--production'], { cwd: appRoot, stdio: 'pipe' });
-  execFileSync(
-    join(appRoot, 'node_modules/.bin/vsce'),
-    ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix],
-    { cwd: appRoot, stdio: 'pipe' },
-  );
-  return vsix;
-}
+import { packageExtension } from './package-extension.ts';
+import { clearScreenshots, launchBrowser, Workbench } from './workbench.ts';
 
 async function activeKeyOfOpenAI(fixture: SwitchboardFixture): Promise<string | undefined> {
   const providers = await fixture.client.providers.list.query({ workspaceId: fixture.workspaceId });
@@ -39,8 +25,8 @@ describe('the extension in VS Code 1.100', { timeout: 600_000 }, () => {
   let workDir: string;
 
   beforeAll(async () => {
-    // Only this run's screenshots stay.
-    rmSync(SCREENSHOTS, { recursive: true, force: true });
+    // Only this run's screenshots stay (the language model suite's are its own).
+    clearScreenshots(undefined);
     workDir = mkdtempSync(join(tmpdir(), 'switchboard-vscode-e2e-'));
     fixture = await startSwitchboard();
     const vsix = packageExtension(workDir);
@@ -78,7 +64,8 @@ describe('the extension in VS Code 1.100', { timeout: 600_000 }, () => {
 
   it('signs in with a personal access token and shows the providers, keys and default models', async () => {
     keepEvidence('1');
-    await workbench.runCommand('Switchboard: Sign In with Token');
+    await workbench.runCommand('Switchboard: Sign In');
+    await workbench.pick('Personal access token');
     await workbench.answerInput(fixture.token);
     await workbench.statusItem('OpenAI · dev · gpt-4o-mini').waitFor({ timeout: 60_000 });
     await workbench.runCommand('View: Show Switchboard');

@@ -1,9 +1,24 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 /** Where screenshots go: inside `.test-results`, which CI keeps. */
 export const SCREENSHOTS = new URL('../../.test-results/screenshots/', import.meta.url).pathname;
+
+/**
+ * Removes the screenshots of one suite's earlier runs (names starting with `prefix`, or for the
+ * baseline suite, every name without a suite prefix), leaving the other suite's alone: the two
+ * suites may run at the same time.
+ */
+export function clearScreenshots(prefix: string | undefined): void {
+  if (!existsSync(SCREENSHOTS)) return;
+  for (const name of readdirSync(SCREENSHOTS)) {
+    const mine = prefix
+      ? name.startsWith(prefix) || name.startsWith(`failed-${prefix}`)
+      : !/^(failed-)?lm-/.test(name);
+    if (mine) rmSync(join(SCREENSHOTS, name), { force: true });
+  }
+}
 
 /** Debian's chromium, headless, with a fresh temporary profile. */
 export async function launchBrowser(env: NodeJS.ProcessEnv): Promise<Browser> {
