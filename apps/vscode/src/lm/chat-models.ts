@@ -1,4 +1,4 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { ModelView, Snapshot } from '../workspace-data.ts';
 
 /** The vendor of the workspace's models in `vscode.lm` (`selectChatModels({ vendor: 'switchboard' })`). */
@@ -43,8 +43,11 @@ export function chatModelsOf(snapshot: Snapshot | undefined, workspaceName: stri
       name: `${providerLabel} · ${model.label || model.name}`,
       family: model.name,
       version: String(model.version),
-      detail: isDefault ? `${workspaceName} · default` : workspaceName,
-      tooltip: `${gatewayModel} through Switchboard (${workspaceName})${model.status === 'cooling-down' ? `: ${model.reason}` : ''}`,
+      detail: isDefault ? vscode.l10n.t('{0} · default', workspaceName) : workspaceName,
+      tooltip:
+        model.status === 'cooling-down'
+          ? vscode.l10n.t('{0} through Switchboard ({1}): {2}', gatewayModel, workspaceName, model.reason)
+          : vscode.l10n.t('{0} through Switchboard ({1})', gatewayModel, workspaceName),
       maxInputTokens,
       maxOutputTokens,
       capabilities: {
