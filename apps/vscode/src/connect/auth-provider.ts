@@ -8,8 +8,10 @@ import {
   askSignIn,
   describePasswordFailure,
   issueTokenOnServer,
+  revokeTokenOnServer,
   type SignInMethod,
   type TokenIssuer,
+  type TokenRevoker,
   tokenName,
 } from './sign-in.ts';
 
@@ -43,6 +45,7 @@ export class SwitchboardAuthProvider extends Disposable implements vscode.Authen
     private readonly store: SessionStore,
     private readonly whoAmI: WhoAmI = whoAmIOnServer,
     private readonly issueToken: TokenIssuer = issueTokenOnServer,
+    private readonly revokeToken: TokenRevoker = revokeTokenOnServer,
   ) {
     super();
     this.register(
@@ -81,23 +84,26 @@ export class SwitchboardAuthProvider extends Disposable implements vscode.Authen
    * with it. The password is sent once and kept nowhere.
    */
   async signInWithPassword(url: string, email: string, password: string): Promise<StoredSession> {
-    let token: string;
+    let issued: { token: string; tokenId: string };
     try {
-      ({ token } = await vscode.window.withProgress(
+      issued = await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
           title: vscode.l10n.t('Signing in to {0} as {1}…', url, email),
         },
         () => this.issueToken(url, { email, password, name: tokenName() }),
-      ));
+      );
     } catch (error) {
       throw new Error(describePasswordFailure(error, url).message);
     }
-    return this.signInWithToken(url, token);
+    return this.signInWithToken(url, issued.token, issued.tokenId);
   }
 
-  /** Checks a token against the server and keeps it; throws a message the user can act on. */
-  async signInWithToken(url: string, token: string): Promise<StoredSession> {
+  /**
+   * Checks a token against the server and keeps it; throws a message the user can act on.
+   * `tokenId` is given for a token this editor made, which signing out then revokes.
+   */
+  async signInWithToken(url: string, token: string, tokenId?: string): Promise<StoredSession> {
     let account: { userId: string; label: string };
     try {
       account = await vscode.window.withProgress(
@@ -110,15 +116,40 @@ export class SwitchboardAuthProvider extends Disposable implements vscode.Authen
     } catch (error) {
       throw new Error(describeFailure(error, url).message);
     }
-    const stored: StoredSession = { token, serverUrl: url, ...account };
+    const stored: StoredSession = { token, serverUrl: url, ...account, tokenId };
     await this.store.set(stored);
     await this.#announce();
     return stored;
   }
 
+  /**
+   * Forgets the session. A token this editor made (email and password) is revoked on the server
+   * first, so sign-ins do not leave live tokens behind; one the user pasted stays theirs. When the
+   * revoke fails the session goes anyway, and a warning names the token to revoke in the console.
+   */
   async removeSession(): Promise<void> {
-    await this.store.delete(serverUrl());
+    const url = serverUrl();
+    const stored = await this.store.get(url);
+    let revokeFailure: string | undefined;
+    if (stored?.tokenId) {
+      try {
+        await this.revokeToken(url, stored.token, stored.tokenId);
+      } catch (error) {
+        const failure = describeFailure(error, url);
+        // A token the server no longer accepts needs no revoking.
+        if (failure.kind !== 'unauthorized') revokeFailure = failure.message;
+      }
+    }
+    await this.store.delete(url);
     await this.#announce();
+    if (revokeFailure)
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t(
+          'Signed out. {0} The token "{1}" made for this editor stays valid until it expires: revoke it in the console.',
+          revokeFailure,
+          tokenName(),
+        ),
+      );
   }
 
   /** Fires a change when the session of the configured server differs from the last one announced. */

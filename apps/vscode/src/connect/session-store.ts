@@ -8,6 +8,8 @@ export interface StoredSession {
   userId: string;
   /** The account's label in the Accounts menu (the user's email). */
   label: string;
+  /** Set when this editor made the token (email and password sign-in): signing out revokes it. */
+  tokenId?: string | undefined;
 }
 
 /** Secret storage refused to work (no OS keyring, typically): said as such, never as a sign-in failure. */
@@ -53,6 +55,7 @@ export class SessionStore {
         serverUrl,
         userId: value.userId,
         label: String(value.label ?? value.userId),
+        tokenId: typeof value.tokenId === 'string' ? value.tokenId : undefined,
       };
     } catch {
       return undefined;

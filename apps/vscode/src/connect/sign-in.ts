@@ -16,12 +16,20 @@ export type SignInAnswer =
 export type TokenIssuer = (
   url: string,
   input: { email: string; password: string; name: string },
-) => Promise<{ token: string }>;
+) => Promise<{ token: string; tokenId: string }>;
 
 /** Asks the server for a token; the server names it, throttles the attempt and sets its expiry (90 days). */
 export const issueTokenOnServer: TokenIssuer = async (url, input) => {
   const created = await createSwitchboardClient({ url }).auth.createToken.mutate(input);
-  return { token: created.token };
+  return { token: created.token, tokenId: created.view.id };
+};
+
+/** Revokes a token with itself (`tokens.revoke`), at sign-out of a token this editor made. */
+export type TokenRevoker = (url: string, token: string, tokenId: string) => Promise<void>;
+
+/** Revokes the token on the server. */
+export const revokeTokenOnServer: TokenRevoker = async (url, token, tokenId) => {
+  await createSwitchboardClient({ url, token }).tokens.revoke.mutate({ tokenId });
 };
 
 const TOKEN_PATTERN = /^sbp_[A-Za-z0-9_-]{8,}$/;

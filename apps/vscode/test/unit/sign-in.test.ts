@@ -105,6 +105,46 @@ describe('signing in with email and password', () => {
     expect(shown?.actions).toEqual(['Retry']);
   });
 
+  it('revokes the token it made at sign-out, but never a token the user pasted', async () => {
+    harness = createHarness(fixture.url);
+    const made = await harness.extension.auth.signInWithPassword(
+      fixture.url,
+      fixture.userEmail,
+      fixture.password,
+    );
+    expect(made.tokenId).toBeDefined();
+    await harness.extension.auth.removeSession();
+    const tokens = await fixture.client.tokens.list.query();
+    expect(tokens.find((token) => token.id === made.tokenId)?.revokedAt).not.toBeNull();
+    expect(harness.secrets.values.size).toBe(0);
+
+    await harness.extension.auth.signInWithToken(fixture.url, fixture.token);
+    await harness.extension.auth.removeSession();
+    // The fixture's client signs in with that very token: it still works.
+    expect(await fixture.client.auth.me.query()).toMatchObject({ user: { email: fixture.userEmail } });
+    expect(recorded.messages.filter((message) => message.kind === 'warning')).toEqual([]);
+  });
+
+  it('signs out even when the server cannot revoke the token, naming the token to revoke by hand', async () => {
+    harness = createHarness(fixture.url);
+    await harness.extension.auth.signInWithPassword(fixture.url, fixture.userEmail, fixture.password);
+    const url = fixture.url;
+    // The server goes away: the stored session of this URL stays, the revoke cannot reach it.
+    const secrets = harness.secrets;
+    harness.dispose();
+    const port = await closedPort();
+    const gone = `http://127.0.0.1:${port}`;
+    const entry = secrets.values.get(`switchboard.session:${url}`) ?? '';
+    secrets.values.set(`switchboard.session:${gone}`, entry.replace(url, gone));
+    harness = createHarness(gone, undefined, secrets);
+    await harness.extension.auth.removeSession();
+    expect(secrets.values.has(`switchboard.session:${gone}`)).toBe(false);
+    const warning = recorded.messages.find((message) => message.kind === 'warning');
+    expect(warning?.text).toBe(
+      `Signed out. Cannot reach the Switchboard server at ${gone} (ECONNREFUSED). The token "Visual Studio Code on ${hostname()}" made for this editor stays valid until it expires: revoke it in the console.`,
+    );
+  });
+
   it('names the token within the server limit', () => {
     expect(tokenName('Visual Studio Code', 'x'.repeat(200))).toHaveLength(100);
     expect(tokenName('code-server', 'devbox')).toBe('code-server on devbox');
