@@ -15,6 +15,8 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 /** Outputs of every procedure: `RouterOutputs['auth']['me']`. */
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type { AppRouter };
+/** The model types (`llm`, `text-embedding`, …), each of which has one default model per workspace. */
+export { MODEL_TYPES, type ModelType } from '@switchboard/provider-spec';
 
 /** Procedures sent on their own, never batched: the server checks a password in each. */
 const PASSWORD_PROCEDURES = new Set(['auth.login', 'auth.setup', 'auth.createToken']);

@@ -1,3 +1,4 @@
+import { MODEL_TYPES, type ModelType } from '@switchboard/client';
 import * as vscode from 'vscode';
 import type { Connected, Connection } from '../connect/connection.ts';
 import { Disposable } from '../disposable.ts';
@@ -7,10 +8,6 @@ import { targetOfCredential } from '../switch/switch-targets.ts';
 import { type NodeView, TYPE_LABELS } from '../tree/tree-model.ts';
 import type { ModelView, ProviderView, Snapshot, WorkspaceData } from '../workspace-data.ts';
 import { askForm } from './credential-form.ts';
-
-/** The default-model types, in the console's order. */
-const DEFAULT_TYPES = ['llm', 'text-embedding', 'rerank', 'speech2text', 'tts'] as const;
-type DefaultType = (typeof DEFAULT_TYPES)[number];
 
 /** Models that may become the default of `type`: enabled, of that type, able to answer now. */
 export function defaultCandidates(snapshot: Snapshot, type: string): ModelView[] {
@@ -47,10 +44,10 @@ export class ManageFeature extends Disposable {
   /** Sets the default of a type: from a default row (that type), a model row (that model), or the palette. */
   async setDefaultModel(node?: NodeView): Promise<boolean> {
     return this.#admin(vscode.l10n.t('set the default model'), async (connected, snapshot) => {
-      let type = (node?.defaultType ?? node?.model?.type) as DefaultType | undefined;
+      let type = (node?.defaultType ?? node?.model?.type) as ModelType | undefined;
       if (!type) {
         const picked = await vscode.window.showQuickPick(
-          DEFAULT_TYPES.map((candidate) => ({
+          MODEL_TYPES.map((candidate) => ({
             label: TYPE_LABELS[candidate] ?? candidate,
             description: snapshot.defaults[candidate]
               ? `${snapshot.defaults[candidate]?.provider}/${snapshot.defaults[candidate]?.model}`
