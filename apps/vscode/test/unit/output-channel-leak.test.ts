@@ -53,7 +53,7 @@ describe('the output channel and a key the upstream echoes back', () => {
     const canary = await fixture.client.credentials.create.mutate({
       workspaceId: fixture.workspaceId,
       provider: 'openai',
-      name: 'canary',
+      name: 'leak-test',
       values: { api_key: CANARY, base_url: `${fixture.upstream.url}/v1` },
     });
     await fixture.client.credentials.activate.mutate({
@@ -86,13 +86,13 @@ describe('the output channel and a key the upstream echoes back', () => {
           workspaceId: fixture.workspaceId,
           provider: 'openai',
         })
-        .then((all) => all.filter((each) => each.name === 'canary'));
+        .then((all) => all.filter((each) => each.name === 'leak-test'));
       for (const each of ECHOES) {
         echo = each;
         await harness.extension.tryModel.run('openai/gpt-4o-mini', 'Say hello');
         await harness.extension.manage.testCredential({
-          id: 'canary',
-          label: 'canary',
+          id: 'leak-test',
+          label: 'leak-test',
           credential,
         } as NodeView);
       }
