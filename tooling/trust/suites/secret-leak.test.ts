@@ -123,6 +123,10 @@ let cluster: PostgresCluster | undefined;
 let upstream: FakeUpstream;
 let echo: EchoingUpstream;
 const scanners: LeakScanner[] = [];
+/** Console pages and assets fetched per engine (0: the console is not built in this run). */
+const consolePagesSearched: number[] = [];
+/** The engines whose scenario ran to the search. */
+const enginesScanned: EngineName[] = [];
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();
@@ -484,6 +488,13 @@ describe.each(ENGINES)('secret-leak scan on %s', (engine) => {
         `${gatewayCalls} /v1 calls, ${notices.length} change notices, ${consolePages} console pages`,
     );
     expect(gatewayCalls).toBeGreaterThan(40);
+    // The echoes really came back through the gateway (redacted), so zero hits is not an empty test.
+    const echoedBack = capture.responses.filter(
+      (response) => response.place.startsWith('v1') && response.body.includes('[redacted]'),
+    ).length;
+    expect(echoedBack).toBeGreaterThan(ECHOES.length);
+    consolePagesSearched.push(consolePages);
+    enginesScanned.push(engine);
     expect(scanner.hits, `canaries found:\n${scanner.report()}`).toEqual([]);
   });
 });
@@ -493,10 +504,15 @@ afterAll(() => {
   const places = scanners.reduce((sum, scanner) => sum + scanner.places, 0);
   const bytes = scanners.reduce((sum, scanner) => sum + scanner.bytes, 0);
   const hits = scanners.reduce((sum, scanner) => sum + scanner.hits.length, 0);
+  const pages = consolePagesSearched.reduce((sum, count) => sum + count, 0);
   recordTrust('secret-leak', [
-    { check: 'canaries', tried: canaries, result: `${scanners.length} engine(s)` },
-    { check: 'places searched', tried: places, result: 'responses, feed, logs, CLI, rows, files, dump' },
+    { check: 'canaries', tried: canaries, result: `on ${enginesScanned.join(' and ') || 'no engine'}` },
+    {
+      check: 'places searched',
+      tried: places,
+      result: `responses, feed, debug logs, CLI, rows, files, dump; ${pages > 0 ? `${pages} console pages` : 'console not built'}`,
+    },
     { check: 'bytes searched', tried: bytes, result: `${(bytes / 1024 / 1024).toFixed(1)} MiB` },
-    { check: 'hits', tried: canaries, result: `${hits} found` },
+    { check: 'hits', tried: `${canaries} canaries x ${places} places`, result: `${hits} found` },
   ]);
 });
