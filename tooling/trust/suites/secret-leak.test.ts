@@ -16,7 +16,7 @@ import {
   startPostgresCluster,
 } from '@switchboard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type CliRun, Processes, type ServerProcess } from '../../../apps/server/test/processes.ts';
+import { type CliRun, Processes, type ServerProcess } from '@switchboard/server/test/processes';
 import { ResponseCapture } from '../src/leak-capture.ts';
 import { type Canary, LeakScanner, makeCanary } from '../src/leak-scanner.ts';
 import { recordTrust } from '../src/summary.ts';
