@@ -31,6 +31,7 @@ const schema = z.object({
   SWITCHBOARD_MASTER_KEY: z.string().min(1).optional(),
   SWITCHBOARD_MASTER_KEY_PREVIOUS: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  SWITCHBOARD_ALLOW_METADATA_ADDRESSES: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
   SWITCHBOARD_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   // Gateway limits: request bodies, and patience with clients that stall sending or reading.
   SWITCHBOARD_MAX_JSON_BYTES: bytes.default(2 * 1024 * 1024),
@@ -63,6 +64,8 @@ export interface ServerEnv {
   masterKey: string | undefined;
   masterKeyPrevious: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Upstream calls may reach link-local and cloud-metadata addresses (decision 0021); unset: refused. */
+  allowMetadataAddresses?: boolean;
   shutdownTimeoutMs: number;
   /** The gateway's body limits and patience with slow clients. */
   gatewayLimits: GatewayLimits;
@@ -94,6 +97,7 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
     masterKey: env.SWITCHBOARD_MASTER_KEY,
     masterKeyPrevious: env.SWITCHBOARD_MASTER_KEY_PREVIOUS,
     logLevel: env.LOG_LEVEL,
+    allowMetadataAddresses: env.SWITCHBOARD_ALLOW_METADATA_ADDRESSES === '1',
     shutdownTimeoutMs: env.SWITCHBOARD_SHUTDOWN_TIMEOUT_MS,
     gatewayLimits: {
       maxJsonBytes: env.SWITCHBOARD_MAX_JSON_BYTES,

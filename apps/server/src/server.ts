@@ -37,7 +37,9 @@ export function databaseConfig(env: Pick<ServerEnv, 'databaseUrl' | 'dataDir'>):
 /** Opens core with every adapter wired in: the composition root shared by the server and the CLI. */
 export async function openCore(
   env: ServerEnv,
-  providers: ProviderAdapter[] = createAllAdapters(),
+  providers: ProviderAdapter[] = createAllAdapters({
+    allowMetadataAddresses: env.allowMetadataAddresses === true,
+  }),
 ): Promise<Core> {
   // Private from the start: SQLite refuses a data folder other users can enter.
   mkdirSync(env.dataDir, { recursive: true, mode: 0o700 });

@@ -7,6 +7,7 @@ import {
   UpstreamUnavailableError,
 } from '@switchboard/provider-spec';
 import { Agent, type Dispatcher, ProxyAgent } from 'undici';
+import { ADDRESS_REFUSED, assertHostAllowed, guardedConnector } from './address-guard.ts';
 import { Exchange } from './exchange.ts';
 import { redact, redactedExcerpt } from './redact.ts';
 import {
@@ -36,19 +37,31 @@ export interface HttpSettings {
   /** Keep-alive dispatcher shared by every call; tests inject their own. */
   dispatcher?: Dispatcher;
   timeouts?: Partial<HttpTimeouts>;
+  /**
+   * Let calls reach link-local and cloud-metadata addresses (`SWITCHBOARD_ALLOW_METADATA_ADDRESSES`);
+   * refused by default (decision 0021). Applies to the shared pool, not to an injected dispatcher.
+   */
+  allowMetadataAddresses?: boolean;
 }
 
-let sharedAgent: Agent | undefined;
-/** The process-wide keep-alive pool: one per process, so connections are reused across adapters. */
-export function sharedDispatcher(): Agent {
-  sharedAgent ??= new Agent({
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 600_000,
-    // No per-origin cap: a thousand concurrent streams need a thousand upstream connections.
-    connections: null,
-    connect: { timeout: DEFAULT_TIMEOUTS.connectMs },
-  });
-  return sharedAgent;
+const sharedAgents = new Map<boolean, Agent>();
+/**
+ * The process-wide keep-alive pool: one per process (and address policy), so connections are
+ * reused across adapters. Its connector refuses link-local and metadata addresses unless allowed.
+ */
+export function sharedDispatcher(allowMetadataAddresses = false): Agent {
+  let agent = sharedAgents.get(allowMetadataAddresses);
+  if (!agent) {
+    agent = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      // No per-origin cap: a thousand concurrent streams need a thousand upstream connections.
+      connections: null,
+      connect: guardedConnector({ allowMetadataAddresses, timeout: DEFAULT_TIMEOUTS.connectMs }),
+    });
+    sharedAgents.set(allowMetadataAddresses, agent);
+  }
+  return agent;
 }
 
 const proxies = new Map<string, ProxyAgent>();
@@ -101,6 +114,11 @@ export function transportError(error: unknown, context: ErrorContext, signal: Ca
   const code = (error as { code?: string } | null)?.code ?? '';
   const text = redact(error instanceof Error ? error.message : String(error), context.secrets);
   switch (code) {
+    case ADDRESS_REFUSED:
+      return new UpstreamUnavailableError(`${context.label}: base_url ${text}`, {
+        ...base,
+        field: 'base_url',
+      });
     case 'UND_ERR_CONNECT_TIMEOUT':
       return new TimeoutError(`${context.label}: connecting timed out`, { ...base, field: 'base_url' });
     case 'UND_ERR_HEADERS_TIMEOUT':
@@ -195,9 +213,10 @@ export function createHttpClient(settings: HttpSettings, readErrorBody: ErrorBod
   const timeouts = { ...DEFAULT_TIMEOUTS, ...settings.timeouts };
   return {
     async send(req, context) {
+      const allowMetadata = settings.allowMetadataAddresses ?? false;
       const dispatcher =
         settings.dispatcher ??
-        (req.proxyUrl ? proxyDispatcher(req.proxyUrl, timeouts.connectMs) : sharedDispatcher());
+        (req.proxyUrl ? proxyDispatcher(req.proxyUrl, timeouts.connectMs) : sharedDispatcher(allowMetadata));
       let headers = req.headers ?? {};
       let body: string | Uint8Array | undefined;
       if (req.body instanceof Uint8Array || typeof req.body === 'string') body = req.body;
@@ -209,6 +228,9 @@ export function createHttpClient(settings: HttpSettings, readErrorBody: ErrorBod
       const response = new UpstreamResponse(req.signal, context);
       try {
         const { origin, path } = splitUrl(req.url);
+        // Through a proxy the proxy resolves the name, so only the URL's own host can be checked.
+        if (req.proxyUrl && !settings.dispatcher && !allowMetadata)
+          assertHostAllowed(new URL(origin).hostname);
         dispatcher.dispatch(
           {
             origin,
