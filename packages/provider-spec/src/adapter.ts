@@ -11,6 +11,7 @@ import type {
   Usage,
 } from './canonical.ts';
 import type { CredentialValues, ModelInfo, ModelType, ProviderManifest } from './manifest.ts';
+import type { ChatParameters } from './parameters.ts';
 
 /**
  * How a caller cancels an operation: an AbortSignal, or any emitter of `abort` with an `aborted`
@@ -86,6 +87,11 @@ export interface ValidationTarget {
  */
 export interface ProviderAdapter {
   readonly manifest: ProviderManifest;
+  /**
+   * What the chat operations do with each request parameter (the gateway refuses the ones they
+   * cannot honour). Absent: the request body reaches the upstream as it is, which answers for them.
+   */
+  readonly chatParameters?: ChatParameters;
   /**
    * One cheap real call that proves the key and endpoint work. With `target`, it
    * checks a custom model's credential against that model. Throws with `field` set

@@ -13,8 +13,9 @@ import type { ErrorContext } from '../shared/upstream-errors.ts';
 import { type AnthropicResponse, toChatCompletion } from './anthropic-chat.ts';
 import { readAnthropicErrorBody, refineAnthropicError } from './anthropic-errors.ts';
 import { ANTHROPIC_DEFAULT_BASE_URL, ANTHROPIC_VERSION, anthropicManifest } from './anthropic-manifest.ts';
-import { toAnthropicRequest } from './anthropic-request.ts';
+import { JSON_TOOL, toAnthropicRequest, wantsJsonTool } from './anthropic-request.ts';
 import { translateAnthropicStream } from './anthropic-stream.ts';
+import { anthropicChatParameters } from './anthropic-parameters.ts';
 
 export { anthropicManifest } from './anthropic-manifest.ts';
 
@@ -87,6 +88,7 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
 
   return {
     manifest: anthropicManifest,
+    chatParameters: anthropicChatParameters,
 
     async validateCredentials(context, target?: ValidationTarget) {
       if (target) {
@@ -110,6 +112,7 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
       const completion = toChatCompletion(
         await response.json<AnthropicResponse>(),
         Math.floor(Date.now() / 1000),
+        wantsJsonTool(request) ? JSON_TOOL : undefined,
       );
       return { completion, ...(completion.usage ? { usage: completion.usage } : {}) };
     },
@@ -125,6 +128,7 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
         created: Math.floor(Date.now() / 1000),
         model: request.model,
         context: errorContext,
+        ...(wantsJsonTool(request) ? { jsonTool: JSON_TOOL } : {}),
       });
     },
   };
