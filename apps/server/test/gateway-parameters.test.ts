@@ -65,7 +65,8 @@ describe('request parameters the provider cannot take as they are', () => {
       tools: [tool('get_time'), tool('get_current_weather')],
       tool_choice: { type: 'function', function: { name: 'get_current_weather' } },
     });
-    expect(answer.choices[0]?.message.tool_calls?.[0]?.function.name).toBe('get_current_weather');
+    const called = answer.choices[0]?.message.tool_calls?.[0];
+    expect(called?.type === 'function' ? called.function.name : undefined).toBe('get_current_weather');
     const offered = sent('/api/chat').tools as { function: { name: string } }[];
     expect(offered.map((offer) => offer.function.name)).toEqual(['get_current_weather']);
   });
