@@ -12,6 +12,7 @@ import {
 } from '@switchboard/core';
 import { type ModelType, type ProviderAdapter, ProviderError } from '@switchboard/provider-spec';
 import type { Logger } from '../log.ts';
+import { MissingModels } from './endpoints/missing-models.ts';
 import { GatewayError } from './errors.ts';
 import type { GatewayLimits } from './limits.ts';
 import type { Principal } from './principal.ts';
@@ -42,6 +43,8 @@ export class GatewayRuntime {
   readonly limits: GatewayLimits;
   /** Responses API responses kept for later turns. */
   readonly responses: ResponseArchive;
+  /** Models their provider answered "not found" for (a model's failure, not a key's). */
+  readonly missingModels = new MissingModels();
   readonly #roundRobin = new WeightedRoundRobin();
 
   constructor(core: Core, logger: Logger, limits: GatewayLimits) {
@@ -93,9 +96,10 @@ export class GatewayRuntime {
       try {
         const result = await attempt(only);
         this.cooldowns.succeeded(only.id);
+        this.missingModels.found(principal.workspaceId, resolved);
         return { result, credentialId: only.id };
       } catch (error) {
-        this.#rest(principal, only, error);
+        this.#rest(principal, resolved, only, error);
         throw error;
       }
     }
@@ -110,9 +114,10 @@ export class GatewayRuntime {
       try {
         const result = await attempt(candidate);
         this.cooldowns.succeeded(candidate.id);
+        this.missingModels.found(principal.workspaceId, resolved);
         return { result, credentialId: candidate.id };
       } catch (error) {
-        this.#rest(principal, candidate, error);
+        this.#rest(principal, resolved, candidate, error);
         lastError = error;
       }
     }
@@ -149,9 +154,14 @@ export class GatewayRuntime {
    * rejected key, provider down), resting it when the policy says, and lets failover go on;
    * rethrows errors that are not the key's, which end the call at once.
    */
-  #rest(principal: Principal, candidate: ResolvedCredential, error: unknown): void {
+  #rest(principal: Principal, resolved: ResolvedModel, candidate: ResolvedCredential, error: unknown): void {
     if (!(error instanceof ProviderError) || error.code === 'aborted') throw error;
     const now = Date.now();
+    // The model's failure, not the key's: the key rests not, the model is marked.
+    if (error.code === 'model_not_found') {
+      this.missingModels.mark(principal.workspaceId, resolved, error.message, now);
+      throw error;
+    }
     const cooldown = this.cooldowns.start(principal.workspaceId, candidate.id, error, now);
     if (!cooldown) throw error;
     if (!isResting(cooldown, now)) return;
