@@ -58,7 +58,10 @@ export async function startUpstreamsFixture(
     },
   });
   upstream.route('GET', '/api/tags', { body: recorded('ollama', 'tags.json'), headers: JSON_HEADERS });
-  upstream.route('POST', '/api/show', { body: recorded('ollama', 'show-llama3.2.json'), headers: JSON_HEADERS });
+  upstream.route('POST', '/api/show', {
+    body: recorded('ollama', 'show-llama3.2.json'),
+    headers: JSON_HEADERS,
+  });
   const server = await startTestServer(engine, overrides);
   const setup = await setupFirstOwner(server.core, {
     email: 'upstreams@example.test',
