@@ -77,7 +77,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       providers: new Map((options.providers ?? []).map((adapter) => [adapter.manifest.id, adapter])),
       dataDir: options.dataDir,
       loginThrottle: options.loginThrottle ?? new LoginThrottle(),
-      resolveCache: new ResolveCache(changes),
+      resolveCache: new ResolveCache(changes, database.db),
       close: () => database.close(),
     };
   } catch (error) {

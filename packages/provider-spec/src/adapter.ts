@@ -11,6 +11,7 @@ import type {
   Usage,
 } from './canonical.ts';
 import type { CredentialValues, ModelInfo, ModelType, ProviderManifest } from './manifest.ts';
+import type { ChatParameters } from './parameters.ts';
 
 /**
  * How a caller cancels an operation: an AbortSignal, or any emitter of `abort` with an `aborted`
@@ -62,6 +63,24 @@ export interface ChatStream {
   usage(): Usage | undefined;
 }
 
+/** A provider's own API that an adapter can relay requests to as they are (passthrough). */
+export type NativeApi = 'openai-responses' | 'anthropic-messages';
+
+/** A request in a provider's own API shape, relayed as it is. */
+export interface NativeRequest {
+  api: NativeApi;
+  /** The client's body, `model` already the provider's own id. */
+  body: Record<string, unknown>;
+  /** Protocol headers of the client's to pass on (`anthropic-version`, `anthropic-beta`). */
+  headers: Record<string, string>;
+}
+
+/** The upstream's 2xx answer, unread; a non-2xx answer rejects `relay` with a ProviderError. */
+export interface NativeResponse {
+  contentType: string;
+  body: AsyncIterable<Uint8Array>;
+}
+
 /** Binary audio from `speak`. */
 export interface AudioStream {
   contentType: string;
@@ -87,6 +106,11 @@ export interface ValidationTarget {
 export interface ProviderAdapter {
   readonly manifest: ProviderManifest;
   /**
+   * What the chat operations do with each request parameter (the gateway refuses the ones they
+   * cannot honour). Absent: the request body reaches the upstream as it is, which answers for them.
+   */
+  readonly chatParameters?: ChatParameters;
+  /**
    * One cheap real call that proves the key and endpoint work. With `target`, it
    * checks a custom model's credential against that model. Throws with `field` set
    * to the form field at fault.
@@ -94,6 +118,10 @@ export interface ProviderAdapter {
   validateCredentials(context: CallContext, target?: ValidationTarget): Promise<ValidationResult>;
   /** Models the server has loaded (discoverable providers only). */
   discoverModels?(context: CallContext): Promise<ModelInfo[]>;
+  /** The provider's own APIs `relay` speaks: the gateway passes those requests through. */
+  readonly nativeApis?: readonly NativeApi[];
+  /** Sends a request of one of `nativeApis` as it is; the answer's bytes are the provider's. */
+  relay?(request: NativeRequest, context: CallContext): Promise<NativeResponse>;
   chat?(request: ChatRequest, context: CallContext): Promise<ChatResult>;
   chatStream?(request: ChatRequest, context: CallContext): Promise<ChatStream>;
   embed?(request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse>;

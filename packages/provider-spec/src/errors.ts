@@ -98,8 +98,11 @@ export class BadRequestError extends ProviderError {
 /** 5xx, connection refused or reset, DNS failure, or a stream cut short. */
 export class UpstreamUnavailableError extends ProviderError {
   override name = 'UpstreamUnavailableError';
-  constructor(message: string, options: ProviderErrorOptions) {
+  /** How long the provider asked to wait (a 503 or 529 with Retry-After), when it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: ProviderErrorOptions & { retryAfterMs?: number }) {
     super('upstream_unavailable', message, options);
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -3,3 +3,4 @@ export * from './adapter.ts';
 export * from './canonical.ts';
 export * from './errors.ts';
 export * from './manifest.ts';
+export * from './parameters.ts';

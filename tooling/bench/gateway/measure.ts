@@ -33,15 +33,54 @@ export interface LoadResult {
   failed: number;
 }
 
+/** The API a load measures: chat completions, the Responses API, or Anthropic's Messages API. */
+export type BenchApi = 'chat' | 'responses' | 'messages';
+
+/** The model each API is measured with through Switchboard (passed through for responses and messages). */
+export const SWITCHBOARD_MODELS: Record<Exclude<BenchApi, 'chat'>, string> = {
+  responses: 'openai/gpt-4.1-mini',
+  messages: 'anthropic/claude-haiku-4-5-20251001',
+};
+
+/** The URL and body of one request of `api` to the target. */
+function requestOf(target: Target, api: BenchApi): { url: string; body: string } {
+  if (api === 'chat') return { url: target.url, body: chatBody(target.model, false) };
+  const url = target.url.replace(/\/chat\/completions$/, api === 'responses' ? '/responses' : '/messages');
+  const model = target.name === 'switchboard' ? SWITCHBOARD_MODELS[api] : target.model;
+  // store: false, as the comparison is of the proxy's own work (a stored response adds a database write).
+  const body =
+    api === 'responses'
+      ? {
+          model,
+          instructions: 'You are a helpful assistant.',
+          input: 'Say hello in one short sentence.',
+          max_output_tokens: 32,
+          store: false,
+        }
+      : {
+          model,
+          system: 'You are a helpful assistant.',
+          messages: [{ role: 'user', content: 'Say hello in one short sentence.' }],
+          max_tokens: 32,
+        };
+  return { url, body: JSON.stringify(body) };
+}
+
 /** Keeps `connections` requests in flight against the target for `seconds`, counting what came back. */
-export function measureLoad(target: Target, connections: number, seconds: number): Promise<LoadResult> {
+export function measureLoad(
+  target: Target,
+  connections: number,
+  seconds: number,
+  api: BenchApi = 'chat',
+): Promise<LoadResult> {
   let succeeded = 0;
   let latencySum = 0;
+  const { url, body } = requestOf(target, api);
   const instance = autocannon({
-    url: target.url,
+    url,
     method: 'POST',
     headers: target.headers,
-    body: chatBody(target.model, false),
+    body,
     connections,
     duration: seconds,
     timeout: 10,

@@ -36,6 +36,21 @@ export function statFields(pid: number): string[] {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
+/** CPU time (user and system) a process and every process below it used so far, in microseconds. */
+export function treeCpuMicros(rootPid: number): number {
+  let total = 0;
+  for (const pid of processTree(rootPid)) {
+    try {
+      const fields = statFields(pid);
+      // utime and stime, in clock ticks (USER_HZ is 100 on Linux).
+      total += (Number(fields[11]) + Number(fields[12])) * 10_000;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
 function parentOf(pid: number): number | undefined {
   try {
     return Number(statFields(pid)[1]);

@@ -4,13 +4,14 @@
 import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import {
+  type BenchApi,
   type ConcurrentStreams,
   type LoadResult,
   measureConcurrentStreams,
   measureLoad,
   measureTimeToFirstByte,
 } from './measure.ts';
-import { processTree, stopAllChildren, treePeakRssKb } from './processes.ts';
+import { processTree, stopAllChildren, treeCpuMicros, treePeakRssKb } from './processes.ts';
 import { note, StageUnavailableError, temporaryDirectories } from './shared.ts';
 import { startBareProxy, startPortkey, startSwitchboard, startUpstream, type Target } from './targets.ts';
 
@@ -63,8 +64,20 @@ function round(value: number | undefined, digits: number): number | null {
   return Math.round(value * factor) / factor;
 }
 
-/** A target's load numbers: medians over the rounds (failures summed). */
-type Loads = { c1: LoadResult; c50: LoadResult };
+/** A target's load numbers: medians over the rounds (failures summed), and CPU per call at c50. */
+type Loads = { c1: LoadResult; c50: LoadResult; cpuMicrosPerCall: number };
+
+/** One load, with the CPU the target's processes spent per successful call. */
+async function measuredWithCpu(
+  target: Target,
+  connections: number,
+  api: BenchApi,
+): Promise<{ load: LoadResult; cpuMicrosPerCall: number }> {
+  const before = treeCpuMicros(target.process.pid);
+  const load = await measureLoad(target, connections, settings.seconds, api);
+  const spent = treeCpuMicros(target.process.pid) - before;
+  return { load, cpuMicrosPerCall: load.succeeded > 0 ? spent / load.succeeded : Number.NaN };
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -94,15 +107,19 @@ async function measureRounds(targets: Target[]): Promise<Record<string, Loads>> 
     await measureLoad(target, 50, settings.warmupSeconds);
   }
   const samples = new Map(
-    targets.map((target) => [target.name, { c1: [] as LoadResult[], c50: [] as LoadResult[] }]),
+    targets.map((target) => [
+      target.name,
+      { c1: [] as LoadResult[], c50: [] as LoadResult[], cpu: [] as number[] },
+    ]),
   );
   for (let round = 0; round < settings.rounds; round += 1) {
     const order = targets.map((_, index) => targets[(index + round) % targets.length] as Target);
     for (const target of order) {
       const c1 = await measureLoad(target, 1, settings.seconds);
-      const c50 = await measureLoad(target, 50, settings.seconds);
+      const { load: c50, cpuMicrosPerCall } = await measuredWithCpu(target, 50, 'chat');
       samples.get(target.name)?.c1.push(c1);
       samples.get(target.name)?.c50.push(c50);
+      samples.get(target.name)?.cpu.push(cpuMicrosPerCall);
       const failed = c1.failed + c50.failed;
       note(
         `  round ${round + 1} ${target.name}: c1 ${c1.requestsPerSecond.toFixed(0)} req/s (${c1.meanLatencyMs.toFixed(3)} ms), c50 ${c50.requestsPerSecond.toFixed(0)} req/s${failed > 0 ? `, ${failed} failed` : ''}`,
@@ -110,8 +127,42 @@ async function measureRounds(targets: Target[]): Promise<Record<string, Loads>> 
     }
   }
   return Object.fromEntries(
-    [...samples].map(([name, lists]) => [name, { c1: combine(lists.c1), c50: combine(lists.c50) }]),
+    [...samples].map(([name, lists]) => [
+      name,
+      { c1: combine(lists.c1), c50: combine(lists.c50), cpuMicrosPerCall: median(lists.cpu) },
+    ]),
   );
+}
+
+/** c50 throughput and CPU per call of one API, per target: medians over rounds in rotating order. */
+type ApiLoads = Record<string, { c50: LoadResult; cpuMicrosPerCall: number }>;
+
+/**
+ * The Responses and Messages APIs beside chat: the bare proxy relays them to the upstream as it
+ * relays chat; Switchboard passes them through to its OpenAI and Anthropic providers.
+ */
+async function measureApis(targets: Target[]): Promise<Record<'responses' | 'messages', ApiLoads>> {
+  const result = { responses: {} as ApiLoads, messages: {} as ApiLoads };
+  for (const api of ['responses', 'messages'] as const) {
+    for (const target of targets) await measureLoad(target, 50, settings.warmupSeconds, api);
+    const samples = new Map(
+      targets.map((target) => [target.name, { c50: [] as LoadResult[], cpu: [] as number[] }]),
+    );
+    for (let round = 0; round < settings.rounds; round += 1) {
+      const order = targets.map((_, index) => targets[(index + round) % targets.length] as Target);
+      for (const target of order) {
+        const { load, cpuMicrosPerCall } = await measuredWithCpu(target, 50, api);
+        samples.get(target.name)?.c50.push(load);
+        samples.get(target.name)?.cpu.push(cpuMicrosPerCall);
+        note(
+          `  ${api} round ${round + 1} ${target.name}: c50 ${load.requestsPerSecond.toFixed(0)} req/s, ${cpuMicrosPerCall.toFixed(0)} µs CPU/call${load.failed > 0 ? `, ${load.failed} failed` : ''}`,
+        );
+      }
+    }
+    for (const [name, lists] of samples)
+      result[api][name] = { c50: combine(lists.c50), cpuMicrosPerCall: median(lists.cpu) };
+  }
+  return result;
 }
 
 function table(loads: Record<string, Loads | undefined>): string {
@@ -135,6 +186,19 @@ function table(loads: Record<string, Loads | undefined>): string {
     .join('\n');
 }
 
+function apiRatio(loads: ApiLoads | undefined): number | undefined {
+  const switchboard = loads?.switchboard;
+  const bare = loads?.['bare-proxy'];
+  return switchboard && bare ? switchboard.c50.requestsPerSecond / bare.c50.requestsPerSecond : undefined;
+}
+
+function apiCpu(loads: ApiLoads | undefined) {
+  return {
+    switchboard: round(loads?.switchboard?.cpuMicrosPerCall, 0),
+    bare_proxy: round(loads?.['bare-proxy']?.cpuMicrosPerCall, 0),
+  };
+}
+
 async function main(): Promise<number> {
   const loadBefore = loadavg()[0] ?? 0;
   const cores = cpus().length;
@@ -154,6 +218,7 @@ async function main(): Promise<number> {
   let switchboardStreams: ConcurrentStreams | undefined;
   let switchboardLifetimePeakRssMb: number | undefined;
   let switchboardProcesses: number | undefined;
+  let apiLoads: Awaited<ReturnType<typeof measureApis>> | undefined;
 
   const upstream = await stage('upstream', startUpstream);
   if (upstream) {
@@ -162,6 +227,8 @@ async function main(): Promise<number> {
     const switchboard = await stage('switchboard start', () => startSwitchboard(upstream));
     const targets = [upstream, bareProxy, portkey, switchboard].filter((target) => target !== undefined);
     Object.assign(loads, await stage('load', () => measureRounds(targets)));
+    if (bareProxy && switchboard)
+      apiLoads = await stage('responses and messages', () => measureApis([bareProxy, switchboard]));
     // Idle reference proxies are stopped so the stream tests below have the machine to themselves.
     await bareProxy?.process.stop();
     await portkey?.process.stop();
@@ -254,6 +321,25 @@ async function main(): Promise<number> {
       bareProxy && direct ? bareProxy.c50.requestsPerSecond / direct.c50.requestsPerSecond : undefined,
       3,
     ),
+    // Switchboard against the bare proxy in the same run, per API, and CPU per call (µs, all processes of each).
+    c50_ratio_vs_bare_proxy: {
+      chat: round(
+        bareProxy && switchboard
+          ? switchboard.c50.requestsPerSecond / bareProxy.c50.requestsPerSecond
+          : undefined,
+        3,
+      ),
+      responses: round(apiRatio(apiLoads?.responses), 3),
+      messages: round(apiRatio(apiLoads?.messages), 3),
+    },
+    cpu_us_per_call_c50: {
+      chat: {
+        switchboard: round(switchboard?.cpuMicrosPerCall, 0),
+        bare_proxy: round(bareProxy?.cpuMicrosPerCall, 0),
+      },
+      responses: apiCpu(apiLoads?.responses),
+      messages: apiCpu(apiLoads?.messages),
+    },
     bare_proxy_c1_rps: round(bareProxy?.c1.requestsPerSecond, 0),
     bare_proxy_c50_rps: round(bareProxy?.c50.requestsPerSecond, 0),
     portkey_c1_rps: round(portkey?.c1.requestsPerSecond, 0),

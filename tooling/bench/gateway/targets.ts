@@ -228,6 +228,16 @@ providers:
     models:
       - { name: bench-model, type: llm, credential: local }
       - { name: bench-model-slow, type: llm, credential: local }
+  openai:
+    credentials:
+      - name: openai-local
+        values: { base_url: "${baseUrl}", api_key: { env: BENCH_UPSTREAM_KEY } }
+        active: true
+  anthropic:
+    credentials:
+      - name: anthropic-local
+        values: { base_url: "${baseUrl.replace(/\/v1$/, '')}", api_key: { env: BENCH_UPSTREAM_KEY } }
+        active: true
 defaults:
   llm: openai-compatible/bench-model
 `;

@@ -39,9 +39,62 @@ const modelsBody = Buffer.from(
     data: [
       { id: 'bench-model', object: 'model', created, owned_by: 'bench' },
       { id: 'bench-model-slow', object: 'model', created, owned_by: 'bench' },
+      // The predefined models the Responses and Messages API loads are routed to.
+      { id: 'gpt-4.1-mini', object: 'model', created, owned_by: 'openai' },
+      { id: 'claude-haiku-4-5-20251001', object: 'model', created, owned_by: 'anthropic' },
     ],
   }),
 );
+
+// The Responses API and the Messages API, as OpenAI and Anthropic answer them (fixed bodies).
+const responsesBody = Buffer.from(
+  JSON.stringify({
+    id: 'resp_bench0001',
+    object: 'response',
+    created_at: created,
+    status: 'completed',
+    error: null,
+    incomplete_details: null,
+    model: 'gpt-4.1-mini-2025-04-14',
+    output: [
+      {
+        type: 'message',
+        id: 'msg_bench0001',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', text: 'Hello! How can I help you today?', annotations: [] }],
+      },
+    ],
+    usage: { input_tokens: 12, output_tokens: 9, total_tokens: 21 },
+  }),
+);
+const messagesBody = Buffer.from(
+  JSON.stringify({
+    id: 'msg_bench0001',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-haiku-4-5-20251001',
+    content: [{ type: 'text', text: 'Hello! How can I help you today?' }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: { input_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 9 },
+  }),
+);
+
+/** Reads and parses the body (as the real APIs do), then sends a fixed answer. */
+function answerFixed(request: IncomingMessage, response: ServerResponse, body: Buffer): void {
+  const parts: Buffer[] = [];
+  request.on('data', (part: Buffer) => parts.push(part));
+  request.on('end', () => {
+    try {
+      JSON.parse(Buffer.concat(parts).toString('utf8'));
+    } catch {
+      send(response, 400, Buffer.from('{"error":{"message":"invalid JSON","type":"invalid_request_error"}}'));
+      return;
+    }
+    send(response, 200, body);
+  });
+}
 
 function chunkEvent(delta: object, finishReason: string | null): Buffer {
   const chunk = {
@@ -147,7 +200,11 @@ function handleChat(request: IncomingMessage, response: ServerResponse): void {
 const server = createServer((request, response) => {
   const path = request.url ?? '/';
   if (request.method === 'POST' && path === '/v1/chat/completions') return handleChat(request, response);
-  if (request.method === 'GET' && path === '/v1/models') return send(response, 200, modelsBody);
+  if (request.method === 'POST' && path === '/v1/responses')
+    return answerFixed(request, response, responsesBody);
+  if (request.method === 'POST' && path === '/v1/messages')
+    return answerFixed(request, response, messagesBody);
+  if (request.method === 'GET' && path.startsWith('/v1/models')) return send(response, 200, modelsBody);
   if (request.method === 'GET' && path === '/bench/stats') {
     const stats = Buffer.from(JSON.stringify({ peakSlowStreams, openSlowStreams: slowStreams.size }));
     peakSlowStreams = slowStreams.size;

@@ -1,6 +1,7 @@
 import {
   type Core,
   CooldownBoard,
+  isResting,
   type ResolvedCredential,
   type ResolvedModel,
   resolveModel,
@@ -11,6 +12,7 @@ import {
 } from '@switchboard/core';
 import { type ModelType, type ProviderAdapter, ProviderError } from '@switchboard/provider-spec';
 import type { Logger } from '../log.ts';
+import { MissingModels } from './endpoints/missing-models.ts';
 import { GatewayError } from './errors.ts';
 import type { GatewayLimits } from './limits.ts';
 import type { Principal } from './principal.ts';
@@ -41,6 +43,8 @@ export class GatewayRuntime {
   readonly limits: GatewayLimits;
   /** Responses API responses kept for later turns. */
   readonly responses: ResponseArchive;
+  /** Models their provider answered "not found" for (a model's failure, not a key's). */
+  readonly missingModels = new MissingModels();
   readonly #roundRobin = new WeightedRoundRobin();
 
   constructor(core: Core, logger: Logger, limits: GatewayLimits) {
@@ -86,27 +90,34 @@ export class GatewayRuntime {
     // The common case, one key: no ordering, no arrays.
     if (!pool || pool.length === 1) {
       const only = pool ? (pool[0] as ResolvedCredential) : resolved.credential;
-      if (!this.#isAvailable(only)) throw this.#allCooling(resolved, [only], Date.now());
+      // A key in a rest the gateway chose itself is still tried when it is the only one.
+      if (!this.#isAvailable(only) && !this.#restsSoftly(only, Date.now()))
+        throw this.#allCooling(resolved, [only], Date.now());
       try {
         const result = await attempt(only);
         this.cooldowns.succeeded(only.id);
+        this.missingModels.found(principal.workspaceId, resolved);
         return { result, credentialId: only.id };
       } catch (error) {
-        this.#rest(principal, only, error);
+        this.#rest(principal, resolved, only, error);
         throw error;
       }
     }
     const key = `${principal.workspaceId}\u0000${resolved.provider}\u0000${resolved.type}\u0000${resolved.model}`;
-    const ordered = this.#roundRobin.order(key, pool, this.#isAvailable);
-    if (ordered.length === 0) throw this.#allCooling(resolved, pool, Date.now());
+    let ordered = this.#roundRobin.order(key, pool, this.#isAvailable);
+    if (ordered.length === 0) {
+      ordered = this.#softlyResting(pool, Date.now());
+      if (ordered.length === 0) throw this.#allCooling(resolved, pool, Date.now());
+    }
     let lastError: unknown;
     for (const candidate of ordered) {
       try {
         const result = await attempt(candidate);
         this.cooldowns.succeeded(candidate.id);
+        this.missingModels.found(principal.workspaceId, resolved);
         return { result, credentialId: candidate.id };
       } catch (error) {
-        this.#rest(principal, candidate, error);
+        this.#rest(principal, resolved, candidate, error);
         lastError = error;
       }
     }
@@ -120,13 +131,40 @@ export class GatewayRuntime {
   };
 
   /**
-   * After a failed attempt: rests the key when the failure was the key's (rate limit,
-   * rejected key, provider down); rethrows errors that are not, which end the call at once.
+   * Whether a key rests only by the gateway's own choice (transient failures or a 429 that said
+   * nothing of when to come back; decision 0027): such a key is tried when no other is left.
+   * A rest heard from another instance counts as firm, since its cause is not known here.
    */
-  #rest(principal: Principal, candidate: ResolvedCredential, error: unknown): void {
+  #restsSoftly(candidate: ResolvedCredential, now: number): boolean {
+    const local = this.cooldowns.get(candidate.id, now);
+    if (!local || local.firm) return false;
+    return candidate.cooldownUntilMs <= local.untilMs;
+  }
+
+  /** The keys of a pool that rest only softly, the first to come back first. */
+  #softlyResting<C extends ResolvedCredential>(pool: readonly C[], now: number): C[] {
+    const soft = pool.filter((candidate) => this.#restsSoftly(candidate, now));
+    return soft.sort(
+      (a, b) => (this.cooldowns.get(a.id, now)?.untilMs ?? 0) - (this.cooldowns.get(b.id, now)?.untilMs ?? 0),
+    );
+  }
+
+  /**
+   * After a failed attempt: counts the failure against the key when it was the key's (rate limit,
+   * rejected key, provider down), resting it when the policy says, and lets failover go on;
+   * rethrows errors that are not the key's, which end the call at once.
+   */
+  #rest(principal: Principal, resolved: ResolvedModel, candidate: ResolvedCredential, error: unknown): void {
     if (!(error instanceof ProviderError) || error.code === 'aborted') throw error;
-    const cooldown = this.cooldowns.start(principal.workspaceId, candidate.id, error, Date.now());
+    const now = Date.now();
+    // The model's failure, not the key's: the key rests not, the model is marked.
+    if (error.code === 'model_not_found') {
+      this.missingModels.mark(principal.workspaceId, resolved, error.message, now);
+      throw error;
+    }
+    const cooldown = this.cooldowns.start(principal.workspaceId, candidate.id, error, now);
     if (!cooldown) throw error;
+    if (!isResting(cooldown, now)) return;
     this.logger.warn('credential cooling down', {
       workspaceId: principal.workspaceId,
       credentialId: candidate.id,

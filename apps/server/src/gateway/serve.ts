@@ -1,4 +1,4 @@
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ResolvedCredential } from '@switchboard/core';
 import type { CancelSignal, ModelType, ProviderAdapter } from '@switchboard/provider-spec';
 import { CallRecord, clientGone, drained, sendJson } from './call.ts';
@@ -45,6 +45,8 @@ export interface StreamAnswer {
 export interface ServeContext {
   runtime: GatewayRuntime;
   principal: Principal;
+  /** The client's request headers (protocol headers some endpoints pass on). */
+  headers?: IncomingHttpHeaders;
 }
 
 /** How an endpoint answers a call. */
@@ -97,7 +99,7 @@ export async function serve<Input, Request, Result>(
 ): Promise<void> {
   const call = new CallRecord(runtime, principal, endpoint.type);
   try {
-    const request = await endpoint.parse(input, { runtime, principal });
+    const request = await endpoint.parse(input, { runtime, principal, headers: response.req?.headers });
     const route = await runtime.route(principal, endpoint.type, endpoint.model(request));
     call.route = route;
     const missing = endpoint.missing(route.adapter, request);

@@ -16,7 +16,16 @@ export interface Cooldown {
   failures: number;
   /** The error that started it: `rate_limited` keys answer 429 when all rest, others 503. */
   code: ProviderErrorCode;
+  /**
+   * Whether the provider set this rest (it said when to come back, or rejected the key): the key is
+   * not tried before it ends. A rest the gateway chose itself is a preference: a key in such a rest
+   * is still tried when no other key is left.
+   */
+  firm: boolean;
 }
+
+/** Whether a cooldown rests the key at `nowMs` (a failure is counted before the key rests). */
+export const isResting = (cooldown: Cooldown, nowMs: number): boolean => cooldown.untilMs > nowMs;
 
 /** Until a person changes or re-validates the key: stored as a far date so both engines compare it. */
 export const UNTIL_CHANGED_MS = Date.parse('9999-12-31T00:00:00.000Z');
@@ -53,10 +62,14 @@ export async function startCooldown(
 const RATE_LIMIT_DEFAULT_MS = 60_000;
 const TRANSIENT_BASE_MS = 10_000;
 const TRANSIENT_MAX_MS = 300_000;
+/** Consecutive transient failures (5xx, timeout, a cut stream) before the key rests. */
+export const TRANSIENT_REST_AFTER = 3;
 
 /**
  * How long a key rests after an error, or undefined when the error says nothing about
- * the key (a bad request, an unknown model, the client going away).
+ * the key (a bad request, an unknown model, the client going away). A transient failure the
+ * provider gave no Retry-After for is counted (`untilMs` is now) until it repeats
+ * `TRANSIENT_REST_AFTER` times in a row: one overloaded answer must not bench a key.
  */
 export function cooldownFor(
   error: CooldownCause,
@@ -73,6 +86,7 @@ export function cooldownFor(
           error.code === 'rate_limited' ? 'rate limited by the provider' : 'quota exceeded at the provider',
         failures,
         code: error.code,
+        firm: error.retryAfterMs !== undefined,
       };
     case 'invalid_credentials':
     case 'permission_denied':
@@ -81,17 +95,19 @@ export function cooldownFor(
         reason: 'the provider rejected the key: change or re-validate it',
         failures,
         code: error.code,
+        firm: true,
       };
     case 'upstream_unavailable':
     case 'timeout':
-    case 'malformed_response':
-      return {
-        untilMs: nowMs + Math.min(TRANSIENT_BASE_MS * 2 ** (failures - 1), TRANSIENT_MAX_MS),
-        reason:
-          error.code === 'timeout' ? 'the provider timed out' : 'the provider was unreachable or failing',
-        failures,
-        code: error.code,
-      };
+    case 'malformed_response': {
+      const reason =
+        error.code === 'timeout' ? 'the provider timed out' : 'the provider was unreachable or failing';
+      if (error.retryAfterMs !== undefined)
+        return { untilMs: nowMs + error.retryAfterMs, reason, failures, code: error.code, firm: true };
+      const rests = failures - TRANSIENT_REST_AFTER;
+      const untilMs = rests < 0 ? nowMs : nowMs + Math.min(TRANSIENT_BASE_MS * 2 ** rests, TRANSIENT_MAX_MS);
+      return { untilMs, reason, failures, code: error.code, firm: false };
+    }
     default:
       return undefined;
   }
@@ -123,7 +139,10 @@ export class CooldownBoard {
     return cooldown;
   }
 
-  /** Rests a credential after `error`; returns the cooldown, or undefined when the error is not the key's. */
+  /**
+   * Counts a failure of a credential and rests it when the policy says (`cooldownFor`); returns
+   * the cooldown (resting or only counted), or undefined when the error is not the key's.
+   */
   start(
     workspaceId: string,
     credentialId: string,
@@ -136,6 +155,8 @@ export class CooldownBoard {
     const cooldown = cooldownFor(error, streak, nowMs);
     if (!cooldown) return undefined;
     this.#local.set(credentialId, cooldown);
+    // A counted failure stays in this process: nothing rests, nothing to tell other instances.
+    if (!isResting(cooldown, nowMs)) return cooldown;
     const write = this.#persist(workspaceId, credentialId, cooldown, this.#reasonOf(error)).finally(() =>
       this.#pending.delete(write),
     );

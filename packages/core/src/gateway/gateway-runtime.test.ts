@@ -17,11 +17,29 @@ describe('cooldownFor', () => {
     expect(cooldownFor({ code: 'invalid_credentials' }, 0, now)?.untilMs).toBe(UNTIL_CHANGED_MS);
     expect(cooldownFor({ code: 'permission_denied' }, 0, now)?.untilMs).toBe(UNTIL_CHANGED_MS);
   });
-  it('rests a failing upstream 10 s, doubling while failures repeat, at most 5 minutes', () => {
-    expect(cooldownFor({ code: 'upstream_unavailable' }, 0, now)?.untilMs).toBe(now + 10_000);
-    expect(cooldownFor({ code: 'timeout' }, 1, now)?.untilMs).toBe(now + 20_000);
-    expect(cooldownFor({ code: 'upstream_unavailable' }, 3, now)?.untilMs).toBe(now + 80_000);
+  it('counts one or two transient failures without resting the key, then rests it 10 s, doubling, at most 5 minutes', () => {
+    expect(cooldownFor({ code: 'upstream_unavailable' }, 0, now)).toMatchObject({
+      untilMs: now,
+      failures: 1,
+    });
+    expect(cooldownFor({ code: 'timeout' }, 1, now)).toMatchObject({ untilMs: now, failures: 2 });
+    expect(cooldownFor({ code: 'upstream_unavailable' }, 2, now)).toMatchObject({
+      untilMs: now + 10_000,
+      firm: false,
+    });
+    expect(cooldownFor({ code: 'malformed_response' }, 3, now)?.untilMs).toBe(now + 20_000);
+    expect(cooldownFor({ code: 'upstream_unavailable' }, 5, now)?.untilMs).toBe(now + 80_000);
     expect(cooldownFor({ code: 'upstream_unavailable' }, 20, now)?.untilMs).toBe(now + 300_000);
+  });
+  it('rests a key at once, firmly, when the provider says when to come back', () => {
+    expect(cooldownFor({ code: 'upstream_unavailable', retryAfterMs: 4_000 }, 0, now)).toMatchObject({
+      untilMs: now + 4_000,
+      firm: true,
+    });
+    expect(cooldownFor({ code: 'rate_limited', retryAfterMs: 7_000 }, 0, now)?.firm).toBe(true);
+    // A rest the gateway chose itself (no Retry-After) leaves the key usable when no other is left.
+    expect(cooldownFor({ code: 'rate_limited' }, 0, now)?.firm).toBe(false);
+    expect(cooldownFor({ code: 'invalid_credentials' }, 0, now)?.firm).toBe(true);
   });
   it("does not rest a key for the caller's mistakes", () => {
     for (const code of ['bad_request', 'model_not_found', 'unsupported', 'aborted'] as const) {

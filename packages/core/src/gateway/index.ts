@@ -3,6 +3,8 @@ export {
   CooldownBoard,
   type CooldownCause,
   cooldownFor,
+  isResting,
+  TRANSIENT_REST_AFTER,
   restsUntilChanged,
   startCooldown,
   UNTIL_CHANGED_MS,

@@ -1,5 +1,6 @@
 import type { CredentialValues, ModelType, ProviderId } from '@switchboard/provider-spec';
 import type { ChangeBus } from '../changes.ts';
+import type { DbOrTrx } from '../db/schema.ts';
 import type { Core } from '../core.ts';
 import { badRequest, CoreError, notFound } from '../errors.ts';
 import { isResync } from '../changes/transport.ts';
@@ -35,6 +36,8 @@ interface Entry {
 }
 
 interface Snapshot {
+  /** Every resolved credential object by credential id, to update a cooldown in place. */
+  credentials: Map<string, ResolvedCredential[]>;
   exact: Map<string, Entry>;
   bare: Map<string, Entry[]>;
   defaults: Map<ModelType, Entry | (() => CoreError)>;
@@ -52,13 +55,50 @@ export class ResolveCache {
   readonly snapshots = new Map<string, Snapshot>();
   readonly loading = new Map<string, Promise<Snapshot>>();
   readonly generations = new Map<string, number>();
+  /** Credentials decrypted for snapshots so far (each snapshot load opens its workspace's keys). */
+  decryptions = 0;
+  readonly #db: DbOrTrx | undefined;
 
-  constructor(changes: ChangeBus) {
+  /** With `db`, a cooldown of one key updates the snapshot in place instead of reloading it. */
+  constructor(changes: ChangeBus, db?: DbOrTrx) {
+    this.#db = db;
     changes.subscribe((event) => {
       // After a lost connection to the other instances nothing is known to be fresh.
       if (isResync(event)) this.invalidate();
+      else if (event.kind === 'cooldown' && event.id && this.#db)
+        this.#cooldownChanged(event.workspaceId, event.id);
       else this.invalidate(event.workspaceId);
     });
+  }
+
+  /**
+   * A key started or ended a rest: under a 429 storm this happens many times a second, and
+   * reloading the workspace (and decrypting every key again) each time would cost the gateway its
+   * throughput. The snapshot's credential objects take the stored rest in place; a snapshot being
+   * loaded right now may have read before the rest was written, so that load is dropped instead.
+   */
+  #cooldownChanged(workspaceId: string, credentialId: string): void {
+    const snapshot = this.snapshots.get(workspaceId);
+    if (!snapshot || this.loading.has(workspaceId)) {
+      this.invalidate(workspaceId);
+      return;
+    }
+    const objects = snapshot.credentials.get(credentialId);
+    if (!objects) return;
+    (this.#db as DbOrTrx)
+      .selectFrom('credential_cooldowns')
+      .select('until')
+      .where('credential_id', '=', credentialId)
+      .executeTakeFirst()
+      .then(
+        (row) => {
+          const untilMs = row ? Date.parse(row.until) : 0;
+          for (const credential of objects) credential.cooldownUntilMs = untilMs;
+        },
+        () => {
+          if (this.snapshots.get(workspaceId) === snapshot) this.invalidate(workspaceId);
+        },
+      );
   }
 
   /** Drops one workspace's snapshot (or every one); a load under way is not kept. */
@@ -93,6 +133,7 @@ async function buildEntry(
   state: WorkspaceProviderState,
   model: ModelState,
   opened: OpenedValues,
+  credentials: Snapshot['credentials'],
 ): Promise<Entry> {
   const label = `${model.provider}/${model.name}`;
   if (model.blocked) {
@@ -108,6 +149,7 @@ async function buildEntry(
     const cooldown = state.cooldowns.get(credential.id);
     let values = opened.get(credential.id);
     if (!values) {
+      core.resolveCache.decryptions++;
       values = openValues(core, core.db, credential).then((open) => Object.freeze(open));
       opened.set(credential.id, values);
     }
@@ -119,13 +161,19 @@ async function buildEntry(
     });
   }
   const first = serving[0] as ResolvedCredential & { weight: number };
+  const credential = { id: first.id, values: first.values, cooldownUntilMs: first.cooldownUntilMs };
   const result: ResolvedModel = {
     provider: model.provider,
     model: model.name,
     type: model.type,
-    credential: { id: first.id, values: first.values, cooldownUntilMs: first.cooldownUntilMs },
+    credential,
     ...(serving.length > 1 ? { loadBalancing: { credentials: serving } } : {}),
   };
+  for (const object of [credential, ...(serving.length > 1 ? serving : [])]) {
+    const list = credentials.get(object.id);
+    if (list) list.push(object);
+    else credentials.set(object.id, [object]);
+  }
   return {
     result,
     error: undefined,
@@ -138,8 +186,9 @@ async function loadSnapshot(core: Core, workspaceId: string): Promise<Snapshot> 
   const exact = new Map<string, Entry>();
   const bare = new Map<string, Entry[]>();
   const opened: OpenedValues = new Map();
+  const credentials: Snapshot['credentials'] = new Map();
   for (const model of state.models) {
-    const entry = await buildEntry(core, state, model, opened);
+    const entry = await buildEntry(core, state, model, opened, credentials);
     exact.set(modelKey(model.provider, model.type, model.name), entry);
     const key = `${model.type}\u0000${model.name}`;
     const list = bare.get(key);
@@ -174,7 +223,7 @@ async function loadSnapshot(core: Core, workspaceId: string): Promise<Snapshot> 
       );
     }
   }
-  return { exact, bare, defaults, memo: new Map(), memoSize: 0 };
+  return { credentials, exact, bare, defaults, memo: new Map(), memoSize: 0 };
 }
 
 function lookup(

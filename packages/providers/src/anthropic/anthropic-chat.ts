@@ -1,6 +1,7 @@
 import {
   type ChatCompletion,
   type ChatToolCall,
+  type FinishReason,
   MalformedResponseError,
   type Usage,
 } from '@switchboard/provider-spec';
@@ -38,8 +39,18 @@ export function toCanonicalUsage(usage: AnthropicUsage): Usage {
   return result;
 }
 
-/** The canonical completion for a Messages API response. */
-export function toChatCompletion(response: AnthropicResponse, created: number): ChatCompletion {
+/** The finish reason; a turn that ended in the JSON tool alone ended as a plain answer. */
+function finishReason(stopReason: string | null, toolCalls: number): FinishReason {
+  const reason = mapAnthropicFinishReason(stopReason) ?? 'stop';
+  return reason === 'tool_calls' && toolCalls === 0 ? 'stop' : reason;
+}
+
+/** The canonical completion for a Messages API response (`jsonTool`: JSON mode's synthetic tool). */
+export function toChatCompletion(
+  response: AnthropicResponse,
+  created: number,
+  jsonTool?: string,
+): ChatCompletion {
   if (!response || !Array.isArray(response.content)) {
     throw new MalformedResponseError('Anthropic: the response has no content', { provider: 'anthropic' });
   }
@@ -47,7 +58,10 @@ export function toChatCompletion(response: AnthropicResponse, created: number): 
   const toolCalls: ChatToolCall[] = [];
   for (const block of response.content) {
     if (block.type === 'text') text = (text ?? '') + (block.text ?? '');
-    else if (block.type === 'tool_use') {
+    else if (block.type === 'tool_use' && block.name === jsonTool && jsonTool !== undefined) {
+      // JSON mode: the synthetic tool's input is the answer.
+      text = (text ?? '') + JSON.stringify(block.input ?? {});
+    } else if (block.type === 'tool_use') {
       toolCalls.push({
         id: block.id ?? `toolu_${toolCalls.length}`,
         type: 'function',
@@ -68,7 +82,7 @@ export function toChatCompletion(response: AnthropicResponse, created: number): 
           content: text,
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         },
-        finish_reason: mapAnthropicFinishReason(response.stop_reason) ?? 'stop',
+        finish_reason: finishReason(response.stop_reason, toolCalls.length),
       },
     ],
   };

@@ -137,6 +137,38 @@ function toolChoice(
   return mapped;
 }
 
+/** The synthetic tool whose input is the answer when the client asks for any JSON object. */
+export const JSON_TOOL = 'json';
+
+/** Whether the request asks for a JSON object that only the `json` tool can give. */
+export function wantsJsonTool(request: ChatRequest): boolean {
+  const format = request.response_format;
+  return format?.type === 'json_object' || (format?.type === 'json_schema' && !format.json_schema.schema);
+}
+
+/**
+ * JSON mode as Anthropic can honour it: a `json` tool taking any object, which the model must
+ * call unless it calls one of the client's tools (the answer returns its input as the message's
+ * text). With tool_choice 'none' the client's tools are withdrawn; a named tool stays forced.
+ */
+function addJsonTool(body: AnthropicRequest, request: ChatRequest): void {
+  if (request.tools?.some((tool) => tool.function.name === JSON_TOOL))
+    throw badRequest(
+      `response_format json_object cannot be combined with a tool named "${JSON_TOOL}"`,
+      'tools',
+    );
+  const tool = {
+    name: JSON_TOOL,
+    description: 'Give the answer as a JSON object: its input is the whole answer.',
+    input_schema: { type: 'object' as const },
+  };
+  const disable = request.parallel_tool_calls === false ? { disable_parallel_tool_use: true } : {};
+  const clientTools = request.tool_choice === 'none' ? [] : (body.tools ?? []);
+  body.tools = [...clientTools, tool];
+  if (clientTools.length === 0) body.tool_choice = { type: 'tool', name: JSON_TOOL };
+  else if (body.tool_choice?.type !== 'tool') body.tool_choice = { type: 'any', ...disable };
+}
+
 /**
  * The Messages API body for a canonical request. System messages move to `system`; tool results
  * become user turns; consecutive turns of one role are merged, because the API alternates roles.
@@ -183,6 +215,7 @@ export function toAnthropicRequest(request: ChatRequest, stream: boolean): Anthr
   }
   const choice = body.tools ? toolChoice(request.tool_choice, request.parallel_tool_calls) : undefined;
   if (choice) body.tool_choice = choice;
+  if (wantsJsonTool(request)) addJsonTool(body, request);
   if (request.stop !== undefined)
     body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
   // Models newer than Claude Opus 4.6 answer 400 to any sampling setting, which OpenAI clients
@@ -193,7 +226,8 @@ export function toAnthropicRequest(request: ChatRequest, stream: boolean): Anthr
   }
   if (request.user) body.metadata = { user_id: request.user };
   const format = request.response_format;
-  // Current Claude models reject a forced tool choice, so JSON output uses output_config rather than a synthetic tool.
+  // A schema is output_config.format, Anthropic's own structured output; a JSON object without a
+  // schema (which output_config cannot express) is the forced `json` tool added above.
   if (format?.type === 'json_schema' && format.json_schema.schema) {
     body.output_config = { format: { type: 'json_schema', schema: format.json_schema.schema } };
   }

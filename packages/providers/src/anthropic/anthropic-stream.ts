@@ -21,6 +21,8 @@ export interface AnthropicStreamOptions {
   /** Model to report until `message_start` names the real one. */
   model: string;
   context: ErrorContext;
+  /** JSON mode's synthetic tool, whose input streams as the message's text. */
+  jsonTool?: string;
 }
 
 interface StreamEvent {
@@ -80,6 +82,8 @@ export function translateAnthropicStream(
   const toolIndexByBlock = new Map<number, number>();
   let toolCount = 0;
   let finished = false;
+  // The content block that is JSON mode's tool call, streamed as text.
+  let jsonBlock = -1;
 
   const onEvent = (data: StreamEvent): void => {
     switch (data.type) {
@@ -87,6 +91,8 @@ export function translateAnthropicStream(
         const change = data.delta;
         if (change?.type === 'text_delta') {
           if (change.text) delta(`{"content":${JSON.stringify(change.text)}}`);
+        } else if (change?.type === 'input_json_delta' && data.index === jsonBlock) {
+          if (change.partial_json) delta(`{"content":${JSON.stringify(change.partial_json)}}`);
         } else if (change?.type === 'input_json_delta') {
           const toolIndex = toolIndexByBlock.get(data.index ?? -1);
           if (toolIndex !== undefined && change.partial_json) {
@@ -106,7 +112,9 @@ export function translateAnthropicStream(
       }
       case 'content_block_start': {
         const block = data.content_block;
-        if (block?.type === 'tool_use') {
+        if (block?.type === 'tool_use' && options.jsonTool !== undefined && block.name === options.jsonTool) {
+          jsonBlock = data.index ?? -1;
+        } else if (block?.type === 'tool_use') {
           const toolIndex = toolCount++;
           toolIndexByBlock.set(data.index ?? -1, toolIndex);
           delta(
@@ -120,7 +128,9 @@ export function translateAnthropicStream(
       case 'message_delta': {
         // message_delta usage is cumulative and may repeat the input counts: later values win.
         if (data.usage) usage = { ...usage, ...data.usage };
-        const reason = mapAnthropicFinishReason(data.delta?.stop_reason);
+        let reason = mapAnthropicFinishReason(data.delta?.stop_reason);
+        // A turn that ended in the JSON tool alone ended as a plain answer.
+        if (reason === 'tool_calls' && toolCount === 0) reason = 'stop';
         if (reason) out.text(`${prefix}[{"index":0,"delta":{},"finish_reason":"${reason}"}]}\n\n`);
         return;
       }

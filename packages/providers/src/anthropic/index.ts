@@ -4,6 +4,7 @@ import {
   type ModelFeature,
   type ModelInfo,
   type ProviderAdapter,
+  UnsupportedError,
   type ValidationTarget,
 } from '@switchboard/provider-spec';
 import { baseUrl, stringValue } from '../shared/fields.ts';
@@ -13,8 +14,9 @@ import type { ErrorContext } from '../shared/upstream-errors.ts';
 import { type AnthropicResponse, toChatCompletion } from './anthropic-chat.ts';
 import { readAnthropicErrorBody, refineAnthropicError } from './anthropic-errors.ts';
 import { ANTHROPIC_DEFAULT_BASE_URL, ANTHROPIC_VERSION, anthropicManifest } from './anthropic-manifest.ts';
-import { toAnthropicRequest } from './anthropic-request.ts';
+import { JSON_TOOL, toAnthropicRequest, wantsJsonTool } from './anthropic-request.ts';
 import { translateAnthropicStream } from './anthropic-stream.ts';
+import { anthropicChatParameters } from './anthropic-parameters.ts';
 
 export { anthropicManifest } from './anthropic-manifest.ts';
 
@@ -26,6 +28,9 @@ interface AnthropicModelEntry {
   max_tokens?: number | null;
   capabilities?: { image_input?: { supported?: boolean }; thinking?: { supported?: boolean } } | null;
 }
+
+/** The client headers a relayed Messages API call passes on. */
+const RELAYED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
 
 const FORMS = [anthropicManifest.providerCredentialForm, anthropicManifest.modelCredentialForm];
 
@@ -53,6 +58,7 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
     context: CallContext,
     request: Omit<HttpRequest, 'url' | 'headers' | 'signal'> & { path: string },
     notFoundField?: string,
+    clientHeaders?: Record<string, string>,
   ) => {
     const { credentials } = context;
     const errorContext: ErrorContext = {
@@ -64,8 +70,9 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
     const apiKey = stringValue(credentials, 'api_key');
     if (!apiKey) throw new InvalidCredentialsError('Anthropic: no API key is set', { provider: 'anthropic' });
     const headers: Record<string, string> = {
-      'x-api-key': apiKey,
       'anthropic-version': ANTHROPIC_VERSION,
+      ...clientHeaders,
+      'x-api-key': apiKey,
     };
     try {
       const response = await client.send(
@@ -87,6 +94,7 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
 
   return {
     manifest: anthropicManifest,
+    chatParameters: anthropicChatParameters,
 
     async validateCredentials(context, target?: ValidationTarget) {
       if (target) {
@@ -101,6 +109,30 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
       return { models: (page.data ?? []).map(toModelInfo) };
     },
 
+    nativeApis: ['anthropic-messages'],
+
+    async relay(request, context) {
+      if (request.api !== 'anthropic-messages')
+        throw new UnsupportedError(`Anthropic: cannot relay ${request.api}`, { provider: 'anthropic' });
+      const headers: Record<string, string> = {};
+      // Only the protocol headers: the client's own key and hop-by-hop headers stay behind.
+      for (const name of RELAYED_HEADERS) {
+        const value = request.headers[name];
+        if (value) headers[name] = value;
+      }
+      const { response } = await send(
+        context,
+        { method: 'POST', path: '/v1/messages', body: request.body },
+        undefined,
+        headers,
+      );
+      const type = response.headers['content-type'];
+      return {
+        contentType: (Array.isArray(type) ? type[0] : type) ?? 'application/json',
+        body: response.body,
+      };
+    },
+
     async chat(request, context) {
       const { response } = await send(context, {
         method: 'POST',
@@ -110,6 +142,7 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
       const completion = toChatCompletion(
         await response.json<AnthropicResponse>(),
         Math.floor(Date.now() / 1000),
+        wantsJsonTool(request) ? JSON_TOOL : undefined,
       );
       return { completion, ...(completion.usage ? { usage: completion.usage } : {}) };
     },
@@ -125,6 +158,7 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
         created: Math.floor(Date.now() / 1000),
         model: request.model,
         context: errorContext,
+        ...(wantsJsonTool(request) ? { jsonTool: JSON_TOOL } : {}),
       });
     },
   };

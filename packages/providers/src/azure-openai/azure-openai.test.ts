@@ -56,6 +56,21 @@ describe('Azure OpenAI', () => {
     });
   });
 
+  it('relays the Responses API to the v1 API, naming the deployment as the model', async () => {
+    const answer = { id: 'resp_1', object: 'response', status: 'completed', output: [] };
+    upstream.route('POST', '/openai/v1/responses', { json: answer });
+    const relayed = await adapter().relay!(
+      { api: 'openai-responses', body: { model: 'gpt-4o', input: 'Hello' }, headers: {} },
+      callContext(credentials()),
+    );
+    const sent = upstream.requests[0]!;
+    expect(sent.url).toBe('/openai/v1/responses');
+    expect(sent.headers['api-key']).toBe(KEY);
+    expect(sent.json()).toEqual({ model: 'gpt-4o-prod', input: 'Hello' });
+    expect(relayed.contentType).toContain('application/json');
+    expect(JSON.parse((await collect(relayed.body)).toString('utf8'))).toEqual(answer);
+  });
+
   it('uses the model name as deployment when none is set', async () => {
     upstream.route('POST', '/openai/deployments/gpt-4o/chat/completions', { json: load('chat.json') });
     await adapter().chat!(

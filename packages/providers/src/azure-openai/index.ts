@@ -2,6 +2,7 @@ import {
   BadRequestError,
   type CallContext,
   type CredentialValues,
+  type NativeRequest,
   ModelNotFoundError,
   type ProviderAdapter,
   ProviderError,
@@ -30,6 +31,12 @@ export function azureEndpoint(
   const endpoint = baseUrl(credentials, '').replace(/\/openai$/, '');
   const deployment = stringValue(credentials, 'deployment_name') ?? model ?? '';
   const key = stringValue(credentials, 'api_key');
+  // The Responses API lives on the v1 API, where the body's model names the deployment.
+  if (operation === 'responses')
+    return {
+      url: `${endpoint}/openai/v1/responses`,
+      headers: key ? { 'api-key': key } : ({} as Record<string, string>),
+    };
   return {
     url: `${endpoint}/openai/deployments/${encodeURIComponent(deployment)}${OPERATION_PATHS[operation]}?api-version=${encodeURIComponent(apiVersion(credentials))}`,
     headers: key ? { 'api-key': key } : ({} as Record<string, string>),
@@ -87,6 +94,20 @@ export function createAzureOpenAIAdapter(settings: HttpSettings = {}): ProviderA
       }
       return {};
     },
+    nativeApis: ['openai-responses'],
+    // The body's model is the deployment on Azure's v1 API.
+    relay: blaming((request: NativeRequest, context: CallContext) =>
+      wire.relay(
+        {
+          ...request,
+          body: {
+            ...request.body,
+            model: stringValue(context.credentials, 'deployment_name') ?? request.body.model,
+          },
+        },
+        context,
+      ),
+    ),
     chat: blaming(wire.chat),
     chatStream: blaming(wire.chatStream),
     embed: blaming(wire.embed),

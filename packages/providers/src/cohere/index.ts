@@ -7,6 +7,7 @@ import { createCohereHttpClient } from './cohere-errors.ts';
 import { cohereManifest } from './cohere-manifest.ts';
 import { cohereRerank } from './cohere-rerank.ts';
 import { cohereValidate } from './cohere-validate.ts';
+import { cohereChatParameters } from './cohere-parameters.ts';
 
 export { cohereManifest } from './cohere-manifest.ts';
 export { translateCohereStream } from './cohere-chat-stream.ts';
@@ -16,6 +17,7 @@ export function createCohereAdapter(settings: HttpSettings = {}): ProviderAdapte
   const client = createCohereHttpClient(settings);
   return {
     manifest: cohereManifest,
+    chatParameters: cohereChatParameters,
     validateCredentials: (context, target) => cohereValidate(client, context, target),
     chat: (request, context) => cohereChat(client, request, context),
     chatStream: (request, context) => cohereChatStream(client, request, context),

@@ -22,6 +22,7 @@ import { GEMINI_DEFAULT_BASE_URL, geminiManifest } from './gemini-manifest.ts';
 import { toGeminiRequest } from './gemini-request.ts';
 import { GEMINI_VOICES, pcmToWav, speechAudio, toSpeechRequest } from './gemini-speech.ts';
 import { translateGeminiStream } from './gemini-stream.ts';
+import { geminiChatParameters } from './gemini-parameters.ts';
 
 export { geminiManifest } from './gemini-manifest.ts';
 
@@ -111,6 +112,7 @@ export function createGeminiAdapter(settings: HttpSettings = {}): ProviderAdapte
 
   return {
     manifest: geminiManifest,
+    chatParameters: geminiChatParameters,
 
     async validateCredentials(context, target?: ValidationTarget) {
       if (target) {

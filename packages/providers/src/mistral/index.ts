@@ -3,6 +3,7 @@ import type { HttpSettings } from '../shared/http.ts';
 import { bearerEndpoint, createOpenAIWire, visiblePredefinedModels } from '../openai-compatible/index.ts';
 import { MISTRAL_BASE_URL, mistralManifest } from './mistral-manifest.ts';
 import { mistralChatBody, mistralChunkRepair, mistralCompletionRepair } from './mistral-translation.ts';
+import { mistralChatParameters } from './mistral-parameters.ts';
 
 export { mistralManifest } from './mistral-manifest.ts';
 
@@ -18,6 +19,7 @@ export function createMistralAdapter(settings: HttpSettings = {}): ProviderAdapt
   });
   return {
     manifest: mistralManifest,
+    chatParameters: mistralChatParameters,
     async validateCredentials(context, target) {
       const listed = await wire.validateWithModelList(context, target);
       return { models: visiblePredefinedModels(mistralManifest, listed) };

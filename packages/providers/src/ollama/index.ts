@@ -10,6 +10,7 @@ import { ollamaManifest } from './ollama-manifest.ts';
 import { translateOllamaStream } from './ollama-stream.ts';
 import type { OllamaChatResponse, OllamaEmbedResponse } from './ollama-wire.ts';
 import { validateOllama } from './ollama-validate.ts';
+import { ollamaChatParameters } from './ollama-parameters.ts';
 
 export { ollamaManifest } from './ollama-manifest.ts';
 
@@ -18,6 +19,7 @@ export function createOllamaAdapter(settings: HttpSettings = {}): ProviderAdapte
   const http = createHttpClient(settings, readOllamaErrorBody);
   return {
     manifest: ollamaManifest,
+    chatParameters: ollamaChatParameters,
 
     validateCredentials(context, target) {
       return validateOllama(ollamaConnection(http, context), target);

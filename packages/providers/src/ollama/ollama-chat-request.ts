@@ -101,6 +101,12 @@ function toOptions(request: ChatRequest): OllamaOptions | undefined {
   return Object.keys(options).length > 0 ? options : undefined;
 }
 
+/** OpenAI's reasoning effort as Ollama's `think`: off for 'none', else the level (gpt-oss reads it). */
+function thinkOf(effort: string): boolean | string {
+  if (effort === 'none') return false;
+  return effort === 'minimal' ? 'low' : effort;
+}
+
 /** Translates a canonical chat request into Ollama's `/api/chat` body. */
 export function toOllamaChatRequest(request: ChatRequest, stream: boolean): OllamaChatRequest {
   if (request.n !== undefined && request.n !== 1) throw invalid('only one choice (n = 1) is supported', 'n');
@@ -109,9 +115,17 @@ export function toOllamaChatRequest(request: ChatRequest, stream: boolean): Olla
     messages: toOllamaMessages(request.messages),
     stream,
   };
-  // Ollama has no tool_choice: 'none' is honoured by not offering the tools at all.
-  if (request.tools?.length && request.tool_choice !== 'none') {
-    body.tools = request.tools.map((tool) => ({
+  // Ollama has no tool_choice: 'none' is honoured by not offering the tools at all, a named
+  // tool by offering it alone ('required' is refused by the adapter's parameter declaration).
+  const choice = request.tool_choice;
+  let tools = request.tools;
+  if (typeof choice === 'object' && choice !== null) {
+    tools = tools?.filter((tool) => tool.function.name === choice.function?.name);
+    if (!tools?.length)
+      throw invalid(`tool_choice names an unknown tool "${choice.function?.name}"`, 'tool_choice');
+  }
+  if (tools?.length && choice !== 'none') {
+    body.tools = tools.map((tool) => ({
       type: 'function',
       function: {
         name: tool.function.name,
@@ -130,5 +144,6 @@ export function toOllamaChatRequest(request: ChatRequest, stream: boolean): Olla
     body.keep_alive = request.keep_alive;
   }
   if (typeof request.think === 'boolean' || typeof request.think === 'string') body.think = request.think;
+  else if (typeof request.reasoning_effort === 'string') body.think = thinkOf(request.reasoning_effort);
   return body;
 }

@@ -10,6 +10,7 @@ export const OPERATION_PATHS: Record<WireOperation, string> = {
   speech: '/audio/speech',
   rerank: '/rerank',
   models: '/models',
+  responses: '/responses',
 };
 
 /** `Authorization: Bearer <api_key>` when a key is set (local servers often run without one). */

@@ -9,6 +9,8 @@ import {
   type EmbeddingRequest,
   type EmbeddingResponse,
   MalformedResponseError,
+  type NativeRequest,
+  type NativeResponse,
   type ProviderError,
   type ProviderManifest,
   type RerankRequest,
@@ -30,7 +32,14 @@ import { type ChunkRepair, type PassThroughState, passThroughSse } from './opena
 import { readUsage } from './openai-compatible-usage.ts';
 
 /** The upstream operations of the OpenAI wire. */
-export type WireOperation = 'chat' | 'embeddings' | 'transcriptions' | 'speech' | 'rerank' | 'models';
+export type WireOperation =
+  | 'chat'
+  | 'embeddings'
+  | 'transcriptions'
+  | 'speech'
+  | 'rerank'
+  | 'models'
+  | 'responses';
 
 /** Where one operation goes and how it authenticates. */
 export interface WireEndpoint {
@@ -68,6 +77,8 @@ export interface OpenAIWire {
   rerank(request: RerankRequest, context: CallContext): Promise<RerankResponse>;
   transcribe(request: TranscriptionRequest, context: CallContext): Promise<TranscriptionResponse>;
   speak(request: SpeechRequest, context: CallContext): Promise<AudioStream>;
+  /** Relays a Responses API request (`POST /responses`) as it is, for providers that serve it. */
+  relay(request: NativeRequest, context: CallContext): Promise<NativeResponse>;
   /** `GET /models`; a 404 or an answer that is not a model list blames `base_url`. */
   listModels(context: CallContext): Promise<UpstreamModel[]>;
   /** The cheapest real request to one model (1-token chat, one-word embedding...), to prove it exists. */
@@ -193,6 +204,12 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
   const wire: OpenAIWire = {
     http,
     errorContext,
+
+    async relay(request, context) {
+      const model = typeof request.body.model === 'string' ? request.body.model : undefined;
+      const { response } = await post('responses', model, request.body, context);
+      return { contentType: header(response, 'content-type') ?? 'application/json', body: response.body };
+    },
 
     async chat(request, context) {
       const { response, errors } = await post('chat', request.model, chatBody(request, false), context);

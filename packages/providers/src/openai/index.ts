@@ -40,6 +40,9 @@ export function createOpenAIAdapter(settings: HttpSettings = {}): ProviderAdapte
         throw error;
       }
     },
+    // The Responses API is OpenAI's own: /v1/responses passes through.
+    nativeApis: ['openai-responses'],
+    relay: wire.relay,
     chat: wire.chat,
     chatStream: wire.chatStream,
     embed: wire.embed,

@@ -39,6 +39,44 @@ export function retryAfterMs(headers: ResponseHeaders, now = Date.now()): number
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+const LIMITS = ['requests', 'tokens', 'input-tokens', 'output-tokens'];
+
+/** OpenAI's reset durations: `1s`, `6m0s`, `250ms`, `1h2m3.5s`. */
+function durationMs(value: string): number | undefined {
+  let total = 0;
+  let matched = '';
+  for (const part of value.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
+    const amount = Number(part[1]);
+    const unit = part[2];
+    total += amount * (unit === 'ms' ? 1 : unit === 's' ? 1_000 : unit === 'm' ? 60_000 : 3_600_000);
+    matched += part[0];
+  }
+  return matched === value.trim() && matched !== '' ? Math.round(total) : undefined;
+}
+
+/**
+ * Milliseconds until an exhausted rate limit resets, from the rate-limit headers a 429 may carry
+ * instead of Retry-After: Anthropic's `anthropic-ratelimit-*-reset` (RFC 3339) and OpenAI's
+ * `x-ratelimit-reset-*` (`6m0s`), for the limits whose `remaining` is 0 (the latest of them).
+ */
+export function rateLimitResetMs(headers: ResponseHeaders, now = Date.now()): number | undefined {
+  let wait: number | undefined;
+  for (const limit of LIMITS) {
+    for (const [prefix, parse] of [
+      ['anthropic-ratelimit-', (text: string) => Date.parse(text) - now],
+      ['x-ratelimit-', durationMs],
+    ] as const) {
+      const remaining =
+        header(headers, `${prefix}remaining-${limit}`) ?? header(headers, `${prefix}${limit}-remaining`);
+      const reset = header(headers, `${prefix}reset-${limit}`) ?? header(headers, `${prefix}${limit}-reset`);
+      if (remaining?.trim() !== '0' || !reset) continue;
+      const ms = parse(reset.trim());
+      if (ms !== undefined && Number.isFinite(ms)) wait = Math.max(wait ?? 0, Math.max(0, ms));
+    }
+  }
+  return wait;
+}
+
 const QUOTA = /quota|billing|credit|insufficient_funds|payment/i;
 
 /** Label shown before upstream messages: `OpenAI: Incorrect API key provided`. */
@@ -74,11 +112,17 @@ export function errorForStatus(
     ) {
       return new QuotaExceededError(message, base);
     }
-    const wait = retryAfterMs(headers);
+    const wait = retryAfterMs(headers) ?? rateLimitResetMs(headers);
     return new RateLimitedError(message, { ...base, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
   }
   if (status === 408 || status === 504) return new TimeoutError(message, base);
-  if (status >= 500) return new UpstreamUnavailableError(message, base);
+  if (status >= 500) {
+    const wait = retryAfterMs(headers);
+    return new UpstreamUnavailableError(message, {
+      ...base,
+      ...(wait === undefined ? {} : { retryAfterMs: wait }),
+    });
+  }
   return new BadRequestError(message, { ...base, ...(info.param ? { field: info.param } : {}) });
 }
 

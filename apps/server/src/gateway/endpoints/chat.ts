@@ -1,10 +1,12 @@
 import type { ResolvedCredential } from '@switchboard/core';
-import type {
-  CancelSignal,
-  ChatRequest,
-  ChatResult,
-  ChatStream,
-  ProviderAdapter,
+import {
+  type CancelSignal,
+  type ChatParameters,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStream,
+  type ProviderAdapter,
+  unsupportedParameter,
 } from '@switchboard/provider-spec';
 import { errorBody, invalidRequest } from '../errors.ts';
 import type { Route } from '../runtime.ts';
@@ -37,9 +39,10 @@ export async function startChat(
   credential: ResolvedCredential,
   signal: CancelSignal,
 ): Promise<ChatResult | BegunStream> {
+  const { adapter } = route;
+  if (adapter.chatParameters) refuseUnhonoured(route, request);
   request.model = route.resolved.model;
   const options = { credentials: credential.values, signal };
-  const { adapter } = route;
   if (request.stream !== true)
     return (adapter.chat as NonNullable<typeof adapter.chat>).call(adapter, request, options);
   // Usage is always asked for, so every call is accounted; the chat endpoint drops the extra
@@ -49,6 +52,22 @@ export async function startChat(
   const stream = await chatStream.call(adapter, request, options);
   const iterator = stream.body[Symbol.asyncIterator]();
   return { stream, iterator, first: await iterator.next() };
+}
+
+/**
+ * Refuses, before any upstream call, a parameter the adapter declares it cannot honour: a 400
+ * `unsupported_parameter` naming it, never a silent drop.
+ */
+function refuseUnhonoured(route: Route, request: ChatRequest): void {
+  const parameters = route.adapter.chatParameters as ChatParameters;
+  const refused = unsupportedParameter(request as unknown as Record<string, unknown>, parameters);
+  if (!refused) return;
+  const label = `${route.resolved.provider}/${route.resolved.model}`;
+  throw invalidRequest(
+    `${refused.name} ${refused.reason} by ${label}`,
+    refused.name,
+    'unsupported_parameter',
+  );
 }
 
 /** A chat completions call: the body, sent on, and whether the client asked for the usage chunk. */

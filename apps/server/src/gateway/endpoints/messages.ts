@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ChatResult } from '@switchboard/provider-spec';
 import { sendJson } from '../call.ts';
-import { sendError, toGatewayError } from '../errors.ts';
+import { GatewayError, sendError, toGatewayError } from '../errors.ts';
 import {
   anthropicErrorBody,
   MessagesStreamTranslator,
@@ -17,23 +17,91 @@ import type { Principal } from '../principal.ts';
 import type { GatewayRuntime, Route } from '../runtime.ts';
 import type { Answer, Endpoint } from '../serve.ts';
 import { type BegunStream, missingChat, replay, SSE_HEADERS, startChat, streamTokens } from './chat.ts';
+import {
+  type AnthropicUsageFields,
+  AnthropicUsageTap,
+  anthropicHeaders,
+  anthropicTokens,
+  type Relayed,
+  relayAttempt,
+  relays,
+} from './passthrough.ts';
 
 type Json = Record<string, unknown>;
 
 const modelName = (route: Route) => `${route.resolved.provider}/${route.resolved.model}`;
 
-/** POST /v1/messages: Anthropic's Messages API, translated to and from chat completions. */
-export const messages: Endpoint<Json, MessagesRequest, ChatResult | BegunStream> = {
+/** A Messages API call: the parsed request, and the client's body and headers for passthrough. */
+interface MessagesCall {
+  request: MessagesRequest;
+  body: Json;
+  headers: Record<string, string>;
+  /**
+   * Why a translation could not honour the body (`top_k`, server tools), held back until the route
+   * is known: Anthropic itself takes them, relayed.
+   */
+  untranslatable: GatewayError | undefined;
+}
+
+/** What only Anthropic's own API can take: refused when translating, relayed as they are. */
+const NATIVE_ONLY = ['top_k', 'container', 'mcp_servers'];
+
+/** The body without what only Anthropic takes, for validating the rest. */
+function translatable(body: Json): Json {
+  const rest: Json = { ...body };
+  for (const name of NATIVE_ONLY) delete rest[name];
+  if (Array.isArray(body.tools))
+    rest.tools = body.tools.filter(
+      (tool) => (tool as Json)?.type === undefined || (tool as Json).type === 'custom',
+    );
+  return rest;
+}
+
+/** Parses a body, holding back a refusal of what only Anthropic's own API takes. */
+function parseCall(body: Json, headers: Record<string, string>): MessagesCall {
+  try {
+    return { request: parseMessagesRequest(body), body, headers, untranslatable: undefined };
+  } catch (error) {
+    if (!(error instanceof GatewayError) || error.code !== 'unsupported_parameter') throw error;
+    return { request: parseMessagesRequest(translatable(body)), body, headers, untranslatable: error };
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * POST /v1/messages: Anthropic's Messages API, passed through to Anthropic (`cache_control`,
+ * thinking and the `anthropic-beta` header reach it as they are) and translated to and from chat
+ * completions for every other provider.
+ */
+export const messages: Endpoint<Json, MessagesCall, ChatResult | BegunStream | Relayed> = {
   type: 'llm',
-  parse: (body) => parseMessagesRequest(body),
-  model: (request) => request.model,
-  missing: (adapter, request) => missingChat(adapter, request.stream),
-  attempt(route, request, credential, signal) {
-    const chat = toChatRequest(request, route.resolved.model);
-    if (request.stream) chat.stream = true;
+  parse: (body, context) => parseCall(body, anthropicHeaders(context.headers)),
+  model: (call) => call.request.model,
+  missing: (adapter, call) =>
+    adapter.nativeApis?.includes('anthropic-messages')
+      ? undefined
+      : missingChat(adapter, call.request.stream),
+  attempt(route, call, credential, signal) {
+    if (relays(route, 'anthropic-messages')) {
+      const body = { ...call.body, model: route.resolved.model };
+      return relayAttempt(
+        route,
+        'anthropic-messages',
+        body,
+        call.headers,
+        credential,
+        signal,
+        call.request.stream,
+      );
+    }
+    if (call.untranslatable) throw call.untranslatable;
+    const chat = toChatRequest(call.request, route.resolved.model);
+    if (call.request.stream) chat.stream = true;
     return startChat(route, chat, credential, signal);
   },
-  answer(result, _request, route): Answer {
+  answer(result, _call, route): Answer {
+    if ('relayed' in result) return relayedAnswer(result);
     if ('iterator' in result) {
       const translator = new MessagesStreamTranslator(modelName(route));
       return {
@@ -54,6 +122,31 @@ export const messages: Endpoint<Json, MessagesRequest, ChatResult | BegunStream>
   },
   errorBody: anthropicErrorBody,
 };
+
+/** Anthropic's answer as it came, its usage read on the way. */
+function relayedAnswer(result: Relayed): Answer {
+  if (result.whole) {
+    let usage: AnthropicUsageFields | undefined;
+    try {
+      usage = (JSON.parse(Buffer.from(result.whole).toString('utf8')) as { usage?: AnthropicUsageFields })
+        .usage;
+    } catch {
+      usage = undefined;
+    }
+    return { kind: 'whole', body: result.whole, contentType: result.contentType, ...anthropicTokens(usage) };
+  }
+  const tap = new AnthropicUsageTap();
+  return {
+    kind: 'stream',
+    headers: { ...SSE_HEADERS, 'content-type': result.contentType },
+    first: result.first as IteratorResult<Uint8Array>,
+    chunks: result.iterator as AsyncIterator<Uint8Array>,
+    rewrite: tap.tap.see,
+    usage: () => anthropicTokens(tap.usage),
+    // Anthropic's own way to end a stream that failed.
+    failure: (error) => encoder.encode(`event: error\ndata: ${anthropicErrorBody(error)}\n\n`),
+  };
+}
 
 /**
  * POST /v1/messages/count_tokens: the model is resolved (an unknown one is a 404) and the prompt

@@ -7,7 +7,10 @@ import type { GatewayRuntime } from '../runtime.ts';
 
 const created = Math.floor(Date.parse('2026-01-01T00:00:00Z') / 1000);
 
-/** GET /v1/models and /v1/models/{provider}/{model}: the models this workspace can use now. */
+/**
+ * GET /v1/models and /v1/models/{provider}/{model}: the models this workspace can use now, without
+ * those their provider lately answered "model not found" for (marked, the key left serving).
+ */
 export async function models(
   runtime: GatewayRuntime,
   principal: Principal,
@@ -21,8 +24,13 @@ export async function models(
       { kind: 'system', label: 'gateway' },
       { workspaceId: principal.workspaceId },
     );
+    const now = Date.now();
+    const missing = runtime.missingModels;
     const usable = all
-      .filter((model) => isUsable(model.status))
+      .filter(
+        (model) =>
+          isUsable(model.status) && !missing.get(principal.workspaceId, model.provider, model.name, now),
+      )
       .map((model) => ({
         id: `${model.provider}/${model.name}`,
         object: 'model' as const,
@@ -36,6 +44,16 @@ export async function models(
       return;
     }
     const found = usable.find((model) => model.id === id);
+    const slash = id.indexOf('/');
+    const mark = missing.get(principal.workspaceId, id.slice(0, slash), id.slice(slash + 1), now);
+    if (!found && mark)
+      throw new GatewayError(
+        404,
+        'invalid_request_error',
+        'model_not_found',
+        `The provider answered that it has no model ${id}: ${mark.message}`,
+        'model',
+      );
     if (!found)
       throw new GatewayError(
         404,

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ChatResult } from '@switchboard/provider-spec';
 import { sendJson } from '../call.ts';
-import { sendError, toGatewayError } from '../errors.ts';
+import { type GatewayError, sendError, toGatewayError } from '../errors.ts';
 import type { Principal } from '../principal.ts';
 import {
   chatOutput,
@@ -22,8 +22,9 @@ import {
 } from '../responses/responses-request.ts';
 import { ResponsesStreamTranslator } from '../responses/responses-stream.ts';
 import type { GatewayRuntime, Route } from '../runtime.ts';
-import type { Answer, Endpoint, ServeContext } from '../serve.ts';
+import type { Answer, Endpoint, ServeContext, TokenCount } from '../serve.ts';
 import { type BegunStream, missingChat, replay, SSE_HEADERS, startChat, streamTokens } from './chat.ts';
+import { type Relayed, relayAttempt, relays, SseTap } from './passthrough.ts';
 
 type Json = Record<string, unknown>;
 
@@ -84,8 +85,94 @@ function keep(call: ResponsesCall, response: Json, output: Json[]): void {
   });
 }
 
-/** POST /v1/responses: the OpenAI Responses API, translated to and from chat completions. */
-export const responses: Endpoint<Json, ResponsesCall, ChatResult | BegunStream> = {
+/**
+ * Keeps a relayed response (the provider's own, with its ids) for later turns, as `keep` does a
+ * translated one.
+ */
+function keepRelayed(call: ResponsesCall, response: Json): void {
+  if (!call.request.store || typeof response.id !== 'string') return;
+  const output = Array.isArray(response.output) ? (response.output as Json[]) : [];
+  call.runtime.responses.save({
+    workspaceId: call.principal.workspaceId,
+    apiKeyId: call.principal.apiKeyId,
+    userId: call.principal.userId,
+    id: response.id,
+    body: response,
+    inputItems: call.conversation,
+    outputItems: output
+      .filter((item) => typeof item.id === 'string')
+      .map((item) => ({ id: item.id as string, item })),
+    createdAt: call.createdAt,
+  });
+}
+
+/** Tokens of a Responses API usage object. */
+function responsesTokens(response: Json | undefined): TokenCount {
+  const usage = response?.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+  return { tokensIn: usage?.input_tokens ?? 0, tokensOut: usage?.output_tokens ?? 0 };
+}
+
+/**
+ * The body relayed to a provider that speaks the Responses API: the client's, with the provider's
+ * model id and the conversation resolved here (earlier turns and `item_reference`s live in this
+ * gateway's archive, which the provider does not know).
+ */
+function relayedBody(call: ResponsesCall, route: Route): Json {
+  const { previous_response_id: _previous, ...body } = call.request.body;
+  return { ...body, model: route.resolved.model, input: call.conversation };
+}
+
+/** The provider's own answer, unchanged; usage read and the response kept on the way. */
+function relayedAnswer(result: Relayed, call: ResponsesCall): Answer {
+  if (result.whole) {
+    let response: Json | undefined;
+    try {
+      response = JSON.parse(Buffer.from(result.whole).toString('utf8')) as Json;
+    } catch {
+      response = undefined;
+    }
+    if (response) keepRelayed(call, response);
+    return {
+      kind: 'whole',
+      body: result.whole,
+      contentType: result.contentType,
+      ...responsesTokens(response),
+    };
+  }
+  let finished: Json | undefined;
+  const tap = new SseTap(
+    (line) => line.includes('"type":"response.completed"') || line.includes('"type":"response.incomplete"'),
+    (json) => {
+      try {
+        finished = (JSON.parse(json) as { response?: Json }).response;
+        if (finished) keepRelayed(call, finished);
+      } catch {
+        // The client gets the bytes as they came; nothing to keep.
+      }
+    },
+  );
+  return {
+    kind: 'stream',
+    headers: { ...SSE_HEADERS, 'content-type': result.contentType },
+    first: result.first as IteratorResult<Uint8Array>,
+    chunks: result.iterator as AsyncIterator<Uint8Array>,
+    rewrite: tap.see,
+    usage: () => responsesTokens(finished),
+    failure: (error) => encoder.encode(`event: error\ndata: ${errorEvent(error)}\n\n`),
+  };
+}
+
+const encoder = new TextEncoder();
+
+/** The Responses API's `error` event. */
+const errorEvent = (error: GatewayError) =>
+  JSON.stringify({ type: 'error', code: error.code, message: error.message, param: error.param });
+
+/**
+ * POST /v1/responses: the OpenAI Responses API, passed through to providers that speak it (OpenAI,
+ * Azure OpenAI) and translated to and from chat completions for every other.
+ */
+export const responses: Endpoint<Json, ResponsesCall, ChatResult | BegunStream | Relayed> = {
   type: 'llm',
   async parse(body, { runtime, principal }: ServeContext) {
     const request = parseResponsesRequest(body);
@@ -99,13 +186,19 @@ export const responses: Endpoint<Json, ResponsesCall, ChatResult | BegunStream> 
     };
   },
   model: (call) => call.request.model,
-  missing: (adapter, call) => missingChat(adapter, call.request.stream),
+  missing: (adapter, call) =>
+    adapter.nativeApis?.includes('openai-responses') ? undefined : missingChat(adapter, call.request.stream),
   attempt(route, call, credential, signal) {
+    if (relays(route, 'openai-responses')) {
+      const body = relayedBody(call, route);
+      return relayAttempt(route, 'openai-responses', body, {}, credential, signal, call.request.stream);
+    }
     const chat = toChatRequest(call.request, call.conversation, route.resolved.model);
     if (call.request.stream) chat.stream = true;
     return startChat(route, chat, credential, signal);
   },
   answer(result, call, route): Answer {
+    if ('relayed' in result) return relayedAnswer(result, call);
     if ('iterator' in result) {
       const translator = new ResponsesStreamTranslator(
         (state) => describe(call, route, state),

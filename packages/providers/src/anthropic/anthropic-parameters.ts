@@ -1,0 +1,27 @@
+import { type ChatParameters, COMMON_CHAT_PARAMETERS } from '@switchboard/provider-spec';
+
+/** The chat parameters the Anthropic adapter honours (it builds its own Messages API body). */
+export const anthropicChatParameters: ChatParameters = {
+  known: {
+    ...COMMON_CHAT_PARAMETERS,
+    // Sent as metadata.user_id.
+    user: 'native',
+    max_tokens: 'native',
+    max_completion_tokens: 'native',
+    // Dropped for models newer than Claude Opus 4.6, which refuse any sampling setting (decision 0027).
+    temperature: 'native',
+    top_p: 'native',
+    stop: 'native',
+    tools: 'native',
+    tool_choice: 'native',
+    parallel_tool_calls: 'native',
+    // json_schema is output_config.format; json_object is a forced `json` tool whose input is the answer.
+    response_format: 'native',
+    presence_penalty: { values: [0] },
+    frequency_penalty: { values: [0] },
+    seed: 'unsupported',
+    // Extended thinking needs the thinking blocks of earlier turns sent back, which a chat history lacks.
+    reasoning_effort: 'unsupported',
+  },
+  others: 'unsupported',
+};
