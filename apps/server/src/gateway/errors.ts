@@ -50,20 +50,8 @@ function fromProviderError(error: ProviderError): GatewayError {
     case 'unsupported':
       return new GatewayError(400, 'invalid_request_error', 'unsupported', message);
     case 'rate_limited':
-    case 'quota_exceeded': {
-      const seconds =
-        'retryAfterMs' in error && typeof error.retryAfterMs === 'number'
-          ? Math.ceil(error.retryAfterMs / 1000)
-          : undefined;
-      return new GatewayError(
-        429,
-        'rate_limit_error',
-        error.code,
-        message,
-        null,
-        seconds ? { 'retry-after': String(seconds) } : {},
-      );
-    }
+    case 'quota_exceeded':
+      return new GatewayError(429, 'rate_limit_error', error.code, message, null, retryAfterHeader(error));
     case 'invalid_credentials':
     case 'permission_denied':
       return new GatewayError(
@@ -74,9 +62,27 @@ function fromProviderError(error: ProviderError): GatewayError {
       );
     case 'timeout':
       return new GatewayError(504, 'api_error', 'upstream_timeout', message);
-    default:
-      return new GatewayError(502, 'api_error', 'upstream_unavailable', message);
+    default: {
+      // A provider that said when to come back (503 or 529 with Retry-After) is passed on as a
+      // 503 with that Retry-After, so SDK back-off waits as long as the provider asked.
+      const header = retryAfterHeader(error);
+      return new GatewayError(
+        'retry-after' in header ? 503 : 502,
+        'api_error',
+        'upstream_unavailable',
+        message,
+        null,
+        header,
+      );
+    }
   }
+}
+
+/** The `Retry-After` header for a provider error that says how long to wait, or none. */
+function retryAfterHeader(error: ProviderError): Record<string, string> {
+  const ms =
+    'retryAfterMs' in error && typeof error.retryAfterMs === 'number' ? error.retryAfterMs : undefined;
+  return ms !== undefined && ms > 0 ? { 'retry-after': String(Math.ceil(ms / 1000)) } : {};
 }
 
 /** Any error, as the gateway answers it; unknown errors become a fixed 500 (details go to the log). */
