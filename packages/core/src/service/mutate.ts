@@ -1,6 +1,6 @@
 import type { Actor } from '../access.ts';
 import { recordAudit } from '../audit.ts';
-import type { ChangeEvent, ChangeKind } from '../changes.ts';
+import { type ChangeEvent, type ChangeKind, SIGN_IN_CHANGE_SCOPE } from '../changes.ts';
 import type { Core } from '../core.ts';
 import type { Trx } from '../db/schema.ts';
 import { conflict } from '../errors.ts';
@@ -8,7 +8,10 @@ import { nowIso } from '../ids.ts';
 
 /** What a change records: the audit entry written in the transaction and the notice published after it. */
 export interface ChangeRecord {
-  /** What listeners refetch; omitted for a record of no workspace (a user's own tokens), which is not published. */
+  /**
+   * What listeners refetch. A record of no workspace (a user's own tokens) is published only as
+   * `sign-in` (a sign-in ended); other kinds of it are audited, not published.
+   */
   kind?: ChangeKind;
   action: string;
   targetType: string;
@@ -42,9 +45,11 @@ export async function mutate<T>(
         targetId: change.targetId,
         ...(change.details ? { details: change.details } : {}),
       });
-      if (workspaceId !== null && change.kind) {
+      // A user's own records are published only when a sign-in ended: open streams must hear it.
+      const scope = workspaceId ?? (change.kind === 'sign-in' ? SIGN_IN_CHANGE_SCOPE : null);
+      if (scope !== null && change.kind) {
         events.push({
-          workspaceId,
+          workspaceId: scope,
           kind: change.kind,
           id: change.targetId,
           action: change.action,
