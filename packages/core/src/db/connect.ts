@@ -141,6 +141,13 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     return { engine: 'sqlite', db, sqlite, config, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ ...postgresClientConfig(config), max: config.poolSize ?? 10 });
+  // A restarted PostgreSQL (or a killed backend) emits 'error' on the clients it cut: on the pool
+  // for an idle one, on the client itself for one held between queries. Unheard, either ends the
+  // process. The pool already throws a broken client away when it is released, and the next
+  // query connects again, so hearing them is all that is needed; the query that was running
+  // fails on its own.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   return { engine: 'postgres', db, pool, config, close: () => db.destroy() };
 }
