@@ -69,12 +69,26 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** A transaction whose unique-constraint races (two admins at once) come back as CONFLICT. */
+/**
+ * Whether PostgreSQL gave up one of two transactions that waited for each other (deadlock
+ * 40P01, serialization failure 40001): two admins changing the same rows in different orders.
+ */
+export function isConcurrencyAbort(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * A transaction whose races with another writer (two admins at once: a unique constraint, or a
+ * deadlock PostgreSQL broke) come back as CONFLICT; the rolled-back one changed nothing. On SQLite
+ * a transaction begins immediate (it takes the write lock first, see db/connect.ts), so writers
+ * from several processes queue rather than fail.
+ */
 export async function runTransaction<T>(core: Core, work: (trx: Trx) => Promise<T>): Promise<T> {
   try {
     return await core.db.transaction().execute(work);
   } catch (error) {
-    if (isUniqueViolation(error))
+    if (isUniqueViolation(error) || isConcurrencyAbort(error))
       throw conflict('Someone else changed this at the same moment; reload and try again');
     throw error;
   }
