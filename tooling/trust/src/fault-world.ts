@@ -43,6 +43,8 @@ export interface WorldOptions {
   baseUrl: (mode: UpstreamMode) => string;
   /** How each key of `trust-model` behaves; two or more turn load balancing on, so the gateway fails over. */
   chatKeys: readonly UpstreamMode[];
+  /** Load balancing over the chat keys when there are several (default true). */
+  loadBalance?: boolean;
   /** PostgreSQL database URL; SQLite when absent. */
   databaseUrl?: string | undefined;
 }
@@ -90,7 +92,7 @@ export async function prepareWorld(options: WorldOptions): Promise<World> {
       });
       chatCredentialIds.push(created.id);
     }
-    if (chatCredentialIds.length > 1) {
+    if (chatCredentialIds.length > 1 && options.loadBalance !== false) {
       await setLoadBalancing(core, actor, {
         workspaceId,
         provider,
