@@ -16,6 +16,8 @@ export interface FaultUpstream {
   calls: Record<UpstreamMode, number>;
   /** Every `Authorization` header a key check (`GET /models`) carried: proof a stored secret decrypted. */
   keysSeen: Set<string>;
+  /** How many calls carried each caller tag (the last message, or the embedding input). */
+  tags: Map<string, number>;
   /** Upstream calls whose connection the gateway closed before the answer ended (stalls given up). */
   abandoned(): number;
   close(): Promise<void>;
@@ -61,6 +63,7 @@ export async function startFaultUpstream(
   const sockets = new Set<Socket>();
   let abandoned = 0;
   const keysSeen = new Set<string>();
+  const tags = new Map<string, number>();
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const [, modeSegment, ...rest] = (request.url ?? '/').split('?')[0]?.split('/') ?? [];
@@ -86,6 +89,7 @@ export async function startFaultUpstream(
     });
     const model = typeof body.model === 'string' ? body.model : 'trust-model';
     const tag = tagOf(body);
+    tags.set(tag, (tags.get(tag) ?? 0) + 1);
     switch (mode) {
       case 'reset':
         if (body.stream) {
@@ -166,6 +170,7 @@ export async function startFaultUpstream(
     baseUrl: (mode) => `${url}/${mode}/v1`,
     calls,
     keysSeen,
+    tags,
     abandoned: () => abandoned,
     close() {
       for (const socket of sockets) socket.destroy();
