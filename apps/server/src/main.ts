@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { FileModeError, MasterKeyError } from '@switchboard/core';
+import { type Core, FileModeError, MasterKeyError } from '@switchboard/core';
 import { EnvError, readEnv, type ServerEnv } from './env.ts';
 import { loadConsole } from './http/console.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -9,15 +9,55 @@ import { openCore, startServer } from './server.ts';
 // the database and master key once, then forks workers that share the port (node:cluster)
 // and hear each other's changes through the change feed, like separate instances do.
 
-function onSignals(stop: (signal: string) => void): void {
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+/**
+ * SIGTERM and SIGINT, heard from the first moment of start-up: a signal that arrives before the
+ * server runs must not kill the process mid-migration (the default action), so it is held until
+ * the step under way (opening the database, running migrations) ends and the start-up stops there.
+ */
+class Shutdown {
+  #signal: string | undefined;
+  #stop: ((signal: string) => void) | undefined;
+
+  constructor(logger: Logger) {
+    const heard = (signal: string) => {
+      logger.info('signal received', { signal, starting: this.#stop === undefined });
+      this.#signal ??= signal;
+      this.#stop?.(signal);
+    };
+    process.once('SIGTERM', () => heard('SIGTERM'));
+    process.once('SIGINT', () => heard('SIGINT'));
+  }
+
+  /**
+   * Whether a signal arrived: start-up stops at the next step. Signals come through the event
+   * loop's poll phase, and start-up's database work (synchronous SQLite, promise chains) may not
+   * have returned to it since: the second of two immediates runs after a whole turn of the loop,
+   * poll included, so a signal already sent has been heard by then.
+   */
+  async requested(): Promise<boolean> {
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    return this.#signal !== undefined;
+  }
+
+  /** What to do on a signal from now on; runs at once when one already arrived. */
+  onStop(stop: (signal: string) => void): void {
+    this.#stop = stop;
+    if (this.#signal) stop(this.#signal);
+  }
 }
 
-async function runOne(env: ServerEnv, logger: Logger): Promise<void> {
-  const running = await startServer(env, logger, undefined, { console: await loadConsole(logger) });
-  onSignals((signal) => {
-    logger.info('signal received', { signal });
+/** Start-up was stopped by a signal before the server ran: close what was opened and exit cleanly. */
+async function stopStarting(core: Core, logger: Logger): Promise<never> {
+  await core.close();
+  logger.info('stopped before start-up finished');
+  process.exit(0);
+}
+
+async function runOne(env: ServerEnv, logger: Logger, shutdown: Shutdown): Promise<void> {
+  const core = await openCore(env);
+  if (await shutdown.requested()) await stopStarting(core, logger);
+  const running = await startServer(env, logger, core, { console: await loadConsole(logger) });
+  shutdown.onStop(() => {
     running.stop().then(
       () => process.exit(0),
       (error) => {
@@ -28,9 +68,10 @@ async function runOne(env: ServerEnv, logger: Logger): Promise<void> {
   });
 }
 
-async function runPrimary(env: ServerEnv, logger: Logger): Promise<void> {
+async function runPrimary(env: ServerEnv, logger: Logger, shutdown: Shutdown): Promise<void> {
   // Migrations and the key file happen here, once, before any worker races for them.
   const core = await openCore(env, []);
+  if (await shutdown.requested()) await stopStarting(core, logger);
   await core.close();
   // Workers accept from the shared socket themselves rather than the primary handing connections
   // over: libuv accepts one connection per event-loop iteration, and a handover waits for the
@@ -48,9 +89,9 @@ async function runPrimary(env: ServerEnv, logger: Logger): Promise<void> {
     logger.error('worker exited; starting another', { worker: worker.process.pid, code });
     cluster.fork();
   });
-  onSignals((signal) => {
+  shutdown.onStop(() => {
     stopping = true;
-    logger.info('signal received', { signal, workers: env.workers });
+    logger.info('stopping workers', { workers: env.workers });
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
   });
 }
@@ -58,8 +99,9 @@ async function runPrimary(env: ServerEnv, logger: Logger): Promise<void> {
 async function main(): Promise<void> {
   const env = readEnv();
   const logger = createLogger(env.logLevel);
-  if (env.workers > 1 && cluster.isPrimary) await runPrimary(env, logger);
-  else await runOne(env, logger);
+  const shutdown = new Shutdown(logger);
+  if (env.workers > 1 && cluster.isPrimary) await runPrimary(env, logger, shutdown);
+  else await runOne(env, logger, shutdown);
 }
 
 main().catch((error: unknown) => {

@@ -70,6 +70,21 @@ describe.each(ENGINES)('the change feed of a revoked sign-in, over HTTP on %s', 
     }
   });
 
+  it('ends a quiet feed when its token is revoked, with no other change to carry the news', async () => {
+    const created = await owner.tokens.create.mutate({ name: 'quiet' });
+    const feed = await subscribe(
+      createSwitchboardClient({ url: server.url, token: created.token }),
+      workspaceId,
+    );
+    try {
+      await owner.tokens.revoke.mutate({ tokenId: created.view.id });
+      await expect.poll(() => feed.isEnded(), { timeout: 10_000 }).toBe(true);
+      expect(feed.heard).toEqual([]);
+    } finally {
+      feed.stop();
+    }
+  });
+
   it('keeps the feed of a token that is still valid', async () => {
     const created = await owner.tokens.create.mutate({ name: 'still valid' });
     const feed = await subscribe(

@@ -10,13 +10,18 @@ export type ChangeKind =
   | 'load-balancing'
   | 'cooldown'
   /** The master key was rotated: servers re-read their keys (not about any one workspace). */
-  | 'master-key';
+  | 'master-key'
+  /** A sign-in ended (token revoked, session ended, password reset): long-lived streams check theirs. */
+  | 'sign-in';
 
 /**
  * Workspace id of a `master-key` notice: it concerns no workspace, so no workspace's
  * subscribers receive it (an empty string is never a workspace id).
  */
 export const MASTER_KEY_CHANGE_SCOPE = '';
+
+/** Workspace id of a `sign-in` notice: a user's sign-in belongs to no workspace, so no workspace's subscribers receive it. */
+export const SIGN_IN_CHANGE_SCOPE = '';
 
 /** A change notice: which workspace, what kind, which record. Never carries data or secrets. */
 export interface ChangeEvent {

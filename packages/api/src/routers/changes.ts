@@ -8,7 +8,16 @@ export const changesRouter = router({
    * the workspace, or their token is revoked (session ended). Over SSE with `httpSubscriptionLink`.
    */
   // Not a generator itself: it starts listening as soon as membership is checked.
-  subscribe: workspaceProcedure.subscription(async ({ ctx, input, signal }) =>
-    whileSignedIn(ctx.core, ctx.auth, await memberChanges(ctx.core, ctx.actor, input, signal)),
-  ),
+  subscribe: workspaceProcedure.subscription(async ({ ctx, input, signal }) => {
+    // Ends when the client goes away, or when whileSignedIn hears the sign-in ended.
+    const feed = new AbortController();
+    if (signal?.aborted) feed.abort();
+    else signal?.addEventListener('abort', () => feed.abort(), { once: true });
+    return whileSignedIn(
+      ctx.core,
+      ctx.auth,
+      await memberChanges(ctx.core, ctx.actor, input, feed.signal),
+      feed,
+    );
+  }),
 });

@@ -1,4 +1,6 @@
 import { type Permission, parseScopes } from '../access.ts';
+import { SIGN_IN_CHANGE_SCOPE } from '../changes.ts';
+import { isResync } from '../changes/transport.ts';
 import type { Core } from '../core.ts';
 import type { DbOrTrx } from '../db/schema.ts';
 import { recordAudit } from '../audit.ts';
@@ -251,9 +253,10 @@ export async function login(core: Core, input: LoginInput): Promise<NewSession &
   return { ...session, user: toUserView(user) };
 }
 
-/** Ends one session (the cookie stops working at once). */
+/** Ends one session (the cookie stops working at once, and streams it opened end). */
 export async function logout(core: Core, sessionId: string): Promise<void> {
   await deleteSession(core.db, sessionId);
+  publishChange(core, SIGN_IN_CHANGE_SCOPE, 'sign-in', sessionId, 'session.end');
 }
 
 /**
@@ -326,18 +329,35 @@ export async function isSignedIn(core: Core, signIn: SignIn): Promise<boolean> {
  * Passes on what `source` yields while the caller is still signed in, and ends it otherwise:
  * a long-lived stream (the change feed) outlives the request that authenticated it, so a revoked
  * token or an ended session is checked again before each item, and nothing reaches it after.
+ * A quiet stream ends too: each `sign-in` notice (a token revoked, a session ended, here or in
+ * another process) or resync makes it check, and aborting `feed` (the controller whose signal
+ * `source` listens to) ends `source` without waiting for its next item.
  */
 export async function* whileSignedIn<T>(
   core: Core,
   signIn: SignIn,
   source: AsyncGenerator<T, void>,
+  feed?: AbortController,
 ): AsyncGenerator<T, void> {
+  const unsubscribe = feed
+    ? core.changes.subscribe((event) => {
+        if (event.kind !== 'sign-in' && !isResync(event)) return;
+        isSignedIn(core, signIn).then(
+          (still) => {
+            if (!still) feed.abort();
+          },
+          // The database did not answer: the next notice (or the next item) checks again.
+          () => undefined,
+        );
+      })
+    : () => undefined;
   try {
     for await (const item of source) {
       if (!(await isSignedIn(core, signIn))) return;
       yield item;
     }
   } finally {
+    unsubscribe();
     await source.return(undefined);
   }
 }

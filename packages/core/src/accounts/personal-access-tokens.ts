@@ -152,6 +152,7 @@ export async function revokePersonalAccessToken(
     const now = nowIso();
     await setPersonalAccessTokenRevoked(trx, row.id, now);
     await record({
+      kind: 'sign-in',
       action: 'token.revoke',
       targetType: 'personal_access_token',
       targetId: row.id,

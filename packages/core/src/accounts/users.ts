@@ -86,6 +86,7 @@ export async function resetPassword(
     const sessionsEnded = await deleteSessionsOfUser(trx, user.id);
     const tokensRevoked = await revokePersonalAccessTokensOfUser(trx, user.id, now);
     await record({
+      kind: 'sign-in',
       action: 'user.password_reset',
       targetType: 'user',
       targetId: user.id,

@@ -53,6 +53,7 @@ const KINDS: ReadonlySet<string> = new Set<ChangeKind>([
   'load-balancing',
   'cooldown',
   'master-key',
+  'sign-in',
 ]);
 
 /** Reads an envelope written by another instance; anything malformed is dropped rather than delivered. */

@@ -1,7 +1,16 @@
 import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+} from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.ts';
 import type { Db } from './schema.ts';
@@ -82,8 +91,43 @@ export function preparePrivateSqliteFiles(filename: string): void {
 }
 
 /**
+ * How long a SQLite writer waits for another process's write to finish before failing with
+ * `database is locked`. Writes are short (one service call, one usage batch), so a queue this
+ * long only forms behind a stuck process; better-sqlite3 waits synchronously, so it is also the
+ * longest a busy database can hold this process's event loop.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * Starts every transaction with `BEGIN IMMEDIATE`: it takes the write lock first (waiting up to
+ * the busy timeout), so a transaction that reads and then writes cannot find its snapshot stale
+ * when another process (a second server, the CLI) wrote meanwhile. A deferred `BEGIN` fails
+ * then with `database is locked` at once, without waiting (docs/decisions/0022).
+ */
+class ImmediateSqliteDriver extends SqliteDriver implements Driver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+/** kysely's SQLite dialect with transactions that take the write lock as they begin. */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+/**
  * Opens the database. SQLite runs in WAL mode with foreign keys on, its files private to this
- * user (see preparePrivateSqliteFiles).
+ * user (see preparePrivateSqliteFiles), and its transactions begin immediate (writers from
+ * several processes queue for the lock).
  */
 export function openDatabase(config: DatabaseConfig): DatabaseHandle {
   if (config.engine === 'sqlite') {
@@ -91,12 +135,19 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     const sqlite = new SQLite(config.filename);
     if (config.filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     sqlite.pragma('synchronous = NORMAL');
-    const db: Db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db: Db = new Kysely({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
     return { engine: 'sqlite', db, sqlite, config, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ ...postgresClientConfig(config), max: config.poolSize ?? 10 });
+  // A restarted PostgreSQL (or a killed backend) emits 'error' on the clients it cut: on the pool
+  // for an idle one, on the client itself for one held between queries. Unheard, either ends the
+  // process. The pool already throws a broken client away when it is released, and the next
+  // query connects again, so hearing them is all that is needed; the query that was running
+  // fails on its own.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db: Db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   return { engine: 'postgres', db, pool, config, close: () => db.destroy() };
 }

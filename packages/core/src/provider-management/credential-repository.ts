@@ -151,8 +151,15 @@ export async function makeActive(trx: Trx, row: ProviderCredentialRow): Promise<
   const ids = previous.map((other) => other.id);
   if (ids.length > 0)
     await trx.updateTable('provider_credentials').set({ is_active: 0 }).where('id', 'in', ids).execute();
-  if (row.is_active !== 1)
-    await trx.updateTable('provider_credentials').set({ is_active: 1 }).where('id', '=', row.id).execute();
+  // Always written, and it must still exist: a credential removed by a transaction that
+  // committed meanwhile (PostgreSQL reads committed rows per statement) would otherwise leave
+  // its scope with no active key.
+  const activated = await trx
+    .updateTable('provider_credentials')
+    .set({ is_active: 1 })
+    .where('id', '=', row.id)
+    .executeTakeFirst();
+  if (Number(activated.numUpdatedRows) !== 1) throw notFound('Credential');
   return ids;
 }
 

@@ -356,7 +356,9 @@ export async function removeCredential(
     const rest = await listScopeCredentials(trx, row.workspace_id, row.provider, row.scope);
     let activatedCredentialId: string | null = null;
     const next = rest[0];
-    if (row.is_active === 1 && next && !rest.some((other) => other.is_active === 1)) {
+    // Whatever `row` said when read: an activation of it may have committed since, so the scope
+    // is checked as it is now, and keeps one active key while it has any.
+    if (next && !rest.some((other) => other.is_active === 1)) {
       await makeActive(trx, next);
       activatedCredentialId = next.id;
     }

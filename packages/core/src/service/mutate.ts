@@ -1,6 +1,6 @@
 import type { Actor } from '../access.ts';
 import { recordAudit } from '../audit.ts';
-import type { ChangeEvent, ChangeKind } from '../changes.ts';
+import { type ChangeEvent, type ChangeKind, SIGN_IN_CHANGE_SCOPE } from '../changes.ts';
 import type { Core } from '../core.ts';
 import type { Trx } from '../db/schema.ts';
 import { conflict } from '../errors.ts';
@@ -8,7 +8,10 @@ import { nowIso } from '../ids.ts';
 
 /** What a change records: the audit entry written in the transaction and the notice published after it. */
 export interface ChangeRecord {
-  /** What listeners refetch; omitted for a record of no workspace (a user's own tokens), which is not published. */
+  /**
+   * What listeners refetch. A record of no workspace (a user's own tokens) is published only as
+   * `sign-in` (a sign-in ended); other kinds of it are audited, not published.
+   */
   kind?: ChangeKind;
   action: string;
   targetType: string;
@@ -42,9 +45,11 @@ export async function mutate<T>(
         targetId: change.targetId,
         ...(change.details ? { details: change.details } : {}),
       });
-      if (workspaceId !== null && change.kind) {
+      // A user's own records are published only when a sign-in ended: open streams must hear it.
+      const scope = workspaceId ?? (change.kind === 'sign-in' ? SIGN_IN_CHANGE_SCOPE : null);
+      if (scope !== null && change.kind) {
         events.push({
-          workspaceId,
+          workspaceId: scope,
           kind: change.kind,
           id: change.targetId,
           action: change.action,
@@ -64,12 +69,26 @@ export function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** A transaction whose unique-constraint races (two admins at once) come back as CONFLICT. */
+/**
+ * Whether PostgreSQL gave up one of two transactions that waited for each other (deadlock
+ * 40P01, serialization failure 40001): two admins changing the same rows in different orders.
+ */
+export function isConcurrencyAbort(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * A transaction whose races with another writer (two admins at once: a unique constraint, or a
+ * deadlock PostgreSQL broke) come back as CONFLICT; the rolled-back one changed nothing. On SQLite
+ * a transaction begins immediate (it takes the write lock first, see db/connect.ts), so writers
+ * from several processes queue rather than fail.
+ */
 export async function runTransaction<T>(core: Core, work: (trx: Trx) => Promise<T>): Promise<T> {
   try {
     return await core.db.transaction().execute(work);
   } catch (error) {
-    if (isUniqueViolation(error))
+    if (isUniqueViolation(error) || isConcurrencyAbort(error))
       throw conflict('Someone else changed this at the same moment; reload and try again');
     throw error;
   }
