@@ -1,9 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import {
+  createPersonalAccessToken,
   invalidateResolveCache,
   addCustomModel,
   getLoadBalancing,
   listCredentials,
+  revokePersonalAccessToken,
   setLoadBalancing,
   usageSummary,
 } from '@switchboard/core';
@@ -172,6 +174,26 @@ describe.each(ENGINES)('the /v1 gateway on %s, through the openai SDK', (engine)
       JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(3 * 1024 * 1024) }] }),
     );
     expect(tooBig.status).toBe(413);
+  });
+
+  it('stops honouring a personal token on /v1 as soon as it is revoked', async () => {
+    const { token, view } = await createPersonalAccessToken(fixture.server.core, fixture.actor, {
+      name: 'editor',
+    });
+    const call = () =>
+      fetch(`${fixture.server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-switchboard-workspace': fixture.workspaceId,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }),
+      });
+    expect((await call()).status).toBe(200);
+    await revokePersonalAccessToken(fixture.server.core, fixture.actor, { tokenId: view.id });
+    // Within the cache's 10 s lifetime: the revocation's notice, not the clock, ends it.
+    expect((await call()).status).toBe(401);
   });
 
   it('ends a stream that fails midway with an error, never a silent truncation', async () => {

@@ -19,8 +19,8 @@ interface Entry {
   expiresAt: number;
 }
 
-// A revoked API key is dropped at once (its change event clears the cache); the TTL
-// bounds how long a revoked personal token or a removed member is still honoured.
+// A revoked API key or personal token is dropped at once (its change notice clears the cache);
+// the TTL bounds how long a change that publishes no notice is still honoured.
 const POSITIVE_TTL_MS = 10_000;
 const NEGATIVE_TTL_MS = 2_000;
 const MAX_ENTRIES = 50_000;
@@ -49,7 +49,11 @@ export class GatewayAuth {
     this.#core = core;
     core.changes.subscribe((event) => {
       if (isResync(event)) this.#cache.clear();
-      else if (event.kind === 'api-key' || event.kind === 'member' || event.kind === 'workspace') {
+      else if (event.kind === 'sign-in') {
+        // A personal token was revoked (or its user's password reset): drop every token entry,
+        // so it stops working at once rather than when its entry expires.
+        for (const [key, entry] of this.#cache) if (!entry.principal?.apiKeyId) this.#cache.delete(key);
+      } else if (event.kind === 'api-key' || event.kind === 'member' || event.kind === 'workspace') {
         for (const [key, entry] of this.#cache) {
           if (!entry.principal || entry.principal.workspaceId === event.workspaceId) this.#cache.delete(key);
         }
