@@ -27,7 +27,10 @@ export class HealthRun {
   done = $state(0);
   #controller: AbortController | null = null;
 
-  constructor(private readonly workspaceId: string) {}
+  constructor(
+    /** The workspace whose keys this run checks. */
+    readonly workspaceId: string,
+  ) {}
 
   /** Checks `credentialIds`; resolves when all are checked or the run is cancelled. */
   async run(credentialIds: string[]): Promise<void> {
