@@ -1,4 +1,5 @@
-import { api, type Credential, messageOf } from '$lib/api';
+import { type Credential, messageOf } from '$lib/api';
+import { unbatchedApi } from '$lib/api-unbatched';
 
 /** How many checks run at once: each is a real call to a provider, and providers rate-limit. */
 export const CHECK_CONCURRENCY = 4;
@@ -76,7 +77,7 @@ export class HealthRun {
     result.state = 'checking';
     const started = performance.now();
     try {
-      const credential = await api.credentials.revalidate.mutate(
+      const credential = await unbatchedApi.credentials.revalidate.mutate(
         { workspaceId: this.workspaceId, credentialId },
         { signal },
       );
