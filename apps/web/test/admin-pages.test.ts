@@ -294,10 +294,11 @@ describe('the admin pages in a browser', () => {
     expect(members.find((member) => member.email === INVITEE.email)?.role).toBe('member');
   });
 
-  it('tokens: creates a named token with an expiry, shows it once, and revokes it', async () => {
+  it('tokens: creates a named token with an expiry and scopes, shows it once, and revokes it', async () => {
     await open('Access tokens', 'Personal access tokens');
     await page.getByLabel('Token name').fill('CI script');
     await page.getByLabel('Expires after').selectOption('30');
+    await page.getByRole('checkbox', { name: /^Manage/ }).uncheck();
     await page.getByRole('button', { name: 'Create token' }).click();
     const dialog = page.getByRole('dialog', { name: 'Token created' });
     const token = await dialog.getByLabel('Personal access token').inputValue();
@@ -305,12 +306,19 @@ describe('the admin pages in a browser', () => {
     await harness.screenshot(page, '24-token-shown-once');
     const asToken = createSwitchboardClient({ url: harness.server.url, token });
     expect((await asToken.auth.me.query()).user.email).toBe(OWNER.email);
+    // Without the manage scope, the owner's token cannot read the audit log.
+    await expect(asToken.audit.list.query({ workspaceId })).rejects.toMatchObject({
+      data: { code: 'FORBIDDEN' },
+    });
     await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect(await page.content()).not.toContain(token);
 
     const row = page.locator('[data-token="CI script"]');
     expect(await row.getByTestId('token-status').textContent()).toMatch(/Expires in (29|30) days/);
+    expect(await row.getByTestId('token-scopes').textContent()).toMatch(
+      /Read and use models, Own API keys\s*$/,
+    );
     await row.getByRole('button', { name: 'Revoke CI script' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Revoke token' }).click();
     await page.locator('[data-token="CI script"][data-live="false"]').waitFor();

@@ -1,7 +1,7 @@
 import { type Core, createUser, inviteMember, renameWorkspace, setupFirstOwner } from '@switchboard/core';
 import { ENGINES } from '@switchboard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestCore } from '../../../core/test/test-core.ts';
+import { createTestCore } from '@switchboard/core/testing';
 import { createInnerContext } from '../context.ts';
 import { appRouter } from '../router.ts';
 
