@@ -433,6 +433,11 @@ describe('the admin pages in a browser', () => {
       const nav = member.page.getByRole('navigation', { name: 'Workspace' });
       expect(await nav.getByRole('link', { name: 'Usage' }).count()).toBe(0);
       expect(await nav.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+      // Nothing sticks out sideways at 390 px (the tests' compiler has no DOM types: a string).
+      const wide = await member.page.evaluate(`[...document.querySelectorAll('body *')]
+        .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+        .map((element) => element.tagName + '.' + element.className)`);
+      expect(wide).toEqual([]);
       await harness.screenshot(member.page, '28-member-health-narrow');
       expect(await accessibilityProblems(member.page)).toEqual([]);
 
