@@ -14,6 +14,7 @@ import { createAllAdapters } from '@switchboard/providers';
 import type { ServerEnv } from './env.ts';
 import { createGateway, type Gateway } from './gateway/gateway.ts';
 import { createApp, type Mount } from './http/app.ts';
+import { createConsoleGateway } from './http/console-gateway.ts';
 import type { Logger } from './log.ts';
 
 /** A running server. */
@@ -76,6 +77,7 @@ export async function startServer(
     core: opened,
     logger,
     gateway: gateway.handle,
+    consoleGateway: createConsoleGateway(opened, gateway.handleAs, logger),
     limits: env.httpLimits,
     console: mounts.console,
   });

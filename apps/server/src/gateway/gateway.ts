@@ -11,7 +11,7 @@ import { models } from './endpoints/models.ts';
 import { responses, storedResponse } from './endpoints/responses.ts';
 import { errorBody, GatewayError, invalidRequest, sendError, toGatewayError } from './errors.ts';
 import { anthropicErrorBody } from './messages/messages-output.ts';
-import { GatewayAuth } from './principal.ts';
+import { GatewayAuth, type Principal } from './principal.ts';
 import { GatewayRuntime } from './runtime.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from './limits.ts';
 import { type Endpoint, serve as serveCall } from './serve.ts';
@@ -31,6 +31,11 @@ function pathId(path: string, prefix: string, param: string): string | undefined
 /** The mounted /v1 handler and what must be flushed on shutdown. */
 export interface Gateway {
   handle(request: IncomingMessage, response: ServerResponse): void;
+  /**
+   * Serves a `/v1` request for a principal authenticated elsewhere (the console's session path,
+   * `http/console-gateway.ts`), skipping the bearer-token check.
+   */
+  handleAs(principal: Principal, request: IncomingMessage, response: ServerResponse): void;
   runtime: GatewayRuntime;
   close(): Promise<void>;
 }
@@ -65,7 +70,11 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
   };
   const audioLimits = { ...jsonLimits, maxBytes: limits.maxAudioBytes };
 
-  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function serve(
+    request: IncomingMessage,
+    response: ServerResponse,
+    authenticated?: Principal,
+  ): Promise<void> {
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
@@ -99,6 +108,7 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
       (typeof apiKeyHeader === 'string' ? `Bearer ${apiKeyHeader}` : undefined);
     const workspaceHeader = request.headers['x-switchboard-workspace'] as string | undefined;
     const principal =
+      authenticated ??
       auth.cached(authorization, workspaceHeader) ??
       (await auth.authenticate(authorization, workspaceHeader));
     if (isModels) return models(runtime, principal, pathId(path, '/v1/models/', 'model'), response);
@@ -115,23 +125,26 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
     return serveCall(runtime, principal, endpoint as JsonEndpoint, body, response);
   }
 
+  function handle(request: IncomingMessage, response: ServerResponse, principal?: Principal): void {
+    serve(request, response, principal).catch((error: unknown) => {
+      if (error instanceof ClientGoneError) {
+        // Nobody is left to answer: an ordinary event for a server, not a failure of ours.
+        logger.debug('client went away', { path: request.url });
+        return;
+      }
+      const gatewayError = toGatewayError(error);
+      if (gatewayError.status >= 500) logger.error('gateway call failed', { path: request.url, error });
+      // An unread body must not be taken for the next request: a small one is drained, else the
+      // answer says Connection: close (always after a body refused as too large or too slow).
+      prepareEarlyAnswer(request, response, error instanceof BodyError);
+      sendError(response, gatewayError, errorFormatFor(request.url ?? ''));
+    });
+  }
+
   return {
     runtime,
-    handle(request, response) {
-      serve(request, response).catch((error: unknown) => {
-        if (error instanceof ClientGoneError) {
-          // Nobody is left to answer: an ordinary event for a server, not a failure of ours.
-          logger.debug('client went away', { path: request.url });
-          return;
-        }
-        const gatewayError = toGatewayError(error);
-        if (gatewayError.status >= 500) logger.error('gateway call failed', { path: request.url, error });
-        // An unread body must not be taken for the next request: a small one is drained, else the
-        // answer says Connection: close (always after a body refused as too large or too slow).
-        prepareEarlyAnswer(request, response, error instanceof BodyError);
-        sendError(response, gatewayError, errorFormatFor(request.url ?? ''));
-      });
-    },
+    handle: (request, response) => handle(request, response),
+    handleAs: (principal, request, response) => handle(request, response, principal),
     close: () => runtime.close(),
   };
 }

@@ -12,6 +12,11 @@ export interface Principal {
   workspaceId: string;
   apiKeyId: string | null;
   userId: string | null;
+  /**
+   * Set for the console's signed-in session (the playground): answers carry the model and the
+   * credential that served them, which the console shows; API keys and tokens never get them.
+   */
+  console?: true;
 }
 
 interface Entry {

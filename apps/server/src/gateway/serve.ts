@@ -109,6 +109,10 @@ export async function serve<Input, Request, Result>(
       endpoint.attempt(route, request, credential, signal),
     );
     call.credentialId = done.credentialId;
+    if (principal.console) {
+      response.setHeader('x-switchboard-model', `${route.resolved.provider}/${route.resolved.model}`);
+      response.setHeader('x-switchboard-credential', done.credentialId);
+    }
     const answer = endpoint.answer(done.result, request, route);
     if (answer.kind === 'whole') sendWhole(call, answer, response);
     else await relay(runtime, principal, call, answer, response);

@@ -13,6 +13,8 @@ export interface AppOptions {
   logger: Logger;
   /** The OpenAI-compatible gateway, mounted at /v1 when present. */
   gateway?: Mount;
+  /** The console's session path to the gateway (`/console/v1/…`, the playground), when present. */
+  consoleGateway?: Mount;
   /** The built console, serving every other path when present. */
   console?: Mount;
   /** Body, timing and connection limits (defaults: `DEFAULT_HTTP_LIMITS`). */
@@ -49,6 +51,8 @@ export function createApp(options: AppOptions): Server {
     }
     if (options.gateway && (url === '/v1' || url.startsWith('/v1/')))
       return options.gateway(request, response);
+    if (options.consoleGateway && url.startsWith('/console/v1/'))
+      return options.consoleGateway(request, response);
     if (options.console) return options.console(request, response);
     sendJson(response, 404, { error: { message: `Not found: ${url.split('?')[0]}` } });
   });

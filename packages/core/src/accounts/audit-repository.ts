@@ -1,13 +1,33 @@
 import type { AuditLogRow, DbOrTrx } from '../db/schema.ts';
 
+/** Which audit entries to list: by who, what and when (each optional). */
+export interface AuditFilter {
+  /** Entries of this user's actions only. */
+  actorUserId?: string | undefined;
+  /** An action (`credential.create`) or a family of them (`credential`). */
+  action?: string | undefined;
+  /** ISO times: entries at or after `from`, and before `to`. */
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
 /** Newest first; `before` is the id of the last entry of the previous page. */
 export async function listAuditRows(
   db: DbOrTrx,
   workspaceId: string,
   limit: number,
   before?: { id: string; createdAt: string },
+  filter: AuditFilter = {},
 ): Promise<AuditLogRow[]> {
   let query = db.selectFrom('audit_log').selectAll().where('workspace_id', '=', workspaceId);
+  if (filter.actorUserId) query = query.where('actor_user_id', '=', filter.actorUserId);
+  const { action } = filter;
+  if (action) {
+    // Action names are dotted words (no LIKE wildcards): a family is its prefix and a dot.
+    query = query.where((eb) => eb.or([eb('action', '=', action), eb('action', 'like', `${action}.%`)]));
+  }
+  if (filter.from) query = query.where('created_at', '>=', filter.from);
+  if (filter.to) query = query.where('created_at', '<', filter.to);
   if (before) {
     query = query.where((eb) =>
       eb.or([
