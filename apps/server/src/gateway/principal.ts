@@ -5,13 +5,17 @@ import {
   isResync,
   requireMember,
 } from '@switchboard/core';
+import type { Logger } from '../log.ts';
 import { GatewayError } from './errors.ts';
+import { KeyLimiter, type KeyLimits } from './key-limits.ts';
 
 /** Who a gateway call is for: a workspace, through an API key or a member's personal token. */
 export interface Principal {
   workspaceId: string;
   apiKeyId: string | null;
   userId: string | null;
+  /** What an API key may reach and spend (decision 0026); null when nothing limits it. */
+  limits: KeyLimits | null;
 }
 
 interface Entry {
@@ -44,9 +48,11 @@ const unauthorized = (message: string) =>
 export class GatewayAuth {
   readonly #core: Core;
   readonly #cache = new Map<string, Entry>();
+  readonly #limiter: KeyLimiter;
 
-  constructor(core: Core) {
+  constructor(core: Core, logger: Logger) {
     this.#core = core;
+    this.#limiter = new KeyLimiter(core, logger);
     core.changes.subscribe((event) => {
       if (isResync(event)) this.#cache.clear();
       else if (event.kind === 'api-key' || event.kind === 'member' || event.kind === 'workspace') {
@@ -113,7 +119,9 @@ export class GatewayAuth {
   async #lookup(token: string, isPersonal: boolean, workspaceId: string): Promise<Principal | null> {
     if (!isPersonal) {
       const key = await authenticateApiKey(this.#core, token);
-      return key ? { workspaceId: key.workspaceId, apiKeyId: key.apiKeyId, userId: null } : null;
+      if (!key) return null;
+      const limits = this.#limiter.forKey(key.apiKeyId, key.limits);
+      return { workspaceId: key.workspaceId, apiKeyId: key.apiKeyId, userId: null, limits };
     }
     const user = await authenticatePersonalToken(this.#core, token);
     if (!user) return null;
@@ -122,6 +130,6 @@ export class GatewayAuth {
     } catch {
       return null;
     }
-    return { workspaceId, apiKeyId: null, userId: user.userId };
+    return { workspaceId, apiKeyId: null, userId: user.userId, limits: null };
   }
 }

@@ -22,7 +22,9 @@ export async function models(
       { workspaceId: principal.workspaceId },
     );
     const usable = all
-      .filter((model) => isUsable(model.status))
+      .filter(
+        (model) => isUsable(model.status) && (principal.limits?.allows(model.provider, model.name) ?? true),
+      )
       .map((model) => ({
         id: `${model.provider}/${model.name}`,
         object: 'model' as const,
