@@ -25,7 +25,7 @@ async function addCredential(
   provider: string,
   name: string,
 ): Promise<string> {
-  const id = newId('cred');
+  const id = newId('crd');
   const now = nowIso();
   await core.db
     .insertInto('provider_credentials')
