@@ -1,8 +1,7 @@
 import type { Core } from '@switchboard/core';
 import { ENGINES } from '@switchboard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realAdapters } from '../../../core/test/provider-kit.ts';
-import { createTestCore } from '../../../core/test/test-core.ts';
+import { createTestCore, realAdapters } from '@switchboard/core/testing';
 import {
   type callerFor,
   expectFieldErrors,
