@@ -24,12 +24,15 @@ export const actorId = (actor: Actor): string =>
  * run by whoever runs the server) may do everything.
  */
 export const PERMISSIONS = {
-  /** List providers, models (secrets masked), members and API keys; use the models. */
+  /** List providers, models (secrets masked), members, API keys and the API key policy; use the models. */
   read: ['owner', 'admin', 'editor', 'member'],
-  /** Create API keys (`sbk_…`) for one's apps, and revoke the keys one created. */
+  /**
+   * Create API keys (`sbk_…`) for one's apps, and change the limits of and revoke the keys one
+   * created; an editor within the workspace's API key policy.
+   */
   'api-keys.own': ['owner', 'admin', 'editor'],
   /** Everything else: providers, credentials, models, defaults, load balancing, members and
-   * invitations, renaming, any member's API keys, the audit log and usage. */
+   * invitations, renaming, any member's API keys and the API key policy, the audit log and usage. */
   manage: ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

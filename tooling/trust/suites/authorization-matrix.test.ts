@@ -106,6 +106,16 @@ const TABLE: Record<string, Row> = {
   'apiKeys.create': { access: API_KEYS, input: (w) => ({ ...ws(w), name: 'matrix' }) },
   // The editor's own key: the editor may revoke it, as may admins and owners (any key).
   'apiKeys.revoke': { access: API_KEYS, input: (w) => ({ ...ws(w), apiKeyId: w.a.editorApiKeyId }) },
+  // The editor's own key at a stale version: allowed callers get CONFLICT and change nothing.
+  'apiKeys.update': {
+    access: API_KEYS,
+    input: (w) => ({ ...ws(w), apiKeyId: w.a.editorApiKeyId, requestsPerMinute: 5, version: STALE }),
+  },
+  'apiKeys.policy': { access: ALL, input: ws },
+  'apiKeys.setPolicy': {
+    access: MANAGE,
+    input: (w) => ({ ...ws(w), maxRequestsPerMinute: 5, version: STALE }),
+  },
   'audit.list': { access: MANAGE, input: (w) => ({ ...ws(w), limit: 5 }) },
   'changes.subscribe': { access: ALL, input: ws },
   'providers.catalog': { access: ALL, input: ws },

@@ -30,6 +30,7 @@ export class CallRecord {
   finish(outcome: string, status: number): void {
     const route = this.route;
     if (!route) return;
+    this.principal.limits?.spent(route.resolved, this.tokensIn, this.tokensOut);
     this.runtime.usage.record({
       workspaceId: this.principal.workspaceId,
       apiKeyId: this.principal.apiKeyId,

@@ -62,7 +62,7 @@ const STORED_RESPONSE = '/v1/responses/';
 /** The OpenAI-compatible endpoint at /v1. */
 export function createGateway(core: Core, logger: Logger, limits: GatewayLimits = DEFAULT_LIMITS): Gateway {
   const runtime = new GatewayRuntime(core, logger, limits);
-  const auth = new GatewayAuth(core);
+  const auth = new GatewayAuth(core, logger);
   const jsonLimits = {
     maxBytes: limits.maxJsonBytes,
     idleMs: limits.bodyIdleMs,

@@ -5,7 +5,9 @@ import {
   isResync,
   requireMember,
 } from '@switchboard/core';
+import type { Logger } from '../log.ts';
 import { GatewayError } from './errors.ts';
+import { KeyLimiter, type KeyLimits } from './key-limits.ts';
 
 /** Who a gateway call is for: a workspace, through an API key or a member's personal token. */
 export interface Principal {
@@ -17,6 +19,8 @@ export interface Principal {
    * credential that served them, which the console shows; API keys and tokens never get them.
    */
   console?: true;
+  /** What an API key may reach and spend (decision 0026); null when nothing limits it. */
+  limits: KeyLimits | null;
 }
 
 interface Entry {
@@ -49,9 +53,11 @@ const unauthorized = (message: string) =>
 export class GatewayAuth {
   readonly #core: Core;
   readonly #cache = new Map<string, Entry>();
+  readonly #limiter: KeyLimiter;
 
-  constructor(core: Core) {
+  constructor(core: Core, logger: Logger) {
     this.#core = core;
+    this.#limiter = new KeyLimiter(core, logger);
     core.changes.subscribe((event) => {
       if (isResync(event)) this.#cache.clear();
       else if (event.kind === 'sign-in') {
@@ -122,7 +128,9 @@ export class GatewayAuth {
   async #lookup(token: string, isPersonal: boolean, workspaceId: string): Promise<Principal | null> {
     if (!isPersonal) {
       const key = await authenticateApiKey(this.#core, token);
-      return key ? { workspaceId: key.workspaceId, apiKeyId: key.apiKeyId, userId: null } : null;
+      if (!key) return null;
+      const limits = this.#limiter.forKey(key.apiKeyId, key.limits);
+      return { workspaceId: key.workspaceId, apiKeyId: key.apiKeyId, userId: null, limits };
     }
     const user = await authenticatePersonalToken(this.#core, token);
     if (!user) return null;
@@ -131,6 +139,6 @@ export class GatewayAuth {
     } catch {
       return null;
     }
-    return { workspaceId, apiKeyId: null, userId: user.userId };
+    return { workspaceId, apiKeyId: null, userId: user.userId, limits: null };
   }
 }

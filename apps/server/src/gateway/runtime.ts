@@ -64,6 +64,8 @@ export class GatewayRuntime {
     const resolved =
       resolveModelCached(this.core, principal.workspaceId, type, name) ??
       (await resolveModel(this.core, principal.workspaceId, type, name));
+    // A key limited to some models is refused the others, whichever name reached them.
+    principal.limits?.checkModel(resolved);
     const adapter = this.core.providers.get(resolved.provider);
     if (!adapter)
       throw new GatewayError(

@@ -100,7 +100,8 @@ export async function serve<Input, Request, Result>(
   const call = new CallRecord(runtime, principal, endpoint.type);
   try {
     const request = await endpoint.parse(input, { runtime, principal, headers: response.req?.headers });
-    const route = await runtime.route(principal, endpoint.type, endpoint.model(request));
+    let route = await runtime.route(principal, endpoint.type, endpoint.model(request));
+    if (principal.limits) route = await principal.limits.admit(route, principal.workspaceId);
     call.route = route;
     const missing = endpoint.missing(route.adapter, request);
     if (missing !== undefined) throw unsupported(route, missing);

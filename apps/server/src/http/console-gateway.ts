@@ -64,7 +64,7 @@ async function principalOf(core: Core, request: IncomingMessage): Promise<Princi
   } catch {
     throw refuse(404, 'invalid_request_error', 'workspace_not_found', 'Workspace not found');
   }
-  return { workspaceId, apiKeyId: null, userId: found.userId, console: true };
+  return { workspaceId, apiKeyId: null, userId: found.userId, limits: null, console: true };
 }
 
 /**

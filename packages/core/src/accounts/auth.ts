@@ -35,6 +35,7 @@ import { anyUserExists, findUserRowByEmail, findUserRowById, insertUser } from '
 import { InputCheck } from '../service/input.ts';
 import { toTokenView, toUserView, toWorkspaceView, type UserView, type WorkspaceView } from './views.ts';
 import { insertMember, insertWorkspace } from './workspace-repository.ts';
+import { type ApiKeyLimits, limitsOfRow } from './api-key-limits.ts';
 
 /** A session ends after this long without use... */
 const SESSION_IDLE_MS = 14 * 24 * 60 * 60_000;
@@ -366,13 +367,13 @@ export async function* whileSignedIn<T>(
 export async function authenticateApiKey(
   core: Core,
   key: string,
-): Promise<{ workspaceId: string; apiKeyId: string; name: string } | null> {
+): Promise<{ workspaceId: string; apiKeyId: string; name: string; limits: ApiKeyLimits } | null> {
   if (!looksLikeSecret('sbk_', key)) return null;
   const row = await findApiKeyByHash(core.db, hashSecret(key));
   if (!row || row.revoked_at !== null) return null;
   const now = Date.now();
   if (isStale(row.last_used_at, now)) await touchApiKey(core.db, row.id, new Date(now).toISOString());
-  return { workspaceId: row.workspace_id, apiKeyId: row.id, name: row.name };
+  return { workspaceId: row.workspace_id, apiKeyId: row.id, name: row.name, limits: limitsOfRow(row) };
 }
 
 /** The user behind a verified id (for `me`); NOT_FOUND-free: a deleted user means signed out. */

@@ -1,3 +1,26 @@
+export {
+  type ApiKeyUsage,
+  addApiKeySpend,
+  admitApiKeyCall,
+  type LimitHit,
+  minuteOf,
+  monthOf,
+  type Refusal,
+} from './api-key-counters.ts';
+export {
+  type ApiKeyLimits,
+  type ApiKeyLimitsInput,
+  type ApiKeyPolicy,
+  allowsModel,
+  type CompiledLimits,
+  compileLimits,
+  fromNanos,
+  NANOS_PER_UNIT,
+  patternCovers,
+  toNanos,
+} from './api-key-limits.ts';
+export { openPinnedCredential } from './api-key-pins.ts';
+export { type ApiKeyPolicyInput, getApiKeyPolicy, setApiKeyPolicy } from './api-key-policy.ts';
 export * from './api-keys.ts';
 export * from './audit-log.ts';
 export {

@@ -1,4 +1,6 @@
-import type { ApiKeyRow, DbOrTrx, PersonalAccessTokenRow } from '../db/schema.ts';
+import type { Insertable, Updateable } from 'kysely';
+import type { ApiKeyRow, ApiKeysTable, DbOrTrx, PersonalAccessTokenRow } from '../db/schema.ts';
+import { conflict } from '../errors.ts';
 
 /** Stores a new personal access token (its secret only as a hash). */
 export async function insertPersonalAccessToken(db: DbOrTrx, row: PersonalAccessTokenRow): Promise<void> {
@@ -69,7 +71,7 @@ export async function touchPersonalAccessToken(db: DbOrTrx, tokenId: string, at:
 }
 
 /** Stores a new API key (its secret only as a hash). */
-export async function insertApiKey(db: DbOrTrx, row: ApiKeyRow): Promise<void> {
+export async function insertApiKey(db: DbOrTrx, row: Insertable<ApiKeysTable>): Promise<void> {
   await db.insertInto('api_keys').values(row).execute();
 }
 
@@ -77,7 +79,18 @@ export async function insertApiKey(db: DbOrTrx, row: ApiKeyRow): Promise<void> {
 export function findApiKeyByHash(db: DbOrTrx, tokenHash: string) {
   return db
     .selectFrom('api_keys')
-    .select(['id', 'workspace_id', 'name', 'last_used_at', 'revoked_at'])
+    .select([
+      'id',
+      'workspace_id',
+      'name',
+      'last_used_at',
+      'revoked_at',
+      'models',
+      'credential_pins',
+      'requests_per_minute',
+      'tokens_per_minute',
+      'monthly_budget_nanos',
+    ])
     .where('token_hash', '=', tokenHash)
     .executeTakeFirst();
 }
@@ -131,4 +144,21 @@ export async function setApiKeyRevoked(db: DbOrTrx, apiKeyId: string, at: string
 /** Records the last use of an API key. */
 export async function touchApiKey(db: DbOrTrx, apiKeyId: string, at: string): Promise<void> {
   await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', apiKeyId).execute();
+}
+
+/** Writes a key's name and limits if its version is still `version` (CONFLICT otherwise). */
+export async function updateApiKeyRow(
+  db: DbOrTrx,
+  apiKeyId: string,
+  version: number,
+  columns: Updateable<ApiKeysTable>,
+): Promise<void> {
+  const result = await db
+    .updateTable('api_keys')
+    .set(columns)
+    .where('id', '=', apiKeyId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1)
+    throw conflict('This API key was changed meanwhile; reload and try again');
 }

@@ -192,6 +192,13 @@ describe.each(ENGINES)('workspace API keys on %s', (engine) => {
       workspaceId: owner.workspaceId,
       apiKeyId: view.id,
       name: 'production',
+      limits: {
+        models: null,
+        credentials: {},
+        requestsPerMinute: null,
+        tokensPerMinute: null,
+        monthlyBudget: null,
+      },
     });
     expect(await everything(core)).not.toContain(key);
     const listed = JSON.stringify(await listApiKeys(core, owner, { workspaceId: owner.workspaceId }));

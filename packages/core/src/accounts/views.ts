@@ -7,6 +7,8 @@ import type {
   UserRow,
   WorkspaceRow,
 } from '../db/schema.ts';
+import type { ApiKeyUsage } from './api-key-counters.ts';
+import { type ApiKeyLimits, limitsOfRow } from './api-key-limits.ts';
 import { displayPrefix } from './secrets.ts';
 
 /** A user as the API shows it: never the password hash. */
@@ -51,6 +53,14 @@ export interface ApiKeyView {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** What the key may reach and spend (decision 0026). */
+  limits: ApiKeyLimits;
+  /**
+   * Its use of the current UTC minute and month, counted for keys with a requests, tokens or
+   * budget limit; null for a key without any (nothing is counted for it).
+   */
+  usage: ApiKeyUsage | null;
+  version: number;
 }
 
 /** A member of a workspace; `id` is the member id used by role changes and removal. */
@@ -129,6 +139,12 @@ export const toApiKeyView = (row: ApiKeyRow): ApiKeyView => ({
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   revokedAt: row.revoked_at,
+  limits: limitsOfRow(row),
+  usage:
+    row.requests_per_minute !== null || row.tokens_per_minute !== null || row.monthly_budget_nanos !== null
+      ? { requestsThisMinute: 0, tokensThisMinute: 0, spendThisMonth: 0 }
+      : null,
+  version: Number(row.version),
 });
 
 /** An invitation row as the API shows it (no hash). */

@@ -9,6 +9,7 @@ import { openValues } from '../provider-management/sealed-values.ts';
 import { credentialScope } from '../provider-management/credential-repository.ts';
 import { scopeCredentials } from '../provider-management/state.ts';
 import { DEFAULT_MODEL_TYPES } from '../provider-management/types.ts';
+import { exportApiKeys } from './api-keys.ts';
 import type { ConfigFile, ConfigModel, ConfigValue } from './schema.ts';
 
 type ExportedCredential = { name: string; values: Record<string, ConfigValue>; active?: true };
@@ -162,7 +163,12 @@ export async function exportConfig(core: Core, workspaceName: string): Promise<s
     const row = state.rows.defaults.find((candidate) => candidate.model_type === type);
     if (row) defaults[type] = `${row.provider}/${row.model}`;
   }
-  const file: Omit<ConfigFile, 'prune'> = { workspace: workspace.name, providers, defaults };
+  const file: Omit<ConfigFile, 'prune'> = {
+    workspace: workspace.name,
+    providers,
+    defaults,
+    ...(await exportApiKeys(core, workspace.id)),
+  };
   return stringify(file, { lineWidth: 0 });
 }
 

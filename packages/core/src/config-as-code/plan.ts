@@ -25,6 +25,7 @@ import {
 } from '../provider-management/state.ts';
 import { assertCustomizable, assertServesType } from '../provider-management/adapters.ts';
 import { DEFAULT_MODEL_TYPES, type ModelRef } from '../provider-management/types.ts';
+import { planApiKeys } from './api-keys.ts';
 import type { ConfigCredential, ConfigFile, ConfigModel, ConfigProblem } from './schema.ts';
 
 /** What applying a file changes, one line each; never a secret. */
@@ -42,7 +43,9 @@ export interface Change {
     | 'enable-model'
     | 'disable-model'
     | 'set-default'
-    | 'clear-default';
+    | 'clear-default'
+    | 'update-api-key'
+    | 'set-api-key-policy';
   /** Where in the file the change comes from (`providers.openai.credentials[0]`). */
   path: string;
   /** One line for people: `create credential "main" of openai`. */
@@ -720,5 +723,8 @@ export async function buildPlan(
     }
   }
   planDefaults(planner, config);
+  await planApiKeys(planner, config.apiKeys, config.apiKeyPolicy, (provider) =>
+    (config.providers?.[provider]?.credentials ?? []).map((credential) => credential.name),
+  );
   return { plan: { workspaceId: workspace, steps: planner.steps }, problems: planner.problems };
 }

@@ -2,6 +2,7 @@ import { MODEL_TYPES } from '@switchboard/provider-spec';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_MODEL_TYPES } from '../provider-management/types.ts';
+import { apiKeyEntrySchema, apiKeyPolicySchema } from './api-keys.ts';
 
 /** One thing wrong with a configuration file, at a path such as `providers.openai.credentials[0].values.api_key`. */
 export interface ConfigProblem {
@@ -54,6 +55,10 @@ export const configSchema = z.strictObject({
   prune: z.boolean().default(false),
   providers: z.record(z.string(), providerSchema).optional(),
   defaults: z.partialRecord(z.enum(DEFAULT_MODEL_TYPES), defaultSchema.nullable()).optional(),
+  /** Limits of existing API keys, by name (keys left out are left alone). */
+  apiKeys: z.array(apiKeyEntrySchema).optional(),
+  /** What editors' API keys may reach and spend. */
+  apiKeyPolicy: apiKeyPolicySchema.optional(),
 });
 
 /** A parsed, structurally valid configuration file. */
@@ -89,6 +94,12 @@ function crossCheck(config: ConfigFile): ConfigProblem[] {
       problems.push({ path: base, message: 'only one credential can be active' });
     }
   };
+  const keyNames = new Set<string>();
+  config.apiKeys?.forEach((key, index) => {
+    if (keyNames.has(key.name))
+      problems.push({ path: `apiKeys[${index}].name`, message: `"${key.name}" appears twice` });
+    keyNames.add(key.name);
+  });
   for (const [provider, entry] of Object.entries(config.providers ?? {})) {
     const base = `providers.${provider}`;
     checkCredentials(entry.credentials, `${base}.credentials`);

@@ -82,6 +82,39 @@ export interface ApiKeysTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+  /** JSON array of `provider/model` or `provider/*` the key may reach; null: every model. */
+  models: string | null;
+  /** JSON object of provider id to the one credential id the key uses for it; null: none pinned. */
+  credential_pins: string | null;
+  requests_per_minute: number | null;
+  tokens_per_minute: number | null;
+  /** Monthly budget in nano-units of the catalog currency (USD); bigint, so a string on PostgreSQL. */
+  monthly_budget_nanos: number | string | null;
+  version: Generated<number>;
+}
+
+/** The shared per-key counters: the current minute's requests and tokens and the month's spend. */
+export interface ApiKeyCountersTable {
+  api_key_id: string;
+  /** `YYYY-MM-DDTHH:MM` (UTC) the request and token counts belong to. */
+  minute: string;
+  requests: number;
+  tokens: number | string;
+  /** `YYYY-MM` (UTC) the spend belongs to. */
+  month: string;
+  cost_nanos: number | string;
+}
+
+/** What an admin allows editors' API keys (one row per workspace; none: no restriction). */
+export interface ApiKeyPoliciesTable {
+  workspace_id: string;
+  /** JSON array of patterns editors' keys must stay within; null: any model. */
+  models: string | null;
+  max_requests_per_minute: number | null;
+  max_tokens_per_minute: number | null;
+  max_monthly_budget_nanos: number | string | null;
+  updated_at: string;
+  version: Generated<number>;
 }
 
 export interface AuditLogTable {
@@ -264,6 +297,8 @@ export interface Database {
   workspace_members: WorkspaceMembersTable;
   invitations: InvitationsTable;
   api_keys: ApiKeysTable;
+  api_key_counters: ApiKeyCountersTable;
+  api_key_policies: ApiKeyPoliciesTable;
   audit_log: AuditLogTable;
   workspace_keys: WorkspaceKeysTable;
   meta: MetaTable;
@@ -293,6 +328,8 @@ export type WorkspaceRow = Selectable<WorkspacesTable>;
 export type WorkspaceMemberRow = Selectable<WorkspaceMembersTable>;
 export type InvitationRow = Selectable<InvitationsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type ApiKeyCountersRow = Selectable<ApiKeyCountersTable>;
+export type ApiKeyPolicyRow = Selectable<ApiKeyPoliciesTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type WorkspaceKeyRow = Selectable<WorkspaceKeysTable>;
 export type ChangeRow = Selectable<ChangesTable>;

@@ -29,7 +29,9 @@ export async function models(
     const usable = all
       .filter(
         (model) =>
-          isUsable(model.status) && !missing.get(principal.workspaceId, model.provider, model.name, now),
+          isUsable(model.status) &&
+          !missing.get(principal.workspaceId, model.provider, model.name, now) &&
+          (principal.limits?.allows(model.provider, model.name) ?? true),
       )
       .map((model) => ({
         id: `${model.provider}/${model.name}`,

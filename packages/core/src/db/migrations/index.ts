@@ -6,6 +6,7 @@ import * as usage from './2026-11-30T0400-usage.ts';
 import * as responses from './2026-12-07T0100-responses.ts';
 import * as tokenExpiry from './2026-12-07T0800-token-expiry.ts';
 import * as tokenScopes from './2026-12-07T1000-token-scopes.ts';
+import * as apiKeyLimits from './2026-12-07T1200-api-key-limits.ts';
 
 /**
  * Every migration, by name; names sort in the order they run. Provided from code
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T0100-responses': responses,
   '2026-12-07T0800-token-expiry': tokenExpiry,
   '2026-12-07T1000-token-scopes': tokenScopes,
+  '2026-12-07T1200-api-key-limits': apiKeyLimits,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,205 @@
+import {
+  type ApiKeyLimits,
+  addApiKeySpend,
+  admitApiKeyCall,
+  allowsModel,
+  type CompiledLimits,
+  type Core,
+  compileLimits,
+  isResync,
+  openPinnedCredential,
+  type Refusal,
+  type ResolvedCredential,
+  type ResolvedModel,
+} from '@switchboard/core';
+import type { Logger } from '../log.ts';
+import { GatewayError } from './errors.ts';
+import type { Route } from './runtime.ts';
+
+// The gateway's side of API key limits (decision 0026). A key's model list is checked from
+// memory; its requests, tokens and budget against the shared counters in the database (one
+// atomic statement per call, only for keys that have such a limit), so the bound holds across
+// instances; its pinned credential replaces the model's own choice of key.
+
+/** How each refusal is answered: OpenAI's `type` and the stable `code`. */
+const REFUSALS: Record<Refusal['limit'], { type: string; code: string; what: (value: number) => string }> = {
+  requests: {
+    type: 'requests',
+    code: 'rate_limit_exceeded',
+    what: (value) => `requests per minute (limit ${value})`,
+  },
+  tokens: {
+    type: 'tokens',
+    code: 'tokens_per_minute_exceeded',
+    what: (value) => `tokens per minute (limit ${value})`,
+  },
+  budget: {
+    type: 'insufficient_quota',
+    code: 'budget_exceeded',
+    what: (value) => `its monthly budget (${value} USD)`,
+  },
+};
+
+/** The 429 for a limit the key is at, with Retry-After. */
+function refused(refusal: Refusal): GatewayError {
+  const { type, code, what } = REFUSALS[refusal.limit];
+  return new GatewayError(
+    429,
+    type,
+    code,
+    `This API key reached ${what(refusal.value)}; try again in ${refusal.retryAfterSeconds} s`,
+    null,
+    { 'retry-after': String(refusal.retryAfterSeconds) },
+  );
+}
+
+/** The 403 OpenAI answers for a model a restricted key may not use. */
+export function modelNotAllowed(limits: ApiKeyLimits, provider: string, model: string): GatewayError {
+  return new GatewayError(
+    403,
+    'invalid_request_error',
+    'model_not_allowed',
+    `This API key may not use ${provider}/${model}; it may use ${(limits.models ?? []).join(', ')}`,
+    'model',
+  );
+}
+
+/** One key's limits, as the gateway applies them; shared by every call of that key. */
+export class KeyLimits {
+  readonly compiled: CompiledLimits;
+  readonly #apiKeyId: string;
+  readonly #limiter: KeyLimiter;
+  /** The model routes with this key's pinned credential, by the resolved model they replace. */
+  readonly #pinnedRoutes = new WeakMap<ResolvedModel, Route>();
+  /** The last spend write of this key here: the next admission waits for it, so this instance counts exactly. */
+  #pending: Promise<void> | undefined;
+
+  constructor(apiKeyId: string, compiled: CompiledLimits, limiter: KeyLimiter) {
+    this.#apiKeyId = apiKeyId;
+    this.compiled = compiled;
+    this.#limiter = limiter;
+  }
+
+  /** Whether the key may call `provider/model` (for routing and the models list). */
+  allows(provider: string, model: string): boolean {
+    return allowsModel(this.compiled, provider, model);
+  }
+
+  /** Throws the 403 when the key may not call the resolved model. */
+  checkModel(resolved: ResolvedModel): void {
+    if (!allowsModel(this.compiled, resolved.provider, resolved.model))
+      throw modelNotAllowed(this.compiled, resolved.provider, resolved.model);
+  }
+
+  /**
+   * Counts the call against the key's limits (429 when one is reached) and returns the route to
+   * use: the given one, or one with the key's pinned credential for the provider.
+   */
+  async admit(route: Route, workspaceId: string): Promise<Route> {
+    if (this.compiled.metered) {
+      if (this.#pending) await this.#pending;
+      const refusal = await admitApiKeyCall(this.#limiter.core.db, this.#apiKeyId, this.compiled, new Date());
+      if (refusal) throw refused(refusal);
+    }
+    const pin = this.compiled.credentials[route.resolved.provider];
+    if (pin === undefined) return route;
+    const cached = this.#pinnedRoutes.get(route.resolved);
+    if (cached) return cached;
+    const credential = await this.#limiter.pinned(workspaceId, route.resolved, pin);
+    const { loadBalancing: _, ...single } = route.resolved;
+    const pinned: Route = { adapter: route.adapter, resolved: { ...single, credential } };
+    this.#pinnedRoutes.set(route.resolved, pinned);
+    return pinned;
+  }
+
+  /** Adds a finished call's tokens and cost (usage x catalog price) to the key's counters, in the background. */
+  spent(resolved: ResolvedModel, tokensIn: number, tokensOut: number): void {
+    if (!this.compiled.metered || tokensIn + tokensOut === 0) return;
+    const costNanos = this.#limiter.costNanos(resolved, tokensIn, tokensOut);
+    const write = addApiKeySpend(
+      this.#limiter.core.db,
+      this.#apiKeyId,
+      tokensIn + tokensOut,
+      costNanos,
+      new Date(),
+    )
+      .catch((error: unknown) => this.#limiter.logger.warn('API key usage count failed', { error }))
+      .finally(() => {
+        if (this.#pending === write) this.#pending = undefined;
+      });
+    this.#pending = write;
+  }
+}
+
+/** Per-process state of API key limits: catalog prices and decrypted pinned credentials. */
+export class KeyLimiter {
+  readonly core: Core;
+  readonly logger: Logger;
+  /** Decrypted pinned credentials by workspace, dropped when anything in the workspace changes. */
+  readonly #pins = new Map<string, Map<string, Promise<ResolvedCredential | null>>>();
+  /** Nano-dollars per token (in, out) by `provider/model`; [0, 0] for a model without a catalog price. */
+  readonly #prices = new Map<string, readonly [number, number]>();
+
+  constructor(core: Core, logger: Logger) {
+    this.core = core;
+    this.logger = logger;
+    core.changes.subscribe((event) => {
+      if (isResync(event)) this.#pins.clear();
+      else this.#pins.delete(event.workspaceId);
+    });
+  }
+
+  /** The gateway's view of a key's limits; null when the key has none (nothing to check). */
+  forKey(apiKeyId: string, limits: ApiKeyLimits): KeyLimits | null {
+    const compiled = compileLimits(limits);
+    if (compiled.models === null && !compiled.metered && Object.keys(compiled.credentials).length === 0)
+      return null;
+    return new KeyLimits(apiKeyId, compiled, this);
+  }
+
+  /** A pinned credential: the model's own object when it serves the model, else decrypted once. */
+  async pinned(
+    workspaceId: string,
+    resolved: ResolvedModel,
+    credentialId: string,
+  ): Promise<ResolvedCredential> {
+    const serving = resolved.loadBalancing?.credentials ?? [resolved.credential];
+    const own = serving.find((candidate) => candidate.id === credentialId);
+    if (own) return { id: own.id, values: own.values, cooldownUntilMs: own.cooldownUntilMs };
+    let workspace = this.#pins.get(workspaceId);
+    if (!workspace) {
+      workspace = new Map();
+      this.#pins.set(workspaceId, workspace);
+    }
+    let opening = workspace.get(credentialId);
+    if (!opening) {
+      opening = openPinnedCredential(this.core, workspaceId, resolved.provider, credentialId);
+      workspace.set(credentialId, opening);
+      opening.catch(() => workspace?.delete(credentialId));
+    }
+    const credential = await opening;
+    if (!credential)
+      throw new GatewayError(
+        503,
+        'api_error',
+        'pinned_credential_unavailable',
+        `This API key is pinned to a ${resolved.provider} credential that no longer exists: a workspace admin must pin another`,
+      );
+    return credential;
+  }
+
+  /** The cost of a call in nano-dollars, from the provider catalog's price per million tokens. */
+  costNanos(resolved: ResolvedModel, tokensIn: number, tokensOut: number): number {
+    const name = `${resolved.provider}/${resolved.model}`;
+    let price = this.#prices.get(name);
+    if (!price) {
+      const pricing = this.core.providers
+        .get(resolved.provider)
+        ?.manifest.models.find((model) => model.id === resolved.model)?.pricing;
+      // Per million tokens in USD = nano-dollars x 1000 per token.
+      price = [(pricing?.inputPerMillion ?? 0) * 1000, (pricing?.outputPerMillion ?? 0) * 1000];
+      this.#prices.set(name, price);
+    }
+    return Math.ceil(tokensIn * price[0] + tokensOut * price[1]);
+  }
+}

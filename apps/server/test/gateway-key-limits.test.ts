@@ -1,0 +1,282 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import {
+  type Actor,
+  addCustomModel,
+  createApiKey,
+  createCore,
+  createCredential,
+  installProvider,
+  listApiKeys,
+  setupFirstOwner,
+} from '@switchboard/core';
+import { createAllAdapters } from '@switchboard/providers';
+import { ENGINES, type FakeUpstream, freshDatabaseTarget, startFakeUpstream } from '@switchboard/test-utils';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/log.ts';
+import { type RunningServer, startServer } from '../src/server.ts';
+import {
+  completion,
+  type GatewayFixture,
+  KEY_A,
+  KEY_B,
+  keyOf,
+  startGatewayFixture,
+} from './gateway-fixture.ts';
+import { TEST_MASTER_KEY, testEnv } from './helpers.ts';
+
+const MODEL = 'openai-compatible/local-model';
+const EMBED = 'openai-compatible/local-embed';
+const OPENAI_KEY = 'sk-test-fake-openai-priced';
+
+/**
+ * Limits count per UTC minute: a test that counts calls starts early in a minute, so the window
+ * cannot turn under it (waits at most 15 s, only when started late in a minute).
+ */
+async function awayFromMinuteEnd(): Promise<void> {
+  const second = new Date().getUTCSeconds();
+  if (second >= 45) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+}
+
+/** The rejection of `call`, or a failure when it succeeded. */
+async function rejection(call: Promise<unknown>): Promise<unknown> {
+  return call.then(
+    () => expect.unreachable('the call should have been refused'),
+    (error: unknown) => error,
+  );
+}
+
+describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
+  let fixture: GatewayFixture;
+  let actor: Actor;
+  const clients = (key: string) => ({
+    openai: new OpenAI({ baseURL: `${fixture.server.url}/v1`, apiKey: key, maxRetries: 0, timeout: 10_000 }),
+    anthropic: new Anthropic({ baseURL: fixture.server.url, apiKey: key, maxRetries: 0, timeout: 10_000 }),
+  });
+  const newKey = async (name: string, limits: Record<string, unknown>) =>
+    (await createApiKey(fixture.server.core, actor, { workspaceId: fixture.workspaceId, name, ...limits }))
+      .key;
+  const chat = (openai: OpenAI, model = MODEL) =>
+    openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }] });
+  const message = (anthropic: Anthropic, model = MODEL) =>
+    anthropic.messages.create({ model, max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] });
+
+  beforeAll(async () => {
+    fixture = await startGatewayFixture(engine);
+    actor = fixture.actor;
+  });
+  afterAll(() => fixture.close());
+
+  it('answers 429 with Retry-After and rate_limit_exceeded on every endpoint once the requests are used', async () => {
+    await awayFromMinuteEnd();
+    const { openai, anthropic } = clients(await newKey('four a minute', { requestsPerMinute: 4 }));
+    await chat(openai);
+    await openai.embeddings.create({ model: EMBED, input: 'a' });
+    await openai.responses.create({ model: MODEL, input: 'Hi' });
+    await message(anthropic);
+
+    for (const call of [
+      chat(openai),
+      openai.embeddings.create({ model: EMBED, input: 'a' }),
+      openai.responses.create({ model: MODEL, input: 'Hi' }),
+    ]) {
+      const error = await rejection(call);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      const refused = error as InstanceType<typeof OpenAI.RateLimitError>;
+      expect(refused.code).toBe('rate_limit_exceeded');
+      expect(refused.type).toBe('requests');
+      const retryAfter = Number(refused.headers?.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+    }
+    const anthropicError = await rejection(message(anthropic));
+    expect(anthropicError).toBeInstanceOf(Anthropic.RateLimitError);
+    const refused = anthropicError as InstanceType<typeof Anthropic.RateLimitError>;
+    expect((refused.error as { error: { type: string } }).error.type).toBe('rate_limit_error');
+    expect(refused.headers?.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('counts tokens per minute from usage and refuses once they are spent', async () => {
+    await awayFromMinuteEnd();
+    // Each answer of the upstream uses 17 tokens: the second call starts under 20, the third does not.
+    const { openai } = clients(await newKey('twenty tokens', { tokensPerMinute: 20 }));
+    await chat(openai);
+    await chat(openai);
+    const error = (await rejection(chat(openai))) as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(error.status).toBe(429);
+    expect(error.code).toBe('tokens_per_minute_exceeded');
+    expect(error.headers?.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('refuses a model outside the key with 403 model_not_allowed, and lists only its models', async () => {
+    const { openai, anthropic } = clients(await newKey('embeddings only', { models: [EMBED] }));
+    fixture.upstream.requests.length = 0;
+    expect((await openai.embeddings.create({ model: EMBED, input: 'a' })).data).toHaveLength(1);
+    for (const model of [MODEL, 'local-model', 'default']) {
+      const error = (await rejection(chat(openai, model))) as InstanceType<
+        typeof OpenAI.PermissionDeniedError
+      >;
+      expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      expect(error.code).toBe('model_not_allowed');
+      expect(error.param).toBe('model');
+    }
+    expect(await rejection(message(anthropic))).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    expect(
+      await rejection(
+        anthropic.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }] }),
+      ),
+    ).toBeInstanceOf(Anthropic.PermissionDeniedError);
+    const listed = [];
+    for await (const model of openai.models.list()) listed.push(model.id);
+    expect(listed).toEqual([EMBED]);
+    // Refused before any provider call.
+    expect(fixture.upstream.requests.filter((request) => request.path === '/v1/chat/completions')).toEqual(
+      [],
+    );
+    const upstreamChats = fixture.upstream.requests.filter(
+      (request) => request.path === '/v1/chat/completions',
+    );
+    expect(upstreamChats.every((request) => keyOf(request) !== 'never')).toBe(true);
+  });
+
+  it('uses the pinned credential for the provider, whichever key the model would choose', async () => {
+    const pinned = await createCredential(fixture.server.core, actor, {
+      workspaceId: fixture.workspaceId,
+      provider: 'openai-compatible',
+      name: 'billing-b',
+      values: { base_url: `${fixture.upstream.url}/v1`, api_key: KEY_B },
+    });
+    const pinnedKey = await newKey('bills account b', { credentials: { 'openai-compatible': pinned.id } });
+    fixture.upstream.requests.length = 0;
+    expect((await chat(clients(pinnedKey).openai)).choices[0]?.message.content).toBe(
+      `answered with ${KEY_B}`,
+    );
+    expect((await chat(fixture.openai)).choices[0]?.message.content).toBe(`answered with ${KEY_A}`);
+    const { anthropic } = clients(pinnedKey);
+    await message(anthropic);
+    const keys = fixture.upstream.requests
+      .filter((request) => request.path === '/v1/chat/completions')
+      .map(keyOf);
+    expect(keys).toEqual([KEY_B, KEY_A, KEY_B]);
+  });
+
+  it('counts spend from usage x catalog price and refuses with budget_exceeded over the budget', async () => {
+    await installProvider(fixture.server.core, actor, {
+      workspaceId: fixture.workspaceId,
+      provider: 'openai',
+    });
+    await createCredential(fixture.server.core, actor, {
+      workspaceId: fixture.workspaceId,
+      provider: 'openai',
+      name: 'priced',
+      values: { base_url: `${fixture.upstream.url}/v1`, api_key: OPENAI_KEY },
+    });
+    // A million input tokens of gpt-4o-mini at 0.15 USD per million, and a million output at 0.60.
+    fixture.chatBehaviour.set(OPENAI_KEY, (request, response) => {
+      const answer = completion((request.json() as { model: string }).model, 'expensive');
+      answer.usage = { prompt_tokens: 1_000_000, completion_tokens: 1_000_000, total_tokens: 2_000_000 };
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(answer));
+    });
+    const { openai } = clients(await newKey('one dollar', { monthlyBudget: 1 }));
+    await chat(openai, 'openai/gpt-4o-mini');
+    const spend = async () =>
+      (await listApiKeys(fixture.server.core, actor, { workspaceId: fixture.workspaceId })).find(
+        (key) => key.name === 'one dollar',
+      )?.usage?.spendThisMonth;
+    expect(await spend()).toBeCloseTo(0.75, 9);
+    await chat(openai, 'openai/gpt-4o-mini');
+    expect(await spend()).toBeCloseTo(1.5, 9);
+    const error = (await rejection(chat(openai, 'openai/gpt-4o-mini'))) as InstanceType<
+      typeof OpenAI.RateLimitError
+    >;
+    expect(error.status).toBe(429);
+    expect(error.code).toBe('budget_exceeded');
+    expect(error.type).toBe('insufficient_quota');
+    // Until the next month: more than a minute away unless the month ends now.
+    expect(Number(error.headers?.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+});
+
+// Two servers (two Cores, two HTTP servers) on one PostgreSQL database share one key's limit.
+describe('API key limits shared by two gateway instances on PostgreSQL', () => {
+  let upstream: FakeUpstream;
+  let first: RunningServer;
+  let second: RunningServer;
+  let apiKey: string;
+
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    upstream.route('GET', '/v1/models', { json: { object: 'list', data: [] } });
+    upstream.route('POST', '/v1/chat/completions', (request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(completion('shared', keyOf(request))));
+    });
+    const target = await freshDatabaseTarget('postgres');
+    const open = () =>
+      createCore({
+        database: target,
+        dataDir: mkdtempSync(join(tmpdir(), 'switchboard-instance-')),
+        masterKey: { env: TEST_MASTER_KEY },
+        providers: createAllAdapters(),
+      });
+    first = await startServer(testEnv(), createLogger('silent'), await open());
+    second = await startServer(testEnv(), createLogger('silent'), await open());
+    const setup = await setupFirstOwner(first.core, {
+      email: 'limits@example.test',
+      password: 'long enough pass',
+      workspaceName: 'Limits',
+    });
+    const actor: Actor = { kind: 'user', userId: setup.user.id };
+    const workspaceId = setup.workspace.id;
+    await installProvider(first.core, actor, { workspaceId, provider: 'openai-compatible' });
+    await addCustomModel(first.core, actor, {
+      workspaceId,
+      provider: 'openai-compatible',
+      model: { name: 'shared', type: 'llm' },
+      credential: { name: 'one', values: { base_url: `${upstream.url}/v1`, api_key: 'sk-test-fake-shared' } },
+    });
+    apiKey = (await createApiKey(first.core, actor, { workspaceId, name: 'shared', requestsPerMinute: 6 }))
+      .key;
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await first?.stop();
+    await upstream?.close();
+  });
+
+  it('admits six calls between them, then both answer 429', async () => {
+    await awayFromMinuteEnd();
+    upstream.requests.length = 0;
+    const client = (server: RunningServer) =>
+      new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
+    const calls = await Promise.allSettled(
+      Array.from({ length: 16 }, (_, index) =>
+        client(index % 2 === 0 ? first : second).chat.completions.create({
+          model: 'openai-compatible/shared',
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      ),
+    );
+    expect(calls.filter((call) => call.status === 'fulfilled')).toHaveLength(6);
+    const refused = calls.flatMap((call) => (call.status === 'rejected' ? [call.reason] : []));
+    expect(refused).toHaveLength(10);
+    for (const error of refused) {
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('rate_limit_exceeded');
+    }
+    for (const server of [first, second]) {
+      const error = await rejection(
+        client(server).chat.completions.create({
+          model: 'openai-compatible/shared',
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      );
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    }
+    expect(upstream.requests.filter((request) => request.path === '/v1/chat/completions')).toHaveLength(6);
+  });
+});
