@@ -75,8 +75,7 @@ export class Processes {
               await exited;
             },
           };
-          // `listening` is logged just before main.ts installs its signal handlers: one answered
-          // request later they are in place, so a SIGTERM right away is a clean stop.
+          // Resolved once a request is answered, so a test's first call never races the start.
           fetch(`${started.url}/healthz`).then(
             () => resolve(started),
             (error: unknown) => reject(error),

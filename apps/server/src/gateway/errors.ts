@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { CoreError } from '@switchboard/core';
+import { CoreError, isDatabaseUnavailable } from '@switchboard/core';
 import { ProviderError } from '@switchboard/provider-spec';
 import { BodyError } from '../http/body.ts';
 
@@ -96,6 +96,18 @@ export function toGatewayError(error: unknown): GatewayError {
     const param = error.fieldErrors ? (Object.keys(error.fieldErrors)[0] ?? null) : null;
     return new GatewayError(status, type, code, error.message, param);
   }
+  // The database is down or restarting: an outage the client may retry, not a bug.
+  if (isDatabaseUnavailable(error))
+    return new GatewayError(
+      503,
+      'api_error',
+      'service_unavailable',
+      'Switchboard cannot reach its database; retry shortly',
+      null,
+      {
+        'retry-after': '1',
+      },
+    );
   return new GatewayError(500, 'api_error', 'internal_error', 'Internal server error');
 }
 

@@ -70,6 +70,21 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
+ * Whether the database could not be reached or answered "not now": PostgreSQL connection
+ * exceptions (class 08) and shutdowns (57P01-57P03), a connection cut mid-query, a refused or
+ * reset socket, SQLite still busy after its timeout. The caller may retry shortly; it is an
+ * outage, not a bug.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const found = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof found?.code === 'string' ? found.code : '';
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'SQLITE_BUSY') return true;
+  // node-postgres reports a connection that ended under a query with this message and no code.
+  return typeof found?.message === 'string' && /^Connection terminated/.test(found.message);
+}
+
+/**
  * Whether PostgreSQL gave up one of two transactions that waited for each other (deadlock
  * 40P01, serialization failure 40001): two admins changing the same rows in different orders.
  */
