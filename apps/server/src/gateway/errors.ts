@@ -48,7 +48,10 @@ function fromProviderError(error: ProviderError): GatewayError {
     case 'model_not_found':
       return new GatewayError(404, 'invalid_request_error', 'model_not_found', message, 'model');
     case 'unsupported':
-      return new GatewayError(400, 'invalid_request_error', 'unsupported', message);
+      // A request field the model cannot honour is named, as the gateway's own checks name it.
+      return error.field
+        ? new GatewayError(400, 'invalid_request_error', 'unsupported_parameter', message, error.field)
+        : new GatewayError(400, 'invalid_request_error', 'unsupported', message);
     case 'rate_limited':
     case 'quota_exceeded':
       return new GatewayError(429, 'rate_limit_error', error.code, message, null, retryAfterHeader(error));

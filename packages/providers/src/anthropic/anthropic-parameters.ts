@@ -8,7 +8,8 @@ export const anthropicChatParameters: ChatParameters = {
     user: 'native',
     max_tokens: 'native',
     max_completion_tokens: 'native',
-    // Dropped for models newer than Claude Opus 4.6, which refuse any sampling setting (decision 0027).
+    // Models newer than Claude Opus 4.6 refuse any sampling setting: a value other than 1 is refused
+    // by name for those (unsupported_parameter), 1 is left out (it changes nothing).
     temperature: 'native',
     top_p: 'native',
     stop: 'native',

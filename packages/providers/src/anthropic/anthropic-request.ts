@@ -4,6 +4,7 @@ import {
   type ChatMessage,
   type ChatRequest,
   type ChatToolChoice,
+  UnsupportedError,
 } from '@switchboard/provider-spec';
 import { acceptsSampling, defaultMaxTokens } from './anthropic-manifest.ts';
 
@@ -46,6 +47,12 @@ export interface AnthropicRequest {
 
 const badRequest = (message: string, field: string) =>
   new BadRequestError(`Anthropic: ${message}`, { provider: 'anthropic', field });
+
+const unsupportedSampling = (model: string, field: string) =>
+  new UnsupportedError(`Anthropic: ${model} takes no sampling settings; leave ${field} out`, {
+    provider: 'anthropic',
+    field,
+  });
 
 /** Splits `data:image/png;base64,AAAA` without a regex; undefined for anything else. */
 export function parseDataUrl(url: string): { mediaType: string; data: string } | undefined {
@@ -218,11 +225,18 @@ export function toAnthropicRequest(request: ChatRequest, stream: boolean): Anthr
   if (wantsJsonTool(request)) addJsonTool(body, request);
   if (request.stop !== undefined)
     body.stop_sequences = typeof request.stop === 'string' ? [request.stop] : request.stop;
-  // Models newer than Claude Opus 4.6 answer 400 to any sampling setting, which OpenAI clients
-  // send by habit: for those the settings are dropped, as OpenAI itself ignores them for reasoning models.
+  // Models newer than Claude Opus 4.6 answer 400 to any sampling setting. The neutral value (1,
+  // which some clients send by habit) changes nothing and is left out; any other is refused by
+  // name before the call, never dropped silently.
   if (acceptsSampling(request.model)) {
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.top_p !== undefined) body.top_p = request.top_p;
+  } else {
+    for (const name of ['temperature', 'top_p'] as const) {
+      const value = request[name];
+      if (value !== undefined && value !== null && value !== 1)
+        throw unsupportedSampling(request.model, name);
+    }
   }
   if (request.user) body.metadata = { user_id: request.user };
   const format = request.response_format;

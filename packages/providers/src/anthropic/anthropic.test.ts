@@ -21,6 +21,7 @@ import {
   QuotaExceededError,
   RateLimitedError,
   TimeoutError,
+  UnsupportedError,
   UpstreamUnavailableError,
 } from '@switchboard/provider-spec';
 import { providerFailure, readAll } from '../../test/provider-test-kit.ts';
@@ -203,8 +204,7 @@ describe('anthropic chat', () => {
         tools: [{ type: 'function', function: { name: 'ping' } }],
         tool_choice: { type: 'function', function: { name: 'ping' } },
         stop: ['END', 'STOP'],
-        temperature: 0.7,
-        top_p: 0.9,
+        temperature: 1,
         response_format: { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object' } } },
       },
       call(),
@@ -230,6 +230,18 @@ describe('anthropic chat', () => {
       total_tokens: 2174,
       prompt_tokens_details: { cached_tokens: 2048 },
     });
+  });
+
+  it('refuses a sampling setting a newer model cannot take, naming it, before any call', async () => {
+    const refused = await caught(
+      adapter().chat?.(
+        { model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'Hi' }], temperature: 0.2 },
+        call(),
+      ) as Promise<unknown>,
+    );
+    expect(refused).toBeInstanceOf(UnsupportedError);
+    expect(refused.field).toBe('temperature');
+    expect(upstream.requests).toHaveLength(0);
   });
 
   it('uses a fallback max_tokens for unknown models and rejects content Anthropic cannot take', async () => {
