@@ -1,4 +1,9 @@
-import { type ChatCompletionChunk, UpstreamUnavailableError, type Usage } from '@switchboard/provider-spec';
+import {
+  type ChatCompletionChunk,
+  MalformedResponseError,
+  UpstreamUnavailableError,
+  type Usage,
+} from '@switchboard/provider-spec';
 import { redact } from '../shared/redact.ts';
 import { type ErrorContext, errorForStatus } from '../shared/upstream-errors.ts';
 import { readUsage } from './openai-compatible-usage.ts';
@@ -162,6 +167,41 @@ function mentionsUsage(bytes: Buffer): boolean {
   return false;
 }
 
+const DATA_FIELD = Buffer.from('data:');
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * Whether every `data:` line of `bytes` holds a JSON object on its own line (`{…}`), the shape of
+ * every chunk of an OpenAI stream. Anything else (a cut object, garbage, an object spread over
+ * several lines) goes the slow way, where it is parsed; a scan, not a parse, on the fast path.
+ */
+function dataLinesAreObjects(bytes: Buffer): boolean {
+  let at = bytes.indexOf(DATA_FIELD);
+  while (at !== -1) {
+    // `data:` inside a JSON string is not at a line start.
+    if (at > 0 && bytes[at - 1] !== LF && bytes[at - 1] !== CR) {
+      at = bytes.indexOf(DATA_FIELD, at + DATA_FIELD.length);
+      continue;
+    }
+    let start = at + DATA_FIELD.length;
+    if (bytes[start] === 0x20) start += 1;
+    let end = bytes.indexOf(LF, start);
+    if (end === -1) end = bytes.length;
+    const next = end;
+    while (end > start && isSpace(bytes[end - 1])) end -= 1;
+    if (bytes[start] !== OPEN_BRACE || bytes[end - 1] !== CLOSE_BRACE) return false;
+    at = bytes.indexOf(DATA_FIELD, next);
+  }
+  return true;
+}
+
+/** The same check on an event's decoded data. */
+function looksLikeObject(data: string): boolean {
+  const end = data.trimEnd();
+  return data.charCodeAt(0) === OPEN_BRACE && end.charCodeAt(end.length - 1) === CLOSE_BRACE;
+}
+
 /** Whether `chunk` is complete events (ends with a blank line) with nothing to notice. */
 function isPlainEvents(chunk: Uint8Array): boolean {
   const length = chunk.length;
@@ -173,7 +213,7 @@ function isPlainEvents(chunk: Uint8Array): boolean {
   if (!endsWithBlankLine) return false;
   const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, length);
   for (const needle of NEEDLES) if (bytes.indexOf(needle) !== -1) return false;
-  return !mentionsUsage(bytes);
+  return !mentionsUsage(bytes) && dataLinesAreObjects(bytes);
 }
 
 type Outcome = 'keep' | 'skip' | Uint8Array | Error;
@@ -191,14 +231,18 @@ function inspect(
   const mayHaveError = text.includes('"error"');
   const mayHaveUsage = USAGE.test(text);
   const mayNeedRepair = repair?.mayNeed(text) ?? false;
-  if (!mayHaveError && !mayHaveUsage && !mayNeedRepair) return 'keep';
   const data = dataOf(text);
   if (data === '') return 'keep';
+  if (!mayHaveError && !mayHaveUsage && !mayNeedRepair && looksLikeObject(data)) return 'keep';
   let chunk: ChatCompletionChunk & { error?: unknown };
   try {
     chunk = JSON.parse(data) as ChatCompletionChunk & { error?: unknown };
   } catch {
-    return 'keep';
+    // A cut object or garbage is never passed on: the client would fail to parse it.
+    return new MalformedResponseError(`${context.label}: the stream sent an event that is not JSON`, {
+      provider: context.provider,
+      status: 200,
+    });
   }
   if (chunk.error && typeof chunk.error === 'object')
     return streamError(chunk.error as Record<string, unknown>, context);

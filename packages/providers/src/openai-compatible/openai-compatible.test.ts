@@ -141,6 +141,31 @@ describe('OpenAI-compatible calls', () => {
     expect(stream.usage()).toEqual({ prompt_tokens: 180, completion_tokens: 21, total_tokens: 201 });
   });
 
+  it('never passes on a stream event that is not JSON: a cut object or garbage ends the stream as malformed', async () => {
+    const good =
+      'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"}}]}\n\n';
+    for (const garbage of ['data: {"choices":[{"delta":\n\n', 'data: ]]]\n\n']) {
+      upstream.reset();
+      upstream.route('POST', '/v1/chat/completions', {
+        chunks: [good, garbage, 'data: [DONE]\n\n'],
+        headers: { 'content-type': 'text/event-stream' },
+      });
+      const stream = await adapter().chatStream!(
+        { model: 'Qwen/Qwen2.5-7B-Instruct', messages: [{ role: 'user', content: 'Hi' }] },
+        callContext(credentials()),
+      );
+      const sent: string[] = [];
+      const failed = await (async () => {
+        for await (const chunk of stream.body) sent.push(Buffer.from(chunk).toString('utf8'));
+      })().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failed).toMatchObject({ name: 'MalformedResponseError' });
+      expect(sent.join('')).toBe(good);
+    }
+  });
+
   it('chats without streaming and returns the server bytes as they are', async () => {
     const body =
       '{"id":"chatcmpl-b7","object":"chat.completion","created":1767225600,"model":"qwen2.5-7b-instruct","choices":[{"index":0,"logprobs":null,"finish_reason":"stop","message":{"role":"assistant","content":"Hello!"}}],"usage":{"prompt_tokens":10,"completion_tokens":3,"total_tokens":13},"stats":{},"system_fingerprint":"qwen2.5-7b-instruct"}';
