@@ -24,7 +24,7 @@ export const BENCH_WORKSPACE = 'Bench';
 
 /** One way to reach the upstream's chat completions, with what each request must carry. */
 export interface Target {
-  /** "direct", "switchboard" or "portkey". */
+  /** "direct", "bare-proxy", "portkey", "switchboard" or "switchboard-storm". */
   name: string;
   /** Full URL of the chat completions endpoint. */
   url: string;
