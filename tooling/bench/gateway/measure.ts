@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Pool, request } from 'undici';
-import { treePssKb, treeRssKb } from './processes.ts';
+import { treeCpuMicros, treePssKb, treeRssKb } from './processes.ts';
 import { STREAM_CHUNKS } from './shared.ts';
 import type { Target } from './targets.ts';
 
@@ -106,6 +106,19 @@ export function measureLoad(
   });
 }
 
+/** One load, with the CPU the target's processes spent per successful call (µs; NaN when none succeeded). */
+export async function measureLoadWithCpu(
+  target: Target,
+  connections: number,
+  seconds: number,
+  api: BenchApi = 'chat',
+): Promise<{ load: LoadResult; cpuMicrosPerCall: number }> {
+  const before = treeCpuMicros(target.process.pid);
+  const load = await measureLoad(target, connections, seconds, api);
+  const spent = treeCpuMicros(target.process.pid) - before;
+  return { load, cpuMicrosPerCall: load.succeeded > 0 ? spent / load.succeeded : Number.NaN };
+}
+
 /** Time to first byte of streamed completions, for two targets measured alternately. */
 export interface TimeToFirstByte {
   /** Median ms from sending the request to the first body byte, per target name. */
@@ -114,7 +127,8 @@ export interface TimeToFirstByte {
   incomplete: number;
 }
 
-function median(values: number[]): number {
+/** The middle value (mean of the two middle ones for an even count); NaN for none. */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1

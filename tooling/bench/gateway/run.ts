@@ -4,15 +4,16 @@
 import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import {
-  type BenchApi,
   type ConcurrentStreams,
   type LoadResult,
   measureConcurrentStreams,
   measureLoad,
+  measureLoadWithCpu,
   measureTimeToFirstByte,
 } from './measure.ts';
-import { processTree, stopAllChildren, treeCpuMicros, treePeakRssKb } from './processes.ts';
+import { processTree, stopAllChildren, treePeakRssKb } from './processes.ts';
 import { note, StageUnavailableError, temporaryDirectories } from './shared.ts';
+import { measureStorm, type StormResult } from './storm.ts';
 import { startBareProxy, startPortkey, startSwitchboard, startUpstream, type Target } from './targets.ts';
 
 function setting(name: string, fallback: number): number {
@@ -30,7 +31,16 @@ const settings = {
   timeToFirstByteRequests: setting('BENCH_TTFB_REQUESTS', 30),
   streams: setting('BENCH_STREAMS', 1000),
   streamTimeoutMs: 120_000,
+  // The 429 storm stage (storm.ts); BENCH_STORM=0 skips it.
+  storm: process.env.BENCH_STORM !== '0',
+  stormCredentials: setting('BENCH_STORM_CREDENTIALS', 500),
+  stormSeconds: setting('BENCH_STORM_SECONDS', 3),
+  stormFraction: setting('BENCH_STORM_FRACTION', 0.3),
+  stormPeriodMs: setting('BENCH_STORM_PERIOD_MS', 1000),
 };
+if (settings.stormFraction > 1) throw new Error('BENCH_STORM_FRACTION must be at most 1');
+if (!Number.isInteger(settings.stormCredentials) || settings.stormCredentials < 2)
+  throw new Error('BENCH_STORM_CREDENTIALS must be a whole number of 2 or more');
 
 /** The targets the issue sets, checked against the measured numbers. */
 const goals = {
@@ -66,18 +76,6 @@ function round(value: number | undefined, digits: number): number | null {
 
 /** A target's load numbers: medians over the rounds (failures summed), and CPU per call at c50. */
 type Loads = { c1: LoadResult; c50: LoadResult; cpuMicrosPerCall: number };
-
-/** One load, with the CPU the target's processes spent per successful call. */
-async function measuredWithCpu(
-  target: Target,
-  connections: number,
-  api: BenchApi,
-): Promise<{ load: LoadResult; cpuMicrosPerCall: number }> {
-  const before = treeCpuMicros(target.process.pid);
-  const load = await measureLoad(target, connections, settings.seconds, api);
-  const spent = treeCpuMicros(target.process.pid) - before;
-  return { load, cpuMicrosPerCall: load.succeeded > 0 ? spent / load.succeeded : Number.NaN };
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -116,7 +114,7 @@ async function measureRounds(targets: Target[]): Promise<Record<string, Loads>> 
     const order = targets.map((_, index) => targets[(index + round) % targets.length] as Target);
     for (const target of order) {
       const c1 = await measureLoad(target, 1, settings.seconds);
-      const { load: c50, cpuMicrosPerCall } = await measuredWithCpu(target, 50, 'chat');
+      const { load: c50, cpuMicrosPerCall } = await measureLoadWithCpu(target, 50, settings.seconds, 'chat');
       samples.get(target.name)?.c1.push(c1);
       samples.get(target.name)?.c50.push(c50);
       samples.get(target.name)?.cpu.push(cpuMicrosPerCall);
@@ -151,7 +149,7 @@ async function measureApis(targets: Target[]): Promise<Record<'responses' | 'mes
     for (let round = 0; round < settings.rounds; round += 1) {
       const order = targets.map((_, index) => targets[(index + round) % targets.length] as Target);
       for (const target of order) {
-        const { load, cpuMicrosPerCall } = await measuredWithCpu(target, 50, api);
+        const { load, cpuMicrosPerCall } = await measureLoadWithCpu(target, 50, settings.seconds, api);
         samples.get(target.name)?.c50.push(load);
         samples.get(target.name)?.cpu.push(cpuMicrosPerCall);
         note(
@@ -219,6 +217,7 @@ async function main(): Promise<number> {
   let switchboardLifetimePeakRssMb: number | undefined;
   let switchboardProcesses: number | undefined;
   let apiLoads: Awaited<ReturnType<typeof measureApis>> | undefined;
+  let storm: StormResult | undefined;
 
   const upstream = await stage('upstream', startUpstream);
   if (upstream) {
@@ -258,6 +257,20 @@ async function main(): Promise<number> {
       // VmHWM: the most it ever held, load tests included, next to the sampled peak of the stream test.
       switchboardLifetimePeakRssMb = treePeakRssKb(switchboard.process.pid) / 1024;
       switchboardProcesses = processTree(switchboard.process.pid).length;
+      // The storm stage starts its own Switchboard; this one has nothing left to do.
+      await switchboard.process.stop();
+    }
+    if (settings.storm) {
+      storm = await stage('429 storm', () =>
+        measureStorm(upstream, {
+          credentials: settings.stormCredentials,
+          seconds: settings.stormSeconds,
+          rounds: settings.rounds,
+          warmupSeconds: settings.warmupSeconds,
+          fraction: settings.stormFraction,
+          periodMs: settings.stormPeriodMs,
+        }),
+      );
     }
   }
 
@@ -340,6 +353,25 @@ async function main(): Promise<number> {
       responses: apiCpu(apiLoads?.responses),
       messages: apiCpu(apiLoads?.messages),
     },
+    // One model over BENCH_STORM_CREDENTIALS keys at c50: throughput while the upstream rate limits
+    // a rotating share of them, against the same server quiet, and CPU per call in both phases.
+    storm_429: storm
+      ? {
+          credentials: storm.credentials,
+          rate_limited_share: settings.stormFraction,
+          c50_ratio_storm_vs_quiet: round(
+            storm.storm.load.requestsPerSecond / storm.quiet.load.requestsPerSecond,
+            3,
+          ),
+          cpu_us_per_call_c50: {
+            quiet: round(storm.quiet.cpuMicrosPerCall, 0),
+            storm: round(storm.storm.cpuMicrosPerCall, 0),
+          },
+          upstream_429s: storm.upstreamRateLimited,
+          upstream_served_during_storm: storm.upstreamServed,
+          failed_calls: { quiet: storm.quiet.load.failed, storm: storm.storm.load.failed },
+        }
+      : null,
     bare_proxy_c1_rps: round(bareProxy?.c1.requestsPerSecond, 0),
     bare_proxy_c50_rps: round(bareProxy?.c50.requestsPerSecond, 0),
     portkey_c1_rps: round(portkey?.c1.requestsPerSecond, 0),
@@ -383,6 +415,11 @@ async function main(): Promise<number> {
     if (!streams) continue;
     note(
       `${streams.streams} slow streams ${name}: ${streams.complete} complete, peak ${streams.peakOpen} open at the client and ${streams.upstreamPeakOpen} at the upstream, ${streams.seconds.toFixed(1)} s, server RSS ${streams.baselineRssMb.toFixed(0)} -> peak ${streams.peakRssMb.toFixed(0)} MB (PSS ${streams.peakPssMb.toFixed(0)} MB)${streams.firstError ? ` (first failure: ${streams.firstError})` : ''}`,
+    );
+  }
+  if (storm) {
+    note(
+      `429 storm over ${storm.credentials} keys (${settings.stormFraction * 100}% limited at a time): storm/quiet ${result.storm_429?.c50_ratio_storm_vs_quiet} at c50, CPU per call ${result.storm_429?.cpu_us_per_call_c50.quiet} -> ${result.storm_429?.cpu_us_per_call_c50.storm} µs, ${storm.upstreamRateLimited} upstream 429s, ${storm.quiet.load.failed + storm.storm.load.failed} failed calls`,
     );
   }
   for (const [name, message] of Object.entries(unavailable)) note(`unavailable: ${name}: ${message}`);

@@ -17,9 +17,14 @@ export const repositoryRoot = join(benchDirectory, '..', '..');
 /** The fake upstream key: Switchboard reads it from the environment, Portkey gets it in the request. */
 const upstreamKey = 'sk-bench-upstream-0001';
 
+/** The owner the benchmark's Switchboard is set up with. */
+export const BENCH_OWNER_EMAIL = 'bench@example.com';
+/** The workspace the benchmark's Switchboard is set up with. */
+export const BENCH_WORKSPACE = 'Bench';
+
 /** One way to reach the upstream's chat completions, with what each request must carry. */
 export interface Target {
-  /** "direct", "switchboard" or "portkey". */
+  /** "direct", "bare-proxy", "portkey", "switchboard" or "switchboard-storm". */
   name: string;
   /** Full URL of the chat completions endpoint. */
   url: string;
@@ -243,11 +248,29 @@ defaults:
 `;
 }
 
+/** What a Switchboard other than the standard one is configured with. */
+export interface SwitchboardSetup {
+  /** The target's name in reports (default "switchboard"). */
+  name: string;
+  /** The configuration file to apply, for the upstream's base URL (`…/v1`). */
+  configuration: (baseUrl: string) => string;
+  /** The chat model requests name (`provider/model`). */
+  model: string;
+  /** Variables the configuration file's `{ env: NAME }` references read (secrets are never written in it). */
+  environment?: Record<string, string>;
+  /** Work on the data dir after the file is applied and before the server starts (same environment). */
+  prepare?: (env: NodeJS.ProcessEnv) => Promise<void>;
+}
+
 /**
  * Configures a fresh Switchboard (SQLite in a temporary data dir) through its CLI, starts it,
  * and checks that its /v1 gateway answers a chat completion.
  */
-export async function startSwitchboard(upstream: Target, nodeArgs: string[] = []): Promise<Target> {
+export async function startSwitchboard(
+  upstream: Target,
+  nodeArgs: string[] = [],
+  setup?: SwitchboardSetup,
+): Promise<Target> {
   const dataDirectory = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
   temporaryDirectories.add(dataDirectory);
   const port = await freePort();
@@ -258,6 +281,7 @@ export async function startSwitchboard(upstream: Target, nodeArgs: string[] = []
     SWITCHBOARD_DATA_DIR: dataDirectory,
     LOG_LEVEL: 'warn',
     BENCH_UPSTREAM_KEY: upstreamKey,
+    ...setup?.environment,
   };
   // The benchmark always measures the single-file setup, whatever the shell has configured.
   delete env.DATABASE_URL;
@@ -265,15 +289,25 @@ export async function startSwitchboard(upstream: Target, nodeArgs: string[] = []
   delete env.SWITCHBOARD_MASTER_KEY_PREVIOUS;
 
   await cli(
-    ['setup', '--email', 'bench@example.com', '--password', 'bench-password-0001', '--workspace', 'Bench'],
+    [
+      'setup',
+      '--email',
+      BENCH_OWNER_EMAIL,
+      '--password',
+      'bench-password-0001',
+      '--workspace',
+      BENCH_WORKSPACE,
+    ],
     env,
     'setup',
   );
   const configurationFile = join(dataDirectory, 'bench.yaml');
-  writeFileSync(configurationFile, configurationYaml(upstream));
+  const baseUrl = upstream.url.replace(/\/chat\/completions$/, '');
+  writeFileSync(configurationFile, setup ? setup.configuration(baseUrl) : configurationYaml(upstream));
   await cli(['apply', configurationFile], env, 'configuration (apply)');
+  await setup?.prepare?.(env);
   const keyOutput = await cli(
-    ['api-key', 'create', '--workspace', 'Bench', '--name', 'bench'],
+    ['api-key', 'create', '--workspace', BENCH_WORKSPACE, '--name', 'bench'],
     env,
     'API key creation',
   );
@@ -281,7 +315,7 @@ export async function startSwitchboard(upstream: Target, nodeArgs: string[] = []
   if (!apiKey) throw new StageUnavailableError('`switchboard api-key create` printed no sbk_… key');
 
   const child = startChild(
-    'switchboard',
+    setup?.name ?? 'switchboard',
     process.execPath,
     [...nodeArgs, ...nodeWithTsx(), 'apps/server/src/main.ts'],
     {
@@ -300,11 +334,11 @@ export async function startSwitchboard(upstream: Target, nodeArgs: string[] = []
     { timeoutMs: 90_000, child },
   );
   const target: Target = {
-    name: 'switchboard',
+    name: setup?.name ?? 'switchboard',
     url: `${base}/v1/chat/completions`,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
-    model: 'openai-compatible/bench-model',
-    slowModel: 'openai-compatible/bench-model-slow',
+    model: setup?.model ?? 'openai-compatible/bench-model',
+    slowModel: setup ? setup.model : 'openai-compatible/bench-model-slow',
     process: child,
   };
   const answer = await postCompletion(target);

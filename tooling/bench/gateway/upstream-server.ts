@@ -181,6 +181,78 @@ function send(response: ServerResponse, status: number, body: Buffer): void {
   response.end(body);
 }
 
+// The 429 storm (`POST /bench/storm`): while it is on, a rotating share of the storm keys
+// (`sk-test-fake-storm-NNNN`) is rate limited, a new share every period, so keys keep resting
+// and coming back as under a real provider's limits. Other keys are never limited.
+const storm = { fraction: 0, periodMs: 1000, rateLimited: 0, served: 0 };
+const stormKey = /^Bearer sk-test-fake-storm-(\d+)$/;
+const rateLimitBody = Buffer.from(
+  JSON.stringify({
+    error: {
+      message: 'Rate limit reached for requests (bench storm). Please try again in 1s.',
+      type: 'requests',
+      param: null,
+      code: 'rate_limit_exceeded',
+    },
+  }),
+);
+
+/** The storm key's index when the storm limits it right now, else undefined. */
+function limitedStormKey(authorization: string | undefined): number | undefined {
+  if (storm.fraction <= 0 || authorization === undefined) return undefined;
+  const match = stormKey.exec(authorization);
+  if (!match) return undefined;
+  const index = Number(match[1]);
+  const period = Math.floor(Date.now() / storm.periodMs);
+  // A cheap hash of (key, period): each period limits a different, evenly spread share of keys.
+  let mixed = Math.imul(index ^ Math.imul(period, 0x9e3779b1), 0x85ebca6b);
+  mixed ^= mixed >>> 13;
+  const bucket = (Math.imul(mixed, 0xc2b2ae35) >>> 0) % 1000;
+  return bucket < storm.fraction * 1000 ? index : undefined;
+}
+
+/**
+ * A 429 as OpenAI sends it, in the three shapes the gateway handles differently: Retry-After,
+ * an exhausted limit's reset in the x-ratelimit headers, and nothing said about when.
+ */
+function sendRateLimited(response: ServerResponse, index: number): void {
+  storm.rateLimited += 1;
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': rateLimitBody.length,
+  };
+  if (index % 3 === 0) headers['retry-after'] = '1';
+  else if (index % 3 === 1) {
+    headers['x-ratelimit-limit-requests'] = '60';
+    headers['x-ratelimit-remaining-requests'] = '0';
+    headers['x-ratelimit-reset-requests'] = '1s';
+  }
+  response.writeHead(429, headers);
+  response.end(rateLimitBody);
+}
+
+function readStormSettings(request: IncomingMessage, response: ServerResponse): void {
+  const parts: Buffer[] = [];
+  request.on('data', (part: Buffer) => parts.push(part));
+  request.on('end', () => {
+    try {
+      const body = JSON.parse(Buffer.concat(parts).toString('utf8')) as {
+        fraction?: unknown;
+        periodMs?: unknown;
+      };
+      const fraction = Number(body.fraction);
+      const periodMs = Number(body.periodMs ?? storm.periodMs);
+      if (!(fraction >= 0 && fraction <= 1) || !(periodMs > 0)) throw new Error('out of range');
+      storm.fraction = fraction;
+      storm.periodMs = periodMs;
+    } catch {
+      send(response, 400, Buffer.from('{"error":{"message":"fraction must be 0..1, periodMs > 0"}}'));
+      return;
+    }
+    send(response, 200, Buffer.from(JSON.stringify(storm)));
+  });
+}
+
 function handleChat(request: IncomingMessage, response: ServerResponse): void {
   const parts: Buffer[] = [];
   request.on('data', (part: Buffer) => parts.push(part));
@@ -192,6 +264,9 @@ function handleChat(request: IncomingMessage, response: ServerResponse): void {
       send(response, 400, Buffer.from('{"error":{"message":"invalid JSON","type":"invalid_request_error"}}'));
       return;
     }
+    const limited = limitedStormKey(request.headers.authorization);
+    if (limited !== undefined) return sendRateLimited(response, limited);
+    if (storm.fraction > 0) storm.served += 1;
     if (body.stream === true) startStream(response, String(body.model).includes('slow'));
     else send(response, 200, completionBody);
   });
@@ -205,6 +280,14 @@ const server = createServer((request, response) => {
   if (request.method === 'POST' && path === '/v1/messages')
     return answerFixed(request, response, messagesBody);
   if (request.method === 'GET' && path.startsWith('/v1/models')) return send(response, 200, modelsBody);
+  if (request.method === 'POST' && path === '/bench/storm') return readStormSettings(request, response);
+  if (request.method === 'GET' && path === '/bench/storm') {
+    // Counts since the last read: how many calls the storm refused and how many it let through.
+    const counts = Buffer.from(JSON.stringify({ rateLimited: storm.rateLimited, served: storm.served }));
+    storm.rateLimited = 0;
+    storm.served = 0;
+    return send(response, 200, counts);
+  }
   if (request.method === 'GET' && path === '/bench/stats') {
     const stats = Buffer.from(JSON.stringify({ peakSlowStreams, openSlowStreams: slowStreams.size }));
     peakSlowStreams = slowStreams.size;
