@@ -130,7 +130,9 @@ describe('the admin pages in a browser', () => {
 
   async function open(link: string, heading: string) {
     await page.getByRole('navigation', { name: 'Workspace' }).getByRole('link', { name: link }).click();
-    await page.getByRole('heading', { name: heading, exact: true, level: 1 }).waitFor();
+    // A page's first visit loads its code (the usage page also its chart library): on a busy CI
+    // machine that can outlast the default wait.
+    await page.getByRole('heading', { name: heading, exact: true, level: 1 }).waitFor({ timeout: 45_000 });
   }
 
   beforeAll(async () => {
