@@ -79,9 +79,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const found = error as { code?: unknown; message?: unknown } | null;
   const code = typeof found?.code === 'string' ? found.code : '';
   if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'SQLITE_BUSY') return true;
-  // node-postgres reports a connection that ended under a query with this message and no code.
-  return typeof found?.message === 'string' && /^Connection terminated/.test(found.message);
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'SQLITE_BUSY'].includes(code)) return true;
+  // node-postgres and its pool report a lost or unusable connection with these messages and no code.
+  return (
+    typeof found?.message === 'string' &&
+    /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(
+      found.message,
+    )
+  );
 }
 
 /**
