@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { pnpmCommand } from './runner/src/pnpm-command.mjs';
 import {
   countReports,
+  failedTests,
   findReports,
   removeReports,
   summarize,
@@ -87,8 +88,10 @@ if (command === 'start') {
   const dirs = plannedTestDirs(turboArgs);
   removeReports(dirs);
   const { status } = runPnpm(['exec', 'turbo', ...turboArgs], { allowFailure: true });
-  const { line, exitCode } = summarize(status, countReports(findReports(dirs)));
-  console.log(`\n${line}`);
+  const reports = findReports(dirs);
+  const { line, exitCode } = summarize(status, countReports(reports));
+  const failures = failedTests(reports, root);
+  console.log(`\n${failures.length > 0 ? `${failures.join('\n')}\n` : ''}${line}`);
   process.exit(exitCode);
 } else {
   console.error(`usage: node tooling/run.mjs start|test [arguments for the server or turbo]`);

@@ -2,7 +2,7 @@
 // and only the packages of this run count, so a run limited with `--filter` neither removes nor
 // counts another run's reports.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 /**
  * @typedef {object} TestCounts
@@ -66,6 +66,38 @@ export function countReports(files) {
     failed += (report.numFailedTests ?? 0) + (report.numRuntimeErrorTestSuites ?? 0);
   }
   return { passed, failed };
+}
+
+/**
+ * One line per failed test or test file that could not run, with the first line of its error:
+ * printed before the closing line, where a log cut to its last lines still shows them.
+ * @param {string[]} files vitest JSON reports
+ * @param {string} root the repository root, cut from the paths shown
+ * @returns {string[]}
+ */
+export function failedTests(files, root) {
+  /** @type {string[]} */
+  const lines = [];
+  const firstLine = (/** @type {string | undefined} */ text) =>
+    (text ?? '')
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim()
+      .slice(0, 240) ?? '';
+  for (const file of files) {
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    for (const suite of report.testResults ?? []) {
+      const where = relative(root, suite.name ?? '');
+      /** @type {{ status: string; fullName: string; failureMessages?: string[] }[]} */
+      const tests = suite.assertionResults ?? [];
+      const failed = tests.filter((test) => test.status === 'failed');
+      for (const test of failed)
+        lines.push(`failed: ${where} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+      if (failed.length === 0 && suite.status === 'failed')
+        lines.push(`failed: ${where}: ${firstLine(suite.message)}`);
+    }
+  }
+  return lines;
 }
 
 /**

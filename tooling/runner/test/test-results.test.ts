@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   countReports,
+  failedTests,
   findReports,
   removeReports,
   summarize,
@@ -76,5 +77,42 @@ describe('summarize', () => {
 
   it('counts a failed lint, typecheck or crashed runner as one failure', () => {
     expect(summarize(1, { passed: 3, failed: 0 })).toEqual({ line: '3 passed, 1 failed', exitCode: 1 });
+  });
+});
+
+describe('failedTests', () => {
+  it('names each failed test and file that could not run, with the first line of its error', () => {
+    const root = mkdtempSync(join(tmpdir(), 'switchboard-failures-'));
+    const path = join(root, 'vitest.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        testResults: [
+          {
+            name: join(root, 'apps/web/test/usage.test.ts'),
+            status: 'failed',
+            assertionResults: [
+              { fullName: 'usage charts by day', status: 'passed', failureMessages: [] },
+              {
+                fullName: 'usage shows a key',
+                status: 'failed',
+                failureMessages: ['\nAssertionError: expected 1 to be 2\n    at usage.test.ts:3:1'],
+              },
+            ],
+          },
+          {
+            name: join(root, 'apps/web/test/broken.test.ts'),
+            status: 'failed',
+            message: 'SyntaxError: Unexpected token\nmore',
+            assertionResults: [],
+          },
+          { name: join(root, 'apps/web/test/fine.test.ts'), status: 'passed', assertionResults: [] },
+        ],
+      }),
+    );
+    expect(failedTests([path], root)).toEqual([
+      'failed: apps/web/test/usage.test.ts > usage shows a key: AssertionError: expected 1 to be 2',
+      'failed: apps/web/test/broken.test.ts: SyntaxError: Unexpected token',
+    ]);
   });
 });
