@@ -92,7 +92,9 @@ export async function startConsoleHarness(): Promise<ConsoleHarness> {
         baseURL: server.url,
         viewport: { width, height: width < 600 ? 844 : 900 },
       });
-      context.setDefaultTimeout(15_000);
+      // Generous: in the full run these flows share two cores with every other package's tests,
+      // and a wait that runs out there says nothing about the console.
+      context.setDefaultTimeout(30_000);
       const page = await context.newPage();
       // A script error in the console fails the flow that caused it.
       page.on('pageerror', (error) => pageErrors.push(error));
