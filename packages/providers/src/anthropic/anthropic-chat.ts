@@ -5,6 +5,7 @@ import {
   MalformedResponseError,
   type Usage,
 } from '@switchboard/provider-spec';
+import type { AnthropicThinkingBlock } from './anthropic-thinking.ts';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.ts';
 
 /** Token counts as Anthropic reports them; `input_tokens` excludes cache reads and writes. */
@@ -20,7 +21,16 @@ export interface AnthropicResponse {
   id: string;
   type: 'message';
   model: string;
-  content: { type: string; text?: string; id?: string; name?: string; input?: unknown }[];
+  content: {
+    type: string;
+    text?: string;
+    id?: string;
+    name?: string;
+    input?: unknown;
+    thinking?: string;
+    signature?: string;
+    data?: string;
+  }[];
   stop_reason: string | null;
   usage?: AnthropicUsage;
 }
@@ -45,7 +55,12 @@ function finishReason(stopReason: string | null, toolCalls: number): FinishReaso
   return reason === 'tool_calls' && toolCalls === 0 ? 'stop' : reason;
 }
 
-/** The canonical completion for a Messages API response (`jsonTool`: JSON mode's synthetic tool). */
+/**
+ * The canonical completion for a Messages API response (`jsonTool`: JSON mode's synthetic tool).
+ * Thinking is the message's `reasoning_content`, as the gateway gives reasoning for every
+ * provider; the blocks themselves, with their signatures, are `thinking_blocks` (litellm's name),
+ * which a client sending the message back returns, so a tool turn keeps its thinking.
+ */
 export function toChatCompletion(
   response: AnthropicResponse,
   created: number,
@@ -56,9 +71,20 @@ export function toChatCompletion(
   }
   let text: string | null = null;
   const toolCalls: ChatToolCall[] = [];
+  let reasoning = '';
+  const thinkingBlocks: AnthropicThinkingBlock[] = [];
   for (const block of response.content) {
     if (block.type === 'text') text = (text ?? '') + (block.text ?? '');
-    else if (block.type === 'tool_use' && block.name === jsonTool && jsonTool !== undefined) {
+    else if (block.type === 'thinking') {
+      reasoning += block.thinking ?? '';
+      thinkingBlocks.push({
+        type: 'thinking',
+        thinking: block.thinking ?? '',
+        signature: block.signature ?? '',
+      });
+    } else if (block.type === 'redacted_thinking') {
+      thinkingBlocks.push({ type: 'redacted_thinking', data: block.data ?? '' });
+    } else if (block.type === 'tool_use' && block.name === jsonTool && jsonTool !== undefined) {
       // JSON mode: the synthetic tool's input is the answer.
       text = (text ?? '') + JSON.stringify(block.input ?? {});
     } else if (block.type === 'tool_use') {
@@ -81,6 +107,8 @@ export function toChatCompletion(
           role: 'assistant',
           content: text,
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          ...(reasoning ? { reasoning_content: reasoning } : {}),
+          ...(thinkingBlocks.length > 0 ? { thinking_blocks: thinkingBlocks } : {}),
         },
         finish_reason: finishReason(response.stop_reason, toolCalls.length),
       },

@@ -117,7 +117,8 @@ describe('anthropic JSON mode (response_format json_object)', () => {
     expect(check({ seed: 7 })).toBe('seed');
     expect(check({ n: 2 })).toBe('n');
     expect(check({ logit_bias: { '50256': -100 } })).toBe('logit_bias');
-    expect(check({ reasoning_effort: 'high' })).toBe('reasoning_effort');
+    expect(check({ reasoning_effort: 'high' })).toBeUndefined();
+    expect(check({ reasoning_effort: 'extreme' })).toBe('reasoning_effort');
     expect(check({ some_new_field: true })).toBe('some_new_field');
     expect(check({ presence_penalty: 0, frequency_penalty: null })).toBeUndefined();
   });

@@ -1,4 +1,5 @@
 import { type ChatParameters, COMMON_CHAT_PARAMETERS } from '@switchboard/provider-spec';
+import { REASONING_EFFORTS } from '../shared/reasoning-budget.ts';
 
 /** The chat parameters the Anthropic adapter honours (it builds its own Messages API body). */
 export const anthropicChatParameters: ChatParameters = {
@@ -21,8 +22,8 @@ export const anthropicChatParameters: ChatParameters = {
     presence_penalty: { values: [0] },
     frequency_penalty: { values: [0] },
     seed: 'unsupported',
-    // Extended thinking needs the thinking blocks of earlier turns sent back, which a chat history lacks.
-    reasoning_effort: 'unsupported',
+    // Extended thinking with a budget from decision 0030's table; 'none' thinks not at all.
+    reasoning_effort: { values: REASONING_EFFORTS },
   },
   others: 'unsupported',
 };

@@ -7,6 +7,7 @@ import {
   UnsupportedError,
 } from '@switchboard/provider-spec';
 import { acceptsSampling, defaultMaxTokens } from './anthropic-manifest.ts';
+import { type AnthropicThinkingBlock, replayedThinking, thinkingFor } from './anthropic-thinking.ts';
 
 /** A content block of an Anthropic message (the subset Switchboard sends). */
 export type AnthropicContentBlock =
@@ -17,7 +18,8 @@ export type AnthropicContentBlock =
     }
   | { type: 'document'; source: { type: 'base64'; media_type: string; data: string } }
   | { type: 'tool_use'; id: string; name: string; input: unknown }
-  | { type: 'tool_result'; tool_use_id: string; content: string | AnthropicContentBlock[] };
+  | { type: 'tool_result'; tool_use_id: string; content: string | AnthropicContentBlock[] }
+  | AnthropicThinkingBlock;
 
 /** One turn of `messages`. */
 export interface AnthropicMessage {
@@ -42,6 +44,8 @@ export interface AnthropicRequest {
   top_p?: number;
   metadata?: { user_id: string };
   output_config?: { format: { type: 'json_schema'; schema: Record<string, unknown> } };
+  /** Extended thinking, for reasoning_effort. */
+  thinking?: { type: 'enabled'; budget_tokens: number };
   stream?: boolean;
 }
 
@@ -111,13 +115,15 @@ function parseArguments(text: string): unknown {
   }
 }
 
-function blocksOf(message: ChatMessage): AnthropicContentBlock[] {
+/** A message's blocks; `thinking`: the call thinks, so an assistant turn's thinking blocks are replayed first. */
+function blocksOf(message: ChatMessage, thinking: boolean): AnthropicContentBlock[] {
   if (message.role === 'system' || message.role === 'developer') return [];
   if (message.role === 'tool') {
     const content = typeof message.content === 'string' ? message.content : contentBlocks(message.content);
     return [{ type: 'tool_result', tool_use_id: message.tool_call_id, content }];
   }
-  const blocks = contentBlocks(message.content);
+  const replayed: AnthropicContentBlock[] = thinking ? replayedThinking(message) : [];
+  const blocks = [...replayed, ...contentBlocks(message.content)];
   if (message.role === 'assistant' && message.tool_calls) {
     for (const call of message.tool_calls) {
       blocks.push({
@@ -182,6 +188,8 @@ function addJsonTool(body: AnthropicRequest, request: ChatRequest): void {
  */
 export function toAnthropicRequest(request: ChatRequest, stream: boolean): AnthropicRequest {
   if (request.n !== undefined && request.n !== 1) throw badRequest('only n = 1 is supported', 'n');
+  const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens(request.model);
+  const thinking = thinkingFor(request, maxTokens, wantsJsonTool(request));
   const system: { type: 'text'; text: string }[] = [];
   const messages: AnthropicMessage[] = [];
   let current: { role: 'user' | 'assistant'; blocks: AnthropicContentBlock[] } | undefined;
@@ -198,7 +206,7 @@ export function toAnthropicRequest(request: ChatRequest, stream: boolean): Anthr
       continue;
     }
     const role = message.role === 'assistant' ? 'assistant' : 'user';
-    const blocks = blocksOf(message);
+    const blocks = blocksOf(message, thinking !== undefined);
     if (current?.role === role) current.blocks.push(...blocks);
     else {
       flush();
@@ -207,11 +215,8 @@ export function toAnthropicRequest(request: ChatRequest, stream: boolean): Anthr
   }
   flush();
 
-  const body: AnthropicRequest = {
-    model: request.model,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? defaultMaxTokens(request.model),
-    messages,
-  };
+  const body: AnthropicRequest = { model: request.model, max_tokens: maxTokens, messages };
+  if (thinking) body.thinking = thinking;
   if (system.length > 0) body.system = system;
   if (request.tools && request.tools.length > 0) {
     body.tools = request.tools.map(({ function: tool }) => ({

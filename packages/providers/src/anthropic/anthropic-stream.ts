@@ -29,8 +29,14 @@ interface StreamEvent {
   type: string;
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
-  content_block?: { type: string; id?: string; name?: string; text?: string };
-  delta?: { type?: string; text?: string; partial_json?: string; stop_reason?: string | null };
+  content_block?: { type: string; id?: string; name?: string; text?: string; thinking?: string };
+  delta?: {
+    type?: string;
+    text?: string;
+    partial_json?: string;
+    thinking?: string;
+    stop_reason?: string | null;
+  };
   usage?: AnthropicUsage;
   error?: { type?: string; message?: string };
 }
@@ -91,6 +97,9 @@ export function translateAnthropicStream(
         const change = data.delta;
         if (change?.type === 'text_delta') {
           if (change.text) delta(`{"content":${JSON.stringify(change.text)}}`);
+        } else if (change?.type === 'thinking_delta') {
+          // Thinking is the reasoning the gateway gives for every provider.
+          if (change.thinking) delta(`{"reasoning_content":${JSON.stringify(change.thinking)}}`);
         } else if (change?.type === 'input_json_delta' && data.index === jsonBlock) {
           if (change.partial_json) delta(`{"content":${JSON.stringify(change.partial_json)}}`);
         } else if (change?.type === 'input_json_delta') {
@@ -122,6 +131,8 @@ export function translateAnthropicStream(
           );
         } else if (block?.type === 'text' && block.text) {
           delta(`{"content":${JSON.stringify(block.text)}}`);
+        } else if (block?.type === 'thinking' && block.thinking) {
+          delta(`{"reasoning_content":${JSON.stringify(block.thinking)}}`);
         }
         return;
       }
@@ -140,7 +151,8 @@ export function translateAnthropicStream(
       case 'error':
         throw streamEventError(data, context);
       default:
-        // ping, content_block_stop, thinking and signature deltas carry nothing OpenAI clients read.
+        // ping, content_block_stop and signature deltas carry nothing OpenAI clients read (a
+        // streamed answer's thinking is not replayable; its tool turn continues without thinking).
         return;
     }
   };

@@ -55,8 +55,11 @@ export function toChatCompletion(response: GeminiResponse, model: string, create
   const candidate = response.candidates?.[0];
   let text: string | null = null;
   const toolCalls: ChatToolCall[] = [];
+  // Thought summaries (asked for with reasoning_effort) are the reasoning, as for other providers.
+  let reasoning = '';
   for (const part of candidate?.content?.parts ?? []) {
-    if (part.text !== undefined && !part.thought) text = (text ?? '') + part.text;
+    if (part.text !== undefined && part.thought) reasoning += part.text;
+    else if (part.text !== undefined) text = (text ?? '') + part.text;
     else if (part.functionCall) {
       toolCalls.push({
         id: toolCallId(part.functionCall, response.responseId, toolCalls.length),
@@ -81,6 +84,7 @@ export function toChatCompletion(response: GeminiResponse, model: string, create
           role: 'assistant',
           content: text,
           ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          ...(reasoning ? { reasoning_content: reasoning } : {}),
         },
         finish_reason: finishReason,
       },

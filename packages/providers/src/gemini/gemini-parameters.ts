@@ -1,4 +1,5 @@
 import { type ChatParameters, COMMON_CHAT_PARAMETERS } from '@switchboard/provider-spec';
+import { REASONING_EFFORTS } from '../shared/reasoning-budget.ts';
 
 /** The chat parameters the Gemini adapter honours (it builds its own generateContent body). */
 export const geminiChatParameters: ChatParameters = {
@@ -18,7 +19,8 @@ export const geminiChatParameters: ChatParameters = {
     // Gemini decides how many calls to make; only the default can be honoured.
     parallel_tool_calls: { values: [true] },
     response_format: 'native',
-    reasoning_effort: 'unsupported',
+    // generationConfig.thinkingConfig: a budget from decision 0030's table, thoughts included.
+    reasoning_effort: { values: REASONING_EFFORTS },
   },
   others: 'unsupported',
 };

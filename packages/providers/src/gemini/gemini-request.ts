@@ -4,6 +4,7 @@ import {
   type ChatRequest,
   type ChatToolChoice,
 } from '@switchboard/provider-spec';
+import { thinkingBudget } from '../shared/reasoning-budget.ts';
 
 /** One part of a Gemini content (one key set per part). */
 export interface GeminiPart {
@@ -34,6 +35,8 @@ export interface GeminiGenerationConfig {
   candidateCount?: number;
   responseMimeType?: string;
   responseJsonSchema?: Record<string, unknown>;
+  /** Thinking, for reasoning_effort: a token budget (0 turns it off), thought summaries included. */
+  thinkingConfig?: { thinkingBudget: number; includeThoughts?: boolean };
 }
 
 /** generateContent / streamGenerateContent body. */
@@ -227,6 +230,11 @@ export function toGeminiRequest(request: ChatRequest): GeminiRequest {
     // responseJsonSchema, like parametersJsonSchema, accepts standard JSON Schema unchanged.
     if (format.json_schema.schema) generation.responseJsonSchema = format.json_schema.schema;
   }
+  // maxOutputTokens covers thinking as well, as OpenAI's max_completion_tokens covers reasoning.
+  const budget = thinkingBudget(request.reasoning_effort);
+  if (budget === 0) generation.thinkingConfig = { thinkingBudget: 0 };
+  else if (budget !== undefined)
+    generation.thinkingConfig = { thinkingBudget: budget, includeThoughts: true };
   if (Object.keys(generation).length > 0) body.generationConfig = generation;
   return body;
 }

@@ -108,7 +108,9 @@ export function translateGeminiStream(
     }
     for (const part of candidate.content?.parts ?? []) {
       if (part.text !== undefined) {
-        if (part.text !== '' && !part.thought) delta(`{"content":${JSON.stringify(part.text)}}`);
+        // Thought summaries (asked for with reasoning_effort) are the reasoning, as for other providers.
+        const field = part.thought ? 'reasoning_content' : 'content';
+        if (part.text !== '') delta(`{"${field}":${JSON.stringify(part.text)}}`);
       } else if (part.functionCall) {
         const index = toolCount++;
         const id = toolCallId(part.functionCall, data.responseId, index);

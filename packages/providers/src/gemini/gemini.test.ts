@@ -201,7 +201,7 @@ describe('gemini chat', () => {
     });
   });
 
-  it('leaves thought parts out of the text, counts thinking as reasoning tokens, and maps structured output', async () => {
+  it('gives thought parts as reasoning, not text, counts thinking as reasoning tokens, and maps structured output', async () => {
     upstream.route('POST', '/v1beta/models/gemini-3.8-flash:generateContent', {
       json: JSON.parse(load('generate-text.json')),
     });
@@ -254,7 +254,7 @@ describe('gemini chat', () => {
     });
     expect(result?.completion.choices[0]).toEqual({
       index: 0,
-      message: { role: 'assistant', content: 'low' },
+      message: { role: 'assistant', content: 'low', reasoning_content: 'Thinking about colours…' },
       finish_reason: 'stop',
     });
     expect(result?.usage).toEqual({
@@ -342,6 +342,8 @@ describe('gemini streaming', () => {
       { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: { content: 'The sky is blue — ' }, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: { content: '"quoted" \\ backé ' }, finish_reason: null }] },
+      // A thought summary is the reasoning, never the text.
+      { ...base, choices: [{ index: 0, delta: { reasoning_content: '(thinking)' }, finish_reason: null }] },
       {
         ...base,
         choices: [

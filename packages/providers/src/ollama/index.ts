@@ -32,7 +32,11 @@ export function createOllamaAdapter(settings: HttpSettings = {}): ProviderAdapte
     async chat(request, context) {
       const body = toOllamaChatRequest(request, false);
       const response = await ollamaConnection(http, context).send('POST', '/api/chat', body);
-      const completion = fromOllamaChatResponse(await response.json<OllamaChatResponse>(), request.model);
+      const completion = fromOllamaChatResponse(
+        await response.json<OllamaChatResponse>(),
+        request.model,
+        request.parallel_tool_calls === false,
+      );
       return completion.usage ? { completion, usage: completion.usage } : { completion };
     },
 
@@ -44,6 +48,7 @@ export function createOllamaAdapter(settings: HttpSettings = {}): ProviderAdapte
         requestedModel: request.model,
         includeUsage: request.stream_options?.include_usage === true,
         errorContext: connection.errorContext,
+        singleToolCall: request.parallel_tool_calls === false,
       });
     },
 

@@ -36,8 +36,16 @@ export function toChatToolCall(call: OllamaToolCall): ChatToolCall {
   };
 }
 
-/** Translates a non-streaming `/api/chat` answer into a canonical chat completion. */
-export function fromOllamaChatResponse(response: OllamaChatResponse, requestedModel: string): ChatCompletion {
+/**
+ * Translates a non-streaming `/api/chat` answer into a canonical chat completion. `singleToolCall`
+ * (the client sent `parallel_tool_calls: false`, which Ollama has no switch for) keeps only the
+ * answer's first tool call.
+ */
+export function fromOllamaChatResponse(
+  response: OllamaChatResponse,
+  requestedModel: string,
+  singleToolCall = false,
+): ChatCompletion {
   const message = response.message;
   if (!response || typeof response !== 'object' || !message || typeof message !== 'object') {
     throw new MalformedResponseError('Ollama: the chat answer has no message', {
@@ -45,7 +53,8 @@ export function fromOllamaChatResponse(response: OllamaChatResponse, requestedMo
       status: 200,
     });
   }
-  const toolCalls = (message.tool_calls ?? []).map(toChatToolCall);
+  const calls = message.tool_calls ?? [];
+  const toolCalls = (singleToolCall ? calls.slice(0, 1) : calls).map(toChatToolCall);
   const content = message.content ?? '';
   const usage = usageOf(response);
   return {

@@ -37,11 +37,12 @@ describe('ollama chat parameters', () => {
     expect(toOllamaChatRequest(request({ reasoning_effort: 'low', think: true }), false).think).toBe(true);
   });
 
-  it("declares what it cannot honour: tool_choice 'required', parallel_tool_calls false, logprobs", () => {
+  it("declares what it cannot honour: tool_choice 'required', logprobs", () => {
     expect(refused({ tool_choice: 'required' })).toBe('tool_choice');
     expect(refused({ tool_choice: { type: 'function', function: { name: 'x' } } })).toBeUndefined();
     expect(refused({ tool_choice: 'auto', parallel_tool_calls: true })).toBeUndefined();
-    expect(refused({ parallel_tool_calls: false })).toBe('parallel_tool_calls');
+    // Emulated: only the answer's first tool call is returned.
+    expect(refused({ parallel_tool_calls: false })).toBeUndefined();
     expect(refused({ logprobs: true })).toBe('logprobs');
     expect(
       refused({ keep_alive: '5m', think: false, response_format: { type: 'json_object' } }),

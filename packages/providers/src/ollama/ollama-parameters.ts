@@ -16,8 +16,8 @@ export const ollamaChatParameters: ChatParameters = {
     // Ollama has no tool_choice: 'none' offers no tools, a named tool is offered alone. It cannot
     // force a call, so 'required' is refused.
     tool_choice: { values: ['none', 'auto', { type: 'function' }] },
-    // Ollama decides how many calls to make; only the default can be honoured.
-    parallel_tool_calls: { values: [true] },
+    // Ollama has no such switch: with false, only the answer's first tool call is returned.
+    parallel_tool_calls: 'emulated',
     response_format: 'native',
     // Sent as `think` (a level for models that take one, such as gpt-oss).
     reasoning_effort: 'native',

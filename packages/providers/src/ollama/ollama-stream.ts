@@ -23,6 +23,8 @@ export interface OllamaStreamOptions {
   /** `stream_options.include_usage`: end with a usage chunk, as OpenAI does. */
   includeUsage: boolean;
   errorContext: ErrorContext;
+  /** `parallel_tool_calls: false`: pass on the answer's first tool call only (Ollama has no such switch). */
+  singleToolCall?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -39,6 +41,7 @@ export function translateOllamaStream(
   options: OllamaStreamOptions,
 ): ChatStream {
   const { requestedModel, includeUsage, errorContext } = options;
+  const toolCallLimit = options.singleToolCall === true ? 1 : Number.POSITIVE_INFINITY;
   const id = completionId();
   let usage: Usage | undefined;
   // `data: {"id":…,"object":…,"created":…,"model":…,"choices":` once the first line told created and model.
@@ -97,9 +100,11 @@ export function translateOllamaStream(
         out += `${prefix}[{"index":0,"delta":{"content":${JSON.stringify(message.content)}},"finish_reason":null}]}\n\n`;
       else choice({ content: message.content }, null);
     }
-    if (message?.tool_calls?.length) {
+    // Calls beyond the client's limit (parallel_tool_calls: false) are left out, in every line.
+    const wanted = message?.tool_calls?.slice(0, Math.max(0, toolCallLimit - toolCallCount)) ?? [];
+    if (wanted.length > 0) {
       // Ollama sends each tool call whole: one delta carries id, name and all arguments.
-      const calls = message.tool_calls.map((call) => {
+      const calls = wanted.map((call) => {
         const openai = toChatToolCall(call);
         return {
           index: toolCallCount++,
