@@ -185,7 +185,7 @@ describe('reasoning_effort and parallel_tool_calls: false, emulated per provider
       expect((continued.messages as { content: { type: string }[] }[])[1]?.content[0]?.type).toBe('tool_use');
     });
 
-    it('streams the thinking as reasoning_content deltas', async () => {
+    it('streams the thinking as reasoning_content deltas, and its blocks so the final message can be sent back', async () => {
       fixture.upstream.route('POST', '/anthropic/v1/messages', {
         headers: { 'content-type': 'text/event-stream' },
         body: anthropicSse([
@@ -217,11 +217,11 @@ describe('reasoning_effort and parallel_tool_calls: false, emulated per provider
           { type: 'message_stop' },
         ]),
       });
-      const stream = await fixture.openai.chat.completions.create({
+      // The SDK's stream helper, which assembles the final message from the deltas.
+      const stream = fixture.openai.chat.completions.stream({
         model: CLAUDE,
         messages: [{ role: 'user', content: 'Weather?' }],
         reasoning_effort: 'minimal',
-        stream: true,
       });
       let reasoning = '';
       let text = '';
@@ -234,6 +234,10 @@ describe('reasoning_effort and parallel_tool_calls: false, emulated per provider
       }
       expect(reasoning).toBe('Paris is in France.');
       expect(text).toBe('Mild.');
+      const final = (await stream.finalMessage()) as OpenAI.ChatCompletionMessage & WithReasoning;
+      expect(final.thinking_blocks).toEqual([
+        { type: 'thinking', thinking: 'Paris is in France.', signature: SIGNATURE },
+      ]);
       expect(sent('/anthropic/v1/messages').thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
     });
 

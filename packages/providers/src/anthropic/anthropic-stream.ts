@@ -10,6 +10,7 @@ import { translateSseReads } from '../shared/sse-reads.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
 import { type AnthropicUsage, toCanonicalUsage } from './anthropic-chat.ts';
 import { streamEventError } from './anthropic-errors.ts';
+import type { AnthropicThinkingBlock } from './anthropic-thinking.ts';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.ts';
 
 /** How to translate one stream. */
@@ -29,12 +30,20 @@ interface StreamEvent {
   type: string;
   index?: number;
   message?: { id?: string; model?: string; usage?: AnthropicUsage };
-  content_block?: { type: string; id?: string; name?: string; text?: string; thinking?: string };
+  content_block?: {
+    type: string;
+    id?: string;
+    name?: string;
+    text?: string;
+    thinking?: string;
+    data?: string;
+  };
   delta?: {
     type?: string;
     text?: string;
     partial_json?: string;
     thinking?: string;
+    signature?: string;
     stop_reason?: string | null;
   };
   usage?: AnthropicUsage;
@@ -90,6 +99,11 @@ export function translateAnthropicStream(
   let finished = false;
   // The content block that is JSON mode's tool call, streamed as text.
   let jsonBlock = -1;
+  // Thinking blocks so far, and the one being streamed (its block index): each finished one is
+  // sent as the whole `thinking_blocks` list, which stream accumulators that assign unknown
+  // delta fields (the OpenAI SDK's) keep on the final message, so it can be sent back.
+  const thinkingBlocks: AnthropicThinkingBlock[] = [];
+  let thinkingOpen: { index: number; block: AnthropicThinkingBlock } | undefined;
 
   const onEvent = (data: StreamEvent): void => {
     switch (data.type) {
@@ -100,6 +114,9 @@ export function translateAnthropicStream(
         } else if (change?.type === 'thinking_delta') {
           // Thinking is the reasoning the gateway gives for every provider.
           if (change.thinking) delta(`{"reasoning_content":${JSON.stringify(change.thinking)}}`);
+          if (thinkingOpen?.block.type === 'thinking') thinkingOpen.block.thinking += change.thinking ?? '';
+        } else if (change?.type === 'signature_delta') {
+          if (thinkingOpen?.block.type === 'thinking') thinkingOpen.block.signature += change.signature ?? '';
         } else if (change?.type === 'input_json_delta' && data.index === jsonBlock) {
           if (change.partial_json) delta(`{"content":${JSON.stringify(change.partial_json)}}`);
         } else if (change?.type === 'input_json_delta') {
@@ -131,8 +148,15 @@ export function translateAnthropicStream(
           );
         } else if (block?.type === 'text' && block.text) {
           delta(`{"content":${JSON.stringify(block.text)}}`);
-        } else if (block?.type === 'thinking' && block.thinking) {
-          delta(`{"reasoning_content":${JSON.stringify(block.thinking)}}`);
+        } else if (block?.type === 'thinking') {
+          const thinking = block.thinking ?? '';
+          thinkingOpen = { index: data.index ?? -1, block: { type: 'thinking', thinking, signature: '' } };
+          if (thinking) delta(`{"reasoning_content":${JSON.stringify(thinking)}}`);
+        } else if (block?.type === 'redacted_thinking') {
+          thinkingOpen = {
+            index: data.index ?? -1,
+            block: { type: 'redacted_thinking', data: block.data ?? '' },
+          };
         }
         return;
       }
@@ -145,14 +169,20 @@ export function translateAnthropicStream(
         if (reason) out.text(`${prefix}[{"index":0,"delta":{},"finish_reason":"${reason}"}]}\n\n`);
         return;
       }
+      case 'content_block_stop':
+        if (thinkingOpen && thinkingOpen.index === data.index) {
+          thinkingBlocks.push(thinkingOpen.block);
+          thinkingOpen = undefined;
+          delta(`{"thinking_blocks":${JSON.stringify(thinkingBlocks)}}`);
+        }
+        return;
       case 'message_stop':
         finished = true;
         return;
       case 'error':
         throw streamEventError(data, context);
       default:
-        // ping, content_block_stop and signature deltas carry nothing OpenAI clients read (a
-        // streamed answer's thinking is not replayable; its tool turn continues without thinking).
+        // ping carries nothing.
         return;
     }
   };
