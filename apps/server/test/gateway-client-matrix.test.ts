@@ -1,0 +1,676 @@
+// Every client operation through every upstream: the real clients (openai, the Vercel AI SDK,
+// LangChain, the Anthropic SDK and a hand-written SSE loop) call Switchboard's /v1 with a workspace
+// key, and Switchboard calls one model-like local upstream per provider (OpenAI-compatible,
+// Anthropic, Gemini, Ollama) in that provider's wire format. Each case checks what the client got
+// and what the upstream was asked, so a parameter the gateway drops on the way fails here.
+// SQLite only: no case touches the engine (the engine matrix is gateway.test.ts's job).
+import Anthropic from '@anthropic-ai/sdk';
+import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
+import { ChatOpenAI } from '@langchain/openai';
+import {
+  type Actor,
+  addCustomModel,
+  createApiKey,
+  createCredential,
+  installProvider,
+  setupFirstOwner,
+} from '@switchboard/core';
+import { generateObject, generateText, stepCountIs, streamText, tool } from 'ai';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { RunningServer } from '../src/server.ts';
+import { startTestServer } from './helpers.ts';
+import {
+  ANSWER_OBJECT,
+  ANSWER_TEXT,
+  ANTHROPIC_COUNT,
+  type ModelLikeUpstream,
+  type Seen,
+  startModelLikeUpstream,
+  TOOL_ARGUMENTS,
+  type UpstreamKind,
+  USAGE,
+} from './model-like-upstreams.ts';
+
+const UPSTREAMS: UpstreamKind[] = ['openai-compatible', 'anthropic', 'gemini', 'ollama'];
+
+/** What a case has to work with. */
+interface Context {
+  up: ModelLikeUpstream;
+  /** The model as clients name it: `provider/model`. */
+  model: string;
+  /** The server's root URL. */
+  url: string;
+  apiKey: string;
+  openai: OpenAI;
+}
+
+/** One client operation; `run` calls the client and asserts both ends. */
+interface Operation {
+  client: string;
+  operation: string;
+  run(context: Context): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the upstream must have been asked.
+
+const generations = (context: Context) => context.up.generations().map((request) => context.up.seen(request));
+/** The one generation request this case made. */
+function onlyRequest(context: Context): Seen {
+  const seen = generations(context);
+  expect(seen).toHaveLength(1);
+  return seen[0] as Seen;
+}
+
+/** A named tool_choice as the provider can express it: Ollama has none and offers that tool alone. */
+function expectNamedTool(context: Context, seen: Seen, offered: string[]): void {
+  if (context.up.kind === 'ollama') {
+    expect(seen.tools).toEqual(['weather']);
+    expect(seen.toolChoice).toBeUndefined();
+  } else {
+    expect(seen.tools).toEqual(offered);
+    expect(seen.toolChoice).toEqual({ name: 'weather' });
+  }
+}
+
+/** The schema the upstream got for `{ city: string, temperature: number }`. */
+function expectWeatherSchema(seen: Seen): void {
+  expect(seen.json).toMatchObject({
+    schema: {
+      type: 'object',
+      properties: { city: { type: 'string' }, temperature: { type: 'number' } },
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tools the clients offer.
+
+const WEATHER_FUNCTION = {
+  name: 'weather',
+  description: 'The weather in a city',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
+const TIME_FUNCTION = {
+  name: 'time',
+  description: 'The time in a zone',
+  parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'] },
+};
+const OPENAI_TOOLS = [
+  { type: 'function' as const, function: WEATHER_FUNCTION },
+  { type: 'function' as const, function: TIME_FUNCTION },
+];
+const weatherTool = tool({
+  description: 'The weather in a city',
+  inputSchema: z.object({ city: z.string() }),
+  execute: async ({ city }) => ({ city, sky: 'clear' }),
+});
+const WeatherObject = z.object({ city: z.string(), temperature: z.number() });
+
+/** Reads an SSE body as the `data:` payloads of its events. */
+async function* sseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const bytes of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(bytes, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end !== -1) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf('\n\n');
+      for (const line of event.split('\n')) if (line.startsWith('data: ')) yield line.slice(6);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operations.
+
+const openaiSdk: Operation[] = [
+  {
+    client: 'openai',
+    operation: 'chat.completions.create',
+    async run(context) {
+      const completion = await context.openai.chat.completions.create({
+        model: context.model,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Weather?' },
+        ],
+      });
+      expect(completion.choices[0]?.message.content).toBe(ANSWER_TEXT);
+      expect(completion.choices[0]?.finish_reason).toBe('stop');
+      expect(completion.usage).toMatchObject({ prompt_tokens: USAGE.input, completion_tokens: USAGE.output });
+      expect(onlyRequest(context)).toMatchObject({
+        streamed: false,
+        tools: [],
+        json: undefined,
+        lastUserText: 'Weather?',
+      });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'chat.completions.create stream',
+    async run(context) {
+      const stream = await context.openai.chat.completions.create({
+        model: context.model,
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'Weather?' }],
+      });
+      let text = '';
+      let usage: OpenAI.CompletionUsage | null | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        if (chunk.usage) usage = chunk.usage;
+      }
+      expect(text).toBe(ANSWER_TEXT);
+      expect(usage).toMatchObject({ prompt_tokens: USAGE.input, completion_tokens: USAGE.output });
+      expect(onlyRequest(context)).toMatchObject({ streamed: true, tools: [], lastUserText: 'Weather?' });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'chat.completions.create with tools and a named tool_choice',
+    async run(context) {
+      const completion = await context.openai.chat.completions.create({
+        model: context.model,
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools: OPENAI_TOOLS,
+        tool_choice: { type: 'function', function: { name: 'weather' } },
+      });
+      const call = completion.choices[0]?.message.tool_calls?.[0];
+      expect(call?.type === 'function' && call.function.name).toBe('weather');
+      expect(call?.type === 'function' && JSON.parse(call.function.arguments)).toEqual(TOOL_ARGUMENTS);
+      expect(completion.choices[0]?.finish_reason).toBe('tool_calls');
+      expectNamedTool(context, onlyRequest(context), ['weather', 'time']);
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'chat.completions.create stream with tools',
+    async run(context) {
+      const stream = await context.openai.chat.completions.create({
+        model: context.model,
+        stream: true,
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools: OPENAI_TOOLS,
+        tool_choice: 'auto',
+      });
+      let name = '';
+      let args = '';
+      let finish: string | null | undefined;
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        for (const call of choice?.delta.tool_calls ?? []) {
+          name += call.function?.name ?? '';
+          args += call.function?.arguments ?? '';
+        }
+        finish = choice?.finish_reason ?? finish;
+      }
+      expect(name).toBe('weather');
+      expect(JSON.parse(args)).toEqual(TOOL_ARGUMENTS);
+      expect(finish).toBe('tool_calls');
+      const seen = onlyRequest(context);
+      expect(seen).toMatchObject({ streamed: true, tools: ['weather', 'time'] });
+      // Ollama's only choice is auto, so it says nothing.
+      expect(seen.toolChoice).toBe(context.up.kind === 'ollama' ? undefined : 'auto');
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'chat.completions.create tool_choice required',
+    async run(context) {
+      const call = context.openai.chat.completions.create({
+        model: context.model,
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools: OPENAI_TOOLS,
+        tool_choice: 'required',
+      });
+      if (context.up.kind === 'ollama') {
+        // Ollama cannot force a call: refused by name, never sent as if it could.
+        await expect(call).rejects.toMatchObject({
+          status: 400,
+          code: 'unsupported_parameter',
+          param: 'tool_choice',
+        });
+        expect(generations(context)).toHaveLength(0);
+        return;
+      }
+      const completion = await call;
+      const tool = completion.choices[0]?.message.tool_calls?.[0];
+      expect(tool?.type === 'function' && tool.function.name).toBe('weather');
+      expect(onlyRequest(context)).toMatchObject({ tools: ['weather', 'time'], toolChoice: 'required' });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'chat.completions.create response_format json_object',
+    async run(context) {
+      const completion = await context.openai.chat.completions.create({
+        model: context.model,
+        messages: [{ role: 'user', content: 'Weather in Paris as JSON' }],
+        response_format: { type: 'json_object' },
+      });
+      expect(JSON.parse(completion.choices[0]?.message.content ?? '')).toEqual(ANSWER_OBJECT);
+      expect(onlyRequest(context).json).toBe('object');
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'chat.completions.create response_format json_schema',
+    async run(context) {
+      const completion = await context.openai.chat.completions.create({
+        model: context.model,
+        messages: [{ role: 'user', content: 'Weather in Paris as JSON' }],
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'weather',
+            strict: true,
+            schema: {
+              type: 'object',
+              properties: { city: { type: 'string' }, temperature: { type: 'number' } },
+              required: ['city', 'temperature'],
+              additionalProperties: false,
+            },
+          },
+        },
+      });
+      expect(JSON.parse(completion.choices[0]?.message.content ?? '')).toEqual(ANSWER_OBJECT);
+      expectWeatherSchema(onlyRequest(context));
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.create',
+    async run(context) {
+      const response = await context.openai.responses.create({
+        model: context.model,
+        instructions: 'Be brief.',
+        input: 'Weather?',
+      });
+      expect(response.output_text).toBe(ANSWER_TEXT);
+      expect(response.usage).toMatchObject({ input_tokens: USAGE.input, output_tokens: USAGE.output });
+      expect(onlyRequest(context)).toMatchObject({ streamed: false, tools: [], lastUserText: 'Weather?' });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.create with a function tool',
+    async run(context) {
+      const response = await context.openai.responses.create({
+        model: context.model,
+        input: 'Weather in Paris?',
+        tools: [{ type: 'function', strict: false, ...WEATHER_FUNCTION }],
+      });
+      const call = response.output.find((item) => item.type === 'function_call');
+      expect(call).toMatchObject({ type: 'function_call', name: 'weather' });
+      expect(JSON.parse((call as { arguments: string }).arguments)).toEqual(TOOL_ARGUMENTS);
+      expect(onlyRequest(context)).toMatchObject({ tools: ['weather'], toolResult: false });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.stream',
+    async run(context) {
+      const stream = context.openai.responses.stream({ model: context.model, input: 'Weather?' });
+      let deltas = '';
+      for await (const event of stream)
+        if (event.type === 'response.output_text.delta') deltas += event.delta;
+      const final = await stream.finalResponse();
+      expect(deltas).toBe(ANSWER_TEXT);
+      expect(final.output_text).toBe(ANSWER_TEXT);
+      expect(final.usage).toMatchObject({ input_tokens: USAGE.input, output_tokens: USAGE.output });
+      expect(onlyRequest(context)).toMatchObject({ streamed: true, lastUserText: 'Weather?' });
+    },
+  },
+];
+
+const aiSdk: Operation[] = [
+  {
+    client: '@ai-sdk/openai (Responses)',
+    operation: 'generateText',
+    async run(context) {
+      const provider = createOpenAI({ baseURL: `${context.url}/v1`, apiKey: context.apiKey });
+      const result = await generateText({
+        model: provider(context.model),
+        prompt: 'Weather?',
+        maxRetries: 0,
+      });
+      expect(result.text).toBe(ANSWER_TEXT);
+      expect(result.usage.inputTokens).toBe(USAGE.input);
+      expect(onlyRequest(context)).toMatchObject({ streamed: false, tools: [], lastUserText: 'Weather?' });
+    },
+  },
+  {
+    client: '@ai-sdk/openai (Responses)',
+    operation: 'streamText with a tool over two steps',
+    async run(context) {
+      const provider = createOpenAI({ baseURL: `${context.url}/v1`, apiKey: context.apiKey });
+      const result = streamText({
+        model: provider(context.model),
+        prompt: 'Weather in Paris?',
+        tools: { weather: weatherTool },
+        stopWhen: stepCountIs(2),
+        maxRetries: 0,
+      });
+      let text = '';
+      for await (const part of result.textStream) text += part;
+      expect(text).toBe(ANSWER_TEXT);
+      const steps = await result.steps;
+      expect(steps[0]?.toolCalls[0]).toMatchObject({ toolName: 'weather', input: TOOL_ARGUMENTS });
+      const seen = generations(context);
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).toMatchObject({ streamed: true, tools: ['weather'], toolResult: false });
+      expect(seen[1]).toMatchObject({ streamed: true, tools: ['weather'], toolResult: true });
+    },
+  },
+  {
+    client: '@ai-sdk/openai (Responses)',
+    operation: 'generateObject',
+    async run(context) {
+      const provider = createOpenAI({ baseURL: `${context.url}/v1`, apiKey: context.apiKey });
+      const { object } = await generateObject({
+        model: provider(context.model),
+        schema: WeatherObject,
+        prompt: 'Weather in Paris as JSON',
+        maxRetries: 0,
+      });
+      expect(object).toEqual(ANSWER_OBJECT);
+      expectWeatherSchema(onlyRequest(context));
+    },
+  },
+  {
+    client: '@ai-sdk/openai-compatible',
+    operation: 'generateText',
+    async run(context) {
+      const provider = createOpenAICompatible({
+        name: 'switchboard',
+        baseURL: `${context.url}/v1`,
+        apiKey: context.apiKey,
+      });
+      const result = await generateText({
+        model: provider.chatModel(context.model),
+        prompt: 'Weather?',
+        maxRetries: 0,
+      });
+      expect(result.text).toBe(ANSWER_TEXT);
+      expect(result.usage.inputTokens).toBe(USAGE.input);
+      expect(onlyRequest(context)).toMatchObject({ streamed: false, lastUserText: 'Weather?' });
+    },
+  },
+  {
+    client: '@ai-sdk/openai-compatible',
+    operation: 'streamText with tools over two steps',
+    async run(context) {
+      const provider = createOpenAICompatible({
+        name: 'switchboard',
+        baseURL: `${context.url}/v1`,
+        apiKey: context.apiKey,
+        includeUsage: true,
+      });
+      const result = streamText({
+        model: provider.chatModel(context.model),
+        prompt: 'Weather in Paris?',
+        tools: { weather: weatherTool },
+        stopWhen: stepCountIs(2),
+        maxRetries: 0,
+      });
+      let text = '';
+      for await (const part of result.textStream) text += part;
+      expect(text).toBe(ANSWER_TEXT);
+      expect((await result.steps)[0]?.toolCalls[0]).toMatchObject({
+        toolName: 'weather',
+        input: TOOL_ARGUMENTS,
+      });
+      expect((await result.totalUsage).inputTokens).toBe(2 * USAGE.input);
+      const seen = generations(context);
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).toMatchObject({ streamed: true, tools: ['weather'], toolResult: false });
+      expect(seen[1]).toMatchObject({ streamed: true, toolResult: true });
+    },
+  },
+];
+
+const chatOpenAI = (context: Context) =>
+  new ChatOpenAI({
+    model: context.model,
+    apiKey: context.apiKey,
+    configuration: { baseURL: `${context.url}/v1` },
+    maxRetries: 0,
+  });
+
+const langchain: Operation[] = [
+  {
+    client: '@langchain/openai',
+    operation: 'invoke',
+    async run(context) {
+      expect((await chatOpenAI(context).invoke('Weather?')).content).toBe(ANSWER_TEXT);
+      expect(onlyRequest(context)).toMatchObject({ streamed: false, lastUserText: 'Weather?' });
+    },
+  },
+  {
+    client: '@langchain/openai',
+    operation: 'stream',
+    async run(context) {
+      let text = '';
+      for await (const chunk of await chatOpenAI(context).stream('Weather?')) text += String(chunk.content);
+      expect(text).toBe(ANSWER_TEXT);
+      expect(onlyRequest(context)).toMatchObject({ streamed: true, lastUserText: 'Weather?' });
+    },
+  },
+  {
+    client: '@langchain/openai',
+    operation: 'bindTools',
+    async run(context) {
+      const called = await chatOpenAI(context).bindTools(OPENAI_TOOLS).invoke('Weather in Paris?');
+      expect(called.tool_calls?.[0]).toMatchObject({ name: 'weather', args: TOOL_ARGUMENTS });
+      expect(onlyRequest(context)).toMatchObject({ tools: ['weather', 'time'] });
+    },
+  },
+  {
+    client: '@langchain/openai',
+    operation: 'withStructuredOutput (JSON schema, the default)',
+    async run(context) {
+      const structured = chatOpenAI(context).withStructuredOutput(WeatherObject);
+      expect(await structured.invoke('Weather in Paris as JSON')).toEqual(ANSWER_OBJECT);
+      expectWeatherSchema(onlyRequest(context));
+    },
+  },
+  {
+    client: '@langchain/openai',
+    operation: 'withStructuredOutput (jsonMode)',
+    async run(context) {
+      const structured = chatOpenAI(context).withStructuredOutput(WeatherObject, { method: 'jsonMode' });
+      expect(await structured.invoke('Weather in Paris as JSON')).toEqual(ANSWER_OBJECT);
+      expect(onlyRequest(context).json).toBe('object');
+    },
+  },
+];
+
+const anthropicClient = (context: Context) =>
+  new Anthropic({ baseURL: context.url, apiKey: context.apiKey, maxRetries: 0 });
+const ANTHROPIC_WEATHER = {
+  name: 'weather',
+  description: 'The weather in a city',
+  input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] },
+};
+
+const anthropicSdk: Operation[] = [
+  {
+    client: '@anthropic-ai/sdk',
+    operation: 'messages.create',
+    async run(context) {
+      const message = await anthropicClient(context).messages.create({
+        model: context.model,
+        max_tokens: 256,
+        system: 'Be brief.',
+        messages: [{ role: 'user', content: 'Weather?' }],
+      });
+      expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: ANSWER_TEXT })]);
+      expect(message.stop_reason).toBe('end_turn');
+      expect(message.usage).toMatchObject({ input_tokens: USAGE.input, output_tokens: USAGE.output });
+      expect(onlyRequest(context)).toMatchObject({ streamed: false, tools: [], lastUserText: 'Weather?' });
+    },
+  },
+  {
+    client: '@anthropic-ai/sdk',
+    operation: 'messages.stream with tools',
+    async run(context) {
+      const stream = anthropicClient(context).messages.stream({
+        model: context.model,
+        max_tokens: 256,
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools: [ANTHROPIC_WEATHER],
+        tool_choice: { type: 'auto' },
+      });
+      const message = await stream.finalMessage();
+      expect(message.stop_reason).toBe('tool_use');
+      expect(message.content.find((block) => block.type === 'tool_use')).toMatchObject({
+        name: 'weather',
+        input: TOOL_ARGUMENTS,
+      });
+      const seen = onlyRequest(context);
+      expect(seen).toMatchObject({ streamed: true, tools: ['weather'] });
+      expect(seen.toolChoice).toBe(context.up.kind === 'ollama' ? undefined : 'auto');
+    },
+  },
+  {
+    client: '@anthropic-ai/sdk',
+    operation: 'messages.countTokens',
+    async run(context) {
+      const counted = await anthropicClient(context).messages.countTokens({
+        model: context.model,
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      });
+      const asked = context.up.upstream.requests.filter(
+        (request) => request.path === '/v1/messages/count_tokens',
+      );
+      if (context.up.kind === 'anthropic') {
+        // Anthropic can count: its own count, not an estimate.
+        expect(counted.input_tokens).toBe(ANTHROPIC_COUNT);
+        expect(asked).toHaveLength(1);
+        expect(asked[0]?.json()).toMatchObject({ model: context.up.model });
+      } else {
+        // No counting endpoint to ask (the gateway estimates), and no generation spent on it.
+        expect(counted.input_tokens).toBeGreaterThan(0);
+        expect(generations(context)).toHaveLength(0);
+      }
+    },
+  },
+];
+
+const handWritten: Operation[] = [
+  {
+    client: 'fetch over SSE',
+    operation: 'chat completions read as choices[0].delta',
+    async run(context) {
+      const response = await fetch(`${context.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${context.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: context.model,
+          stream: true,
+          messages: [{ role: 'user', content: 'Weather?' }],
+        }),
+      });
+      expect(response.status).toBe(200);
+      let text = '';
+      let done = false;
+      for await (const data of sseData(response.body as ReadableStream<Uint8Array>)) {
+        if (data === '[DONE]') {
+          done = true;
+          continue;
+        }
+        // The common loop: every chunk has a first choice with a delta (no usage-only chunk unasked).
+        text += JSON.parse(data).choices[0].delta.content ?? '';
+      }
+      expect(done).toBe(true);
+      expect(text).toBe(ANSWER_TEXT);
+      expect(onlyRequest(context)).toMatchObject({ streamed: true, lastUserText: 'Weather?' });
+    },
+  },
+];
+
+const CLIENTS: [string, Operation[]][] = [
+  ['openai', openaiSdk],
+  ['the Vercel AI SDK', aiSdk],
+  ['LangChain', langchain],
+  ['the Anthropic SDK', anthropicSdk],
+  ['a hand-written fetch loop', handWritten],
+];
+
+// ---------------------------------------------------------------------------------------------
+// One server and one upstream per provider for the whole file.
+
+let server: RunningServer;
+let apiKey: string;
+let openai: OpenAI;
+const upstreams = new Map<UpstreamKind, ModelLikeUpstream>();
+
+beforeAll(async () => {
+  for (const kind of UPSTREAMS) upstreams.set(kind, await startModelLikeUpstream(kind));
+  const url = (kind: UpstreamKind) => (upstreams.get(kind) as ModelLikeUpstream).upstream.url;
+  server = await startTestServer('sqlite');
+  const setup = await setupFirstOwner(server.core, {
+    email: 'matrix@example.test',
+    password: 'a long enough password',
+    workspaceName: 'Matrix',
+  });
+  const actor: Actor = { kind: 'user', userId: setup.user.id };
+  const workspaceId = setup.workspace.id;
+  for (const provider of UPSTREAMS) await installProvider(server.core, actor, { workspaceId, provider });
+  await addCustomModel(server.core, actor, {
+    workspaceId,
+    provider: 'openai-compatible',
+    model: { name: 'local-model', type: 'llm' },
+    credential: {
+      name: 'local',
+      values: { base_url: `${url('openai-compatible')}/v1`, api_key: 'sk-test-fake-matrix-0001' },
+    },
+  });
+  await createCredential(server.core, actor, {
+    workspaceId,
+    provider: 'anthropic',
+    name: 'anthropic-main',
+    values: { api_key: 'sk-ant-test-fake-matrix-0001', base_url: url('anthropic') },
+  });
+  await createCredential(server.core, actor, {
+    workspaceId,
+    provider: 'gemini',
+    name: 'gemini-main',
+    values: { api_key: 'test-fake-gemini-matrix-0001', base_url: url('gemini') },
+  });
+  await addCustomModel(server.core, actor, {
+    workspaceId,
+    provider: 'ollama',
+    model: { name: 'llama3.2', type: 'llm' },
+    credential: { name: 'local-ollama', values: { base_url: url('ollama') } },
+  });
+  ({ key: apiKey } = await createApiKey(server.core, actor, { workspaceId, name: 'matrix' }));
+  openai = new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  for (const up of upstreams.values()) await up.upstream.close();
+});
+
+beforeEach(() => {
+  for (const up of upstreams.values()) up.upstream.requests.length = 0;
+});
+
+describe.each(CLIENTS)('through %s', (_client, operations) => {
+  const cases = operations.flatMap((operation) =>
+    UPSTREAMS.map((kind) => [operation.operation, kind, operation] as const),
+  );
+  it.each(cases)('%s, to a %s upstream', async (_operation, kind, operation) => {
+    const up = upstreams.get(kind) as ModelLikeUpstream;
+    await operation.run({ up, model: `${kind}/${up.model}`, url: server.url, apiKey, openai });
+  });
+});
