@@ -76,6 +76,12 @@ function expectNamedTool(context: Context, seen: Seen, offered: string[]): void 
   }
 }
 
+/** A refusal in OpenAI's error JSON naming the parameter, and nothing sent upstream. */
+async function expectUnsupported(context: Context, call: Promise<unknown>, param: string): Promise<void> {
+  await expect(call).rejects.toMatchObject({ status: 400, code: 'unsupported_parameter', param });
+  expect(generations(context)).toHaveLength(0);
+}
+
 /** The schema the upstream got for `{ city: string, temperature: number }`. */
 function expectWeatherSchema(seen: Seen): void {
   expect(seen.json).toMatchObject({
@@ -108,6 +114,10 @@ const weatherTool = tool({
   inputSchema: z.object({ city: z.string() }),
   execute: async ({ city }) => ({ city, sky: 'clear' }),
 });
+/** A 1x1 PNG, inline. */
+const PNG_DATA =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+const PNG_URL = `data:image/png;base64,${PNG_DATA}`;
 const WeatherObject = z.object({ city: z.string(), temperature: z.number() });
 
 /** Reads an SSE body as the `data:` payloads of its events. */
@@ -140,6 +150,10 @@ const openaiSdk: Operation[] = [
           { role: 'system', content: 'Be brief.' },
           { role: 'user', content: 'Weather?' },
         ],
+        max_completion_tokens: 100,
+        temperature: 0.3,
+        top_p: 0.9,
+        stop: 'END',
       });
       expect(completion.choices[0]?.message.content).toBe(ANSWER_TEXT);
       expect(completion.choices[0]?.finish_reason).toBe('stop');
@@ -149,6 +163,11 @@ const openaiSdk: Operation[] = [
         tools: [],
         json: undefined,
         lastUserText: 'Weather?',
+        roles: ['system', 'user'],
+        maxTokens: 100,
+        temperature: 0.3,
+        topP: 0.9,
+        stop: ['END'],
       });
     },
   },
@@ -287,16 +306,81 @@ const openaiSdk: Operation[] = [
   },
   {
     client: 'openai',
+    operation: 'chat.completions.create with an inline image',
+    async run(context) {
+      const completion = await context.openai.chat.completions.create({
+        model: context.model,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'What is this?' },
+              { type: 'image_url', image_url: { url: PNG_URL } },
+            ],
+          },
+        ],
+      });
+      expect(completion.choices[0]?.message.content).toBe(ANSWER_TEXT);
+      expect(onlyRequest(context)).toMatchObject({ images: 1, lastUserText: 'What is this?' });
+    },
+  },
+  {
+    client: 'openai',
     operation: 'responses.create',
     async run(context) {
       const response = await context.openai.responses.create({
         model: context.model,
         instructions: 'Be brief.',
         input: 'Weather?',
+        max_output_tokens: 100,
+        temperature: 0.3,
       });
       expect(response.output_text).toBe(ANSWER_TEXT);
       expect(response.usage).toMatchObject({ input_tokens: USAGE.input, output_tokens: USAGE.output });
-      expect(onlyRequest(context)).toMatchObject({ streamed: false, tools: [], lastUserText: 'Weather?' });
+      expect(onlyRequest(context)).toMatchObject({
+        streamed: false,
+        tools: [],
+        lastUserText: 'Weather?',
+        roles: ['system', 'user'],
+        maxTokens: 100,
+        temperature: 0.3,
+      });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.create with input_text and input_image parts',
+    async run(context) {
+      const response = await context.openai.responses.create({
+        model: context.model,
+        input: [
+          {
+            role: 'user',
+            content: [
+              { type: 'input_text', text: 'What is this?' },
+              { type: 'input_image', image_url: PNG_URL, detail: 'auto' },
+            ],
+          },
+        ],
+      });
+      expect(response.output_text).toBe(ANSWER_TEXT);
+      expect(onlyRequest(context)).toMatchObject({ images: 1, lastUserText: 'What is this?' });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.create continued with previous_response_id',
+    async run(context) {
+      const first = await context.openai.responses.create({ model: context.model, input: 'Weather?' });
+      const second = await context.openai.responses.create({
+        model: context.model,
+        previous_response_id: first.id,
+        input: 'And tomorrow?',
+      });
+      expect(second.output_text).toBe(ANSWER_TEXT);
+      const seen = generations(context);
+      expect(seen).toHaveLength(2);
+      expect(seen[1]).toMatchObject({ roles: ['user', 'assistant', 'user'], lastUserText: 'And tomorrow?' });
     },
   },
   {
@@ -312,6 +396,66 @@ const openaiSdk: Operation[] = [
       expect(call).toMatchObject({ type: 'function_call', name: 'weather' });
       expect(JSON.parse((call as { arguments: string }).arguments)).toEqual(TOOL_ARGUMENTS);
       expect(onlyRequest(context)).toMatchObject({ tools: ['weather'], toolResult: false });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.create with a named tool_choice',
+    async run(context) {
+      const response = await context.openai.responses.create({
+        model: context.model,
+        input: 'Weather in Paris?',
+        tools: [
+          { type: 'function', strict: false, ...WEATHER_FUNCTION },
+          { type: 'function', strict: false, ...TIME_FUNCTION },
+        ],
+        tool_choice: { type: 'function', name: 'weather' },
+      });
+      expect(response.output.find((item) => item.type === 'function_call')).toMatchObject({
+        name: 'weather',
+      });
+      expectNamedTool(context, onlyRequest(context), ['weather', 'time']);
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.create tool_choice required',
+    async run(context) {
+      const call = context.openai.responses.create({
+        model: context.model,
+        input: 'Weather in Paris?',
+        tools: [{ type: 'function', strict: false, ...WEATHER_FUNCTION }],
+        tool_choice: 'required',
+      });
+      if (context.up.kind === 'ollama') return expectUnsupported(context, call, 'tool_choice');
+      await call;
+      expect(onlyRequest(context)).toMatchObject({ tools: ['weather'], toolChoice: 'required' });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.create text.format json_object',
+    async run(context) {
+      const response = await context.openai.responses.create({
+        model: context.model,
+        input: 'Weather in Paris as JSON',
+        text: { format: { type: 'json_object' } },
+      });
+      expect(JSON.parse(response.output_text)).toEqual(ANSWER_OBJECT);
+      expect(onlyRequest(context).json).toBe('object');
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.create with a built-in web_search tool',
+    async run(context) {
+      // No upstream here searches the web: refused by name, never answered without the search.
+      const call = context.openai.responses.create({
+        model: context.model,
+        input: 'News from Paris?',
+        tools: [{ type: 'web_search' }],
+      });
+      await expectUnsupported(context, call, 'tools[0].type');
     },
   },
   {
@@ -340,11 +484,19 @@ const aiSdk: Operation[] = [
       const result = await generateText({
         model: provider(context.model),
         prompt: 'Weather?',
+        maxOutputTokens: 100,
+        temperature: 0.3,
         maxRetries: 0,
       });
       expect(result.text).toBe(ANSWER_TEXT);
       expect(result.usage.inputTokens).toBe(USAGE.input);
-      expect(onlyRequest(context)).toMatchObject({ streamed: false, tools: [], lastUserText: 'Weather?' });
+      expect(onlyRequest(context)).toMatchObject({
+        streamed: false,
+        tools: [],
+        lastUserText: 'Weather?',
+        maxTokens: 100,
+        temperature: 0.3,
+      });
     },
   },
   {
@@ -368,6 +520,25 @@ const aiSdk: Operation[] = [
       expect(seen).toHaveLength(2);
       expect(seen[0]).toMatchObject({ streamed: true, tools: ['weather'], toolResult: false });
       expect(seen[1]).toMatchObject({ streamed: true, tools: ['weather'], toolResult: true });
+    },
+  },
+  {
+    client: '@ai-sdk/openai (Responses)',
+    operation: 'generateText with toolChoice naming a tool',
+    async run(context) {
+      const provider = createOpenAI({ baseURL: `${context.url}/v1`, apiKey: context.apiKey });
+      const result = await generateText({
+        model: provider(context.model),
+        prompt: 'Weather in Paris?',
+        tools: {
+          weather: weatherTool,
+          time: tool({ description: 'The time in a zone', inputSchema: z.object({ zone: z.string() }) }),
+        },
+        toolChoice: { type: 'tool', toolName: 'weather' },
+        maxRetries: 0,
+      });
+      expect(result.toolCalls[0]).toMatchObject({ toolName: 'weather', input: TOOL_ARGUMENTS });
+      expectNamedTool(context, onlyRequest(context), ['weather', 'time']);
     },
   },
   {
@@ -397,11 +568,18 @@ const aiSdk: Operation[] = [
       const result = await generateText({
         model: provider.chatModel(context.model),
         prompt: 'Weather?',
+        maxOutputTokens: 100,
+        temperature: 0.3,
         maxRetries: 0,
       });
       expect(result.text).toBe(ANSWER_TEXT);
       expect(result.usage.inputTokens).toBe(USAGE.input);
-      expect(onlyRequest(context)).toMatchObject({ streamed: false, lastUserText: 'Weather?' });
+      expect(onlyRequest(context)).toMatchObject({
+        streamed: false,
+        lastUserText: 'Weather?',
+        maxTokens: 100,
+        temperature: 0.3,
+      });
     },
   },
   {
@@ -450,8 +628,21 @@ const langchain: Operation[] = [
     client: '@langchain/openai',
     operation: 'invoke',
     async run(context) {
-      expect((await chatOpenAI(context).invoke('Weather?')).content).toBe(ANSWER_TEXT);
-      expect(onlyRequest(context)).toMatchObject({ streamed: false, lastUserText: 'Weather?' });
+      const chat = new ChatOpenAI({
+        model: context.model,
+        apiKey: context.apiKey,
+        configuration: { baseURL: `${context.url}/v1` },
+        maxRetries: 0,
+        maxTokens: 100,
+        temperature: 0.3,
+      });
+      expect((await chat.invoke('Weather?')).content).toBe(ANSWER_TEXT);
+      expect(onlyRequest(context)).toMatchObject({
+        streamed: false,
+        lastUserText: 'Weather?',
+        maxTokens: 100,
+        temperature: 0.3,
+      });
     },
   },
   {
@@ -484,6 +675,21 @@ const langchain: Operation[] = [
   },
   {
     client: '@langchain/openai',
+    operation: 'withStructuredOutput (functionCalling)',
+    async run(context) {
+      const structured = chatOpenAI(context).withStructuredOutput(WeatherObject, {
+        method: 'functionCalling',
+        name: 'report',
+      });
+      expect(await structured.invoke('Weather in Paris as JSON')).toEqual(ANSWER_OBJECT);
+      const seen = onlyRequest(context);
+      expect(seen.tools).toEqual(['report']);
+      // Ollama offers the one tool; the others are told to call it.
+      expect(seen.toolChoice).toEqual(context.up.kind === 'ollama' ? undefined : { name: 'report' });
+    },
+  },
+  {
+    client: '@langchain/openai',
     operation: 'withStructuredOutput (jsonMode)',
     async run(context) {
       const structured = chatOpenAI(context).withStructuredOutput(WeatherObject, { method: 'jsonMode' });
@@ -510,12 +716,114 @@ const anthropicSdk: Operation[] = [
         model: context.model,
         max_tokens: 256,
         system: 'Be brief.',
+        temperature: 0.3,
         messages: [{ role: 'user', content: 'Weather?' }],
       });
       expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: ANSWER_TEXT })]);
       expect(message.stop_reason).toBe('end_turn');
       expect(message.usage).toMatchObject({ input_tokens: USAGE.input, output_tokens: USAGE.output });
-      expect(onlyRequest(context)).toMatchObject({ streamed: false, tools: [], lastUserText: 'Weather?' });
+      expect(onlyRequest(context)).toMatchObject({
+        streamed: false,
+        tools: [],
+        lastUserText: 'Weather?',
+        roles: ['system', 'user'],
+        maxTokens: 256,
+        temperature: 0.3,
+      });
+    },
+  },
+  {
+    client: '@anthropic-ai/sdk',
+    operation: 'messages.create with stop_sequences, top_p and a named tool',
+    async run(context) {
+      const message = await anthropicClient(context).messages.create({
+        model: context.model,
+        max_tokens: 256,
+        stop_sequences: ['END'],
+        top_p: 0.9,
+        tools: [ANTHROPIC_WEATHER, { name: 'time', input_schema: TIME_FUNCTION.parameters as never }],
+        tool_choice: { type: 'tool', name: 'weather' },
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      });
+      expect(message.content.find((block) => block.type === 'tool_use')).toMatchObject({
+        name: 'weather',
+        input: TOOL_ARGUMENTS,
+      });
+      const seen = onlyRequest(context);
+      expect(seen).toMatchObject({ stop: ['END'], topP: 0.9 });
+      expectNamedTool(context, seen, ['weather', 'time']);
+    },
+  },
+  {
+    client: '@anthropic-ai/sdk',
+    operation: 'messages.create with tool_choice any',
+    async run(context) {
+      const call = anthropicClient(context).messages.create({
+        model: context.model,
+        max_tokens: 256,
+        tools: [ANTHROPIC_WEATHER],
+        tool_choice: { type: 'any' },
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+      });
+      if (context.up.kind === 'ollama') {
+        // Anthropic's error JSON, so the SDK raises its own class; nothing reached Ollama.
+        await expect(call).rejects.toBeInstanceOf(Anthropic.BadRequestError);
+        await expect(call).rejects.toMatchObject({ message: expect.stringContaining('tool_choice') });
+        expect(generations(context)).toHaveLength(0);
+        return;
+      }
+      const message = await call;
+      expect(message.stop_reason).toBe('tool_use');
+      expect(onlyRequest(context)).toMatchObject({ tools: ['weather'], toolChoice: 'required' });
+    },
+  },
+  {
+    client: '@anthropic-ai/sdk',
+    operation: 'messages.create with an image block',
+    async run(context) {
+      const message = await anthropicClient(context).messages.create({
+        model: context.model,
+        max_tokens: 256,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG_DATA } },
+              { type: 'text', text: 'What is this?' },
+            ],
+          },
+        ],
+      });
+      expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: ANSWER_TEXT })]);
+      expect(onlyRequest(context)).toMatchObject({ images: 1, lastUserText: 'What is this?' });
+    },
+  },
+  {
+    client: '@anthropic-ai/sdk',
+    operation: 'messages.create with a tool result',
+    async run(context) {
+      const message = await anthropicClient(context).messages.create({
+        model: context.model,
+        max_tokens: 256,
+        tools: [ANTHROPIC_WEATHER],
+        messages: [
+          { role: 'user', content: 'Weather in Paris?' },
+          {
+            role: 'assistant',
+            content: [{ type: 'tool_use', id: 'toolu_earlier_1', name: 'weather', input: TOOL_ARGUMENTS }],
+          },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', tool_use_id: 'toolu_earlier_1', content: '{"sky":"clear"}' }],
+          },
+        ],
+      });
+      expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: ANSWER_TEXT })]);
+      expect(onlyRequest(context)).toMatchObject({
+        tools: ['weather'],
+        toolResult: true,
+        roles: ['user', 'assistant', 'tool'],
+      });
     },
   },
   {

@@ -25,6 +25,16 @@ export interface Seen {
   toolResult: boolean;
   /** Text of the last user turn (tool results left out). */
   lastUserText: string;
+  /** The turns in order: 'system', 'user', 'assistant', or 'tool' for a turn of tool results. */
+  roles: string[];
+  /** The output token limit, however the provider names it. */
+  maxTokens: number | undefined;
+  temperature: number | undefined;
+  topP: number | undefined;
+  /** Stop sequences, always as a list. */
+  stop: string[] | undefined;
+  /** Images in the conversation, inline or by URL. */
+  images: number;
 }
 
 /** The text a model-like upstream answers with. */
@@ -49,7 +59,9 @@ function decide(seen: Seen): Decision {
   if (named === JSON_TOOL) return { kind: 'tool', name: JSON_TOOL, args: ANSWER_OBJECT };
   const callable = seen.tools.filter((name) => name !== JSON_TOOL);
   if (callable.length > 0 && !seen.toolResult && seen.toolChoice !== 'none') {
-    return { kind: 'tool', name: named ?? (callable[0] as string), args: TOOL_ARGUMENTS };
+    const name = named ?? (callable[0] as string);
+    // The weather tool gets a city; any other (a client's structured-output tool) the whole object.
+    return { kind: 'tool', name, args: name === 'weather' ? TOOL_ARGUMENTS : ANSWER_OBJECT };
   }
   if (seen.json) return { kind: 'text', text: JSON.stringify(ANSWER_OBJECT) };
   return { kind: 'text', text: ANSWER_TEXT };
@@ -91,6 +103,14 @@ function seenOpenAI(request: RecordedRequest): Seen {
           : undefined,
     toolResult: messages.some((message) => message.role === 'tool'),
     lastUserText: textOfContent(lastUser?.content),
+    roles: messages.map((message) => (message.role === 'developer' ? 'system' : String(message.role))),
+    maxTokens: (body.max_completion_tokens ?? body.max_tokens) as number | undefined,
+    temperature: body.temperature as number | undefined,
+    topP: body.top_p as number | undefined,
+    stop: typeof body.stop === 'string' ? [body.stop] : (body.stop as string[] | undefined),
+    images: messages
+      .flatMap((message) => asArray(message.content))
+      .filter((part) => part.type === 'image_url').length,
   };
 }
 
@@ -178,6 +198,19 @@ function seenAnthropic(request: RecordedRequest): Seen {
     json: schema ? { schema } : tools.includes(JSON_TOOL) ? 'object' : undefined,
     toolResult: blocks.some((block) => block.type === 'tool_result'),
     lastUserText: textOfContent(lastUser?.content),
+    roles: [
+      ...(body.system ? ['system'] : []),
+      ...messages.map((message) =>
+        asArray(message.content).some((block) => block.type === 'tool_result')
+          ? 'tool'
+          : String(message.role),
+      ),
+    ],
+    maxTokens: body.max_tokens as number | undefined,
+    temperature: body.temperature as number | undefined,
+    topP: body.top_p as number | undefined,
+    stop: body.stop_sequences as string[] | undefined,
+    images: blocks.filter((block) => block.type === 'image').length,
   };
 }
 
@@ -304,6 +337,21 @@ function seenGemini(request: RecordedRequest): Seen {
     json: generation?.responseMimeType === 'application/json' ? (schema ? { schema } : 'object') : undefined,
     toolResult: parts.some((part) => 'functionResponse' in part),
     lastUserText: textOfContent(lastUser?.parts),
+    roles: [
+      ...(body.systemInstruction ? ['system'] : []),
+      ...contents.map((content) =>
+        content.role === 'model'
+          ? 'assistant'
+          : asArray(content.parts).some((part) => 'functionResponse' in part)
+            ? 'tool'
+            : 'user',
+      ),
+    ],
+    maxTokens: (body.generationConfig as { maxOutputTokens?: number } | undefined)?.maxOutputTokens,
+    temperature: (body.generationConfig as { temperature?: number } | undefined)?.temperature,
+    topP: (body.generationConfig as { topP?: number } | undefined)?.topP,
+    stop: (body.generationConfig as { stopSequences?: string[] } | undefined)?.stopSequences,
+    images: parts.filter((part) => 'inlineData' in part || 'fileData' in part).length,
   };
 }
 
@@ -370,6 +418,12 @@ function seenOllama(request: RecordedRequest): Seen {
     json: format === 'json' ? 'object' : typeof format === 'object' ? { schema: format } : undefined,
     toolResult: messages.some((message) => message.role === 'tool'),
     lastUserText: textOfContent(lastUser?.content),
+    roles: messages.map((message) => String(message.role)),
+    maxTokens: (body.options as { num_predict?: number } | undefined)?.num_predict,
+    temperature: (body.options as { temperature?: number } | undefined)?.temperature,
+    topP: (body.options as { top_p?: number } | undefined)?.top_p,
+    stop: (body.options as { stop?: string[] } | undefined)?.stop,
+    images: messages.reduce((count, message) => count + asArray(message.images).length, 0),
   };
 }
 
