@@ -63,8 +63,11 @@ export interface ChatStream {
   usage(): Usage | undefined;
 }
 
-/** A provider's own API that an adapter can relay requests to as they are (passthrough). */
-export type NativeApi = 'openai-responses' | 'anthropic-messages';
+/**
+ * A provider's own API that an adapter can relay requests to as they are (passthrough).
+ * `anthropic-count-tokens` is the Messages API's POST /v1/messages/count_tokens.
+ */
+export type NativeApi = 'openai-responses' | 'anthropic-messages' | 'anthropic-count-tokens';
 
 /** A request in a provider's own API shape, relayed as it is. */
 export interface NativeRequest {

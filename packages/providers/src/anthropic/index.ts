@@ -3,6 +3,7 @@ import {
   InvalidCredentialsError,
   type ModelFeature,
   type ModelInfo,
+  type NativeApi,
   type ProviderAdapter,
   UnsupportedError,
   type ValidationTarget,
@@ -31,6 +32,12 @@ interface AnthropicModelEntry {
 
 /** The client headers a relayed Messages API call passes on. */
 const RELAYED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
+
+/** Where each relayed API's requests go. */
+const RELAYED_PATHS: Partial<Record<NativeApi, string>> = {
+  'anthropic-messages': '/v1/messages',
+  'anthropic-count-tokens': '/v1/messages/count_tokens',
+};
 
 const FORMS = [anthropicManifest.providerCredentialForm, anthropicManifest.modelCredentialForm];
 
@@ -109,10 +116,12 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
       return { models: (page.data ?? []).map(toModelInfo) };
     },
 
-    nativeApis: ['anthropic-messages'],
+    // count_tokens too: Anthropic counts a prompt exactly, where the gateway could only estimate.
+    nativeApis: ['anthropic-messages', 'anthropic-count-tokens'],
 
     async relay(request, context) {
-      if (request.api !== 'anthropic-messages')
+      const path = RELAYED_PATHS[request.api];
+      if (!path)
         throw new UnsupportedError(`Anthropic: cannot relay ${request.api}`, { provider: 'anthropic' });
       const headers: Record<string, string> = {};
       // Only the protocol headers: the client's own key and hop-by-hop headers stay behind.
@@ -122,7 +131,7 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
       }
       const { response } = await send(
         context,
-        { method: 'POST', path: '/v1/messages', body: request.body },
+        { method: 'POST', path, body: request.body },
         undefined,
         headers,
       );

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ChatResult } from '@switchboard/provider-spec';
-import { sendJson } from '../call.ts';
+import { clientGone, sendJson } from '../call.ts';
 import { GatewayError, sendError, toGatewayError } from '../errors.ts';
 import {
   anthropicErrorBody,
@@ -149,8 +149,9 @@ function relayedAnswer(result: Relayed): Answer {
 }
 
 /**
- * POST /v1/messages/count_tokens: the model is resolved (an unknown one is a 404) and the prompt
- * counted by estimate, since chat providers have no counting endpoint.
+ * POST /v1/messages/count_tokens: the model is resolved (an unknown one is a 404); Anthropic's own
+ * models are counted by Anthropic (relayed as they are, like /v1/messages), the rest by estimate,
+ * since chat providers have no counting endpoint.
  */
 export async function countTokens(
   runtime: GatewayRuntime,
@@ -159,8 +160,35 @@ export async function countTokens(
   response: ServerResponse,
 ): Promise<void> {
   try {
-    const request = parseMessagesRequest(body, true);
-    await runtime.route(principal, 'llm', request.model);
+    let request: MessagesRequest;
+    let untranslatable: GatewayError | undefined;
+    try {
+      request = parseMessagesRequest(body, true);
+    } catch (error) {
+      // What only Anthropic takes (server tools, top_k) is counted there, refused elsewhere.
+      if (!(error instanceof GatewayError) || error.code !== 'unsupported_parameter') throw error;
+      request = parseMessagesRequest(translatable(body), true);
+      untranslatable = error;
+    }
+    const route = await runtime.route(principal, 'llm', request.model);
+    if (relays(route, 'anthropic-count-tokens')) {
+      const headers = anthropicHeaders(response.req?.headers);
+      const signal = clientGone(response);
+      const { result } = await runtime.withFailover(principal, route, (credential) =>
+        relayAttempt(
+          route,
+          'anthropic-count-tokens',
+          { ...body, model: route.resolved.model },
+          headers,
+          credential,
+          signal,
+          false,
+        ),
+      );
+      sendJson(response, result.whole ?? '{}');
+      return;
+    }
+    if (untranslatable) throw untranslatable;
     sendJson(response, JSON.stringify({ input_tokens: estimateTokens(request) }));
   } catch (error) {
     sendError(response, toGatewayError(error), anthropicErrorBody);
