@@ -18,6 +18,7 @@ import {
 } from '@switchboard/core';
 import { generateObject, generateText, stepCountIs, streamText, tool } from 'ai';
 import OpenAI from 'openai';
+import { zodFunction, zodResponseFormat, zodTextFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { RunningServer } from '../src/server.ts';
@@ -242,6 +243,39 @@ const openaiSdk: Operation[] = [
   },
   {
     client: 'openai',
+    operation: 'chat.completions.stream helper with a zodFunction tool',
+    async run(context) {
+      // The SDK's stream helper rebuilds the whole completion from the deltas and parses the call.
+      const stream = context.openai.chat.completions.stream({
+        model: context.model,
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools: [zodFunction({ name: 'weather', parameters: z.object({ city: z.string() }) })],
+      });
+      const final = await stream.finalChatCompletion();
+      const call = final.choices[0]?.message.tool_calls?.[0];
+      expect(call).toMatchObject({
+        type: 'function',
+        function: { name: 'weather', parsed_arguments: TOOL_ARGUMENTS },
+      });
+      expect(final.choices[0]?.finish_reason).toBe('tool_calls');
+      expect(onlyRequest(context)).toMatchObject({ streamed: true, tools: ['weather'] });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'chat.completions.parse with zodResponseFormat',
+    async run(context) {
+      const completion = await context.openai.chat.completions.parse({
+        model: context.model,
+        messages: [{ role: 'user', content: 'Weather in Paris as JSON' }],
+        response_format: zodResponseFormat(WeatherObject, 'weather'),
+      });
+      expect(completion.choices[0]?.message.parsed).toEqual(ANSWER_OBJECT);
+      expectWeatherSchema(onlyRequest(context));
+    },
+  },
+  {
+    client: 'openai',
     operation: 'chat.completions.create tool_choice required',
     async run(context) {
       const call = context.openai.chat.completions.create({
@@ -460,6 +494,66 @@ const openaiSdk: Operation[] = [
   },
   {
     client: 'openai',
+    operation: 'responses.parse with zodTextFormat',
+    async run(context) {
+      const response = await context.openai.responses.parse({
+        model: context.model,
+        input: 'Weather in Paris as JSON',
+        text: { format: zodTextFormat(WeatherObject, 'weather') },
+      });
+      expect(response.output_parsed).toEqual(ANSWER_OBJECT);
+      expectWeatherSchema(onlyRequest(context));
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.create with function_call_output items (store false)',
+    async run(context) {
+      const response = await context.openai.responses.create({
+        model: context.model,
+        store: false,
+        tools: [{ type: 'function', strict: false, ...WEATHER_FUNCTION }],
+        input: [
+          { role: 'user', content: 'Weather in Paris?' },
+          {
+            type: 'function_call',
+            call_id: 'call_earlier_1',
+            name: 'weather',
+            arguments: '{"city":"Paris"}',
+          },
+          { type: 'function_call_output', call_id: 'call_earlier_1', output: '{"sky":"clear"}' },
+        ],
+      });
+      expect(response.output_text).toBe(ANSWER_TEXT);
+      expect(onlyRequest(context)).toMatchObject({
+        tools: ['weather'],
+        toolResult: true,
+        roles: ['user', 'assistant', 'tool'],
+      });
+    },
+  },
+  {
+    client: 'openai',
+    operation: 'responses.stream with a function tool',
+    async run(context) {
+      const stream = context.openai.responses.stream({
+        model: context.model,
+        input: 'Weather in Paris?',
+        tools: [{ type: 'function', strict: false, ...WEATHER_FUNCTION }],
+      });
+      let argumentDeltas = '';
+      for await (const event of stream)
+        if (event.type === 'response.function_call_arguments.delta') argumentDeltas += event.delta;
+      const final = await stream.finalResponse();
+      expect(JSON.parse(argumentDeltas)).toEqual(TOOL_ARGUMENTS);
+      const call = final.output.find((item) => item.type === 'function_call');
+      expect(call).toMatchObject({ name: 'weather', status: 'completed' });
+      expect(JSON.parse((call as { arguments: string }).arguments)).toEqual(TOOL_ARGUMENTS);
+      expect(onlyRequest(context)).toMatchObject({ streamed: true, tools: ['weather'] });
+    },
+  },
+  {
+    client: 'openai',
     operation: 'responses.stream',
     async run(context) {
       const stream = context.openai.responses.stream({ model: context.model, input: 'Weather?' });
@@ -662,6 +756,17 @@ const langchain: Operation[] = [
       const called = await chatOpenAI(context).bindTools(OPENAI_TOOLS).invoke('Weather in Paris?');
       expect(called.tool_calls?.[0]).toMatchObject({ name: 'weather', args: TOOL_ARGUMENTS });
       expect(onlyRequest(context)).toMatchObject({ tools: ['weather', 'time'] });
+    },
+  },
+  {
+    client: '@langchain/openai',
+    operation: 'stream with bindTools',
+    async run(context) {
+      let gathered: Awaited<ReturnType<ReturnType<typeof chatOpenAI>['invoke']>> | undefined;
+      for await (const chunk of await chatOpenAI(context).bindTools(OPENAI_TOOLS).stream('Weather in Paris?'))
+        gathered = gathered === undefined ? chunk : gathered.concat(chunk);
+      expect(gathered?.tool_calls?.[0]).toMatchObject({ name: 'weather', args: TOOL_ARGUMENTS });
+      expect(onlyRequest(context)).toMatchObject({ streamed: true, tools: ['weather', 'time'] });
     },
   },
   {
