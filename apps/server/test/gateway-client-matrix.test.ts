@@ -27,6 +27,7 @@ import {
   ANSWER_OBJECT,
   ANSWER_TEXT,
   ANTHROPIC_COUNT,
+  GEMINI_COUNT,
   type ModelLikeUpstream,
   type Seen,
   startModelLikeUpstream,
@@ -821,7 +822,6 @@ const anthropicSdk: Operation[] = [
         model: context.model,
         max_tokens: 256,
         system: 'Be brief.',
-        temperature: 0.3,
         messages: [{ role: 'user', content: 'Weather?' }],
       });
       expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: ANSWER_TEXT })]);
@@ -833,19 +833,17 @@ const anthropicSdk: Operation[] = [
         lastUserText: 'Weather?',
         roles: ['system', 'user'],
         maxTokens: 256,
-        temperature: 0.3,
       });
     },
   },
   {
     client: '@anthropic-ai/sdk',
-    operation: 'messages.create with stop_sequences, top_p and a named tool',
+    operation: 'messages.create with stop_sequences and a named tool',
     async run(context) {
       const message = await anthropicClient(context).messages.create({
         model: context.model,
         max_tokens: 256,
         stop_sequences: ['END'],
-        top_p: 0.9,
         tools: [ANTHROPIC_WEATHER, { name: 'time', input_schema: TIME_FUNCTION.parameters as never }],
         tool_choice: { type: 'tool', name: 'weather' },
         messages: [{ role: 'user', content: 'Weather in Paris?' }],
@@ -855,7 +853,7 @@ const anthropicSdk: Operation[] = [
         input: TOOL_ARGUMENTS,
       });
       const seen = onlyRequest(context);
-      expect(seen).toMatchObject({ stop: ['END'], topP: 0.9 });
+      expect(seen.stop).toEqual(['END']);
       expectNamedTool(context, seen, ['weather', 'time']);
     },
   },
@@ -959,20 +957,37 @@ const anthropicSdk: Operation[] = [
     async run(context) {
       const counted = await anthropicClient(context).messages.countTokens({
         model: context.model,
+        system: 'Be brief.',
         messages: [{ role: 'user', content: 'Weather in Paris?' }],
       });
-      const asked = context.up.upstream.requests.filter(
-        (request) => request.path === '/v1/messages/count_tokens',
-      );
+      const asked = context.up.upstream.requests.filter((request) => /count_?tokens$/i.test(request.path));
+      expect(generations(context)).toHaveLength(0);
       if (context.up.kind === 'anthropic') {
-        // Anthropic can count: its own count, not an estimate.
+        // Anthropic counts: its own count, the body relayed as it is.
         expect(counted.input_tokens).toBe(ANTHROPIC_COUNT);
-        expect(asked).toHaveLength(1);
-        expect(asked[0]?.json()).toMatchObject({ model: context.up.model });
+        expect(asked.map((request) => request.json())).toEqual([
+          {
+            model: context.up.model,
+            system: 'Be brief.',
+            messages: [{ role: 'user', content: 'Weather in Paris?' }],
+          },
+        ]);
+      } else if (context.up.kind === 'gemini') {
+        // Gemini counts too: the translated request, system instruction included.
+        expect(counted.input_tokens).toBe(GEMINI_COUNT);
+        expect(asked.map((request) => request.json())).toEqual([
+          {
+            generateContentRequest: {
+              model: `models/${context.up.model}`,
+              systemInstruction: { parts: [{ text: 'Be brief.' }] },
+              contents: [{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }],
+            },
+          },
+        ]);
       } else {
-        // No counting endpoint to ask (the gateway estimates), and no generation spent on it.
+        // No counting endpoint to ask: the gateway estimates.
         expect(counted.input_tokens).toBeGreaterThan(0);
-        expect(generations(context)).toHaveLength(0);
+        expect(asked).toHaveLength(0);
       }
     },
   },

@@ -302,6 +302,8 @@ function answerAnthropic(request: RecordedRequest, response: ServerResponse): vo
 
 /** What Anthropic's count_tokens answers for any prompt here (distinct from any estimate). */
 export const ANTHROPIC_COUNT = 4242;
+/** What Gemini's countTokens answers for any prompt here. */
+export const GEMINI_COUNT = 2424;
 
 // ---------------------------------------------------------------------------------------------
 // Gemini generateContent / streamGenerateContent.
@@ -528,11 +530,17 @@ export async function startModelLikeUpstream(kind: UpstreamKind): Promise<ModelL
       const model = 'gemini-2.5-flash';
       upstream.route('POST', `/v1beta/models/${model}:generateContent`, answerGemini);
       upstream.route('POST', `/v1beta/models/${model}:streamGenerateContent`, answerGemini);
+      upstream.route('POST', `/v1beta/models/${model}:countTokens`, {
+        json: {
+          totalTokens: GEMINI_COUNT,
+          promptTokensDetails: [{ modality: 'TEXT', tokenCount: GEMINI_COUNT }],
+        },
+      });
       return {
         kind,
         upstream,
         model,
-        generations: only((request) => request.path.startsWith(`/v1beta/models/${model}:`)),
+        generations: only((request) => /:(stream)?[gG]enerateContent$/.test(request.path)),
         seen: seenGemini,
       };
     }

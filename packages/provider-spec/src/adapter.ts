@@ -127,6 +127,8 @@ export interface ProviderAdapter {
   relay?(request: NativeRequest, context: CallContext): Promise<NativeResponse>;
   chat?(request: ChatRequest, context: CallContext): Promise<ChatResult>;
   chatStream?(request: ChatRequest, context: CallContext): Promise<ChatStream>;
+  /** The input tokens of a chat request, counted by the provider (for providers with a counting endpoint). */
+  countTokens?(request: ChatRequest, context: CallContext): Promise<number>;
   embed?(request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse>;
   rerank?(request: RerankRequest, context: CallContext): Promise<RerankResponse>;
   transcribe?(request: TranscriptionRequest, context: CallContext): Promise<TranscriptionResponse>;

@@ -469,6 +469,55 @@ describe('gemini streaming', () => {
   });
 });
 
+describe('gemini countTokens', () => {
+  it('counts the whole generateContent request (system instruction and tools included)', async () => {
+    upstream.route('POST', '/v1beta/models/gemini-2.5-flash:countTokens', {
+      json: { totalTokens: 31, promptTokensDetails: [{ modality: 'TEXT', tokenCount: 31 }] },
+    });
+    const counted = await adapter().countTokens?.(
+      {
+        model: 'gemini-2.5-flash',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Weather in Paris?' },
+        ],
+        tools: [weatherTool],
+      },
+      call(),
+    );
+    expect(counted).toBe(31);
+    expect(sent().json()).toEqual({
+      generateContentRequest: {
+        model: 'models/gemini-2.5-flash',
+        systemInstruction: { parts: [{ text: 'Be brief.' }] },
+        contents: [{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }],
+        tools: [
+          {
+            functionDeclarations: [
+              {
+                name: 'get_weather',
+                description: 'Current weather for a city',
+                parametersJsonSchema: weatherTool.function.parameters,
+              },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  it('turns an answer without totalTokens into a MalformedResponseError', async () => {
+    upstream.route('POST', '/v1beta/models/gemini-2.5-flash:countTokens', { json: {} });
+    const error = await caught(
+      adapter().countTokens?.(
+        { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }] },
+        call(),
+      ),
+    );
+    expect(error).toBeInstanceOf(MalformedResponseError);
+  });
+});
+
 describe('gemini embeddings', () => {
   it('sends one batchEmbedContents call with a request per input', async () => {
     upstream.route('POST', '/v1beta/models/gemini-embedding-001:batchEmbedContents', {

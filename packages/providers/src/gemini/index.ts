@@ -1,6 +1,7 @@
 import {
   type CallContext,
   InvalidCredentialsError,
+  MalformedResponseError,
   type ModelInfo,
   type ModelType,
   type ProviderAdapter,
@@ -163,6 +164,22 @@ export function createGeminiAdapter(settings: HttpSettings = {}): ProviderAdapte
         model: request.model,
         context: errorContext,
       });
+    },
+
+    async countTokens(request, context) {
+      // generateContentRequest rather than bare `contents`, so the system instruction and the
+      // tools are counted as generateContent would count them.
+      const { response } = await send(context, {
+        method: 'POST',
+        path: modelPath(request.model, 'countTokens'),
+        body: { generateContentRequest: { model: `models/${request.model}`, ...toGeminiRequest(request) } },
+      });
+      const { totalTokens } = await response.json<{ totalTokens?: unknown }>();
+      if (typeof totalTokens !== 'number')
+        throw new MalformedResponseError('Gemini: countTokens answered without totalTokens', {
+          provider: 'gemini',
+        });
+      return totalTokens;
     },
 
     async speak(request, context) {

@@ -150,8 +150,8 @@ function relayedAnswer(result: Relayed): Answer {
 
 /**
  * POST /v1/messages/count_tokens: the model is resolved (an unknown one is a 404); Anthropic's own
- * models are counted by Anthropic (relayed as they are, like /v1/messages), the rest by estimate,
- * since chat providers have no counting endpoint.
+ * models are counted by Anthropic (relayed as they are, like /v1/messages), a provider with a
+ * counting endpoint counts the translated request, and the rest are estimated.
  */
 export async function countTokens(
   runtime: GatewayRuntime,
@@ -189,6 +189,17 @@ export async function countTokens(
       return;
     }
     if (untranslatable) throw untranslatable;
+    const count = route.adapter.countTokens?.bind(route.adapter);
+    if (count) {
+      // A provider with a counting endpoint (Gemini) counts the translated request.
+      const chat = toChatRequest(request, route.resolved.model);
+      const signal = clientGone(response);
+      const { result } = await runtime.withFailover(principal, route, (credential) =>
+        count(chat, { credentials: credential.values, signal }),
+      );
+      sendJson(response, JSON.stringify({ input_tokens: result }));
+      return;
+    }
     sendJson(response, JSON.stringify({ input_tokens: estimateTokens(request) }));
   } catch (error) {
     sendError(response, toGatewayError(error), anthropicErrorBody);
