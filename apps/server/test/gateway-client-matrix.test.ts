@@ -316,6 +316,27 @@ const openaiSdk: Operation[] = [
   },
   {
     client: 'openai',
+    operation: 'chat.completions.create stream response_format json_object',
+    async run(context) {
+      const stream = await context.openai.chat.completions.create({
+        model: context.model,
+        stream: true,
+        messages: [{ role: 'user', content: 'Weather in Paris as JSON' }],
+        response_format: { type: 'json_object' },
+      });
+      let text = '';
+      let finish: string | null | undefined;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      expect(JSON.parse(text)).toEqual(ANSWER_OBJECT);
+      expect(finish).toBe('stop');
+      expect(onlyRequest(context)).toMatchObject({ streamed: true, json: 'object' });
+    },
+  },
+  {
+    client: 'openai',
     operation: 'chat.completions.create response_format json_schema',
     async run(context) {
       const completion = await context.openai.chat.completions.create({
@@ -555,6 +576,22 @@ const openaiSdk: Operation[] = [
   },
   {
     client: 'openai',
+    operation: 'responses.stream with zodTextFormat',
+    async run(context) {
+      const stream = context.openai.responses.stream({
+        model: context.model,
+        input: 'Weather in Paris as JSON',
+        text: { format: zodTextFormat(WeatherObject, 'weather') },
+      });
+      const final = await stream.finalResponse();
+      expect(final.output_parsed).toEqual(ANSWER_OBJECT);
+      const seen = onlyRequest(context);
+      expect(seen.streamed).toBe(true);
+      expectWeatherSchema(seen);
+    },
+  },
+  {
+    client: 'openai',
     operation: 'responses.stream',
     async run(context) {
       const stream = context.openai.responses.stream({ model: context.model, input: 'Weather?' });
@@ -772,6 +809,28 @@ const langchain: Operation[] = [
   },
   {
     client: '@langchain/openai',
+    operation: 'bindTools and stream through the Responses API (useResponsesApi)',
+    async run(context) {
+      const chat = new ChatOpenAI({
+        model: context.model,
+        apiKey: context.apiKey,
+        configuration: { baseURL: `${context.url}/v1` },
+        maxRetries: 0,
+        useResponsesApi: true,
+      });
+      const called = await chat.bindTools(OPENAI_TOOLS).invoke('Weather in Paris?');
+      expect(called.tool_calls?.[0]).toMatchObject({ name: 'weather', args: TOOL_ARGUMENTS });
+      let text = '';
+      for await (const chunk of await chat.stream('Weather?')) text += chunk.text;
+      expect(text).toBe(ANSWER_TEXT);
+      const seen = generations(context);
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).toMatchObject({ streamed: false, tools: ['weather', 'time'] });
+      expect(seen[1]).toMatchObject({ streamed: true, tools: [], lastUserText: 'Weather?' });
+    },
+  },
+  {
+    client: '@langchain/openai',
     operation: 'withStructuredOutput (JSON schema, the default)',
     async run(context) {
       const structured = chatOpenAI(context).withStructuredOutput(WeatherObject);
@@ -927,6 +986,26 @@ const anthropicSdk: Operation[] = [
         toolResult: true,
         roles: ['user', 'assistant', 'tool'],
       });
+    },
+  },
+  {
+    client: '@anthropic-ai/sdk',
+    operation: 'messages.stream',
+    async run(context) {
+      const stream = anthropicClient(context).messages.stream({
+        model: context.model,
+        max_tokens: 256,
+        messages: [{ role: 'user', content: 'Weather?' }],
+      });
+      let text = '';
+      stream.on('text', (delta) => {
+        text += delta;
+      });
+      const message = await stream.finalMessage();
+      expect(text).toBe(ANSWER_TEXT);
+      expect(message.stop_reason).toBe('end_turn');
+      expect(message.usage).toMatchObject({ input_tokens: USAGE.input, output_tokens: USAGE.output });
+      expect(onlyRequest(context)).toMatchObject({ streamed: true, tools: [], lastUserText: 'Weather?' });
     },
   },
   {
