@@ -95,6 +95,11 @@ const TABLE: Record<string, Row> = {
     input: (w) => ({ ...ws(w), memberId: w.a.targetMemberId, role: 'editor', version: STALE }),
   },
   'members.remove': { access: MANAGE, input: (w) => ({ ...ws(w), memberId: w.a.targetMemberId }) },
+  // A's pending invitation: the first manager revokes it, the next finds it gone (NOT_FOUND).
+  'members.revokeInvitation': {
+    access: MANAGE,
+    input: (w) => ({ ...ws(w), invitationId: w.a.invitationId }),
+  },
   'members.myInvitations': { access: 'signed-in', input: () => undefined },
   // An invitation for someone else's email: every signed-in caller is let in, and none finds it.
   'members.accept': {
@@ -388,6 +393,7 @@ describe('authorization matrix', () => {
       ['members.changeRole', 'mutation', { ...inA, memberId: w.b.targetMemberId, role: 'admin', version: 1 }],
       ['members.remove', 'mutation', { ...inA, memberId: w.b.targetMemberId }],
       ['members.accept', 'mutation', { invitationId: w.b.invitationId }],
+      ['members.revokeInvitation', 'mutation', { ...inA, invitationId: w.b.invitationId }],
       ['tokens.revoke', 'mutation', { tokenId: w.b.ownerTokenId }],
       [
         'models.addCustom',

@@ -7,6 +7,7 @@ import {
   listOwnInvitations,
   ROLES,
   removeMember,
+  revokeInvitation,
 } from '@switchboard/core';
 import { z } from 'zod';
 import { authedProcedure, router, workspaceProcedure } from '../trpc.ts';
@@ -26,6 +27,11 @@ export const membersRouter = router({
   invite: workspaceProcedure
     .input(z.object({ email: z.string(), role }))
     .mutation(({ ctx, input }) => inviteMember(ctx.core, ctx.actor, input)),
+
+  /** Takes back a pending invitation (owner or admin); its link then finds nothing. */
+  revokeInvitation: workspaceProcedure
+    .input(z.object({ invitationId: z.string().min(1, 'invitationId is required') }))
+    .mutation(({ ctx, input }) => revokeInvitation(ctx.core, ctx.actor, input)),
 
   /** Changes a member's role (owner or admin); `version` from the last read. */
   changeRole: workspaceProcedure

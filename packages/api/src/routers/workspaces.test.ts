@@ -45,6 +45,7 @@ describe.each(ENGINES)('workspace, member, API key and audit routers on %s', (en
       () => caller.members.remove({ workspaceId, memberId: ownerMemberId }),
       () => caller.members.myInvitations(),
       () => caller.members.accept({ invitationId: 'inv_x' }),
+      () => caller.members.revokeInvitation({ workspaceId, invitationId: 'inv_x' }),
       () => caller.apiKeys.list({ workspaceId }),
       () => caller.apiKeys.create({ workspaceId, name: 'x' }),
       () => caller.apiKeys.revoke({ workspaceId, apiKeyId: 'key_x' }),
@@ -55,6 +56,11 @@ describe.each(ENGINES)('workspace, member, API key and audit routers on %s', (en
 
   it("answers NOT_FOUND to a non-member for another workspace's ids, as for ids that do not exist", async () => {
     const key = await owner.apiKeys.create({ workspaceId, name: 'secret-holder' });
+    const invitation = await owner.members.invite({
+      workspaceId,
+      email: 'kept@example.test',
+      role: 'member',
+    });
     const stranger = await strangerCaller(core);
     const other = stranger.caller;
     const calls: (() => Promise<unknown>)[] = [
@@ -64,6 +70,7 @@ describe.each(ENGINES)('workspace, member, API key and audit routers on %s', (en
       () => other.members.invite({ workspaceId, email: 'a@example.test', role: 'member' }),
       () => other.members.changeRole({ workspaceId, memberId: ownerMemberId, role: 'member', version: 1 }),
       () => other.members.remove({ workspaceId, memberId: ownerMemberId }),
+      () => other.members.revokeInvitation({ workspaceId, invitationId: invitation.id }),
       () => other.apiKeys.list({ workspaceId }),
       () => other.apiKeys.create({ workspaceId, name: 'x' }),
       () => other.apiKeys.revoke({ workspaceId, apiKeyId: key.view.id }),
@@ -71,6 +78,8 @@ describe.each(ENGINES)('workspace, member, API key and audit routers on %s', (en
       // Their own workspace with this workspace's record ids.
       () => other.apiKeys.revoke({ workspaceId: stranger.workspace.id, apiKeyId: key.view.id }),
       () => other.members.remove({ workspaceId: stranger.workspace.id, memberId: ownerMemberId }),
+      () =>
+        other.members.revokeInvitation({ workspaceId: stranger.workspace.id, invitationId: invitation.id }),
       () =>
         other.members.changeRole({
           workspaceId: stranger.workspace.id,
@@ -89,6 +98,9 @@ describe.each(ENGINES)('workspace, member, API key and audit routers on %s', (en
     expect(
       (await owner.apiKeys.list({ workspaceId })).find((item) => item.id === key.view.id)?.revokedAt,
     ).toBeNull();
+    expect((await owner.members.invitations({ workspaceId })).map((item) => item.id)).toContain(
+      invitation.id,
+    );
   });
 
   it('answers FORBIDDEN to editors and members for changes, and lets them read', async () => {
@@ -102,6 +114,7 @@ describe.each(ENGINES)('workspace, member, API key and audit routers on %s', (en
         () => caller.members.changeRole({ workspaceId, memberId: ownerMemberId, role: 'member', version: 1 }),
         () => caller.members.remove({ workspaceId, memberId: ownerMemberId }),
         () => caller.members.invitations({ workspaceId }),
+        () => caller.members.revokeInvitation({ workspaceId, invitationId: 'inv_x' }),
         () => caller.apiKeys.revoke({ workspaceId, apiKeyId: key.view.id }),
         () => caller.audit.list({ workspaceId }),
       ];
@@ -138,7 +151,38 @@ describe.each(ENGINES)('workspace, member, API key and audit routers on %s', (en
     expect(await expectFieldErrors(owner.workspaces.byId({ workspaceId: '' }))).toEqual(['workspaceId']);
     expect(await expectFieldErrors(owner.audit.list({ workspaceId, limit: 0 }))).toEqual(['limit']);
     expect(await expectFieldErrors(owner.members.accept({ invitationId: '' }))).toEqual(['invitationId']);
+    expect(
+      await expectFieldErrors(owner.members.revokeInvitation({ workspaceId, invitationId: '' })),
+    ).toEqual(['invitationId']);
     expect((await owner.audit.list({ workspaceId, limit: 200 })).entries.length).toBe(auditBefore);
+  });
+
+  it('revokes a pending invitation: it leaves the list and can no longer be accepted', async () => {
+    const invitee = await createUser(core, OPERATOR, {
+      email: 'withdrawn@example.test',
+      name: 'Wil Withdrawn',
+      password: PASSWORD,
+    });
+    const invited = await owner.members.invite({ workspaceId, email: invitee.email, role: 'editor' });
+    const revoked = await owner.members.revokeInvitation({ workspaceId, invitationId: invited.id });
+    expect(revoked).toMatchObject({ id: invited.id, email: invitee.email });
+    expect(revoked.revokedAt).not.toBeNull();
+    expect((await owner.members.invitations({ workspaceId })).map((item) => item.id)).not.toContain(
+      invited.id,
+    );
+    const { caller: inviteeCaller } = callerFor(core, asUser(invitee.id));
+    expect(await inviteeCaller.members.myInvitations()).toEqual([]);
+    const refused = await expectTRPCError(
+      inviteeCaller.members.accept({ invitationId: invited.id }),
+      'NOT_FOUND',
+    );
+    expect(refused.message).toMatch(/revoked/);
+    await expectTRPCError(
+      owner.members.revokeInvitation({ workspaceId, invitationId: invited.id }),
+      'NOT_FOUND',
+    );
+    const audit = await owner.audit.list({ workspaceId, limit: 5, action: 'member.invitation_revoke' });
+    expect(audit.entries.map((entry) => entry.targetId)).toEqual([invited.id]);
   });
 
   it('invites, accepts, changes roles with versions, keeps the last owner, and audits it all', async () => {

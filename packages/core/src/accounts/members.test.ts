@@ -15,6 +15,7 @@ import {
   listMembers,
   listOwnInvitations,
   removeMember,
+  revokeInvitation,
 } from './members.ts';
 import {
   countRows,
@@ -158,6 +159,103 @@ describe.each(ENGINES)('members and invitations on %s', (engine) => {
       .execute();
     await expectCoreError(acceptInvitation(core, asUser(user.id), { invitationId: second.id }), 'NOT_FOUND');
     await expectCoreError(requireMember(core.db, user.id, workspaceId), 'NOT_FOUND');
+  });
+
+  it('revokes a pending invitation (owners and admins), audited and published, so it can no longer be accepted', async () => {
+    const admin = await memberWithRole(core, owner, 'admin');
+    const editor = await memberWithRole(core, owner, 'editor');
+    const member = await memberWithRole(core, owner, 'member');
+    const user = await createUser(core, { email: 'withdrawn@example.test' });
+    const invitation = await inviteMember(core, owner, { workspaceId, email: user.email, role: 'admin' });
+    const auditBefore = await countRows(core, 'audit_log');
+    for (const refused of [editor, member]) {
+      await expectCoreError(
+        revokeInvitation(core, refused, { workspaceId, invitationId: invitation.id }),
+        'FORBIDDEN',
+      );
+    }
+    expect(await countRows(core, 'audit_log')).toBe(auditBefore);
+
+    events.length = 0;
+    const revoked = await revokeInvitation(core, admin, { workspaceId, invitationId: invitation.id });
+    expect(revoked).toMatchObject({ id: invitation.id, email: user.email, acceptedAt: null });
+    expect(revoked.revokedAt).not.toBeNull();
+    expect(events).toEqual([
+      expect.objectContaining({
+        kind: 'member',
+        action: 'member.invitation_revoke',
+        id: invitation.id,
+        workspaceId,
+      }),
+    ]);
+    const [entry] = (
+      await listAudit(core, owner, { workspaceId, limit: 5, action: 'member.invitation_revoke' })
+    ).entries;
+    expect(entry).toMatchObject({
+      action: 'member.invitation_revoke',
+      targetId: invitation.id,
+      actorUserId: admin.userId,
+      details: { email: user.email, role: 'admin' },
+    });
+    expect((await listInvitations(core, owner, { workspaceId })).map((pending) => pending.id)).not.toContain(
+      invitation.id,
+    );
+    expect(await listOwnInvitations(core, asUser(user.id))).toEqual([]);
+    const refusal = await expectCoreError(
+      acceptInvitation(core, asUser(user.id), { invitationId: invitation.id }),
+      'NOT_FOUND',
+    );
+    expect(refusal.message).toMatch(/revoked/);
+    await expectCoreError(requireMember(core.db, user.id, workspaceId), 'NOT_FOUND');
+
+    // Once revoked, accepted or expired, there is nothing left to revoke.
+    const auditAfter = await countRows(core, 'audit_log');
+    await expectCoreError(
+      revokeInvitation(core, owner, { workspaceId, invitationId: invitation.id }),
+      'NOT_FOUND',
+    );
+    const joined = await createUser(core);
+    const accepted = await inviteMember(core, owner, { workspaceId, email: joined.email, role: 'member' });
+    await acceptInvitation(core, asUser(joined.id), { invitationId: accepted.id });
+    await expectCoreError(
+      revokeInvitation(core, owner, { workspaceId, invitationId: accepted.id }),
+      'NOT_FOUND',
+    );
+    expect((await requireMember(core.db, joined.id, workspaceId)).role).toBe('member');
+    const late = await inviteMember(core, owner, { workspaceId, email: 'late@example.test', role: 'member' });
+    await core.db
+      .updateTable('invitations')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', late.id)
+      .execute();
+    await expectCoreError(revokeInvitation(core, owner, { workspaceId, invitationId: late.id }), 'NOT_FOUND');
+    // Only the invitations and the join wrote entries: a refused revoke writes none.
+    expect(await countRows(core, 'audit_log')).toBe(auditAfter + 3);
+  });
+
+  it("hides another workspace's invitations from revoking, and names a missing invitationId", async () => {
+    const outsider = await stranger(core);
+    const theirs = await inviteMember(core, outsider, {
+      workspaceId: outsider.workspaceId,
+      email: 'theirs@example.test',
+      role: 'member',
+    });
+    await expectCoreError(
+      revokeInvitation(core, owner, { workspaceId, invitationId: theirs.id }),
+      'NOT_FOUND',
+    );
+    // A workspace the caller is not in is NOT_FOUND as well, as for any id that does not exist.
+    await expectCoreError(
+      revokeInvitation(core, owner, { workspaceId: outsider.workspaceId, invitationId: theirs.id }),
+      'NOT_FOUND',
+    );
+    const stillPending = await listInvitations(core, outsider, { workspaceId: outsider.workspaceId });
+    expect(stillPending.map((pending) => pending.id)).toEqual([theirs.id]);
+    const missing = await expectCoreError(
+      revokeInvitation(core, owner, { workspaceId, invitationId: ' ' }),
+      'BAD_REQUEST',
+    );
+    expect(Object.keys(missing.fieldErrors ?? {})).toEqual(['invitationId']);
   });
 
   it('lets only owners and admins manage members, and only owners grant the owner role', async () => {

@@ -31,6 +31,7 @@ import {
   listPendingInvitationRowsForEmail,
   lockWorkspace,
   markInvitationAccepted,
+  markInvitationRevoked,
   type MemberWithUserRow,
   revokePendingInvitationsFor,
   updateMemberRole,
@@ -147,6 +148,40 @@ export async function inviteMember(
   });
 }
 
+/**
+ * Takes back a pending invitation (owner or admin): its link then finds nothing and it can no
+ * longer be accepted. Another workspace's invitation, or one already accepted, revoked or
+ * expired, is NOT_FOUND. Any manager may revoke any pending invitation, an owner's included:
+ * revoking only ever grants less.
+ */
+export async function revokeInvitation(
+  core: Core,
+  actor: Actor,
+  input: WorkspaceRef & { invitationId: string },
+): Promise<InvitationView> {
+  const check = new InputCheck();
+  const invitationId = check.required('invitationId', input.invitationId, 'Invitation');
+  check.done();
+  const { workspaceId } = input;
+  return mutate(core, actor, workspaceId, async (trx, record) => {
+    await lockAndAuthorize(core, trx, actor, workspaceId);
+    const now = nowIso();
+    // One conditional update: an accept racing with this one finds the invitation taken, or wins.
+    if (!(await markInvitationRevoked(trx, workspaceId, invitationId, now)))
+      throw notFound('Pending invitation');
+    const invitation = await findInvitation(trx, invitationId);
+    if (!invitation) throw notFound('Pending invitation');
+    await record({
+      kind: 'member',
+      action: 'member.invitation_revoke',
+      targetType: 'invitation',
+      targetId: invitation.id,
+      details: { email: invitation.email, role: invitation.role },
+    });
+    return toInvitationView(invitation);
+  });
+}
+
 /** The signed-in user's pending invitations, newest first, with the name of each workspace. */
 export async function listOwnInvitations(core: Core, actor: Actor): Promise<OwnInvitationView[]> {
   const user = await findUserRowById(core.db, userIdOf(actor));
@@ -159,7 +194,8 @@ export async function listOwnInvitations(core: Core, actor: Actor): Promise<OwnI
 }
 
 // Every failure gets the same answer, so an invitation id cannot be probed for state.
-const invalidInvitation = () => new CoreError('NOT_FOUND', 'Invitation not found, already used or expired');
+const invalidInvitation = () =>
+  new CoreError('NOT_FOUND', 'Invitation not found, already used, revoked or expired');
 
 /** Accepts one of the signed-in user's own invitations: the user's consent to join. */
 export async function acceptInvitation(

@@ -228,6 +228,28 @@ export async function revokePendingInvitationsFor(
     .execute();
 }
 
+/**
+ * Revokes one invitation of the workspace if it is still pending (not accepted, revoked or
+ * expired); false when there is no such invitation.
+ */
+export async function markInvitationRevoked(
+  db: DbOrTrx,
+  workspaceId: string,
+  id: string,
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('invitations')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('workspace_id', '=', workspaceId)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 /** Marks an invitation accepted if it is still pending; false when someone else got there first. */
 export async function markInvitationAccepted(db: DbOrTrx, id: string, now: string): Promise<boolean> {
   const result = await db
