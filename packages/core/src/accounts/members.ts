@@ -152,7 +152,7 @@ export async function inviteMember(
  * Takes back a pending invitation (owner or admin): its link then finds nothing and it can no
  * longer be accepted. Another workspace's invitation, or one already accepted, revoked or
  * expired, is NOT_FOUND. Any manager may revoke any pending invitation, an owner's included:
- * revoking only ever grants less.
+ * revoking only ever grants less (decision 0028).
  */
 export async function revokeInvitation(
   core: Core,
