@@ -130,6 +130,12 @@ describe('API keys in the console', () => {
     await dialog.getByLabel('Requests / minute').fill('0');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByText('must be a whole number of requests from 1 to 1000000').waitFor();
+    // Text that is not a number is named too, never sent as "no limit".
+    await dialog.getByLabel('Monthly budget (USD)').fill('ten');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText('must be a number, or empty for no limit').waitFor();
+    expect((await owner.apiKeys.list.query({ workspaceId }))[0]?.limits.monthlyBudget).toBe(5);
+    await dialog.getByLabel('Monthly budget (USD)').fill('5');
     await dialog.getByLabel('Requests / minute').fill('100');
     await dialog.getByLabel('Tokens / minute').fill('10000');
     await dialog.getByRole('button', { name: 'Save' }).click();

@@ -1,4 +1,4 @@
-import type { RouterOutputs } from '$lib/api';
+import type { FieldErrors, RouterOutputs } from '$lib/api';
 
 /** A workspace API key as `apiKeys.list` returns it. */
 export type ApiKey = RouterOutputs['apiKeys']['list'][number];
@@ -31,23 +31,37 @@ export function formOf(key: ApiKey | null): LimitForm {
 }
 
 /**
- * The API's input for the form: empty fields are null (no limit); numbers are sent as typed, so
- * the server's message names a field that is not one.
+ * Reads a limit typed as text: empty is null ("no limit"). Text that is not a number cannot travel
+ * as one (JSON turns NaN into null, which the server would read as "no limit"), so it is stopped
+ * here with a message for its field; every other rule (ranges, known providers) is the server's.
  */
+export function limitReader(errors: FieldErrors) {
+  return (field: string, text: string): number | null => {
+    const trimmed = text.trim();
+    if (trimmed === '') return null;
+    const value = Number(trimmed);
+    if (!Number.isFinite(value)) errors[field] = ['must be a number, or empty for no limit'];
+    return value;
+  };
+}
+
+/** The API's input for the form (empty fields are null, no limit), or the fields that are not numbers. */
 export function inputOf(form: LimitForm) {
-  const number = (value: string) => (value.trim() === '' ? null : Number(value.trim()));
+  const errors: FieldErrors = {};
+  const number = limitReader(errors);
   const models = form.models
     .split(/[\s,]+/)
     .map((model) => model.trim())
     .filter(Boolean);
-  return {
+  const input = {
     name: form.name,
     models: models.length > 0 ? models : null,
     credentials: Object.fromEntries(Object.entries(form.credentials).filter(([, id]) => id !== '')),
-    requestsPerMinute: number(form.requestsPerMinute),
-    tokensPerMinute: number(form.tokensPerMinute),
-    monthlyBudget: number(form.monthlyBudget),
+    requestsPerMinute: number('requestsPerMinute', form.requestsPerMinute),
+    tokensPerMinute: number('tokensPerMinute', form.tokensPerMinute),
+    monthlyBudget: number('monthlyBudget', form.monthlyBudget),
   };
+  return Object.keys(errors).length > 0 ? { input: null, errors } : { input, errors: null };
 }
 
 /** `12.50 USD` */

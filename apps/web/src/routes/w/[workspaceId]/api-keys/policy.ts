@@ -1,5 +1,5 @@
 import type { FieldErrors, RouterInputs } from '$lib/api';
-import type { Policy } from './limits';
+import { limitReader, type Policy } from './limits';
 
 /** The fields of the policy form, as typed (text inputs): empty means "no restriction". */
 export interface PolicyForm {
@@ -23,23 +23,14 @@ export function policyFormOf(policy: Policy): PolicyForm {
   };
 }
 
-/**
- * The API's input for the form, or the fields that are not numbers at all. Text that is not a
- * number cannot travel as one (JSON turns NaN into null, "no limit"), so it is stopped here;
- * every other rule (ranges, known providers) is the server's, whose messages the form shows.
- */
+/** The API's input for the form (empty fields are null, no restriction), or the fields that are not numbers. */
 export function policyInputOf(
   form: PolicyForm,
   version: number,
 ): { input: PolicyInput; errors: null } | { input: null; errors: FieldErrors } {
   const errors: FieldErrors = {};
-  const number = (field: keyof PolicyForm) => {
-    const text = form[field].trim();
-    if (text === '') return null;
-    const value = Number(text);
-    if (!Number.isFinite(value)) errors[field] = ['must be a number, or empty for no limit'];
-    return value;
-  };
+  const read = limitReader(errors);
+  const number = (field: keyof PolicyForm) => read(field, form[field]);
   const models = form.models
     .split(/[\s,]+/)
     .map((model) => model.trim())
