@@ -46,11 +46,12 @@ async function startScript(
   name: string,
   script: string,
   args: string[],
+  nodeArgs: string[] = [],
 ): Promise<{ child: ChildHandle; port: number }> {
   const child = startChild(
     name,
     process.execPath,
-    [...nodeWithTsx(), join(gatewayDirectory, script), ...args],
+    [...nodeArgs, ...nodeWithTsx(), join(gatewayDirectory, script), ...args],
     {
       cwd: benchDirectory,
       env: { ...process.env },
@@ -83,11 +84,14 @@ export async function startUpstream(): Promise<Target> {
   return target;
 }
 
-/** Starts the no-logic reference proxy in front of the upstream. */
-export async function startBareProxy(upstream: Target): Promise<Target> {
-  const { child, port } = await startScript('bare proxy', 'bare-proxy-server.ts', [
-    new URL(upstream.url).origin,
-  ]);
+/** Starts the no-logic reference proxy in front of the upstream (`nodeArgs`: e.g. `--cpu-prof`). */
+export async function startBareProxy(upstream: Target, nodeArgs: string[] = []): Promise<Target> {
+  const { child, port } = await startScript(
+    'bare proxy',
+    'bare-proxy-server.ts',
+    [new URL(upstream.url).origin],
+    nodeArgs,
+  );
   const target: Target = {
     ...upstream,
     name: 'bare-proxy',

@@ -22,8 +22,22 @@ export class WeightedRoundRobin {
     candidates: readonly T[],
     available: (candidate: T) => boolean,
   ): T[] {
+    const picked = this.pick(key, candidates, available);
+    return picked ? [picked.chosen, ...failoverOrder(picked)] : [];
+  }
+
+  /**
+   * The weighted pick among the available candidates, with those candidates (for
+   * `failoverOrder`, built only when the pick fails: under many keys, sorting them
+   * for every call cost more than the pick); undefined when none is available.
+   */
+  pick<T extends Candidate>(
+    key: string,
+    candidates: readonly T[],
+    available: (candidate: T) => boolean,
+  ): Picked<T> | undefined {
     const usable = candidates.filter(available);
-    if (usable.length <= 1) return usable;
+    if (usable.length <= 1) return usable.length === 0 ? undefined : { chosen: usable[0] as T, usable };
     let state = this.#current.get(key);
     if (!state) {
       state = new Map();
@@ -43,7 +57,17 @@ export class WeightedRoundRobin {
     }
     const chosen = best as T;
     state.set(chosen.id, bestScore - total);
-    const rest = usable.filter((candidate) => candidate !== chosen).sort((a, b) => b.weight - a.weight);
-    return [chosen, ...rest];
+    return { chosen, usable };
   }
+}
+
+/** A weighted pick: the chosen candidate and every candidate that was available with it. */
+export interface Picked<T extends Candidate> {
+  chosen: T;
+  usable: T[];
+}
+
+/** The failover after a pick: the other candidates that were available, heaviest first. */
+export function failoverOrder<T extends Candidate>(picked: Picked<T>): T[] {
+  return picked.usable.filter((candidate) => candidate !== picked.chosen).sort((a, b) => b.weight - a.weight);
 }
