@@ -252,6 +252,21 @@ defaults:
 `;
 }
 
+/**
+ * Whether the benchmark's API key has requests, tokens and budget limits (`BENCH_KEY_LIMITS`,
+ * default on; `0` measures an unlimited key): the issue's target holds with key limits checked,
+ * which costs each call an admission against the key's counter row.
+ */
+export const keyLimits = process.env.BENCH_KEY_LIMITS !== '0';
+
+/** Limits far above what the benchmark sends: every call is checked and counted, none refused. */
+const BENCH_KEY_LIMITS_YAML = `apiKeys:
+  - name: bench
+    requestsPerMinute: 100000000
+    tokensPerMinute: 100000000000
+    monthlyBudget: 1000000000
+`;
+
 /** What a Switchboard other than the standard one is configured with. */
 export interface SwitchboardSetup {
   /** The target's name in reports (default "switchboard"). */
@@ -305,11 +320,7 @@ export async function startSwitchboard(
     env,
     'setup',
   );
-  const configurationFile = join(dataDirectory, 'bench.yaml');
-  const baseUrl = upstream.url.replace(/\/chat\/completions$/, '');
-  writeFileSync(configurationFile, setup ? setup.configuration(baseUrl) : configurationYaml(upstream));
-  await cli(['apply', configurationFile], env, 'configuration (apply)');
-  await setup?.prepare?.(env);
+  // The key first: the configuration file can then set its limits (a file never creates a key).
   const keyOutput = await cli(
     ['api-key', 'create', '--workspace', BENCH_WORKSPACE, '--name', 'bench'],
     env,
@@ -317,6 +328,12 @@ export async function startSwitchboard(
   );
   const apiKey = /sbk_\S+/.exec(keyOutput)?.[0];
   if (!apiKey) throw new StageUnavailableError('`switchboard api-key create` printed no sbk_… key');
+  const configurationFile = join(dataDirectory, 'bench.yaml');
+  const baseUrl = upstream.url.replace(/\/chat\/completions$/, '');
+  const configuration = setup ? setup.configuration(baseUrl) : configurationYaml(upstream);
+  writeFileSync(configurationFile, `${configuration}${keyLimits ? BENCH_KEY_LIMITS_YAML : ''}`);
+  await cli(['apply', configurationFile], env, 'configuration (apply)');
+  await setup?.prepare?.(env);
 
   const child = startChild(
     setup?.name ?? 'switchboard',
