@@ -95,6 +95,7 @@ describe('SQLite file modes', () => {
 describe('SQLite prepared statements', () => {
   it('prepares a query once, and reuses it after a stream of it ended', async () => {
     const handle = openDatabase({ engine: 'sqlite', filename: ':memory:' });
+    if (handle.engine !== 'sqlite') throw new Error('expected a SQLite handle');
     try {
       await migrateHandle(handle);
       const prepare = handle.sqlite.prepare.bind(handle.sqlite);
@@ -111,7 +112,11 @@ describe('SQLite prepared statements', () => {
       for (let index = 0; index < 5; index++) expect(Number((await count()).n)).toBe(0);
       expect(prepared).toBe(1);
       // A streamed select holds its statement while it runs; once it ended the statement serves again.
-      const query = handle.db.selectFrom('kysely_migration').select('name').orderBy('name');
+      const query = handle.db
+        .withTables<{ kysely_migration: { name: string } }>()
+        .selectFrom('kysely_migration')
+        .select('name')
+        .orderBy('name');
       const streamed: string[] = [];
       for await (const row of query.stream()) streamed.push(row.name);
       const executed = (await query.execute()).map((row) => row.name);
