@@ -1,20 +1,25 @@
 // `pnpm bench:gateway:profile [load|streams]`: where the gateway's CPU time goes. Starts the
 // benchmark's upstream and a Switchboard under `--cpu-prof`, drives it (load: concurrency 50 for
 // BENCH_SECONDS, default 10; streams: BENCH_STREAMS slow streams, default 1000), stops it, and
-// prints the profile's self time by function and by file. The raw .cpuprofile is kept for
+// prints the profile's self time by function and by file, and inclusive time by function.
+// BENCH_API (chat, responses or messages; default chat) picks the API the load scenario calls;
+// BENCH_TARGET=bare profiles the bare proxy instead of Switchboard. `storm` profiles the 429 storm
+// stage's Switchboard (one quiet and one storm phase of BENCH_SECONDS each). The raw .cpuprofile is kept for
 // Chrome DevTools; its path is printed last.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureConcurrentStreams, measureLoad, measureTimeToFirstByte } from './measure.ts';
+import { type BenchApi, measureConcurrentStreams, measureLoad, measureTimeToFirstByte } from './measure.ts';
 import { statFields, stopAllChildren } from './processes.ts';
 import { note, STREAM_CHUNKS } from './shared.ts';
+import { measureStorm } from './storm.ts';
 import { startBareProxy, startSwitchboard, startUpstream, type Target } from './targets.ts';
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount: number;
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -23,8 +28,13 @@ interface Profile {
 }
 
 const scenario = process.argv[2] ?? 'load';
-if (!['load', 'streams', 'cpu', 'ttfb', 'report'].includes(scenario)) {
-  process.stderr.write('usage: profile.ts [load|streams|cpu|ttfb|report FILE]\n');
+const api = (process.env.BENCH_API ?? 'chat') as BenchApi;
+if (!['chat', 'responses', 'messages'].includes(api)) {
+  process.stderr.write('BENCH_API must be chat, responses or messages\n');
+  process.exit(2);
+}
+if (!['load', 'streams', 'cpu', 'ttfb', 'report', 'storm'].includes(scenario)) {
+  process.stderr.write('usage: profile.ts [load|streams|storm|cpu|ttfb|report FILE]\n');
   process.exit(2);
 }
 
@@ -46,6 +56,35 @@ function table(title: string, totals: Map<string, number>, all: number, rows: nu
   }
 }
 
+/** A frame's name in the tables: function, file and line. */
+function frameName(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  return `${functionName || '(anonymous)'} ${shortFile(url)}:${lineNumber + 1}`;
+}
+
+/**
+ * Inclusive time by function: each sample counts once for every distinct function on its stack,
+ * so a caller's share includes everything it called (recursion counted once).
+ */
+function inclusive(profile: Profile, byId: Map<number, ProfileNode>): Map<string, number> {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const totals = new Map<string, number>();
+  profile.samples.forEach((id, index) => {
+    const micros = profile.timeDeltas[index] ?? 0;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const node = byId.get(at);
+      if (!node) break;
+      const name = frameName(node);
+      if (name.startsWith('(root)') || name.startsWith('(idle)') || seen.has(name)) continue;
+      seen.add(name);
+      totals.set(name, (totals.get(name) ?? 0) + micros);
+    }
+  });
+  return totals;
+}
+
 function report(file: string): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -61,28 +100,52 @@ function report(file: string): void {
     const node = byId.get(id);
     if (!node) continue;
     all += micros;
-    const { functionName, url, lineNumber } = node.callFrame;
-    if (functionName === '(idle)') idle += micros;
-    const fileName = shortFile(url);
-    const name = `${functionName || '(anonymous)'} ${fileName}:${lineNumber + 1}`;
+    if (node.callFrame.functionName === '(idle)') idle += micros;
+    const fileName = shortFile(node.callFrame.url);
+    const name = frameName(node);
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
     byFile.set(fileName, (byFile.get(fileName) ?? 0) + micros);
   }
   process.stdout.write(`profile ${(all / 1e6).toFixed(1)} s, idle ${((100 * idle) / all).toFixed(1)}%\n`);
   table('self time by function', byFunction, all, 45);
   table('self time by file', byFile, all, 25);
+  table('inclusive time by function', inclusive(profile, byId), all, 60);
   process.stdout.write(`\n${file}\n`);
 }
 
 async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'switchboard-profile-'));
   const upstream = await startUpstream();
-  const switchboard = await startSwitchboard(upstream, ['--cpu-prof', `--cpu-prof-dir=${directory}`]);
+  const profiling = ['--cpu-prof', `--cpu-prof-dir=${directory}`];
+  // BENCH_TARGET=bare profiles the bare proxy under the same load, for comparison.
+  const switchboard =
+    scenario === 'storm'
+      ? upstream
+      : process.env.BENCH_TARGET === 'bare'
+        ? await startBareProxy(upstream, profiling)
+        : await startSwitchboard(upstream, profiling);
   const seconds = Number(process.env.BENCH_SECONDS ?? '10');
-  if (scenario === 'load') {
-    await measureLoad(switchboard, 50, 2);
-    const result = await measureLoad(switchboard, 50, seconds);
-    note(`c50: ${Math.round(result.requestsPerSecond)} req/s, ${result.failed} failed`);
+  if (scenario === 'storm') {
+    // The storm stage alone, its Switchboard profiled: one round, quiet then storm.
+    const storm = await measureStorm(
+      upstream,
+      {
+        credentials: Number(process.env.BENCH_STORM_CREDENTIALS ?? '500'),
+        seconds,
+        rounds: 1,
+        warmupSeconds: 2,
+        fraction: Number(process.env.BENCH_STORM_FRACTION ?? '0.3'),
+        periodMs: Number(process.env.BENCH_STORM_PERIOD_MS ?? '1000'),
+      },
+      profiling,
+    );
+    note(
+      `storm: quiet ${Math.round(storm.quiet.load.requestsPerSecond)} req/s ${Math.round(storm.quiet.cpuMicrosPerCall)} µs/call, storm ${Math.round(storm.storm.load.requestsPerSecond)} req/s ${Math.round(storm.storm.cpuMicrosPerCall)} µs/call, ${storm.upstreamRateLimited} upstream 429s`,
+    );
+  } else if (scenario === 'load') {
+    await measureLoad(switchboard, 50, 2, api);
+    const result = await measureLoad(switchboard, 50, seconds, api);
+    note(`${api} c50: ${Math.round(result.requestsPerSecond)} req/s, ${result.failed} failed`);
   } else {
     const result = await measureConcurrentStreams(switchboard, upstream, {
       count: Number(process.env.BENCH_STREAMS ?? '1000'),
@@ -149,11 +212,11 @@ async function cpuPerRequest(): Promise<void> {
   const seconds = Number(process.env.BENCH_SECONDS ?? '5');
   for (const round of [1, 2]) {
     for (const target of targets) {
-      await measureLoad(target, 50, 1);
+      await measureLoad(target, 50, 1, api);
       const { result, parts } = await cpuPer(
         target,
         upstream,
-        () => measureLoad(target, 50, seconds),
+        () => measureLoad(target, 50, seconds, api),
         (load) => load.succeeded,
         0,
       );
@@ -164,7 +227,8 @@ async function cpuPerRequest(): Promise<void> {
   }
   // The 1,000 slow streams: CPU per relayed chunk (200 chunks a stream).
   const streams = Number(process.env.BENCH_STREAMS ?? '1000');
-  for (const target of [upstream, switchboard]) {
+  // BENCH_STREAMS=0 measures the calls alone.
+  for (const target of streams > 0 ? [upstream, switchboard] : []) {
     const { result, parts } = await cpuPer(
       target,
       upstream,

@@ -14,7 +14,14 @@ import {
 import { processTree, stopAllChildren, treePeakRssKb } from './processes.ts';
 import { note, StageUnavailableError, temporaryDirectories } from './shared.ts';
 import { measureStorm, type StormResult } from './storm.ts';
-import { startBareProxy, startPortkey, startSwitchboard, startUpstream, type Target } from './targets.ts';
+import {
+  keyLimits,
+  startBareProxy,
+  startPortkey,
+  startSwitchboard,
+  startUpstream,
+  type Target,
+} from './targets.ts';
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -334,6 +341,8 @@ async function main(): Promise<number> {
       bareProxy && direct ? bareProxy.c50.requestsPerSecond / direct.c50.requestsPerSecond : undefined,
       3,
     ),
+    // Whether Switchboard's API key had requests, tokens and budget limits (BENCH_KEY_LIMITS).
+    key_limits_checked: keyLimits,
     // Switchboard against the bare proxy in the same run, per API, and CPU per call (µs, all processes of each).
     c50_ratio_vs_bare_proxy: {
       chat: round(

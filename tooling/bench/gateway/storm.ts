@@ -142,9 +142,14 @@ function phase(samples: { load: LoadResult; cpuMicrosPerCall: number }[]): Storm
 /**
  * Starts a Switchboard whose one chat model balances over `settings.credentials` keys, measures
  * c50 quiet then during the storm in each round, and stops it (the storm is off again either way).
+ * `nodeArgs` go to its node process (the profiler's `--cpu-prof`).
  */
-export async function measureStorm(upstream: Target, settings: StormSettings): Promise<StormResult> {
-  const switchboard = await startSwitchboard(upstream, [], {
+export async function measureStorm(
+  upstream: Target,
+  settings: StormSettings,
+  nodeArgs: string[] = [],
+): Promise<StormResult> {
+  const switchboard = await startSwitchboard(upstream, nodeArgs, {
     name: 'switchboard-storm',
     configuration: stormConfiguration(settings.credentials),
     environment: stormEnvironment(settings.credentials),

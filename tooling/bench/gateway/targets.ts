@@ -46,11 +46,12 @@ async function startScript(
   name: string,
   script: string,
   args: string[],
+  nodeArgs: string[] = [],
 ): Promise<{ child: ChildHandle; port: number }> {
   const child = startChild(
     name,
     process.execPath,
-    [...nodeWithTsx(), join(gatewayDirectory, script), ...args],
+    [...nodeArgs, ...nodeWithTsx(), join(gatewayDirectory, script), ...args],
     {
       cwd: benchDirectory,
       env: { ...process.env },
@@ -83,11 +84,14 @@ export async function startUpstream(): Promise<Target> {
   return target;
 }
 
-/** Starts the no-logic reference proxy in front of the upstream. */
-export async function startBareProxy(upstream: Target): Promise<Target> {
-  const { child, port } = await startScript('bare proxy', 'bare-proxy-server.ts', [
-    new URL(upstream.url).origin,
-  ]);
+/** Starts the no-logic reference proxy in front of the upstream (`nodeArgs`: e.g. `--cpu-prof`). */
+export async function startBareProxy(upstream: Target, nodeArgs: string[] = []): Promise<Target> {
+  const { child, port } = await startScript(
+    'bare proxy',
+    'bare-proxy-server.ts',
+    [new URL(upstream.url).origin],
+    nodeArgs,
+  );
   const target: Target = {
     ...upstream,
     name: 'bare-proxy',
@@ -248,6 +252,24 @@ defaults:
 `;
 }
 
+/**
+ * Whether the benchmark's API key has requests, tokens and budget limits (`BENCH_KEY_LIMITS`,
+ * default on; `0` measures an unlimited key): the issue's target holds with key limits checked,
+ * which costs each call an admission against the key's counter row.
+ */
+export const keyLimits = process.env.BENCH_KEY_LIMITS !== '0';
+
+/**
+ * The largest limits a key may have, above what the benchmark sends (one machine's calls stay
+ * well under a million a minute): every call is checked and counted, none refused.
+ */
+const BENCH_KEY_LIMITS_YAML = `apiKeys:
+  - name: bench
+    requestsPerMinute: 1000000
+    tokensPerMinute: 1000000000
+    monthlyBudget: 1000000
+`;
+
 /** What a Switchboard other than the standard one is configured with. */
 export interface SwitchboardSetup {
   /** The target's name in reports (default "switchboard"). */
@@ -301,11 +323,7 @@ export async function startSwitchboard(
     env,
     'setup',
   );
-  const configurationFile = join(dataDirectory, 'bench.yaml');
-  const baseUrl = upstream.url.replace(/\/chat\/completions$/, '');
-  writeFileSync(configurationFile, setup ? setup.configuration(baseUrl) : configurationYaml(upstream));
-  await cli(['apply', configurationFile], env, 'configuration (apply)');
-  await setup?.prepare?.(env);
+  // The key first: the configuration file can then set its limits (a file never creates a key).
   const keyOutput = await cli(
     ['api-key', 'create', '--workspace', BENCH_WORKSPACE, '--name', 'bench'],
     env,
@@ -313,6 +331,12 @@ export async function startSwitchboard(
   );
   const apiKey = /sbk_\S+/.exec(keyOutput)?.[0];
   if (!apiKey) throw new StageUnavailableError('`switchboard api-key create` printed no sbk_… key');
+  const configurationFile = join(dataDirectory, 'bench.yaml');
+  const baseUrl = upstream.url.replace(/\/chat\/completions$/, '');
+  const configuration = setup ? setup.configuration(baseUrl) : configurationYaml(upstream);
+  writeFileSync(configurationFile, `${configuration}${keyLimits ? BENCH_KEY_LIMITS_YAML : ''}`);
+  await cli(['apply', configurationFile], env, 'configuration (apply)');
+  await setup?.prepare?.(env);
 
   const child = startChild(
     setup?.name ?? 'switchboard',

@@ -1,6 +1,7 @@
 import {
   type Core,
   CooldownBoard,
+  failoverOrder,
   isResting,
   type ResolvedCredential,
   type ResolvedModel,
@@ -93,7 +94,8 @@ export class GatewayRuntime {
     if (!pool || pool.length === 1) {
       const only = pool ? (pool[0] as ResolvedCredential) : resolved.credential;
       // A key in a rest the gateway chose itself is still tried when it is the only one.
-      if (!this.#isAvailable(only) && !this.#restsSoftly(only, Date.now()))
+      this.#now = Date.now();
+      if (!this.#isAvailable(only) && !this.#restsSoftly(only, this.#now))
         throw this.#allCooling(resolved, [only], Date.now());
       try {
         const result = await attempt(only);
@@ -106,18 +108,27 @@ export class GatewayRuntime {
       }
     }
     const key = `${principal.workspaceId}\u0000${resolved.provider}\u0000${resolved.type}\u0000${resolved.model}`;
-    let ordered = this.#roundRobin.order(key, pool, this.#isAvailable);
-    if (ordered.length === 0) {
-      ordered = this.#softlyResting(pool, Date.now());
-      if (ordered.length === 0) throw this.#allCooling(resolved, pool, Date.now());
-    }
+    // One clock reading for the whole pool (the pick runs synchronously): a large pool asked the
+    // clock once per key on every call.
+    this.#now = Date.now();
+    const picked = this.#roundRobin.pick(key, pool, this.#isAvailable);
     let lastError: unknown;
+    if (picked) {
+      // The pick alone first; the failover order (the others, sorted) is built only if it fails.
+      try {
+        const result = await attempt(picked.chosen);
+        return this.#succeeded(principal, resolved, picked.chosen, result);
+      } catch (error) {
+        this.#rest(principal, resolved, picked.chosen, error);
+        lastError = error;
+      }
+    }
+    const ordered = picked ? failoverOrder(picked) : this.#softlyResting(pool, Date.now());
+    if (!picked && ordered.length === 0) throw this.#allCooling(resolved, pool, Date.now());
     for (const candidate of ordered) {
       try {
         const result = await attempt(candidate);
-        this.cooldowns.succeeded(candidate.id);
-        this.missingModels.found(principal.workspaceId, resolved);
-        return { result, credentialId: candidate.id };
+        return this.#succeeded(principal, resolved, candidate, result);
       } catch (error) {
         this.#rest(principal, resolved, candidate, error);
         lastError = error;
@@ -126,9 +137,24 @@ export class GatewayRuntime {
     throw lastError;
   }
 
+  /** A key's attempt succeeded: its failures end, the model is found. */
+  #succeeded<T>(
+    principal: Principal,
+    resolved: ResolvedModel,
+    candidate: ResolvedCredential,
+    result: T,
+  ): Attempted<T> {
+    this.cooldowns.succeeded(candidate.id);
+    this.missingModels.found(principal.workspaceId, resolved);
+    return { result, credentialId: candidate.id };
+  }
+
+  /** The clock reading of the pick under way (`#isAvailable` runs inside it). */
+  #now = 0;
+
   /** Whether a key may be used now: neither a stored nor a local cooldown holds it. */
   readonly #isAvailable = (candidate: ResolvedCredential): boolean => {
-    const now = Date.now();
+    const now = this.#now;
     return candidate.cooldownUntilMs <= now && this.cooldowns.get(candidate.id, now) === undefined;
   };
 

@@ -91,3 +91,40 @@ describe('SQLite file modes', () => {
     );
   });
 });
+
+describe('SQLite prepared statements', () => {
+  it('prepares a query once, and reuses it after a stream of it ended', async () => {
+    const handle = openDatabase({ engine: 'sqlite', filename: ':memory:' });
+    if (handle.engine !== 'sqlite') throw new Error('expected a SQLite handle');
+    try {
+      await migrateHandle(handle);
+      const prepare = handle.sqlite.prepare.bind(handle.sqlite);
+      let prepared = 0;
+      handle.sqlite.prepare = ((sql: string) => {
+        prepared++;
+        return prepare(sql);
+      }) as typeof handle.sqlite.prepare;
+      const count = () =>
+        handle.db
+          .selectFrom('workspaces')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow();
+      for (let index = 0; index < 5; index++) expect(Number((await count()).n)).toBe(0);
+      expect(prepared).toBe(1);
+      // A streamed select holds its statement while it runs; once it ended the statement serves again.
+      const query = handle.db
+        .withTables<{ kysely_migration: { name: string } }>()
+        .selectFrom('kysely_migration')
+        .select('name')
+        .orderBy('name');
+      const streamed: string[] = [];
+      for await (const row of query.stream()) streamed.push(row.name);
+      const executed = (await query.execute()).map((row) => row.name);
+      expect(streamed.length).toBeGreaterThan(1);
+      expect(executed).toEqual(streamed);
+      expect(prepared).toBe(2);
+    } finally {
+      await handle.close();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import {
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  type SqliteDatabase,
   SqliteDriver,
 } from 'kysely';
 import pg from 'pg';
@@ -110,6 +111,33 @@ class ImmediateSqliteDriver extends SqliteDriver implements Driver {
   }
 }
 
+/** Prepared statements kept per SQL text; beyond this many the oldest is dropped. */
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * The database as kysely's SQLite driver sees it, with its statements kept by SQL text: the
+ * driver prepares each query anew, and under a 429 storm (a cooldown row and a change-log row per
+ * upstream 429) preparing cost as much as running. A statement still being iterated (a streamed
+ * select) is not handed out twice: a fresh one is prepared beside it.
+ */
+function withCachedStatements(sqlite: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      const cached = statements.get(sql);
+      if (cached && !cached.busy) return cached;
+      const statement = sqlite.prepare(sql);
+      if (!cached) {
+        if (statements.size >= STATEMENT_CACHE_SIZE)
+          statements.delete(statements.keys().next().value as string);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 /** kysely's SQLite dialect with transactions that take the write lock as they begin. */
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
@@ -137,7 +165,9 @@ export function openDatabase(config: DatabaseConfig): DatabaseHandle {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     sqlite.pragma('synchronous = NORMAL');
-    const db: Db = new Kysely({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    const db: Db = new Kysely({
+      dialect: new ImmediateSqliteDialect({ database: withCachedStatements(sqlite) }),
+    });
     return { engine: 'sqlite', db, sqlite, config, close: () => db.destroy() };
   }
   const pool = new pg.Pool({ ...postgresClientConfig(config), max: config.poolSize ?? 10 });

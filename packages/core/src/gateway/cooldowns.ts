@@ -46,9 +46,24 @@ export async function startCooldown(
   input: { workspaceId: string; credentialId: string; until: Date | string; reason: string },
 ): Promise<{ until: string; failures: number }> {
   await getCredential(core.db, input.workspaceId, input.credentialId);
+  return storeCooldown(core, input);
+}
+
+/**
+ * `startCooldown` for a credential known to belong to the workspace (the gateway's, taken from the
+ * workspace's resolve snapshot): one write and the change notice. A credential deleted meanwhile
+ * fails the write (its foreign key), as the lookup would have.
+ */
+async function storeCooldown(
+  core: Core,
+  input: { workspaceId: string; credentialId: string; until: Date | string; reason: string },
+): Promise<{ until: string; failures: number }> {
   const until = typeof input.until === 'string' ? input.until : input.until.toISOString();
   const at = nowIso();
   const row = await upsertCooldown(core.db, { ...input, until, at });
+  // This process's snapshot takes the row as written rather than reading it back for the notice.
+  const untilMs = Date.parse(row.until);
+  if (Number.isFinite(untilMs)) core.resolveCache.cooldownWritten(input.credentialId, untilMs);
   core.changes.publish({
     workspaceId: input.workspaceId,
     kind: 'cooldown',
@@ -197,7 +212,7 @@ export class CooldownBoard {
     reason: string,
   ): Promise<void> {
     try {
-      await startCooldown(this.#core, {
+      await storeCooldown(this.#core, {
         workspaceId,
         credentialId,
         until: new Date(cooldown.untilMs),

@@ -62,6 +62,26 @@ describe('WeightedRoundRobin', () => {
     const ordered = router.order('m', candidates, (candidate) => candidate.id !== 'a');
     expect(ordered.map((candidate) => candidate.id)).toEqual(['b']);
   });
+  it('keeps its place when the pool comes back as a new array (a reloaded snapshot)', () => {
+    const router = new WeightedRoundRobin();
+    const pool = () => [
+      { id: 'a', weight: 3 },
+      { id: 'b', weight: 1 },
+      { id: 'c', weight: 2 },
+    ];
+    const steady = pool();
+    const reference = Array.from({ length: 12 }, () => router.pick('m', steady, () => true)?.chosen.id);
+    const reloading = new WeightedRoundRobin();
+    const picks = Array.from({ length: 12 }, () => reloading.pick('m', pool(), () => true)?.chosen.id);
+    expect(picks).toEqual(reference);
+    expect(reference.filter((id) => id === 'a')).toHaveLength(6);
+    // A single available key is taken without moving the others' places.
+    expect(reloading.pick('m', steady, (candidate) => candidate.id === 'b')?.chosen.id).toBe('b');
+    expect(reloading.pick('m', steady, () => true)?.chosen.id).toBe(
+      router.pick('m', steady, () => true)?.chosen.id,
+    );
+    expect(reloading.pick('m', steady, () => false)).toBeUndefined();
+  });
   it('puts the other keys after the pick, heaviest first, for failover', () => {
     const router = new WeightedRoundRobin();
     const order = router.order(

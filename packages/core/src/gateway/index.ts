@@ -9,6 +9,6 @@ export {
   startCooldown,
   UNTIL_CHANGED_MS,
 } from './cooldowns.ts';
-export { type Candidate, WeightedRoundRobin } from './selection.ts';
+export { type Candidate, failoverOrder, type Picked, WeightedRoundRobin } from './selection.ts';
 export { type UsageRecord, UsageRecorder, type UsageRecorderOptions } from './usage.ts';
 export { type UsageSummary, type UsageTotals, usageSummary } from './usage-summary.ts';

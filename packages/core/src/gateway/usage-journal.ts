@@ -6,7 +6,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  rmSync,
+  unlinkSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -94,7 +94,12 @@ export class UsageJournal {
   /** Deletes sealed segments whose every row is in the database. */
   release(files: readonly string[]): void {
     for (const file of files) {
-      rmSync(file, { force: true });
+      // unlink, not rmSync: rmSync takes rimraf's path (an lstat and its retry logic) for a plain file.
+      try {
+        unlinkSync(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
       const index = this.#sealed.indexOf(file);
       if (index >= 0) this.#sealed.splice(index, 1);
     }

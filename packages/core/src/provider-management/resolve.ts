@@ -57,7 +57,11 @@ export class ResolveCache {
   readonly generations = new Map<string, number>();
   /** Credentials decrypted for snapshots so far (each snapshot load opens its workspace's keys). */
   decryptions = 0;
+  /** Cooldown reads saved because this process had just written the rest (tests read it). */
+  cooldownsTakenAsWritten = 0;
   readonly #db: DbOrTrx | undefined;
+  /** Rests this process has just written, by credential id: the next cooldown event takes them as written. */
+  readonly #written = new Map<string, number>();
 
   /** With `db`, a cooldown of one key updates the snapshot in place instead of reloading it. */
   constructor(changes: ChangeBus, db?: DbOrTrx) {
@@ -78,6 +82,8 @@ export class ResolveCache {
    * loaded right now may have read before the rest was written, so that load is dropped instead.
    */
   #cooldownChanged(workspaceId: string, credentialId: string): void {
+    const written = this.#written.get(credentialId);
+    this.#written.delete(credentialId);
     const snapshot = this.snapshots.get(workspaceId);
     if (!snapshot || this.loading.has(workspaceId)) {
       this.invalidate(workspaceId);
@@ -85,6 +91,12 @@ export class ResolveCache {
     }
     const objects = snapshot.credentials.get(credentialId);
     if (!objects) return;
+    if (written !== undefined) {
+      // The row as this process's own upsert returned it: reading it back would only cost a query.
+      this.cooldownsTakenAsWritten += 1;
+      for (const credential of objects) credential.cooldownUntilMs = written;
+      return;
+    }
     (this.#db as DbOrTrx)
       .selectFrom('credential_cooldowns')
       .select('until')
@@ -99,6 +111,15 @@ export class ResolveCache {
           if (this.snapshots.get(workspaceId) === snapshot) this.invalidate(workspaceId);
         },
       );
+  }
+
+  /**
+   * Notes a rest this process has just stored (`untilMs` as the database returned it), right
+   * before its cooldown event is published: the event then updates the snapshot without a read.
+   * Under a 429 storm that read was one of the queries each upstream 429 cost.
+   */
+  cooldownWritten(credentialId: string, untilMs: number): void {
+    if (this.#db) this.#written.set(credentialId, untilMs);
   }
 
   /** Drops one workspace's snapshot (or every one); a load under way is not kept. */

@@ -68,6 +68,8 @@ function parseCall(body: Json, headers: Record<string, string>): MessagesCall {
 }
 
 const encoder = new TextEncoder();
+/** Reads a relayed body where it lies (`Buffer.from(bytes)` would copy it first). */
+const decoder = new TextDecoder();
 
 /**
  * POST /v1/messages: Anthropic's Messages API, passed through to Anthropic (`cache_control`,
@@ -128,8 +130,7 @@ function relayedAnswer(result: Relayed): Answer {
   if (result.whole) {
     let usage: AnthropicUsageFields | undefined;
     try {
-      usage = (JSON.parse(Buffer.from(result.whole).toString('utf8')) as { usage?: AnthropicUsageFields })
-        .usage;
+      usage = (JSON.parse(decoder.decode(result.whole)) as { usage?: AnthropicUsageFields }).usage;
     } catch {
       usage = undefined;
     }

@@ -127,7 +127,7 @@ function relayedAnswer(result: Relayed, call: ResponsesCall): Answer {
   if (result.whole) {
     let response: Json | undefined;
     try {
-      response = JSON.parse(Buffer.from(result.whole).toString('utf8')) as Json;
+      response = JSON.parse(decoder.decode(result.whole)) as Json;
     } catch {
       response = undefined;
     }
@@ -163,6 +163,8 @@ function relayedAnswer(result: Relayed, call: ResponsesCall): Answer {
 }
 
 const encoder = new TextEncoder();
+/** Reads a relayed body where it lies (`Buffer.from(bytes)` would copy it first). */
+const decoder = new TextDecoder();
 
 /** The Responses API's `error` event. */
 const errorEvent = (error: GatewayError) =>

@@ -1,9 +1,9 @@
 // The Anthropic Messages API answer, built from a chat completion (whole, or streamed as
 // Anthropic's event sequence), and Anthropic's error JSON.
-import { randomBytes } from 'node:crypto';
 import { parseSse } from '@switchboard/providers';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, Usage } from '@switchboard/provider-spec';
 import type { GatewayError } from '../errors.ts';
+import { randomHex } from '../random-hex.ts';
 
 type Json = Record<string, unknown>;
 type Delta = ChatCompletionChunk['choices'][number]['delta'] & { reasoning_content?: string | null };
@@ -11,7 +11,7 @@ type Delta = ChatCompletionChunk['choices'][number]['delta'] & { reasoning_conte
 const encoder = new TextEncoder();
 
 /** A message id in Anthropic's style. */
-export const messageId = (): string => `msg_${randomBytes(12).toString('hex')}`;
+export const messageId = (): string => `msg_${randomHex(12)}`;
 
 /** The stop reason Anthropic reports for a chat finish reason. */
 export function stopReason(finish: FinishReason | null): string {
@@ -204,7 +204,7 @@ export class MessagesStreamTranslator {
           index,
           content_block: {
             type: 'tool_use',
-            id: call.id ?? `toolu_${randomBytes(12).toString('hex')}`,
+            id: call.id ?? `toolu_${randomHex(12)}`,
             name: call.function?.name ?? '',
             input: {},
           },

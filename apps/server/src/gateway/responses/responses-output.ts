@@ -1,14 +1,13 @@
 // The Responses API answer: output items and the response object, built from a chat completion
 // (whole, or accumulated from a stream).
-import { randomBytes } from 'node:crypto';
 import type { ChatCompletion, FinishReason, Usage } from '@switchboard/provider-spec';
+import { randomHex } from '../random-hex.ts';
 import type { ResponsesRequest } from './responses-request.ts';
 
 type Json = Record<string, unknown>;
 
 /** An id in OpenAI's style: a prefix and 48 hex characters. */
-export const itemId = (prefix: 'resp' | 'msg' | 'fc' | 'rs'): string =>
-  `${prefix}_${randomBytes(24).toString('hex')}`;
+export const itemId = (prefix: 'resp' | 'msg' | 'fc' | 'rs'): string => `${prefix}_${randomHex(24)}`;
 
 /** The Responses API usage object. */
 export interface ResponsesUsage {
