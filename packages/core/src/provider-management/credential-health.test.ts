@@ -1,9 +1,11 @@
 import { ENGINES, type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, Migrator } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestCore } from '../../test/test-core.ts';
+import { createTestCore, createTestCoreWithTarget } from '../../test/test-core.ts';
 import { createTestWorkspace, realAdapters, type TestWorkspace } from '../../test/provider-kit.ts';
 import type { Core } from '../core.ts';
+import { migrateToLatest } from '../db/connect.ts';
+import { migrationProvider } from '../db/migrations/index.ts';
 import { CoreError } from '../errors.ts';
 import { UsageRecorder, type UsageRecord } from '../gateway/usage.ts';
 import { credentialSuccessesQuery } from './credential-repository.ts';
@@ -177,6 +179,48 @@ describe.each(ENGINES)('credential last successes on %s', (engine) => {
     );
     expect(error).toBeInstanceOf(CoreError);
     expect((error as CoreError).code).toBe('NOT_FOUND');
+  });
+
+  it('migrates: a key valid at the time keeps its last check as its last success, a failing one has none', async () => {
+    const { core: own, target } = await createTestCoreWithTarget(engine, { providers: realAdapters() });
+    try {
+      const ws = await createTestWorkspace(own);
+      await installProvider(own, ws.owner, { workspaceId: ws.workspaceId, provider: 'openai' });
+      const add = (name: string, key: string) =>
+        createCredential(own, ws.admin, {
+          workspaceId: ws.workspaceId,
+          provider: 'openai',
+          name,
+          values: { api_key: key, base_url: `${upstream.url}/v1` },
+        });
+      const steady = await add('steady', KEYS.steady);
+      const flaky = await add('flaky', KEYS.flaky);
+      const schema = target.engine === 'postgres' ? target.schema : undefined;
+      const migrator = new Migrator({
+        db: own.db,
+        provider: migrationProvider,
+        ...(schema ? { migrationTableSchema: schema } : {}),
+      });
+      const down = await migrator.migrateDown();
+      expect(down.error).toBeUndefined();
+      expect(down.results?.map((result) => result.migrationName)).toEqual([
+        '2026-12-07T1300-credential-last-success',
+      ]);
+      await own.db
+        .updateTable('provider_credentials')
+        .set({ status: 'invalid' })
+        .where('id', '=', flaky.id)
+        .execute();
+      expect(await migrateToLatest(own.db, schema)).toEqual(['2026-12-07T1300-credential-last-success']);
+      expect(await credentialLastSuccesses(own, ws.member, { workspaceId: ws.workspaceId })).toEqual(
+        [
+          { credentialId: steady.id, at: steady.validatedAt, via: 'check' },
+          { credentialId: flaky.id, at: null, via: null },
+        ].sort((a, b) => a.credentialId.localeCompare(b.credentialId)),
+      );
+    } finally {
+      await own.close();
+    }
   });
 
   it('finds each key’s last call with an index seek, not a scan of the usage events', async () => {
