@@ -1,10 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
-import { createUser } from '@switchboard/core';
 import { type FakeUpstream, type RecordedRequest, startFakeUpstream } from '@switchboard/test-utils';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from './harness.ts';
+import {
+  accessibilityProblems,
+  type ConsoleHarness,
+  createAccount,
+  signIn,
+  startConsoleHarness,
+} from './harness.ts';
 
 // The admin pages beyond providers: health, the playground, members and the invitation link,
 // personal access tokens, the audit log, usage and connect, and a member's read-only view, in a
@@ -96,14 +101,6 @@ function fakeOpenAI(upstream: FakeUpstream, rejected: Set<string>, control: { sl
     for (const chunk of chunks) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
     response.end('data: [DONE]\n\n');
   });
-}
-
-async function signIn(page: Page, account: { email: string; password: string }, next: string): Promise<void> {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`**${next}`);
 }
 
 /** The arguments of a copied curl command, run with fetch as the shell would. */
@@ -221,7 +218,24 @@ describe('the admin pages in a browser', () => {
     expect(status('local-model')).toBe('active');
     expect(status('other-model')).toBe('credential-invalid');
     const openai = (await owner.providers.list.query({ workspaceId })).find((entry) => entry.id === 'openai');
-    expect(openai?.credentials.find((credential) => credential.name === 'Backup')?.status).toBe('invalid');
+    const backup = openai?.credentials.find((credential) => credential.name === 'Backup');
+    expect(backup?.status).toBe('invalid');
+
+    // A key that worked once and fails now still says when it last worked: a passing check
+    // before the failing one (when it was saved, or an abandoned check of the cancelled run that
+    // finished before the key was refused). The exact time is on hover.
+    const lastSuccesses = await owner.credentials.lastSuccesses.query({ workspaceId });
+    const backupLast = lastSuccesses.find((entry) => entry.credentialId === backup?.id);
+    expect(backupLast?.via).toBe('check');
+    expect(backupLast?.at && backup?.validatedAt && backupLast.at < backup.validatedAt).toBe(true);
+    expect(backupLast?.at && backup && backupLast.at >= backup.createdAt).toBe(true);
+    const backupSuccess = row('Backup').getByTestId('last-success');
+    await backupSuccess.filter({ hasText: /ago|now/ }).waitFor();
+    expect(await backupSuccess.textContent()).toMatch(
+      /^\s*Last success\s+(now|\d+ (seconds?|minutes?) ago)\s*$/,
+    );
+    expect(await backupSuccess.getAttribute('title')).toMatch(/\d{4}, \d{1,2}:\d{2}.*: a passing check$/);
+    expect(await row('local-b').getByTestId('last-success').textContent()).not.toContain('never');
     await harness.screenshot(page, '20-health-checked');
     expect(await accessibilityProblems(page)).toEqual([]);
   });
@@ -265,11 +279,7 @@ describe('the admin pages in a browser', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
 
     // Accounts come from the operator (decision 0011); the invitee says yes themselves.
-    await createUser(
-      harness.server.core,
-      { kind: 'system', label: 'test' },
-      { ...INVITEE, name: 'Ivy Invitee' },
-    );
+    await createAccount(harness, INVITEE, 'Ivy Invitee');
     const invitee = await harness.newPage();
     try {
       await invitee.page.goto(link);
@@ -430,6 +440,12 @@ describe('the admin pages in a browser', () => {
       await signIn(member.page, INVITEE, `${base()}/health`);
       await member.page.locator('[data-credential="Primary"]').waitFor();
       await member.page.getByText('Only owners and admins can run checks').waitFor();
+      // The playground's and connect's calls went through Primary: its last success is a gateway call.
+      await member.page
+        .locator(
+          '[data-credential="Primary"] [data-testid="last-success"][title$=": a successful gateway call"]',
+        )
+        .waitFor();
       expect(await member.page.getByRole('button', { name: 'Check all keys' }).count()).toBe(0);
       expect(await member.page.getByRole('button', { name: /^Check / }).count()).toBe(0);
       const nav = member.page.getByRole('navigation', { name: 'Workspace' });

@@ -1,9 +1,15 @@
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
-import { addCustomModel, createPersonalAccessToken, createUser } from '@switchboard/core';
+import { addCustomModel } from '@switchboard/core';
 import { type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from './harness.ts';
+import {
+  accessibilityProblems,
+  type ConsoleHarness,
+  signIn,
+  signInAsNewMember,
+  startConsoleHarness,
+} from './harness.ts';
 
 // The API keys page: create a key with limits (its secret shown once), watch its use against
 // the limits after real /v1 calls, edit the limits, revoke with confirmation, and a member's
@@ -12,14 +18,6 @@ import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from 
 const OWNER = { email: 'keys-admin@example.test', password: 'a long enough password' };
 const MEMBER = { email: 'keys-member@example.test', password: 'another long password' };
 const MODEL = 'openai-compatible/local-model';
-
-async function signIn(page: Page, account: { email: string; password: string }, next: string): Promise<void> {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`**${next}`);
-}
 
 describe('API keys in the console', () => {
   let harness: ConsoleHarness;
@@ -147,23 +145,14 @@ describe('API keys in the console', () => {
   });
 
   it('shows a member the keys read-only', async () => {
-    const user = await createUser(
-      harness.server.core,
-      { kind: 'system', label: 'test' },
-      { ...MEMBER, name: 'Member' },
-    );
-    await owner.members.invite.mutate({ workspaceId, email: MEMBER.email, role: 'member' });
-    const { token } = await createPersonalAccessToken(
-      harness.server.core,
-      { kind: 'user', userId: user.id },
-      { name: 'test' },
-    );
-    const asMember = createSwitchboardClient({ url: harness.server.url, token });
-    const [invitation] = await asMember.members.myInvitations.query();
-    await asMember.members.accept.mutate({ invitationId: invitation!.id });
-    const member = await harness.newPage();
+    const member = await signInAsNewMember(harness, {
+      inviter: owner,
+      workspaceId,
+      account: MEMBER,
+      role: 'member',
+      next: `/w/${workspaceId}/api-keys`,
+    });
     try {
-      await signIn(member.page, MEMBER, `/w/${workspaceId}/api-keys`);
       await member.page.locator('[data-key="support-bot"]').getByText('/ 100').waitFor();
       await member.page.getByText('an editor, admin or owner creates and changes them').waitFor();
       expect(await member.page.getByRole('button', { name: 'Create key' }).count()).toBe(0);

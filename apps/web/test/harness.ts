@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSwitchboardClient, type RouterInputs, type SwitchboardClient } from '@switchboard/client';
+import { createPersonalAccessToken, createUser } from '@switchboard/core';
 import { createLogger, loadConsole, type RunningServer, readEnv, startServer } from '@switchboard/server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
@@ -114,4 +116,83 @@ export async function startConsoleHarness(): Promise<ConsoleHarness> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** An account a test signs in with (an obviously fake address). */
+export interface TestAccount {
+  email: string;
+  password: string;
+}
+
+/** Signs in through the login page and waits until it lands on `next`. */
+export async function signIn(page: Page, account: TestAccount, next: string): Promise<void> {
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`**${next}`);
+}
+
+/** Creates an account as the server's operator does (`switchboard user create`); returns its user id. */
+export async function createAccount(
+  harness: ConsoleHarness,
+  account: TestAccount,
+  name: string,
+): Promise<string> {
+  const user = await createUser(harness.server.core, { kind: 'system', label: 'test' }, { ...account, name });
+  return user.id;
+}
+
+/** Who joins which workspace, and where their browser opens. */
+export interface JoinOptions {
+  /** An owner's or admin's client, who invites the account. */
+  inviter: SwitchboardClient;
+  workspaceId: string;
+  /** A new account: the helper creates it. */
+  account: TestAccount;
+  role: RouterInputs['members']['invite']['role'];
+  /** The console path the new member's browser opens at after signing in. */
+  next: string;
+  /** The account's display name (default: the role, capitalised). */
+  name?: string;
+  /** The browser's viewport width (default 1280). */
+  width?: number;
+}
+
+/**
+ * Joins a new account to a workspace the way people do, and opens a browser signed in as it:
+ * the operator creates the account, the inviter invites its email, and the user accepts the
+ * invitation themselves (decision 0011), here through the API with a token of their own. The
+ * caller closes the returned context.
+ */
+export async function signInAsNewMember(
+  harness: ConsoleHarness,
+  options: JoinOptions,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const { inviter, workspaceId, account, role } = options;
+  const userId = await createAccount(
+    harness,
+    account,
+    options.name ?? `${role.charAt(0).toUpperCase()}${role.slice(1)}`,
+  );
+  await inviter.members.invite.mutate({ workspaceId, email: account.email, role });
+  const { token } = await createPersonalAccessToken(
+    harness.server.core,
+    { kind: 'user', userId },
+    { name: 'test' },
+  );
+  const asInvitee = createSwitchboardClient({ url: harness.server.url, token });
+  const invitation = (await asInvitee.members.myInvitations.query()).find(
+    (pending) => pending.workspaceId === workspaceId,
+  );
+  if (!invitation) throw new Error(`no invitation to ${workspaceId} for ${account.email}`);
+  await asInvitee.members.accept.mutate({ invitationId: invitation.id });
+  const opened = await harness.newPage(options.width);
+  try {
+    await signIn(opened.page, account, options.next);
+  } catch (error) {
+    await opened.context.close();
+    throw error;
+  }
+  return opened;
 }

@@ -1,23 +1,20 @@
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
-import { createPersonalAccessToken, createUser } from '@switchboard/core';
 import { type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from './harness.ts';
+import {
+  accessibilityProblems,
+  type ConsoleHarness,
+  signIn,
+  signInAsNewMember,
+  startConsoleHarness,
+} from './harness.ts';
 
 // Custom models, default models, the workspace switcher and the read-only view of a member,
 // in a real browser against the real server and a local OpenAI-compatible server.
 
 const OWNER = { email: 'admin@example.test', password: 'a long enough password' };
 const MEMBER = { email: 'member@example.test', password: 'another long password' };
-
-async function signIn(page: Page, account: { email: string; password: string }, next: string): Promise<void> {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`**${next}`);
-}
 
 describe('custom models, defaults and roles in the console', () => {
   let harness: ConsoleHarness;
@@ -118,25 +115,14 @@ describe('custom models, defaults and roles in the console', () => {
   });
 
   it('shows a member the same page read-only, with the controls absent', async () => {
-    // Accounts come from the operator (as `switchboard user create` does); the member then
-    // accepts the invitation themselves.
-    const user = await createUser(
-      harness.server.core,
-      { kind: 'system', label: 'test' },
-      { ...MEMBER, name: 'Member' },
-    );
-    await owner.members.invite.mutate({ workspaceId, email: MEMBER.email, role: 'member' });
-    const { token } = await createPersonalAccessToken(
-      harness.server.core,
-      { kind: 'user', userId: user.id },
-      { name: 'test' },
-    );
-    const asMember = createSwitchboardClient({ url: harness.server.url, token });
-    const [invitation] = await asMember.members.myInvitations.query();
-    await asMember.members.accept.mutate({ invitationId: invitation!.id });
-    const member = await harness.newPage();
+    const member = await signInAsNewMember(harness, {
+      inviter: owner,
+      workspaceId,
+      account: MEMBER,
+      role: 'member',
+      next: `/w/${workspaceId}/providers`,
+    });
     try {
-      await signIn(member.page, MEMBER, `/w/${workspaceId}/providers`);
       const card = member.page.locator('[data-provider="openai-compatible"]');
       await card.waitFor();
       await member.page.getByText('Only owners and admins can change providers.').waitFor();

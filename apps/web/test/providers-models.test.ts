@@ -2,11 +2,16 @@ import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
-import { createPersonalAccessToken, createUser } from '@switchboard/core';
 import { type FakeUpstream, fixture, type RecordedRequest, startFakeUpstream } from '@switchboard/test-utils';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from './harness.ts';
+import {
+  accessibilityProblems,
+  type ConsoleHarness,
+  signIn,
+  signInAsNewMember,
+  startConsoleHarness,
+} from './harness.ts';
 
 // The reference page's model flows, top to bottom, as an admin does them in a real browser:
 // custom models and their own keys, Manage credentials, removing and re-adding, enabling,
@@ -77,14 +82,6 @@ async function problemsOutsideHeader(page: Page): Promise<string[]> {
     .run({ exclude: [['header']] }, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
     .then((result) => result.violations.map((violation) =>
       violation.id + ': ' + violation.nodes.map((node) => node.target.join(' ')).join(', ')))`);
-}
-
-async function signIn(page: Page, account: { email: string; password: string }, next: string): Promise<void> {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`**${next}`);
 }
 
 describe('models in the console', () => {
@@ -388,24 +385,15 @@ describe('models in the console', () => {
   });
 
   it('shows the models to a member read-only, with the controls absent', async () => {
-    const user = await createUser(
-      harness.server.core,
-      { kind: 'system', label: 'test' },
-      { ...MEMBER, name: 'Member' },
-    );
-    await owner.members.invite.mutate({ workspaceId, email: MEMBER.email, role: 'member' });
-    const { token } = await createPersonalAccessToken(
-      harness.server.core,
-      { kind: 'user', userId: user.id },
-      { name: 'test' },
-    );
-    const asMember = createSwitchboardClient({ url: harness.server.url, token });
-    const [invitation] = await asMember.members.myInvitations.query();
-    await asMember.members.accept.mutate({ invitationId: invitation!.id });
-    const member = await harness.newPage();
+    const member = await signInAsNewMember(harness, {
+      inviter: owner,
+      workspaceId,
+      account: MEMBER,
+      role: 'member',
+      next: `/w/${workspaceId}/providers`,
+    });
     try {
       const on = member.page;
-      await signIn(on, MEMBER, `/w/${workspaceId}/providers`);
       await card('openai-compatible', on).getByRole('button', { name: 'Show 1 model' }).click();
       await row(MODEL, on).getByTestId('model-status').waitFor();
       expect(await on.getByRole('switch').count()).toBe(0);

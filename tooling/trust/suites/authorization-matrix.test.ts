@@ -128,6 +128,7 @@ const TABLE: Record<string, Row> = {
   'providers.install': { access: MANAGE, input: (w) => ({ ...ws(w), provider: 'anthropic' }) },
   'providers.uninstall': { access: MANAGE, input: (w) => ({ ...ws(w), provider, version: STALE }) },
   'credentials.list': { access: ALL, input: (w) => ({ ...ws(w), provider, model }) },
+  'credentials.lastSuccesses': { access: ALL, input: ws },
   'credentials.validate': {
     access: MANAGE,
     input: (w) => ({ ...ws(w), provider, model, values: fakeValues(w) }),

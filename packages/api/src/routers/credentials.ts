@@ -1,6 +1,7 @@
 import {
   activateCredential,
   createCredential,
+  credentialLastSuccesses,
   listCredentials,
   removeCredential,
   revalidateCredential,
@@ -21,6 +22,14 @@ export const credentialsRouter = router({
   list: workspaceProcedure
     .input(ownerInput)
     .query(({ ctx, input }) => listCredentials(ctx.core, ctx.actor, input)),
+
+  /**
+   * When each credential of the workspace last worked (its last passing check or successful
+   * gateway call), failing ones included.
+   */
+  lastSuccesses: workspaceProcedure.query(({ ctx, input }) =>
+    credentialLastSuccesses(ctx.core, ctx.actor, input),
+  ),
 
   /** Checks a form with a real call to the provider and saves nothing (owner or admin). */
   validate: workspaceProcedure

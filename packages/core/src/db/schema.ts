@@ -175,6 +175,8 @@ export interface ProviderCredentialsTable {
   status: string;
   status_reason: string | null;
   validated_at: string | null;
+  /** When a real check (creation, a changed key, a revalidation) last found it valid; kept when a later one fails. */
+  last_valid_at: string | null;
   created_at: string;
   updated_at: string;
   version: Generated<number>;

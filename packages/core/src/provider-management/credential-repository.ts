@@ -113,6 +113,7 @@ export async function updateCredentialRow(
       | 'status'
       | 'status_reason'
       | 'validated_at'
+      | 'last_valid_at'
     >
   > & { updated_at: string },
 ): Promise<boolean> {
@@ -129,7 +130,12 @@ export async function updateCredentialRow(
 export async function setCredentialStatusRow(
   trx: Trx,
   credentialId: string,
-  status: { status: 'valid' | 'invalid'; status_reason: string | null; validated_at: string },
+  status: {
+    status: 'valid' | 'invalid';
+    status_reason: string | null;
+    validated_at: string;
+    last_valid_at?: string;
+  },
 ): Promise<void> {
   await trx.updateTable('provider_credentials').set(status).where('id', '=', credentialId).execute();
 }
@@ -242,4 +248,42 @@ export function upsertCooldown(
     )
     .returning(['until', 'failures'])
     .executeTakeFirstOrThrow();
+}
+
+/** A credential with the times it last worked, as `listCredentialSuccesses` reads them. */
+export interface CredentialSuccessRow {
+  id: string;
+  /** When a real check last found it valid. */
+  last_valid_at: string | null;
+  /** When the gateway last finished a call with it successfully. */
+  last_call_at: string | null;
+}
+
+/**
+ * Every credential of the workspace with its last passing check and its last successful
+ * gateway call, in one query. The call's time is a correlated `max` that
+ * `usage_events_credential_outcome_idx` answers with one index seek per credential on both
+ * engines, however many events the workspace has (credential ids are unique across workspaces).
+ * The query is exported apart so a test can read its plan.
+ */
+export function credentialSuccessesQuery(db: DbOrTrx, workspaceId: string) {
+  return db
+    .selectFrom('provider_credentials as credential')
+    .select((eb) => [
+      'credential.id',
+      'credential.last_valid_at',
+      eb
+        .selectFrom('usage_events as event')
+        .select((inner) => inner.fn.max('event.created_at').as('at'))
+        .whereRef('event.credential_id', '=', 'credential.id')
+        .where('event.outcome', '=', 'ok')
+        .as('last_call_at'),
+    ])
+    .where('credential.workspace_id', '=', workspaceId)
+    .orderBy('credential.id');
+}
+
+/** Runs `credentialSuccessesQuery`. */
+export function listCredentialSuccesses(db: DbOrTrx, workspaceId: string): Promise<CredentialSuccessRow[]> {
+  return credentialSuccessesQuery(db, workspaceId).execute();
 }

@@ -210,6 +210,7 @@ export async function insertCredential(
     status: 'valid',
     status_reason: null,
     validated_at: now,
+    last_valid_at: now,
     created_at: now,
     updated_at: now,
     version: 1,
@@ -288,7 +289,9 @@ export async function updateCredential(
     const now = nowIso();
     const changed = await updateCredentialRow(trx, row, {
       ...(name ? { name } : {}),
-      ...(stored ? { ...stored, status: 'valid', status_reason: null, validated_at: now } : {}),
+      ...(stored
+        ? { ...stored, status: 'valid', status_reason: null, validated_at: now, last_valid_at: now }
+        : {}),
       updated_at: now,
     });
     if (!changed) throw staleRecord('This credential');
@@ -438,10 +441,13 @@ export async function setCredentialStatus(
 ): Promise<CredentialView> {
   const updated = await mutate(core, actor, input.workspaceId, async (trx, record) => {
     const row = await getCredential(trx, input.workspaceId, input.credentialId);
+    const now = nowIso();
     await setCredentialStatusRow(trx, row.id, {
       status: input.valid ? 'valid' : 'invalid',
       status_reason: input.valid ? null : (input.reason ?? 'The provider rejected this credential'),
-      validated_at: nowIso(),
+      validated_at: now,
+      // A failure keeps the last success: the health page shows when a failing key last worked.
+      ...(input.valid ? { last_valid_at: now } : {}),
     });
     if (input.valid) await deleteCooldown(trx, row.id);
     await record({

@@ -1,4 +1,5 @@
 export * from './catalog.ts';
+export * from './credential-health.ts';
 export * from './credentials.ts';
 export * from './defaults.ts';
 export * from './load-balancing.ts';

@@ -50,6 +50,7 @@ export async function seedLargeWorkspace(
       status: 'valid',
       status_reason: null,
       validated_at: now,
+      last_valid_at: now,
       created_at: now,
       updated_at: now,
       version: 1,

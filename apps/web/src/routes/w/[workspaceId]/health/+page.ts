@@ -11,5 +11,6 @@ export const load = (({ params, depends }) => {
   return {
     credentials: listWorkspaceCredentials(workspaceId),
     models: api.models.list.query({ workspaceId }),
+    lastSuccesses: api.credentials.lastSuccesses.query({ workspaceId }),
   };
 }) satisfies PageLoad;
