@@ -76,6 +76,7 @@ class LiveWorkspace extends Disposable {
   #pending: ChangeNotice[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #reading: Promise<void> = Promise.resolve();
+  #started = false;
 
   constructor(
     /** Replaced when the role or scopes change on the same connection. */
@@ -91,7 +92,12 @@ class LiveWorkspace extends Disposable {
       { workspaceId: connected.workspace.id },
       {
         // Also after a reconnect: notices sent while the feed was down are lost, so read everything.
-        onStarted: () => this.#schedule(),
+        onStarted: () => {
+          // Lost notices may include a role change: the access is read again too.
+          if (this.#started) this.onMembersChanged();
+          this.#started = true;
+          this.#schedule();
+        },
         onData: (notice) => {
           if (notice.kind === 'member' || notice.kind === 'workspace') this.onMembersChanged();
           this.#schedule(notice as ChangeNotice);

@@ -48,6 +48,8 @@ export class Connection extends Disposable {
   #state: ConnectionState = { kind: 'signed-out' };
   /** Each connect attempt's number: an older attempt finishing late changes nothing. */
   #attempt = 0;
+  /** The access read in progress: reads run one after another, so the last notice's read wins. */
+  #accessRead: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly auth: SwitchboardAuthProvider,
@@ -133,7 +135,13 @@ export class Connection extends Disposable {
    * Reads the role and token scopes again (after a member or workspace notice of the change
    * feed): the context keys, menus and views follow. Removed from the workspace: connects anew.
    */
-  async refreshAccess(): Promise<void> {
+  refreshAccess(): Promise<void> {
+    const read = this.#accessRead.then(() => this.#readAccess());
+    this.#accessRead = read;
+    return read;
+  }
+
+  async #readAccess(): Promise<void> {
     const connected = this.connected;
     if (!connected) return;
     const attempt = this.#attempt;

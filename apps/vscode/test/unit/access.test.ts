@@ -176,5 +176,19 @@ describe('offering only what the server allows', () => {
     expect(recorded.messages.at(-1)?.text).toBe(
       'Only owners and admins of Acme can do this; your role is member.',
     );
+
+    // Two changes in a row, then a rename: once the rename shows, the later role has won, however
+    // the reads of the notices interleaved.
+    await changeRole('admin');
+    await changeRole('member');
+    const acme = (await fixture.client.auth.me.query()).workspaces[0]?.workspace;
+    await fixture.client.workspaces.rename.mutate({
+      workspaceId: fixture.workspaceId,
+      name: 'Acme 2',
+      version: acme?.version ?? 0,
+    });
+    await until(() => extension.connection.connected?.workspace.name === 'Acme 2');
+    expect(extension.connection.connected?.access.role).toBe('member');
+    expect(recorded.contexts.get('switchboard.canManage')).toBe(false);
   });
 });
