@@ -43,6 +43,19 @@ describe.each(ENGINES)(
       expect(JSON.stringify(listed)).not.toContain(created.token);
     });
 
+    it("tells a read-only token's client its scopes and what it may do in each workspace", async () => {
+      const anonymous = createSwitchboardClient({ url: server.url });
+      const created = await anonymous.auth.createToken.mutate({
+        email: EMAIL,
+        password: PASSWORD,
+        name: 'read only',
+        scopes: ['read'],
+      });
+      const me = await createSwitchboardClient({ url: server.url, token: created.token }).auth.me.query();
+      expect(me.scopes).toEqual(['read']);
+      expect(me.workspaces.map((entry) => [entry.role, entry.permissions])).toEqual([['owner', ['read']]]);
+    });
+
     it('expires after 90 days unless told otherwise, and an expired token no longer signs in', async () => {
       const anonymous = createSwitchboardClient({ url: server.url });
       const created = await anonymous.auth.createToken.mutate({
@@ -82,7 +95,10 @@ describe.each(ENGINES)(
       const badName = await failure(
         anonymous.auth.createToken.mutate({ email: EMAIL, password: 'a wrong guess', name: '  ' }),
       );
-      expect(badName).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { name: ['Token name is required'] } });
+      expect(badName).toMatchObject({
+        code: 'BAD_REQUEST',
+        fieldErrors: { name: ['Token name is required'] },
+      });
       const badExpiry = await failure(
         anonymous.auth.createToken.mutate({ email: EMAIL, password: PASSWORD, name: 'x', expiresInDays: 0 }),
       );

@@ -1,5 +1,6 @@
 import type { RouterOutputs } from '@switchboard/client';
 import * as vscode from 'vscode';
+import { allows } from './connect/access.ts';
 import type { Connected, Connection } from './connect/connection.ts';
 import { Disposable } from './disposable.ts';
 import type { Log } from './log.ts';
@@ -20,7 +21,8 @@ export type ChangeNotice = { kind: string; id: string | null; action: string; at
 /** Everything the views show of one workspace, read together. */
 export interface Snapshot {
   workspaceId: string;
-  isAdmin: boolean;
+  /** The principal may manage the workspace (role and token scopes): the rows offer its actions. */
+  canManage: boolean;
   providers: ProviderView[];
   models: ModelView[];
   defaults: Defaults;
@@ -58,7 +60,14 @@ export async function loadSnapshot(connected: Connected): Promise<Snapshot> {
   customizable.forEach((provider, index) => {
     customCredentials[provider.id] = rings[index] ?? [];
   });
-  return { workspaceId, isAdmin: connected.isAdmin, providers, models, defaults, customCredentials };
+  return {
+    workspaceId,
+    canManage: allows(connected.access, 'manage'),
+    providers,
+    models,
+    defaults,
+    customCredentials,
+  };
 }
 
 /** One connected workspace's data, kept current by the change feed. */
@@ -67,11 +76,15 @@ class LiveWorkspace extends Disposable {
   #pending: ChangeNotice[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #reading: Promise<void> = Promise.resolve();
+  #started = false;
 
   constructor(
-    readonly connected: Connected,
+    /** Replaced when the role or scopes change on the same connection. */
+    public connected: Connected,
     private readonly onChange: (change: SnapshotChange) => void,
     private readonly onFailure: (error: unknown) => void,
+    /** A member or workspace notice: the role (or the membership) may have changed. */
+    private readonly onMembersChanged: () => void,
     private readonly log: Log,
   ) {
     super();
@@ -79,8 +92,16 @@ class LiveWorkspace extends Disposable {
       { workspaceId: connected.workspace.id },
       {
         // Also after a reconnect: notices sent while the feed was down are lost, so read everything.
-        onStarted: () => this.#schedule(),
-        onData: (notice) => this.#schedule(notice as ChangeNotice),
+        onStarted: () => {
+          // Lost notices may include a role change: the access is read again too.
+          if (this.#started) this.onMembersChanged();
+          this.#started = true;
+          this.#schedule();
+        },
+        onData: (notice) => {
+          if (notice.kind === 'member' || notice.kind === 'workspace') this.onMembersChanged();
+          this.#schedule(notice as ChangeNotice);
+        },
         onError: (error) => {
           this.log.warn(`change feed: ${error instanceof Error ? error.message : String(error)}`);
           this.onFailure(error);
@@ -159,8 +180,14 @@ export class WorkspaceData extends Disposable {
       connected &&
       this.#live.connected.workspace.id === connected.workspace.id &&
       this.#live.connected.client === connected.client
-    )
+    ) {
+      // Same connection, new role or scopes: read again so the rows offer what is now allowed.
+      if (this.#live.connected !== connected) {
+        this.#live.connected = connected;
+        void this.#live.refresh();
+      }
       return;
+    }
     const previous = this.#live?.snapshot;
     this.#live?.dispose();
     this.#live = undefined;
@@ -170,6 +197,7 @@ export class WorkspaceData extends Disposable {
       connected,
       (change) => this.#changes.fire(change),
       (error) => this.connection.reportFailure(error),
+      () => void this.connection.refreshAccess(),
       this.log,
     );
   }

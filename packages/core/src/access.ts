@@ -72,6 +72,13 @@ export function scopesAllow(actor: Actor, permission: Permission): boolean {
   return actor.scopes.some((scope) => SCOPE_INCLUDES[scope].includes(permission));
 }
 
+/**
+ * What an actor with `role` may do in a workspace: each permission both the role grants and the
+ * token's scopes allow (clients show only these actions; the server still checks each call).
+ */
+export const permissionsOf = (actor: Actor, role: Role): Permission[] =>
+  TOKEN_SCOPES.filter((permission) => roleGrants(role, permission) && scopesAllow(actor, permission));
+
 /** Throws FORBIDDEN unless the actor's token scopes allow `permission`, naming the scope needed. */
 export function assertScope(actor: Actor, permission: Permission): void {
   if (!scopesAllow(actor, permission))

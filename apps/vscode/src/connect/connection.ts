@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { Disposable } from '../disposable.ts';
 import { describeFailure, type Failure } from '../errors.ts';
 import type { Log } from '../log.ts';
+import { type Access, accessOf, allows, CAN_MANAGE_CONTEXT, sameAccess } from './access.ts';
 import type { SwitchboardAuthProvider } from './auth-provider.ts';
 
 type Me = RouterOutputs['auth']['me'];
@@ -17,9 +18,8 @@ export interface Connected {
   client: SwitchboardClient;
   user: Me['user'];
   workspace: Membership['workspace'];
-  role: Membership['role'];
-  /** Owner or admin: may switch keys and manage. */
-  isAdmin: boolean;
+  /** The role and token scopes in this workspace, and what they allow together. */
+  access: Access;
   /** Every workspace of the user (for the picker). */
   workspaces: Membership[];
 }
@@ -48,6 +48,8 @@ export class Connection extends Disposable {
   #state: ConnectionState = { kind: 'signed-out' };
   /** Each connect attempt's number: an older attempt finishing late changes nothing. */
   #attempt = 0;
+  /** The access read in progress: reads run one after another, so the last notice's read wins. */
+  #accessRead: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly auth: SwitchboardAuthProvider,
@@ -119,8 +121,7 @@ export class Connection extends Disposable {
           client,
           user: me.user,
           workspace: chosen.workspace,
-          role: chosen.role,
-          isAdmin: chosen.role === 'owner' || chosen.role === 'admin',
+          access: accessOf(chosen, me.scopes),
           workspaces: me.workspaces,
         },
       });
@@ -128,6 +129,44 @@ export class Connection extends Disposable {
       if (!current()) return this.#state;
       return this.#fail(url ? describeFailure(error, url) : { kind: 'other', message: messageOf(error) });
     }
+  }
+
+  /**
+   * Reads the role and token scopes again (after a member or workspace notice of the change
+   * feed): the context keys, menus and views follow. Removed from the workspace: connects anew.
+   */
+  refreshAccess(): Promise<void> {
+    const read = this.#accessRead.then(() => this.#readAccess());
+    this.#accessRead = read;
+    return read;
+  }
+
+  async #readAccess(): Promise<void> {
+    const connected = this.connected;
+    if (!connected) return;
+    const attempt = this.#attempt;
+    const current = () => attempt === this.#attempt && this.connected === connected;
+    let me: Me;
+    try {
+      me = await connected.client.auth.me.query();
+    } catch (error) {
+      if (current()) this.reportFailure(error);
+      return;
+    }
+    if (!current()) return;
+    const entry = me.workspaces.find((candidate) => candidate.workspace.id === connected.workspace.id);
+    if (!entry) {
+      this.log.info(`no longer a member of ${connected.workspace.name}`);
+      await this.connect();
+      return;
+    }
+    const access = accessOf(entry, me.scopes);
+    if (sameAccess(access, connected.access) && entry.workspace.name === connected.workspace.name) return;
+    this.log.info(`access to ${entry.workspace.name}: ${access.role}, may ${access.permissions.join(', ')}`);
+    this.#set({
+      kind: 'connected',
+      connected: { ...connected, workspace: entry.workspace, access, workspaces: me.workspaces },
+    });
   }
 
   /** Reports a failure seen while connected (token revoked, server gone): the state becomes `failed`. */
@@ -171,8 +210,8 @@ export class Connection extends Disposable {
     void vscode.commands.executeCommand('setContext', 'switchboard.connected', state.kind === 'connected');
     void vscode.commands.executeCommand(
       'setContext',
-      'switchboard.admin',
-      state.kind === 'connected' && state.connected.isAdmin,
+      CAN_MANAGE_CONTEXT,
+      state.kind === 'connected' && allows(state.connected.access, 'manage'),
     );
     this.#changes.fire(state);
     return state;

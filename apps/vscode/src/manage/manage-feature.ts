@@ -1,5 +1,6 @@
 import { MODEL_TYPES, type ModelType } from '@switchboard/client';
 import * as vscode from 'vscode';
+import { manageRefusal } from '../connect/access.ts';
 import type { Connected, Connection } from '../connect/connection.ts';
 import { Disposable } from '../disposable.ts';
 import { describeFailure } from '../errors.ts';
@@ -20,7 +21,8 @@ export function defaultCandidates(snapshot: Snapshot, type: string): ModelView[]
 /**
  * What owners and admins change from the editor: default models, enabling models, adding,
  * renaming, testing and deleting keys, adding custom models. The menus hide these from
- * everyone else (the rows carry the `admin` tag), and the server refuses them anyway.
+ * everyone else and from tokens without the `manage` scope (the rows carry the `manage` tag,
+ * the palette tests `switchboard.canManage`), the handlers refuse early, and the server anyway.
  */
 export class ManageFeature extends Disposable {
   constructor(
@@ -308,7 +310,7 @@ export class ManageFeature extends Disposable {
   }
 
   /**
-   * Runs an admin action: connected and owner/admin, errors shown with the server's reason,
+   * Runs an admin action: connected and allowed to manage, errors shown with the server's reason,
    * the view re-read after a change. The action returns the success message, or false.
    */
   async #admin(
@@ -321,10 +323,9 @@ export class ManageFeature extends Disposable {
       void vscode.window.showWarningMessage(vscode.l10n.t('Connect to a Switchboard server first.'));
       return false;
     }
-    if (!connected.isAdmin) {
-      void vscode.window.showWarningMessage(
-        vscode.l10n.t('Only owners and admins of {0} can do this.', connected.workspace.name),
-      );
+    const refusal = manageRefusal(connected.access, connected.workspace.name);
+    if (refusal) {
+      void vscode.window.showWarningMessage(refusal);
       return false;
     }
     let done: string | false;

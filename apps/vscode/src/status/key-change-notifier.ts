@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { allows } from '../connect/access.ts';
 import type { Connected, Connection } from '../connect/connection.ts';
 import { Disposable } from '../disposable.ts';
 import type { Log } from '../log.ts';
@@ -6,9 +7,9 @@ import type { OwnSwitches } from '../switch/own-switches.ts';
 import type { SnapshotChange, WorkspaceData } from '../workspace-data.ts';
 import { type ActiveKeyChange, activeKeyChanges } from './key-changes.ts';
 
-/** Who made an activation, from the audit log (owners and admins may read it); undefined when unknown. */
+/** Who made an activation, from the audit log (only those who may manage read it); undefined when unknown. */
 export async function whoActivated(connected: Connected, credentialId: string): Promise<string | undefined> {
-  if (!connected.isAdmin) return undefined;
+  if (!allows(connected.access, 'manage')) return undefined;
   const workspaceId = connected.workspace.id;
   const [page, members] = await Promise.all([
     connected.client.audit.list.query({ workspaceId, limit: 20 }),

@@ -24,7 +24,10 @@ export class LastServed {
   }
 }
 
-/** The status bar item: `provider · key name · model` of the default chat model; a click switches its key. */
+/**
+ * The status bar item: `provider · key name · model` of the default chat model; a click switches
+ * its key when the principal may (else the item only shows).
+ */
 export class StatusFeature extends Disposable {
   readonly #item: vscode.StatusBarItem;
 
@@ -56,9 +59,11 @@ export class StatusFeature extends Disposable {
       const view = defaultChatStatus(snapshot, this.lastServed.model);
       this.#item.text = view.text;
       this.#item.tooltip = view.tooltip;
-      this.#item.command = view.target
-        ? { title: vscode.l10n.t('Switch key'), command: 'switchboard.switchKey', arguments: [view.target] }
-        : 'switchboard.switchKey';
+      this.#item.command = !snapshot.canManage
+        ? undefined
+        : view.target
+          ? { title: vscode.l10n.t('Switch key'), command: 'switchboard.switchKey', arguments: [view.target] }
+          : 'switchboard.switchKey';
       this.#item.backgroundColor = undefined;
       this.#item.show();
     } else if (state.kind === 'failed') {

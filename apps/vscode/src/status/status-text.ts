@@ -6,7 +6,7 @@ import type { Snapshot } from '../workspace-data.ts';
 export interface StatusView {
   text: string;
   tooltip: string;
-  /** The keys a click switches. */
+  /** The keys a click switches (none for a principal that may not switch keys). */
   target: SwitchTarget | undefined;
 }
 
@@ -25,23 +25,24 @@ export function defaultChatStatus(snapshot: Snapshot, lastServed?: string): Stat
     (candidate) =>
       candidate.provider === entry.provider && candidate.type === 'llm' && candidate.name === entry.model,
   );
-  const target = model ? targetOfModel(snapshot, model) : undefined;
-  const key =
-    target?.credentials.find((credential) => credential.id === model?.credentialId) ?? target?.active;
+  const keys = model ? targetOfModel(snapshot, model) : undefined;
+  const key = keys?.credentials.find((credential) => credential.id === model?.credentialId) ?? keys?.active;
   const keyName = key?.name ?? vscode.l10n.t('no key');
   const icon = entry.status === 'active' ? '$(plug)' : '$(warning)';
   const statusLine = entry.status === 'active' ? '' : `\n${entry.reason}`;
   return {
     text: `${icon} ${provider?.label ?? entry.provider} · ${keyName} · ${entry.model}`,
     tooltip:
-      vscode.l10n.t(
-        'Default chat model: {0}/{1}, key "{2}". Click to switch the key.',
-        entry.provider,
-        entry.model,
-        keyName,
-      ) +
+      (snapshot.canManage
+        ? vscode.l10n.t(
+            'Default chat model: {0}/{1}, key "{2}". Click to switch the key.',
+            entry.provider,
+            entry.model,
+            keyName,
+          )
+        : vscode.l10n.t('Default chat model: {0}/{1}, key "{2}".', entry.provider, entry.model, keyName)) +
       statusLine +
       lastLine,
-    target,
+    target: snapshot.canManage ? keys : undefined,
   };
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { manageRefusal } from '../connect/access.ts';
 import type { Connection } from '../connect/connection.ts';
 import { Disposable } from '../disposable.ts';
 import { describeFailure } from '../errors.ts';
@@ -59,11 +60,9 @@ export class SwitchFeature extends Disposable {
 
   /** Picks a target (unless given) and a key of it, then activates it. Resolves with whether a key was switched. */
   async switchKey(given: SwitchTarget | undefined): Promise<boolean> {
+    if (!this.#allowed()) return false;
     const snapshot = this.data.snapshot;
-    if (!snapshot) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Connect to a Switchboard server first.'));
-      return false;
-    }
+    if (!snapshot) return false;
     // The row may be older than the last read: use the target's current keys.
     const target = given
       ? (switchTargets(snapshot).find((candidate) => candidate.key === given.key) ?? given)
@@ -79,6 +78,7 @@ export class SwitchFeature extends Disposable {
 
   /** Confirms, then makes a credential the active one of its provider or model. */
   async activate(credential: CredentialView, given?: SwitchTarget): Promise<boolean> {
+    if (!this.#allowed()) return false;
     const connected = this.connection.connected;
     const snapshot = this.data.snapshot;
     if (!connected || !snapshot) return false;
@@ -127,6 +127,18 @@ export class SwitchFeature extends Disposable {
       vscode.l10n.t('{0} now uses the key "{1}".', label, credential.name),
     );
     return true;
+  }
+
+  /** Connected and allowed to manage; else says why (the palette may still run the command). */
+  #allowed(): boolean {
+    const connected = this.connection.connected;
+    if (!connected || !this.data.snapshot) {
+      void vscode.window.showWarningMessage(vscode.l10n.t('Connect to a Switchboard server first.'));
+      return false;
+    }
+    const refusal = manageRefusal(connected.access, connected.workspace.name);
+    if (refusal) void vscode.window.showWarningMessage(refusal);
+    return refusal === undefined;
   }
 
   async #pickTarget(targets: SwitchTarget[]): Promise<SwitchTarget | undefined> {

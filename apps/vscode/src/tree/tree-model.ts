@@ -15,7 +15,7 @@ export interface NodeView {
   description?: string;
   tooltip?: string;
   icon?: IconView;
-  /** `provider switchable customizable admin`, `credential inactive admin`…: the actions a row offers. */
+  /** `provider switchable customizable manage`, `credential inactive manage`…: the actions a row offers. */
   contextValue?: string;
   children?: NodeView[];
   expanded?: boolean;
@@ -238,9 +238,10 @@ function canSwitch(target: SwitchTarget | undefined): boolean {
 
 /**
  * A row's context value: its kind, then the tags the menus match (`viewItem =~ /\bswitchable\b/`).
- * Only owners and admins get tags (and `admin`): for everyone else the actions are absent.
+ * Only a principal that may manage (an owner or admin, with a token that has the `manage` scope)
+ * gets tags (and `manage`): for everyone else the actions are absent.
  */
 function tags(snapshot: Snapshot, kind: string, ...flags: (string | false | undefined)[]): string {
-  if (!snapshot.isAdmin) return kind;
-  return [kind, ...flags.filter((flag): flag is string => typeof flag === 'string'), 'admin'].join(' ');
+  if (!snapshot.canManage) return kind;
+  return [kind, ...flags.filter((flag): flag is string => typeof flag === 'string'), 'manage'].join(' ');
 }

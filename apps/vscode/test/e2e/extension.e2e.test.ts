@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { createPersonalAccessToken, findUserByEmail } from '@switchboard/core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { KEYS, type SwitchboardFixture, startSwitchboard } from '../support/switchboard.ts';
 import { type CodeServer, isolatedEnv, startCodeServer } from './code-server.ts';
@@ -158,5 +159,58 @@ describe('the extension in VS Code 1.100', { timeout: 600_000 }, () => {
     // Nothing stale stays on screen.
     await workbench.treeRow('Default models').waitFor({ state: 'detached' });
     await workbench.screenshot('6-token-revoked');
+  });
+
+  it("offers a read-only token none of an owner's actions, in the palette or the tree", async () => {
+    keepEvidence('7');
+    // The same owner, through a token that may only read (the one used so far is revoked).
+    const owner = await findUserByEmail(fixture.core, fixture.userEmail);
+    const { token } = await createPersonalAccessToken(
+      fixture.core,
+      { kind: 'user', userId: owner?.id ?? '' },
+      { name: 'read only', scopes: ['read'] },
+    );
+    await workbench.runCommand('Notifications: Clear All Notifications');
+    await workbench.runCommand('Switchboard: Sign In');
+    await workbench.pick('Personal access token');
+    await workbench.answerInput(token);
+    await workbench.statusItem(/OpenAI · dev · gpt-4o$/).waitFor({ timeout: 60_000 });
+    await workbench.treeRow(/^prod/).waitFor({ timeout: 60_000 });
+
+    for (const title of [
+      'Switchboard: Switch Active Key',
+      'Switchboard: Set Default Model',
+      'Switchboard: Add Key',
+      'Switchboard: Add Custom Model',
+    ])
+      expect(await workbench.paletteOffers(title), title).toBe(false);
+    expect(await workbench.paletteOffers('Switchboard: Try a Model')).toBe(true);
+    await workbench.page.keyboard.press('Escape');
+
+    // No inline actions on the rows an owner switches and sets defaults from.
+    for (const [row, action] of [
+      [/^OpenAI/, 'Switch Active Key'],
+      [/^prod/, 'Make Active Key'],
+      [/^Chat/, 'Set Default Model'],
+    ] as const) {
+      await workbench.treeRow(row).hover();
+      expect(await workbench.treeRow(row).locator(`.action-label[aria-label="${action}"]`).count()).toBe(0);
+    }
+    // Nor in the row's context menu.
+    await workbench.treeRow(/^OpenAI/).click({ button: 'right' });
+    await workbench.page.waitForTimeout(1_000);
+    expect(await workbench.page.locator('.context-view .action-label', { hasText: 'Add Key' }).count()).toBe(
+      0,
+    );
+    await workbench.page.keyboard.press('Escape');
+    // The palette listing what a read-only token is offered, for the screenshot.
+    await workbench.page.keyboard.press('F1');
+    await workbench.quickInput().fill('>Switchboard: ');
+    await workbench.page
+      .locator('.quick-input-list .monaco-list-row', { hasText: 'Try a Model' })
+      .first()
+      .waitFor();
+    await workbench.screenshot('7-read-only-token');
+    await workbench.page.keyboard.press('Escape');
   });
 });

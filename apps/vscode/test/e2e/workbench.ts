@@ -80,6 +80,24 @@ export class Workbench {
     throw new Error(`command "${title}" not found in the palette: ${String(lastError)}`);
   }
 
+  /**
+   * Whether the palette offers a command with this full title: typed in whole, a row with it
+   * appears, or only other (similar) commands or none at all.
+   */
+  async paletteOffers(title: string): Promise<boolean> {
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput();
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const rows = this.page.locator('.quick-input-list .monaco-list-row');
+    const none = this.page.locator('.quick-input-message', { hasText: 'No matching commands' });
+    await rows.first().or(none).first().waitFor({ state: 'visible' });
+    // The list is filtered as the text changes: let it settle before reading it.
+    await this.page.waitForTimeout(500);
+    return rows.filter({ hasText: title }).first().isVisible();
+  }
+
   /** The quick input's text box (input boxes and quick picks). */
   quickInput(): Locator {
     return this.page.locator('.quick-input-widget input.input');

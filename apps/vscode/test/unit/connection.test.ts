@@ -38,7 +38,7 @@ describe('connecting to a server', () => {
     await until(() => extension.connection.state.kind === 'connected');
     expect(extension.connection.connected?.workspace.name).toBe('Acme');
     expect(recorded.contexts.get('switchboard.connected')).toBe(true);
-    expect(recorded.contexts.get('switchboard.admin')).toBe(true);
+    expect(recorded.contexts.get('switchboard.canManage')).toBe(true);
     expect(await extension.auth.getSessions()).toHaveLength(1);
   });
 

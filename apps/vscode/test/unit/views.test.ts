@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessOf } from '../../src/connect/access.ts';
 import type { Connected } from '../../src/connect/connection.ts';
 import { activeKeyChanges } from '../../src/status/key-changes.ts';
 import { noticeText } from '../../src/status/key-change-notifier.ts';
@@ -61,8 +62,7 @@ describe('view models', () => {
       client: fixture.client,
       user: me.user,
       workspace: membership.workspace,
-      role: membership.role,
-      isAdmin: true,
+      access: accessOf(membership, me.scopes),
       workspaces: me.workspaces,
     };
     snapshot = await loadSnapshot(connected);
@@ -78,19 +78,19 @@ describe('view models', () => {
 
     const openai = find(tree, 'provider/openai');
     expect(openai.description).toBe('dev · 19/19 models active');
-    expect(openai.contextValue).toBe('provider switchable customizable admin');
+    expect(openai.contextValue).toBe('provider switchable customizable manage');
     const dev = find(tree, `credential/${fixture.credentials.dev}`);
     const prod = find(tree, `credential/${fixture.credentials.prod}`);
     expect(dev).toMatchObject({
       label: 'dev',
       description: 'active · sk-************0001',
-      contextValue: 'credential active admin',
+      contextValue: 'credential active manage',
     });
     expect(dev.icon?.id).toBe('pass-filled');
     expect(prod).toMatchObject({
       label: 'prod',
       description: 'sk-************0002',
-      contextValue: 'credential inactive admin',
+      contextValue: 'credential inactive manage',
     });
     expect(JSON.stringify(tree)).not.toContain(KEYS.prod);
 
@@ -100,9 +100,9 @@ describe('view models', () => {
     expect(defaultModel.tooltip).toBeTruthy();
     // A custom model with keys of its own lists them, and can switch between them.
     const local = find(tree, 'model/openai-compatible/llm/local-model');
-    expect(local.contextValue).toBe('model switchable enabled usable admin');
+    expect(local.contextValue).toBe('model switchable enabled usable manage');
     // The default chat model cannot be made the default again; it can be disabled.
-    expect(defaultModel.contextValue).toBe('model enabled admin');
+    expect(defaultModel.contextValue).toBe('model enabled manage');
     expect(local.children?.map((node) => node.label)).toEqual(['local-a', 'local-b']);
   });
 
@@ -131,7 +131,7 @@ describe('view models', () => {
       'setDefaultModel',
       'disableModel',
     ]);
-    const member = buildTree({ ...snapshot, isAdmin: false });
+    const member = buildTree({ ...snapshot, canManage: false });
     for (const id of [
       'provider/openai',
       `credential/${fixture.credentials.prod}`,
@@ -142,7 +142,7 @@ describe('view models', () => {
   });
 
   it('offers no switching to members who are not owners or admins', () => {
-    const tree = buildTree({ ...snapshot, isAdmin: false });
+    const tree = buildTree({ ...snapshot, canManage: false });
     expect(find(tree, 'provider/openai').contextValue).toBe('provider');
     expect(find(tree, `credential/${fixture.credentials.prod}`).contextValue).toBe('credential');
     expect(find(tree, 'model/openai-compatible/llm/local-model').contextValue).toBe('model');

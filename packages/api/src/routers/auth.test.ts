@@ -129,7 +129,26 @@ describe.each(ENGINES)('auth and tokens routers on %s', (engine) => {
   it('shows the signed-in user and their workspaces', async () => {
     const me = await callerFor(core, asUser(ownerId)).caller.auth.me();
     expect(me.user.email).toBe('owner@example.test');
-    expect(me.workspaces).toEqual([{ workspace: expect.objectContaining({ name: 'Acme' }), role: 'owner' }]);
+    expect(me.scopes).toBeNull();
+    expect(me.workspaces).toEqual([
+      {
+        workspace: expect.objectContaining({ name: 'Acme' }),
+        role: 'owner',
+        permissions: ['read', 'api-keys.own', 'manage'],
+      },
+    ]);
+  });
+
+  it("shows a scoped token's scopes, and per workspace only what both they and the role allow", async () => {
+    const { caller } = callerFor(core, asUser(ownerId));
+    const scoped = await caller.tokens.create({ name: 'keys only', scopes: ['api-keys.own'] });
+    const signedIn = await authenticatePersonalToken(core, scoped.token);
+    if (!signedIn) throw new Error('token refused');
+    const me = await callerFor(core, { ...signedIn, via: 'token' }).caller.auth.me();
+    expect(me.scopes).toEqual(['api-keys.own']);
+    expect(me.workspaces.map((entry) => [entry.role, entry.permissions])).toEqual([
+      ['owner', ['read', 'api-keys.own']],
+    ]);
   });
 
   it('creates, lists and revokes personal access tokens, each user only their own', async () => {

@@ -300,7 +300,20 @@ describe.each(ENGINES)('setup and sign-in on %s', (engine) => {
     expect(user?.email).toBe('owner@example.test');
     expect(await findUserByEmail(core, 'nobody@example.test')).toBeNull();
     const me = await getMe(core, { kind: 'user', userId: user?.id ?? '' });
-    expect(me.workspaces).toEqual([{ workspace: expect.objectContaining({ name: 'Acme' }), role: 'owner' }]);
+    expect(me.scopes).toBeNull();
+    expect(me.workspaces).toEqual([
+      {
+        workspace: expect.objectContaining({ name: 'Acme' }),
+        role: 'owner',
+        permissions: ['read', 'api-keys.own', 'manage'],
+      },
+    ]);
+    // A read-only token of the same owner: the scopes, and only what they allow.
+    const readOnly = await getMe(core, { kind: 'user', userId: user?.id ?? '', scopes: ['read'] });
+    expect(readOnly.scopes).toEqual(['read']);
+    expect(readOnly.workspaces.map((entry) => [entry.role, entry.permissions])).toEqual([
+      ['owner', ['read']],
+    ]);
     await expectCoreError(getMe(core, { kind: 'user', userId: 'usr_missing' }), 'UNAUTHORIZED');
   });
 });

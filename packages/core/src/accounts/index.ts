@@ -49,6 +49,7 @@ export {
   findUserByEmail,
   getMe,
   listWorkspaces,
+  type Me,
   type PasswordResetResult,
   resetPassword,
 } from './users.ts';

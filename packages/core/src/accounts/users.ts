@@ -1,4 +1,4 @@
-import type { Actor, Role } from '../access.ts';
+import { type Actor, type Permission, permissionsOf, type Role } from '../access.ts';
 import type { Core } from '../core.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { newId, nowIso } from '../ids.ts';
@@ -106,12 +106,24 @@ export async function listWorkspaces(
   return rows.map(({ role, ...workspace }) => ({ workspace: toWorkspaceView(workspace), role }));
 }
 
-/** The signed-in user and their workspaces. */
-export async function getMe(
-  core: Core,
-  actor: Actor,
-): Promise<{ user: UserView; workspaces: { workspace: WorkspaceView; role: Role }[] }> {
+/** Who is signed in, and what they may do where (`auth.me`). */
+export interface Me {
+  /** The signed-in user. */
+  user: UserView;
+  /** The personal access token's scopes; null when signed in by a session or an unscoped token. */
+  scopes: Permission[] | null;
+  /** Each workspace with the user's role in it and what they may do there, role and scopes together. */
+  workspaces: { workspace: WorkspaceView; role: Role; permissions: Permission[] }[];
+}
+
+/** The signed-in user, their token's scopes, and their workspaces. */
+export async function getMe(core: Core, actor: Actor): Promise<Me> {
   if (actor.kind !== 'user') throw forbidden('Only a signed-in user has a profile');
   const user = await requireUser(core, actor.userId);
-  return { user, workspaces: await listWorkspaces(core, actor) };
+  const workspaces = await listWorkspaces(core, actor);
+  return {
+    user,
+    scopes: actor.scopes ? [...actor.scopes] : null,
+    workspaces: workspaces.map((entry) => ({ ...entry, permissions: permissionsOf(actor, entry.role) })),
+  };
 }
