@@ -142,11 +142,11 @@ function sqlUnder(
 }
 
 /**
- * Counts one call against the key's limits, or refuses it: one statement that inserts or
- * updates the key's row only while every limit has room (the sliding minute under its requests
- * and tokens limits, the month under its budget). Atomic on both engines (a row lock on
- * PostgreSQL, the writer lock on SQLite), so two servers can never admit more than the limit
- * between them.
+ * Counts one call against the key's limits, or refuses it. Atomic on both engines (a row lock on
+ * PostgreSQL, the writer lock on SQLite): every statement that counts a call checks every limit
+ * in its own WHERE, so two servers can never admit more than the limit between them. The common
+ * case, a key already counted this minute, is one short statement; a refusal costs a read more,
+ * and the first call of a minute (or of a key) an upsert that rolls the windows forward.
  */
 export async function admitApiKeyCall(
   db: DbOrTrx,
@@ -155,10 +155,56 @@ export async function admitApiKeyCall(
   now: Date,
 ): Promise<Refusal | null> {
   const minute = minuteOf(now);
-  const previousMinute = minuteOf(new Date(now.getTime() - MINUTE_MS));
+  const elapsedMs = now.getTime() % MINUTE_MS;
+  if (await countThisMinute(db, apiKeyId, limits, minute, elapsedMs)) return null;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const refusal = await refusalOf(db, apiKeyId, limits, now);
+    if (refusal) return refusal;
+    // Room, in a row of an earlier minute (or none yet): count the call in the rolled row.
+    if (await countRolled(db, apiKeyId, limits, now)) return null;
+  }
+  return { limit: 'requests', value: limits.requestsPerMinute ?? 0, retryAfterSeconds: 1 };
+}
+
+/**
+ * Counts the call in a row of the current minute whose limits have room; false when the row is
+ * of another minute, absent, or at a limit. Its month is the current one too (every write sets
+ * both), so the budget needs no month test. Kept short: SQLite prepares each statement anew.
+ */
+async function countThisMinute(
+  db: DbOrTrx,
+  apiKeyId: string,
+  limits: CompiledLimits,
+  minute: string,
+  elapsedMs: number,
+): Promise<boolean> {
+  const conditions: RawBuilder<unknown>[] = [sql`api_key_id = ${apiKeyId}`, sql`minute = ${minute}`];
+  if (limits.requestsPerMinute !== null)
+    conditions.push(sqlUnder(sql`previous_requests`, sql`requests`, limits.requestsPerMinute, elapsedMs));
+  if (limits.tokensPerMinute !== null)
+    conditions.push(sqlUnder(sql`previous_tokens`, sql`tokens`, limits.tokensPerMinute, elapsedMs));
+  if (limits.budgetNanos !== null) conditions.push(sql`cost_nanos < ${limits.budgetNanos}`);
+  const counted = await sql<{ requests: number }>`
+    update api_key_counters set requests = requests + 1
+    where ${sql.join(conditions, sql` and `)}
+    returning requests`.execute(db);
+  return counted.rows.length > 0;
+}
+
+/**
+ * Inserts the key's row, or counts the call in its row rolled forward to `now` (a new minute or
+ * month starts from zero), only while every limit has room.
+ */
+async function countRolled(
+  db: DbOrTrx,
+  apiKeyId: string,
+  limits: CompiledLimits,
+  now: Date,
+): Promise<boolean> {
+  const minute = minuteOf(now);
   const elapsedMs = now.getTime() % MINUTE_MS;
   const month = monthOf(now);
-  const row = rolled(minute, previousMinute);
+  const row = rolled(minute, minuteOf(new Date(now.getTime() - MINUTE_MS)));
   const conditions: RawBuilder<unknown>[] = [];
   if (limits.requestsPerMinute !== null)
     conditions.push(sqlUnder(row.previousRequests, row.requests, limits.requestsPerMinute, elapsedMs));
@@ -167,28 +213,22 @@ export async function admitApiKeyCall(
   if (limits.budgetNanos !== null)
     conditions.push(sql`(c.month <> ${month} or c.cost_nanos < ${limits.budgetNanos})`);
   const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    // Every right-hand side reads the row as it was (both engines), so the order does not matter.
-    const admitted = await sql<{ requests: number }>`
-      insert into api_key_counters as c
-        (api_key_id, minute, requests, tokens, previous_requests, previous_tokens, month, cost_nanos)
-      values (${apiKeyId}, ${minute}, 1, 0, 0, 0, ${month}, 0)
-      on conflict (api_key_id) do update set
-        previous_requests = ${row.previousRequests},
-        previous_tokens = ${row.previousTokens},
-        requests = ${row.requests} + 1,
-        tokens = ${row.tokens},
-        minute = ${row.minute},
-        cost_nanos = case when c.month = ${month} then c.cost_nanos else 0 end,
-        month = ${month}
-      ${where}
-      returning requests`.execute(db);
-    if (admitted.rows.length > 0) return null;
-    const refusal = await refusalOf(db, apiKeyId, limits, now);
-    // The window moved between the two statements: the row has room again, so count it anew.
-    if (refusal) return refusal;
-  }
-  return { limit: 'requests', value: limits.requestsPerMinute ?? 0, retryAfterSeconds: 1 };
+  // Every right-hand side reads the row as it was (both engines), so the order does not matter.
+  const counted = await sql<{ requests: number }>`
+    insert into api_key_counters as c
+      (api_key_id, minute, requests, tokens, previous_requests, previous_tokens, month, cost_nanos)
+    values (${apiKeyId}, ${minute}, 1, 0, 0, 0, ${month}, 0)
+    on conflict (api_key_id) do update set
+      previous_requests = ${row.previousRequests},
+      previous_tokens = ${row.previousTokens},
+      requests = ${row.requests} + 1,
+      tokens = ${row.tokens},
+      minute = ${row.minute},
+      cost_nanos = case when c.month = ${month} then c.cost_nanos else 0 end,
+      month = ${month}
+    ${where}
+    returning requests`.execute(db);
+  return counted.rows.length > 0;
 }
 
 /** Which limit the key's row is at (the longest wait first), or null when it has room. */
