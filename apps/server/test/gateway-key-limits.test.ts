@@ -32,14 +32,11 @@ const MODEL = 'openai-compatible/local-model';
 const EMBED = 'openai-compatible/local-embed';
 const OPENAI_KEY = 'sk-test-fake-openai-priced';
 
-/**
- * Limits count per UTC minute: a test that counts calls starts early in a minute, so the window
- * cannot turn under it (waits at most 15 s, only when started late in a minute).
- */
-async function awayFromMinuteEnd(): Promise<void> {
-  const second = new Date().getUTCSeconds();
-  if (second >= 45) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
-}
+/** A time on 2026-12-07, UTC: the limits' clock is set, so no test waits for a minute to turn. */
+const at = (time: string) => {
+  const [hours, minutes, seconds] = time.split(':').map(Number) as [number, number, number];
+  return new Date(Date.UTC(2026, 11, 7, hours, minutes, 0) + Math.round(seconds * 1000));
+};
 
 /** The rejection of `call`, or a failure when it succeeded. */
 async function rejection(call: Promise<unknown>): Promise<unknown> {
@@ -64,14 +61,18 @@ describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
   const message = (anthropic: Anthropic, model = MODEL) =>
     anthropic.messages.create({ model, max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] });
 
+  /** The time the limits count by (each test sets it; a fresh key per test starts from zero). */
+  let now = at('14:00:10');
+
   beforeAll(async () => {
     fixture = await startGatewayFixture(engine);
+    fixture.server.core.limitClock = () => now;
     actor = fixture.actor;
   });
   afterAll(() => fixture.close());
 
   it('answers 429 with Retry-After and rate_limit_exceeded on every endpoint once the requests are used', async () => {
-    await awayFromMinuteEnd();
+    now = at('14:00:10');
     const { openai, anthropic } = clients(await newKey('four a minute', { requestsPerMinute: 4 }));
     await chat(openai);
     await openai.embeddings.create({ model: EMBED, input: 'a' });
@@ -89,9 +90,8 @@ describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
       const refused = error as InstanceType<typeof OpenAI.RateLimitError>;
       expect(refused.code).toBe('rate_limit_exceeded');
       expect(refused.type).toBe('requests');
-      const retryAfter = Number(refused.headers?.get('retry-after'));
-      expect(retryAfter).toBeGreaterThanOrEqual(1);
-      expect(retryAfter).toBeLessThanOrEqual(60);
+      // Four calls at 14:00:10 weigh fully until 14:01:00, then fade: under four from 14:01:00.001.
+      expect(refused.headers?.get('retry-after')).toBe('51');
     }
     const anthropicError = await rejection(message(anthropic));
     expect(anthropicError).toBeInstanceOf(Anthropic.RateLimitError);
@@ -101,7 +101,7 @@ describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
   });
 
   it('counts tokens per minute from usage and refuses once they are spent', async () => {
-    await awayFromMinuteEnd();
+    now = at('14:00:10');
     // Each answer of the upstream uses 17 tokens: the second call starts under 20, the third does not.
     const { openai } = clients(await newKey('twenty tokens', { tokensPerMinute: 20 }));
     await chat(openai);
@@ -110,6 +110,32 @@ describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
     expect(error.status).toBe(429);
     expect(error.code).toBe('tokens_per_minute_exceeded');
     expect(error.headers?.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('judges a sliding minute: three calls at the end of a minute leave room for one at the start of the next', async () => {
+    const key = await newKey('three a minute', { requestsPerMinute: 3 });
+    const { openai } = clients(key);
+    const usage = async () =>
+      (await listApiKeys(fixture.server.core, actor, { workspaceId: fixture.workspaceId })).find(
+        (listed) => listed.name === 'three a minute',
+      )?.usage?.requestsThisMinute;
+    now = at('14:00:59.5');
+    for (let i = 0; i < 3; i++) await chat(openai);
+    now = at('14:01:00.5');
+    // 3 x 59.5/60 = 2.975 in the last minute: one more fits, then none.
+    expect(await usage()).toBe(2);
+    await chat(openai);
+    expect(await usage()).toBe(3);
+    const error = (await rejection(chat(openai))) as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(error.code).toBe('rate_limit_exceeded');
+    // 3 x (1 - f) + 1 < 3 once f > 1/3, at 14:01:20.001: 19.501 s, rounded up.
+    expect(error.headers?.get('retry-after')).toBe('20');
+    now = at('14:01:19.5');
+    expect(await rejection(chat(openai))).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(await usage()).toBe(3);
+    now = at('14:01:20.5');
+    expect(await usage()).toBe(2);
+    await chat(openai);
   });
 
   it('refuses a model outside the key with 403 model_not_allowed, and lists only its models', async () => {
@@ -250,8 +276,9 @@ describe('API key limits shared by two gateway instances on PostgreSQL', () => {
     await upstream?.close();
   });
 
-  it('admits six calls between them, then both answer 429', async () => {
-    await awayFromMinuteEnd();
+  it('admits six calls between them, then both answer 429; a minute later, the sliding minute holds between them', async () => {
+    let now = at('14:00:59.5');
+    for (const server of [first, second]) server.core.limitClock = () => now;
     upstream.requests.length = 0;
     const client = (server: RunningServer) =>
       new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
@@ -280,5 +307,18 @@ describe('API key limits shared by two gateway instances on PostgreSQL', () => {
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     }
     expect(upstream.requests.filter((request) => request.path === '/v1/chat/completions')).toHaveLength(6);
+
+    // One second later, in the next minute: six weighted 59.5/60 leave room for one call between them.
+    now = at('14:01:00.5');
+    const next = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, index) =>
+        client(index % 2 === 0 ? first : second).chat.completions.create({
+          model: 'openai-compatible/shared',
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      ),
+    );
+    expect(next.filter((call) => call.status === 'fulfilled')).toHaveLength(1);
+    expect(upstream.requests.filter((request) => request.path === '/v1/chat/completions')).toHaveLength(7);
   });
 });

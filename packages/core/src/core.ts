@@ -23,6 +23,8 @@ export interface Core {
   loginThrottle: LoginThrottle;
   /** This process's resolved models per workspace, for the gateway (kept fresh by `changes`). */
   resolveCache: ResolveCache;
+  /** The time API key limits are counted by (decision 0031; tests set it to cross a minute at will). */
+  limitClock: () => Date;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,8 @@ export interface CoreOptions {
   migrate?: boolean;
   /** The login throttle (default: a new one with the default settings). */
   loginThrottle?: LoginThrottle;
+  /** The time API key limits are counted by (default: the system clock). */
+  limitClock?: () => Date;
 }
 
 /**
@@ -77,6 +81,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       providers: new Map((options.providers ?? []).map((adapter) => [adapter.manifest.id, adapter])),
       dataDir: options.dataDir,
       loginThrottle: options.loginThrottle ?? new LoginThrottle(),
+      limitClock: options.limitClock ?? (() => new Date()),
       resolveCache: new ResolveCache(changes, database.db),
       close: () => database.close(),
     };

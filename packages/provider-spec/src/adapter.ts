@@ -11,6 +11,7 @@ import type {
   Usage,
 } from './canonical.ts';
 import type { CredentialValues, ModelInfo, ModelType, ProviderManifest } from './manifest.ts';
+import type { ProviderError } from './errors.ts';
 import type { ChatParameters } from './parameters.ts';
 
 /**
@@ -82,6 +83,12 @@ export interface NativeRequest {
 export interface NativeResponse {
   contentType: string;
   body: AsyncIterable<Uint8Array>;
+  /**
+   * The failure an event of the relayed stream reports (its `data:` payload, parsed), as the adapter
+   * maps the same failure when it translates the stream; undefined for an event that is no error.
+   * The gateway passes the event on unchanged and counts the failure against the key.
+   */
+  streamError?(event: Record<string, unknown>): ProviderError | undefined;
 }
 
 /** Binary audio from `speak`. */

@@ -16,10 +16,10 @@ import type { Logger } from '../log.ts';
 import { GatewayError } from './errors.ts';
 import type { Route } from './runtime.ts';
 
-// The gateway's side of API key limits (decision 0026). A key's model list is checked from
-// memory; its requests, tokens and budget against the shared counters in the database (one
-// atomic statement per call, only for keys that have such a limit), so the bound holds across
-// instances; its pinned credential replaces the model's own choice of key.
+// The gateway's side of API key limits (decisions 0026, 0031). A key's model list is checked from
+// memory; its requests and tokens (over a sliding minute) and budget against the shared counters
+// in the database (one atomic statement per call, only for keys that have such a limit), so the
+// bound holds across instances; its pinned credential replaces the model's own choice of key.
 
 /** How each refusal is answered: OpenAI's `type` and the stable `code`. */
 const REFUSALS: Record<Refusal['limit'], { type: string; code: string; what: (value: number) => string }> = {
@@ -98,7 +98,8 @@ export class KeyLimits {
   async admit(route: Route, workspaceId: string): Promise<Route> {
     if (this.compiled.metered) {
       if (this.#pending) await this.#pending;
-      const refusal = await admitApiKeyCall(this.#limiter.core.db, this.#apiKeyId, this.compiled, new Date());
+      const { core } = this.#limiter;
+      const refusal = await admitApiKeyCall(core.db, this.#apiKeyId, this.compiled, core.limitClock());
       if (refusal) throw refused(refusal);
     }
     const pin = this.compiled.credentials[route.resolved.provider];
@@ -116,13 +117,8 @@ export class KeyLimits {
   spent(resolved: ResolvedModel, tokensIn: number, tokensOut: number): void {
     if (!this.compiled.metered || tokensIn + tokensOut === 0) return;
     const costNanos = this.#limiter.costNanos(resolved, tokensIn, tokensOut);
-    const write = addApiKeySpend(
-      this.#limiter.core.db,
-      this.#apiKeyId,
-      tokensIn + tokensOut,
-      costNanos,
-      new Date(),
-    )
+    const { core } = this.#limiter;
+    const write = addApiKeySpend(core.db, this.#apiKeyId, tokensIn + tokensOut, costNanos, core.limitClock())
       .catch((error: unknown) => this.#limiter.logger.warn('API key usage count failed', { error }))
       .finally(() => {
         if (this.#pending === write) this.#pending = undefined;

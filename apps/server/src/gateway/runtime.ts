@@ -82,6 +82,7 @@ export class GatewayRuntime {
    * Runs `attempt` with the chosen credential; when it fails for a reason that is the
    * key's (rate limit, rejected key, provider down) before anything reached the client,
    * the key rests and the next one is tried. Errors that are not the key's end at once.
+   * A stream that began is no success yet: `succeeded` ends the key's streak once it ended well.
    */
   async withFailover<T>(
     principal: Principal,
@@ -99,7 +100,6 @@ export class GatewayRuntime {
         throw this.#allCooling(resolved, [only], Date.now());
       try {
         const result = await attempt(only);
-        this.cooldowns.succeeded(only.id);
         this.missingModels.found(principal.workspaceId, resolved);
         return { result, credentialId: only.id };
       } catch (error) {
@@ -137,14 +137,16 @@ export class GatewayRuntime {
     throw lastError;
   }
 
-  /** A key's attempt succeeded: its failures end, the model is found. */
+  /**
+   * A key's attempt returned: the model is found. The key's failures end only once the answer went
+   * out whole (`succeeded`), since a stream may still fail midway.
+   */
   #succeeded<T>(
     principal: Principal,
     resolved: ResolvedModel,
     candidate: ResolvedCredential,
     result: T,
   ): Attempted<T> {
-    this.cooldowns.succeeded(candidate.id);
     this.missingModels.found(principal.workspaceId, resolved);
     return { result, credentialId: candidate.id };
   }
@@ -201,7 +203,15 @@ export class GatewayRuntime {
     });
   }
 
-  /** Marks a key as failing after a stream already began (it rests; the stream ends with an error). */
+  /**
+   * A call's answer went out whole (a stream to its end): the key's streak of failures ends. Not
+   * when its first bytes came, so that failures midway through streams add up (decision 0031).
+   */
+  succeeded(credentialId: string): void {
+    this.cooldowns.succeeded(credentialId);
+  }
+
+  /** Counts a key's failure after a stream already began (the stream ends with an error). */
   failedMidStream(principal: Principal, credentialId: string, error: unknown): void {
     if (error instanceof ProviderError && error.code !== 'aborted') {
       this.cooldowns.start(principal.workspaceId, credentialId, error, Date.now());

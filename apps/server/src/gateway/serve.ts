@@ -35,6 +35,11 @@ export interface StreamAnswer {
   /** The tokens counted once the stream ended. */
   usage(): TokenCount;
   /**
+   * The provider's failure the stream reported in its own bytes (a relayed error event, passed on
+   * as it came), read once the stream ended; undefined when it reported none.
+   */
+  failed?(): unknown;
+  /**
    * What to send when the provider fails after bytes went out (the status can no longer change):
    * bytes that end the stream with an error, or undefined to cut the connection.
    */
@@ -115,8 +120,10 @@ export async function serve<Input, Request, Result>(
       response.setHeader('x-switchboard-credential', done.credentialId);
     }
     const answer = endpoint.answer(done.result, request, route);
-    if (answer.kind === 'whole') sendWhole(call, answer, response);
-    else await relay(runtime, principal, call, answer, response);
+    if (answer.kind === 'whole') {
+      sendWhole(call, answer, response);
+      runtime.succeeded(done.credentialId);
+    } else await relay(runtime, principal, call, answer, response);
   } catch (error) {
     sendError(response, call.failed(error), endpoint.errorBody);
   }
@@ -178,7 +185,17 @@ async function relay(
       call.finish('client_closed', 499);
       return;
     }
-    call.finish('ok', 200);
+    // A relayed stream reports its failure in its own bytes, which the client already has: the
+    // key is charged with it as with a failure that broke off a translated stream.
+    const failed = answer.failed?.();
+    if (failed === undefined) {
+      runtime.succeeded(call.credentialId ?? '');
+      call.finish('ok', 200);
+    } else {
+      runtime.failedMidStream(principal, call.credentialId ?? '', failed);
+      const { code, status } = toGatewayError(failed);
+      call.finish(code, status);
+    }
     response.end();
   } catch (error) {
     // Once bytes went out the status cannot change: the stream ends the endpoint's way (an error

@@ -260,7 +260,7 @@ describe.each(ENGINES)('API key limits on %s', (engine) => {
       monthlyBudget: 1,
     });
     const limits = compileLimits(view.limits);
-    const now = new Date();
+    const now = at('14:00:30');
     // Twenty calls at once: exactly five get through.
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => admitApiKeyCall(core.db, view.id, limits, now)),
@@ -271,27 +271,102 @@ describe.each(ENGINES)('API key limits on %s', (engine) => {
     expect(refusal?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(refusal?.retryAfterSeconds).toBeLessThanOrEqual(60);
     await addApiKeySpend(core.db, view.id, 1200, toNanos(0.25), now);
-    const [listed] = (await listApiKeys(core, owner, { workspaceId })).filter((key) => key.id === view.id);
-    expect(listed?.usage).toEqual({ requestsThisMinute: 5, tokensThisMinute: 1200, spendThisMonth: 0.25 });
+    expect(await usageOf(view.id, now)).toEqual({
+      requestsThisMinute: 5,
+      tokensThisMinute: 1200,
+      spendThisMonth: 0.25,
+    });
 
-    // A new minute starts from zero, but the tokens limit is per minute and the budget per month.
-    const nextMinute = new Date(now.getTime() + 60_000);
+    // Tokens are judged over the sliding minute too: 150 tokens at 14:00:30 weigh half at 14:01:30.
     const tokensKey = await createApiKey(core, owner, { workspaceId, name: 'tokens', tokensPerMinute: 100 });
     const tokenLimits = compileLimits(tokensKey.view.limits);
     expect(await admitApiKeyCall(core.db, tokensKey.view.id, tokenLimits, now)).toBeNull();
     await addApiKeySpend(core.db, tokensKey.view.id, 150, 0, now);
     expect(await admitApiKeyCall(core.db, tokensKey.view.id, tokenLimits, now)).toMatchObject({
       limit: 'tokens',
+      // 150 x (1 - f) < 100 from a third into the next minute: 30 s + 20.001 s, rounded up.
+      retryAfterSeconds: 51,
     });
-    expect(await admitApiKeyCall(core.db, tokensKey.view.id, tokenLimits, nextMinute)).toBeNull();
+    expect(await admitApiKeyCall(core.db, tokensKey.view.id, tokenLimits, at('14:01:10'))).toMatchObject({
+      limit: 'tokens',
+    });
+    expect(await admitApiKeyCall(core.db, tokensKey.view.id, tokenLimits, at('14:01:30'))).toBeNull();
 
     await addApiKeySpend(core.db, view.id, 0, toNanos(0.8), now);
-    const overBudget = await admitApiKeyCall(core.db, view.id, limits, nextMinute);
+    const overBudget = await admitApiKeyCall(core.db, view.id, limits, at('14:02:30'));
     expect(overBudget).toMatchObject({ limit: 'budget', value: 1 });
     expect(overBudget?.retryAfterSeconds).toBeGreaterThan(0);
-    const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 0, 0, 1));
-    expect(await admitApiKeyCall(core.db, view.id, limits, nextMonth)).toBeNull();
+    expect(await admitApiKeyCall(core.db, view.id, limits, at('14:02:30', 2027, 0))).toBeNull();
   });
+
+  it('judges a sliding minute: a full minute at its end leaves no second full minute at the start of the next', async () => {
+    const { view } = await createApiKey(core, owner, { workspaceId, name: 'six', requestsPerMinute: 6 });
+    const limits = compileLimits(view.limits);
+    const admitted = async (time: Date, calls: number) =>
+      (
+        await Promise.all(
+          Array.from({ length: calls }, () => admitApiKeyCall(core.db, view.id, limits, time)),
+        )
+      ).filter((answer) => answer === null).length;
+    expect(await admitted(at('14:10:59'), 6)).toBe(6);
+    // Two seconds later, in the next UTC minute: six in the last minute already (5.8 weighted).
+    expect(await admitted(at('14:11:01'), 6)).toBe(1);
+    expect(await usageOf(view.id, at('14:11:01'))).toMatchObject({ requestsThisMinute: 6 });
+    // The previous minute's weight fades: one more every 10 s.
+    expect(await usageOf(view.id, at('14:11:11'))).toMatchObject({ requestsThisMinute: 5 });
+    expect(await admitted(at('14:11:11'), 3)).toBe(1);
+  });
+
+  it('answers Retry-After with the seconds until the call is admitted, and shows the use the gateway judges', async () => {
+    const { view } = await createApiKey(core, owner, { workspaceId, name: 'ten', requestsPerMinute: 10 });
+    const limits = compileLimits(view.limits);
+    for (let i = 0; i < 10; i++)
+      expect(await admitApiKeyCall(core.db, view.id, limits, at('14:20:45'))).toBeNull();
+    for (const [time, expected] of [
+      // Within the full minute: until the next one, and then until 10 x (1 - f) < 10.
+      ['14:20:50', 11],
+      // In the next minute: 10 x (1 - f) + 0 < 10 at once, then a tenth of the minute per call.
+      ['14:21:00.500', 0],
+    ] as const) {
+      const refusal = await admitApiKeyCall(core.db, view.id, limits, at(time));
+      if (expected === 0) {
+        expect(refusal).toBeNull();
+        continue;
+      }
+      expect(refusal).toMatchObject({ limit: 'requests', retryAfterSeconds: expected });
+      const refusedAt = at(time).getTime();
+      // Usage shown at the limit while refused, under it once admitted.
+      expect((await usageOf(view.id, at(time)))?.requestsThisMinute).toBe(10);
+      const early = new Date(refusedAt + (expected - 1) * 1000);
+      expect(await admitApiKeyCall(core.db, view.id, limits, early)).toMatchObject({ limit: 'requests' });
+      expect((await usageOf(view.id, early))?.requestsThisMinute).toBe(10);
+    }
+    // One admitted at 14:21:00.5 (10 x 0.99 + 1 = 10.9): the next needs 10 x (1 - f) + 1 < 10, f > 0.1.
+    const refusal = await admitApiKeyCall(core.db, view.id, limits, at('14:21:01'));
+    expect(refusal).toMatchObject({ limit: 'requests', retryAfterSeconds: 6 });
+    expect(await admitApiKeyCall(core.db, view.id, limits, at('14:21:06'))).toMatchObject({
+      limit: 'requests',
+    });
+    expect((await usageOf(view.id, at('14:21:06.001')))?.requestsThisMinute).toBe(9);
+    expect(await admitApiKeyCall(core.db, view.id, limits, at('14:21:07'))).toBeNull();
+  });
+
+  /** A time on 2026-12-07 (or another month), UTC. */
+  const at = (time: string, year = 2026, month = 11) => {
+    const [hours, minutes, seconds] = time.split(':').map(Number) as [number, number, number];
+    return new Date(Date.UTC(year, month, 7, hours, minutes, 0) + Math.round(seconds * 1000));
+  };
+
+  /** A key's usage as `apiKeys.list` shows it at `time`. */
+  async function usageOf(apiKeyId: string, time: Date) {
+    const clock = core.limitClock;
+    core.limitClock = () => time;
+    try {
+      return (await listApiKeys(core, owner, { workspaceId })).find((key) => key.id === apiKeyId)?.usage;
+    } finally {
+      core.limitClock = clock;
+    }
+  }
 });
 
 describe.each(ENGINES)('API key counters shared by two instances on %s', (engine) => {
@@ -307,13 +382,18 @@ describe.each(ENGINES)('API key counters shared by two instances on %s', (engine
         { workspaceId: setup.workspace.id, name: 'shared', requestsPerMinute: 7 },
       );
       const limits = compileLimits(view.limits);
-      const now = new Date();
-      const answers = await Promise.all(
-        Array.from({ length: 30 }, (_, index) =>
-          admitApiKeyCall((index % 2 === 0 ? first : second).db, view.id, limits, now),
-        ),
-      );
-      expect(answers.filter((answer) => answer === null)).toHaveLength(7);
+      const admitted = async (time: number) =>
+        (
+          await Promise.all(
+            Array.from({ length: 30 }, (_, index) =>
+              admitApiKeyCall((index % 2 === 0 ? first : second).db, view.id, limits, new Date(time)),
+            ),
+          )
+        ).filter((answer) => answer === null).length;
+      const minuteEnd = Date.UTC(2026, 11, 7, 14, 30, 59, 500);
+      expect(await admitted(minuteEnd)).toBe(7);
+      // One second later, in the next minute: 7 x 0.992 weighted, room for one more between them.
+      expect(await admitted(minuteEnd + 1000)).toBe(1);
     } finally {
       await second.close();
       await first.close();

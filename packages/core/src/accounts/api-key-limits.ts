@@ -2,7 +2,7 @@ import type { Core } from '../core.ts';
 import type { ApiKeyPolicyRow, ApiKeyRow, DbOrTrx } from '../db/schema.ts';
 import type { InputCheck } from '../service/input.ts';
 
-// What a workspace API key may reach and spend (decision 0026): the models (exact
+// What a workspace API key may reach and spend (decisions 0026, 0031): the models (exact
 // `provider/model` or `provider/*`), one pinned credential per provider, and limits on requests
 // and tokens per minute and spend per month. Checked here for every writer (API, CLI, config
 // file); enforced by the gateway against the shared counters of `api-key-counters.ts`.
@@ -24,9 +24,9 @@ export interface ApiKeyLimits {
   models: string[] | null;
   /** Provider id to the one credential (id) the key's calls to that provider use. */
   credentials: Record<string, string>;
-  /** Requests per UTC minute; null: unlimited. */
+  /** Requests per minute, over a sliding 60 s (decision 0031); null: unlimited. */
   requestsPerMinute: number | null;
-  /** Tokens (in + out) per UTC minute; null: unlimited. */
+  /** Tokens (in + out) per minute, over a sliding 60 s; null: unlimited. */
   tokensPerMinute: number | null;
   /** Spend per UTC calendar month in the catalog currency (USD), from usage x catalog price; null: unlimited. */
   monthlyBudget: number | null;

@@ -178,7 +178,8 @@ export async function updateApiKey(
 
 /**
  * The workspace's API keys (revoked ones included), without secrets, each with its limits and,
- * for a key with any limit, its use of the current minute and month; any member may list them.
+ * for a key with any limit, its use of the sliding minute and the month, judged as the gateway
+ * judges it; any member may list them.
  */
 export async function listApiKeys(core: Core, actor: Actor, input: WorkspaceRef): Promise<ApiKeyView[]> {
   await authorize(core, actor, input.workspaceId, 'read');
@@ -186,7 +187,7 @@ export async function listApiKeys(core: Core, actor: Actor, input: WorkspaceRef)
   const usage = await readApiKeyUsage(
     core.db,
     views.filter((view) => view.usage !== null).map((view) => view.id),
-    new Date(),
+    core.limitClock(),
   );
   for (const view of views) {
     if (view.usage !== null) view.usage = usage.get(view.id) ?? view.usage;

@@ -100,6 +100,10 @@ export interface ApiKeyCountersTable {
   minute: string;
   requests: number;
   tokens: number | string;
+  /** Requests of the minute before `minute` (0 when that minute saw none). */
+  previous_requests: number;
+  /** Tokens of the minute before `minute`. */
+  previous_tokens: number | string;
   /** `YYYY-MM` (UTC) the spend belongs to. */
   month: string;
   cost_nanos: number | string;

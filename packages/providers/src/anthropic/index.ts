@@ -13,7 +13,7 @@ import { createHttpClient, type HttpRequest, type HttpSettings } from '../shared
 import { secretValues } from '../shared/redact.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
 import { type AnthropicResponse, toChatCompletion } from './anthropic-chat.ts';
-import { readAnthropicErrorBody, refineAnthropicError } from './anthropic-errors.ts';
+import { readAnthropicErrorBody, refineAnthropicError, streamEventError } from './anthropic-errors.ts';
 import { ANTHROPIC_DEFAULT_BASE_URL, ANTHROPIC_VERSION, anthropicManifest } from './anthropic-manifest.ts';
 import { JSON_TOOL, toAnthropicRequest, wantsJsonTool } from './anthropic-request.ts';
 import { translateAnthropicStream } from './anthropic-stream.ts';
@@ -129,7 +129,7 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
         const value = request.headers[name];
         if (value) headers[name] = value;
       }
-      const { response } = await send(
+      const { response, errorContext } = await send(
         context,
         { method: 'POST', path, body: request.body },
         undefined,
@@ -139,6 +139,8 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
       return {
         contentType: (Array.isArray(type) ? type[0] : type) ?? 'application/json',
         body: response.body,
+        // `event: error` midway, mapped as the translated stream maps it.
+        streamError: (event) => (event.type === 'error' ? streamEventError(event, errorContext) : undefined),
       };
     },
 

@@ -1,4 +1,10 @@
-import { readCommonErrorBody, type UpstreamErrorInfo } from '../shared/upstream-errors.ts';
+import type { ProviderError } from '@switchboard/provider-spec';
+import {
+  type ErrorContext,
+  errorForStatus,
+  readCommonErrorBody,
+  type UpstreamErrorInfo,
+} from '../shared/upstream-errors.ts';
 
 // One reader for every OpenAI-wire upstream: OpenAI's `{error:{message,type,param,code}}`,
 // Mistral's unwrapped `{object:"error",message,...}` (whose message may itself be a
@@ -50,4 +56,34 @@ export function readOpenAIErrorBody(text: string, _status: number): UpstreamErro
   const common = readCommonErrorBody(text);
   const code = [record.code, record.type].find((value) => typeof value === 'string') as string | undefined;
   return code && !common.code ? { ...common, code } : common;
+}
+
+/** The HTTP status a Responses API stream failure stands for; other codes blame the request. */
+const RESPONSES_FAILURE_STATUS: Record<string, number> = {
+  server_error: 500,
+  rate_limit_exceeded: 429,
+  insufficient_quota: 429,
+  vector_store_timeout: 504,
+};
+
+/**
+ * The failure a Responses API stream reports midway: a `response.failed` event (its response's
+ * `error`) or an `error` event. A server error, or one without a code, is the provider's; codes
+ * such as `invalid_prompt` or `invalid_image` blame the request, as a 400 would.
+ */
+export function responsesStreamError(
+  event: Record<string, unknown>,
+  context: ErrorContext,
+): ProviderError | undefined {
+  let failure: Record<string, unknown> | undefined;
+  if (event.type === 'error') failure = event;
+  else if (event.type === 'response.failed') {
+    const error = (event.response as { error?: unknown } | undefined)?.error;
+    failure = error && typeof error === 'object' ? (error as Record<string, unknown>) : {};
+  }
+  if (!failure) return undefined;
+  const code = typeof failure.code === 'string' ? failure.code : undefined;
+  const message = typeof failure.message === 'string' ? failure.message : (code ?? 'the response failed');
+  const status = code === undefined ? 500 : (RESPONSES_FAILURE_STATUS[code] ?? 400);
+  return errorForStatus(status, { message, ...(code ? { code } : {}) }, {}, context);
 }

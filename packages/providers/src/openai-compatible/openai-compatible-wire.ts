@@ -25,7 +25,7 @@ import { createHttpClient, type HttpClient, type HttpResponse, type HttpSettings
 import { redactedExcerpt, secretValues } from '../shared/redact.ts';
 import { stringValue } from '../shared/fields.ts';
 import { type ErrorContext, errorForStatus } from '../shared/upstream-errors.ts';
-import { readOpenAIErrorBody } from './openai-compatible-errors.ts';
+import { readOpenAIErrorBody, responsesStreamError } from './openai-compatible-errors.ts';
 import { readModelList, type UpstreamModel } from './openai-compatible-models.ts';
 import { multipartBody } from './openai-compatible-multipart.ts';
 import { type ChunkRepair, type PassThroughState, passThroughSse } from './openai-compatible-stream.ts';
@@ -207,8 +207,12 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
 
     async relay(request, context) {
       const model = typeof request.body.model === 'string' ? request.body.model : undefined;
-      const { response } = await post('responses', model, request.body, context);
-      return { contentType: header(response, 'content-type') ?? 'application/json', body: response.body };
+      const { response, errors } = await post('responses', model, request.body, context);
+      return {
+        contentType: header(response, 'content-type') ?? 'application/json',
+        body: response.body,
+        streamError: (event) => responsesStreamError(event, errors),
+      };
     },
 
     async chat(request, context) {

@@ -136,7 +136,7 @@ function relayedAnswer(result: Relayed): Answer {
     }
     return { kind: 'whole', body: result.whole, contentType: result.contentType, ...anthropicTokens(usage) };
   }
-  const tap = new AnthropicUsageTap();
+  const tap = new AnthropicUsageTap(result.streamError);
   return {
     kind: 'stream',
     headers: { ...SSE_HEADERS, 'content-type': result.contentType },
@@ -144,6 +144,7 @@ function relayedAnswer(result: Relayed): Answer {
     chunks: result.iterator as AsyncIterator<Uint8Array>,
     rewrite: tap.tap.see,
     usage: () => anthropicTokens(tap.usage),
+    failed: tap.failure.failed,
     // Anthropic's own way to end a stream that failed.
     failure: (error) => encoder.encode(`event: error\ndata: ${anthropicErrorBody(error)}\n\n`),
   };

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ResolvedCredential } from '@switchboard/core';
-import type { CancelSignal, NativeApi, NativeResponse } from '@switchboard/provider-spec';
+import type { CancelSignal, NativeApi, NativeResponse, ProviderError } from '@switchboard/provider-spec';
 import type { Route } from '../runtime.ts';
 import type { TokenCount } from '../serve.ts';
 
@@ -17,6 +17,8 @@ export interface Relayed {
   /** The stream and its first chunk (read inside the attempt, so a key failing now is replaced). */
   iterator?: AsyncIterator<Uint8Array>;
   first?: IteratorResult<Uint8Array>;
+  /** The adapter's reading of an error event in the stream (absent: its events are never counted). */
+  streamError?: NativeResponse['streamError'];
 }
 
 /** Whether the route's adapter relays `api` as it is. */
@@ -52,7 +54,10 @@ export async function relayAttempt(
   );
   if (!stream) return { relayed: true, contentType: answer.contentType, whole: await readAll(answer.body) };
   const iterator = answer.body[Symbol.asyncIterator]();
-  return { relayed: true, contentType: answer.contentType, iterator, first: await iterator.next() };
+  const relayed: Relayed = { relayed: true, contentType: answer.contentType, iterator };
+  if (answer.streamError) relayed.streamError = answer.streamError.bind(answer);
+  relayed.first = await iterator.next();
+  return relayed;
 }
 
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
@@ -115,11 +120,42 @@ export function anthropicTokens(usage: AnthropicUsageFields | undefined): TokenC
   };
 }
 
-/** Follows a relayed Messages API stream's usage: `message_start`, then cumulative `message_delta`s. */
+/**
+ * The failure a relayed stream reported in an event of its own (Anthropic's `event: error`, the
+ * Responses API's `response.failed` and `error`), as the adapter maps it: the event reaches the
+ * client unchanged, and the gateway counts the failure against the key once the stream ended.
+ */
+export class RelayedFailure {
+  /** The first failure the stream reported, if any. */
+  error: ProviderError | undefined;
+  readonly #read: Relayed['streamError'];
+
+  constructor(read: Relayed['streamError']) {
+    this.#read = read;
+  }
+
+  /** Looks at a parsed event that may report a failure. */
+  see(event: Record<string, unknown>): void {
+    if (this.error === undefined && this.#read) this.error = this.#read(event);
+  }
+
+  /** The failure, for StreamAnswer.failed. */
+  readonly failed = (): ProviderError | undefined => this.error;
+}
+
+/** Whether a `data:` payload may be an error event of the Messages or the Responses API (a cheap test). */
+export const mayReportFailure = (line: string): boolean =>
+  line.includes('"type":"error"') || line.includes('"type":"response.failed"');
+
+/**
+ * Follows a relayed Messages API stream's usage (`message_start`, then cumulative
+ * `message_delta`s) and any `event: error` midway.
+ */
 export class AnthropicUsageTap {
   usage: AnthropicUsageFields | undefined;
+  readonly failure: RelayedFailure;
   readonly tap = new SseTap(
-    (line) => line.includes('"usage"'),
+    (line) => line.includes('"usage"') || mayReportFailure(line),
     (json) => {
       try {
         const event = JSON.parse(json) as {
@@ -129,9 +165,14 @@ export class AnthropicUsageTap {
         };
         if (event.type === 'message_start') this.usage = { ...event.message?.usage };
         else if (event.type === 'message_delta') this.usage = { ...this.usage, ...event.usage };
+        else this.failure.see(event);
       } catch {
         // Not ours to judge: the client gets the bytes as they came.
       }
     },
   );
+
+  constructor(streamError?: Relayed['streamError']) {
+    this.failure = new RelayedFailure(streamError);
+  }
 }

@@ -24,7 +24,14 @@ import { ResponsesStreamTranslator } from '../responses/responses-stream.ts';
 import type { GatewayRuntime, Route } from '../runtime.ts';
 import type { Answer, Endpoint, ServeContext, TokenCount } from '../serve.ts';
 import { type BegunStream, missingChat, replay, SSE_HEADERS, startChat, streamTokens } from './chat.ts';
-import { type Relayed, relayAttempt, relays, SseTap } from './passthrough.ts';
+import {
+  mayReportFailure,
+  type Relayed,
+  RelayedFailure,
+  relayAttempt,
+  relays,
+  SseTap,
+} from './passthrough.ts';
 
 type Json = Record<string, unknown>;
 
@@ -140,11 +147,20 @@ function relayedAnswer(result: Relayed, call: ResponsesCall): Answer {
     };
   }
   let finished: Json | undefined;
+  const failure = new RelayedFailure(result.streamError);
   const tap = new SseTap(
-    (line) => line.includes('"type":"response.completed"') || line.includes('"type":"response.incomplete"'),
+    (line) =>
+      line.includes('"type":"response.completed"') ||
+      line.includes('"type":"response.incomplete"') ||
+      mayReportFailure(line),
     (json) => {
       try {
-        finished = (JSON.parse(json) as { response?: Json }).response;
+        const event = JSON.parse(json) as { type?: string; response?: Json };
+        if (event.type !== 'response.completed' && event.type !== 'response.incomplete') {
+          failure.see(event);
+          return;
+        }
+        finished = event.response;
         if (finished) keepRelayed(call, finished);
       } catch {
         // The client gets the bytes as they came; nothing to keep.
@@ -158,6 +174,7 @@ function relayedAnswer(result: Relayed, call: ResponsesCall): Answer {
     chunks: result.iterator as AsyncIterator<Uint8Array>,
     rewrite: tap.see,
     usage: () => responsesTokens(finished),
+    failed: failure.failed,
     failure: (error) => encoder.encode(`event: error\ndata: ${errorEvent(error)}\n\n`),
   };
 }
