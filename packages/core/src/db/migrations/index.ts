@@ -7,6 +7,7 @@ import * as responses from './2026-12-07T0100-responses.ts';
 import * as tokenExpiry from './2026-12-07T0800-token-expiry.ts';
 import * as tokenScopes from './2026-12-07T1000-token-scopes.ts';
 import * as apiKeyLimits from './2026-12-07T1200-api-key-limits.ts';
+import * as customModelPrices from './2026-12-07T1400-custom-model-prices.ts';
 
 /**
  * Every migration, by name; names sort in the order they run. Provided from code
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T0800-token-expiry': tokenExpiry,
   '2026-12-07T1000-token-scopes': tokenScopes,
   '2026-12-07T1200-api-key-limits': apiKeyLimits,
+  '2026-12-07T1400-custom-model-prices': customModelPrices,
 };
 
 export const migrationProvider: MigrationProvider = {
