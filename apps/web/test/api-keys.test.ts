@@ -69,6 +69,8 @@ describe('API keys in the console', () => {
           name: 'team',
           values: { base_url: `${upstream.url}/v1`, api_key: 'sk-test-fake-console-keys' },
         },
+        // A key with a budget reaches only priced models (decision 0032).
+        pricing: { inputPerMillion: 1, outputPerMillion: 2 },
       },
     );
     ({ context, page } = await harness.newPage());

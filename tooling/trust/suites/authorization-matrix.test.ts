@@ -164,6 +164,10 @@ const TABLE: Record<string, Row> = {
     }),
   },
   'models.remove': { access: MANAGE, input: (w) => ({ ...ws(w), provider, model, version: STALE }) },
+  'models.update': {
+    access: MANAGE,
+    input: (w) => ({ ...ws(w), provider, model, version: STALE, pricing: null }),
+  },
   'models.discover': {
     access: MANAGE,
     input: (w) => ({ ...ws(w), provider, credentialId: w.a.credentialId }),

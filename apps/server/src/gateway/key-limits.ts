@@ -12,6 +12,7 @@ import {
   type ResolvedCredential,
   type ResolvedModel,
 } from '@switchboard/core';
+import type { ModelPricing } from '@switchboard/provider-spec';
 import type { Logger } from '../log.ts';
 import { GatewayError } from './errors.ts';
 import type { Route } from './runtime.ts';
@@ -64,6 +65,20 @@ export function modelNotAllowed(limits: ApiKeyLimits, provider: string, model: s
   );
 }
 
+/**
+ * The 403 for a model without a price on a key with a monthly budget: its spend could not be
+ * counted, so the budget would not hold (decision 0032).
+ */
+export function modelNotPriced(provider: string, model: string): GatewayError {
+  return new GatewayError(
+    403,
+    'invalid_request_error',
+    'model_not_priced',
+    `This API key has a monthly budget and ${provider}/${model} has no price, so its spend cannot be counted; a workspace admin can set the model's price (0 when it is free) on the Providers page`,
+    'model',
+  );
+}
+
 /** One key's limits, as the gateway applies them; shared by every call of that key. */
 export class KeyLimits {
   readonly compiled: CompiledLimits;
@@ -85,10 +100,16 @@ export class KeyLimits {
     return allowsModel(this.compiled, provider, model);
   }
 
-  /** Throws the 403 when the key may not call the resolved model. */
+  /** Whether a model with this price can be counted against the key's budget (a key without one counts anything). */
+  countable(pricing: ModelPricing | null): boolean {
+    return pricing !== null || this.compiled.budgetNanos === null;
+  }
+
+  /** Throws the 403 when the key may not call the resolved model, or cannot count its spend. */
   checkModel(resolved: ResolvedModel): void {
     if (!allowsModel(this.compiled, resolved.provider, resolved.model))
       throw modelNotAllowed(this.compiled, resolved.provider, resolved.model);
+    if (!this.countable(resolved.pricing)) throw modelNotPriced(resolved.provider, resolved.model);
   }
 
   /**
@@ -113,12 +134,12 @@ export class KeyLimits {
     return pinned;
   }
 
-  /** Adds a finished call's tokens and cost (usage x catalog price) to the key's counters, in the background. */
+  /** Adds a finished call's tokens and cost (usage x the model's price) to the key's counters, in the background. */
   spent(resolved: ResolvedModel, tokensIn: number, tokensOut: number): void {
     if (!this.compiled.metered || tokensIn + tokensOut === 0) return;
-    const costNanos = this.#limiter.costNanos(resolved, tokensIn, tokensOut);
+    const cost = costNanos(resolved.pricing, tokensIn, tokensOut);
     const { core } = this.#limiter;
-    const write = addApiKeySpend(core.db, this.#apiKeyId, tokensIn + tokensOut, costNanos, core.limitClock())
+    const write = addApiKeySpend(core.db, this.#apiKeyId, tokensIn + tokensOut, cost, core.limitClock())
       .catch((error: unknown) => this.#limiter.logger.warn('API key usage count failed', { error }))
       .finally(() => {
         if (this.#pending === write) this.#pending = undefined;
@@ -127,14 +148,25 @@ export class KeyLimits {
   }
 }
 
-/** Per-process state of API key limits: catalog prices and decrypted pinned credentials. */
+/**
+ * The cost of a call in nano-dollars, rounded up, at the resolved model's price per million tokens
+ * (the catalog's, or the admin's for a custom model); 0 without a price, which only keys without
+ * a budget reach.
+ */
+export function costNanos(pricing: ModelPricing | null, tokensIn: number, tokensOut: number): number {
+  if (pricing === null) return 0;
+  // Per million tokens in USD = nano-dollars x 1000 per token.
+  return Math.ceil(
+    tokensIn * pricing.inputPerMillion * 1000 + tokensOut * (pricing.outputPerMillion ?? 0) * 1000,
+  );
+}
+
+/** Per-process state of API key limits: decrypted pinned credentials. */
 export class KeyLimiter {
   readonly core: Core;
   readonly logger: Logger;
   /** Decrypted pinned credentials by workspace, dropped when anything in the workspace changes. */
   readonly #pins = new Map<string, Map<string, Promise<ResolvedCredential | null>>>();
-  /** Nano-dollars per token (in, out) by `provider/model`; [0, 0] for a model without a catalog price. */
-  readonly #prices = new Map<string, readonly [number, number]>();
 
   constructor(core: Core, logger: Logger) {
     this.core = core;
@@ -182,20 +214,5 @@ export class KeyLimiter {
         `This API key is pinned to a ${resolved.provider} credential that no longer exists: a workspace admin must pin another`,
       );
     return credential;
-  }
-
-  /** The cost of a call in nano-dollars, from the provider catalog's price per million tokens. */
-  costNanos(resolved: ResolvedModel, tokensIn: number, tokensOut: number): number {
-    const name = `${resolved.provider}/${resolved.model}`;
-    let price = this.#prices.get(name);
-    if (!price) {
-      const pricing = this.core.providers
-        .get(resolved.provider)
-        ?.manifest.models.find((model) => model.id === resolved.model)?.pricing;
-      // Per million tokens in USD = nano-dollars x 1000 per token.
-      price = [(pricing?.inputPerMillion ?? 0) * 1000, (pricing?.outputPerMillion ?? 0) * 1000];
-      this.#prices.set(name, price);
-    }
-    return Math.ceil(tokensIn * price[0] + tokensOut * price[1]);
   }
 }

@@ -6,6 +6,7 @@ import {
   manageCredentials,
   removeModel,
   setModelEnabled,
+  updateCustomModel,
 } from '@switchboard/core';
 import { z } from 'zod';
 import { router, workspaceProcedure } from '../trpc.ts';
@@ -13,6 +14,7 @@ import {
   credentialValuesInput,
   modelRefInput,
   modelTypeInput,
+  pricingInput,
   providerInput,
   versionInput,
 } from './provider-inputs.ts';
@@ -44,7 +46,8 @@ export const modelsRouter = router({
 
   /**
    * Adds a custom model with a new or existing credential; same name and type attaches the
-   * credential (`attached: true`); a removed model comes back with its kept credentials.
+   * credential (`attached: true`); a removed model comes back with its kept credentials. An
+   * optional price (USD per million tokens) is set with it; left out, an existing model keeps its own.
    */
   addCustom: workspaceProcedure
     .input(
@@ -52,9 +55,15 @@ export const modelsRouter = router({
         provider: providerInput,
         model: modelRefInput,
         credential: modelCredentialInput.optional(),
+        pricing: pricingInput.optional(),
       }),
     )
     .mutation(({ ctx, input }) => addCustomModel(ctx.core, ctx.actor, input)),
+
+  /** Changes a custom model's price (null: no price); returns the price and the model's new version. */
+  update: workspaceProcedure
+    .input(modelInput.extend({ pricing: pricingInput }))
+    .mutation(({ ctx, input }) => updateCustomModel(ctx.core, ctx.actor, input)),
 
   /** Removes a custom model, keeping its credentials for a re-add. */
   remove: workspaceProcedure

@@ -23,3 +23,14 @@ export const credentialValuesInput = z.record(
 
 /** The version of the object a client saw: optional everywhere; when sent, a changed object answers CONFLICT. */
 export const versionInput = z.number().int().min(0);
+
+/**
+ * A model's price in USD per million tokens, in the provider catalog's shape; null: no price.
+ * Types only: core checks the amounts and names the field that is wrong.
+ */
+export const pricingInput = z
+  .strictObject({
+    inputPerMillion: z.number({ error: 'must be a number' }).optional(),
+    outputPerMillion: z.number({ error: 'must be a number' }).optional(),
+  })
+  .nullable();

@@ -1,3 +1,4 @@
+import { parsePricing } from '../provider-management/model-pricing.ts';
 import type { CredentialValues, FormField, ProviderAdapter } from '@switchboard/provider-spec';
 import { stringify } from 'yaml';
 import type { Core } from '../core.ts';
@@ -149,6 +150,8 @@ export async function exportConfig(core: Core, workspaceName: string): Promise<s
         if (own.length > 0) entry.credentials = own;
       }
       if (!enabled) entry.enabled = false;
+      const pricing = parsePricing(model.customModel.pricing);
+      if (pricing) entry.pricing = pricing;
       models.push(entry);
     }
     const credentials = shared.map((item) => item.credential);

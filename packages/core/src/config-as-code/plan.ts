@@ -1,4 +1,4 @@
-import type { CredentialValues, FormField, ProviderAdapter } from '@switchboard/provider-spec';
+import type { CredentialValues, FormField, ModelPricing, ProviderAdapter } from '@switchboard/provider-spec';
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { ProviderCredentialRow } from '../db/schema.ts';
@@ -14,7 +14,14 @@ import {
   validateCredential,
 } from '../provider-management/credentials.ts';
 import { clearDefaultModel, setDefaultModel } from '../provider-management/defaults.ts';
-import { addCustomModel, removeModel, setModelEnabled } from '../provider-management/models.ts';
+import {
+  addCustomModel,
+  removeModel,
+  setModelEnabled,
+  updateCustomModel,
+} from '../provider-management/models.ts';
+import { checkPricing, parsePricing, samePricing } from '../provider-management/model-pricing.ts';
+import { InputCheck } from '../service/input.ts';
 import { uninstallProvider, installProvider } from '../provider-management/catalog.ts';
 import { credentialScope, listScopeCredentials } from '../provider-management/credential-repository.ts';
 import {
@@ -42,6 +49,7 @@ export interface Change {
     | 'remove-model'
     | 'enable-model'
     | 'disable-model'
+    | 'price-model'
     | 'set-default'
     | 'clear-default'
     | 'update-api-key'
@@ -492,6 +500,53 @@ function planModelEnabled(
   });
 }
 
+/** `$0.15 in / $0.6 out per million tokens`, or `no price`. */
+function describePricing(pricing: ModelPricing | null): string {
+  if (pricing === null) return 'no price';
+  const output = pricing.outputPerMillion === undefined ? '' : ` / $${pricing.outputPerMillion} out`;
+  return `$${pricing.inputPerMillion} in${output} per million tokens`;
+}
+
+/**
+ * Plans a custom model's price when the file's differs from the stored one (a model being added
+ * has none yet; a restored one keeps its own). Left out in the file means no price, as with every
+ * field of a listed model.
+ */
+function planModelPricing(
+  planner: Planner,
+  provider: string,
+  ref: ModelRef,
+  given: ConfigModel['pricing'],
+  path: string,
+): void {
+  const { core, workspaceId, state } = planner;
+  const check = new InputCheck();
+  const desired = checkPricing(check, 'pricing', given ?? null, ref.type);
+  try {
+    check.done();
+  } catch (error) {
+    // Field errors are keyed `pricing.inputPerMillion`: under the model's path they point into the file.
+    for (const [field, messages] of Object.entries((error as CoreError).fieldErrors ?? {}))
+      for (const message of messages) planner.problems.push({ path: `${path}.${field}`, message });
+    return;
+  }
+  const row = state.rows.customModels.find(
+    (candidate) =>
+      candidate.provider === provider && candidate.model === ref.name && candidate.model_type === ref.type,
+  );
+  if (samePricing(desired, row ? parsePricing(row.pricing) : null)) return;
+  planner.steps.push({
+    change: {
+      action: 'price-model',
+      path: `${path}.pricing`,
+      description: `set the price of model ${describeScope(provider, ref)} to ${describePricing(desired)}`,
+    },
+    run: async (actor) => {
+      await updateCustomModel(core, actor, { workspaceId, provider, model: ref, pricing: desired });
+    },
+  });
+}
+
 /** The models list is matched exactly: custom models it leaves out are removed, predefined ones enabled again. */
 function planLeftOutModels(planner: Planner, provider: string, listed: Set<string>, path: string): void {
   const { core, workspaceId, state } = planner;
@@ -551,6 +606,12 @@ async function planModels(
       }
       await planCustomModel(planner, adapter, entry, model, { provider: providerPath, model: path });
     }
+    if (withCredentials || !predefined || live) planModelPricing(planner, provider, ref, model.pricing, path);
+    else if (model.pricing)
+      planner.problems.push({
+        path: `${path}.pricing`,
+        message: `${ref.name} is predefined by the provider; it has the catalog's price`,
+      });
     planModelEnabled(planner, provider, ref, model.enabled ?? true, `${path}.enabled`);
   }
   if (entry.models !== undefined) planLeftOutModels(planner, provider, listed, `${providerPath}.models`);

@@ -35,6 +35,14 @@ const modelSchema = z.strictObject({
   /** The model's own credentials, when they are not shared with the provider's list. */
   credentials: z.array(credentialSchema).optional(),
   enabled: z.boolean().optional(),
+  /** A custom model's price in USD per million tokens (the catalog's shape); left out: no price. */
+  pricing: z
+    .strictObject({
+      inputPerMillion: z.number({ error: 'must be a price in USD per million tokens' }),
+      outputPerMillion: z.number({ error: 'must be a price in USD per million tokens' }).optional(),
+    })
+    .nullable()
+    .optional(),
 });
 
 const providerSchema = z

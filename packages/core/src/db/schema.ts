@@ -195,6 +195,8 @@ export interface CustomModelsTable {
   model_type: string;
   /** `custom` or `discovered`. */
   source: string;
+  /** The admin's price, JSON in the catalog's `ModelPricing` shape (USD per million tokens); null: no price. */
+  pricing: string | null;
   removed_at: string | null;
   created_at: string;
   updated_at: string;

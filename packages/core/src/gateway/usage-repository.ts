@@ -5,6 +5,7 @@ export interface UsageGroupRow {
   day: string;
   provider: string;
   model: string;
+  model_type: string;
   credential_id: string | null;
   api_key_id: string | null;
   user_id: string | null;
@@ -27,6 +28,7 @@ export async function listUsageGroups(
       eb.fn<string>('substr', ['created_at', eb.val(1), eb.val(10)]).as('day'),
       'provider',
       'model',
+      'model_type',
       'credential_id',
       'api_key_id',
       'user_id',
@@ -38,7 +40,7 @@ export async function listUsageGroups(
     .where('workspace_id', '=', workspaceId)
     .where('created_at', '>=', from)
     .where('created_at', '<=', to)
-    .groupBy(['day', 'provider', 'model', 'credential_id', 'api_key_id', 'user_id'])
+    .groupBy(['day', 'provider', 'model', 'model_type', 'credential_id', 'api_key_id', 'user_id'])
     .execute()) as UsageGroupRow[];
 }
 

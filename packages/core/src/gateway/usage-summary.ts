@@ -1,6 +1,7 @@
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import { fieldError } from '../errors.ts';
+import { costOf, loadPriceLookup } from '../provider-management/model-pricing.ts';
 import { authorize, type WorkspaceRef } from '../service/authorize.ts';
 import {
   apiKeyNamesOf,
@@ -15,7 +16,7 @@ export interface UsageTotals {
   errors: number;
   tokensIn: number;
   tokensOut: number;
-  /** Estimated from the providers' published prices; null when a model has none. */
+  /** Estimated from the models' prices (the catalog's, or an admin's for a custom model); null when a model has none. */
   estimatedCostUsd: number | null;
 }
 
@@ -57,8 +58,7 @@ export async function usageSummary(
   const credentialNames = await credentialNamesOf(core.db, rows);
   const apiKeyNames = await apiKeyNamesOf(core.db, rows);
 
-  const price = (provider: string, model: string) =>
-    core.providers.get(provider as never)?.manifest.models.find((info) => info.id === model)?.pricing;
+  const price = await loadPriceLookup(core, input.workspaceId);
 
   const empty = (): UsageTotals => ({ calls: 0, errors: 0, tokensIn: 0, tokensOut: 0, estimatedCostUsd: 0 });
   const add = (totals: UsageTotals, row: Row) => {
@@ -68,12 +68,10 @@ export async function usageSummary(
     totals.errors += Number(row.errors ?? 0);
     totals.tokensIn += tokensIn;
     totals.tokensOut += tokensOut;
-    const pricing = price(row.provider, row.model);
+    const pricing = price(row.provider, row.model_type, row.model);
     if (!pricing) totals.estimatedCostUsd = null;
-    else if (totals.estimatedCostUsd !== null) {
-      totals.estimatedCostUsd +=
-        (tokensIn * pricing.inputPerMillion + tokensOut * (pricing.outputPerMillion ?? 0)) / 1_000_000;
-    }
+    else if (totals.estimatedCostUsd !== null)
+      totals.estimatedCostUsd += costOf(pricing, tokensIn, tokensOut);
   };
   const group = <K extends string, E extends object>(keyOf: (row: Row) => K, extra: (row: Row) => E) => {
     const groups = new Map<K, UsageTotals & E>();

@@ -4,6 +4,12 @@ export * from './credentials.ts';
 export * from './defaults.ts';
 export * from './load-balancing.ts';
 export * from './models.ts';
+export {
+  costOf,
+  MAX_PRICE_PER_MILLION,
+  type ModelPricingInput,
+  type PricingSource,
+} from './model-pricing.ts';
 export { credentialScope } from './credential-repository.ts';
 export { loadWorkspaceRows, type WorkspaceProviderRows } from './repository.ts';
 export * from './resolve.ts';

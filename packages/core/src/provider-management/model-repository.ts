@@ -47,18 +47,21 @@ export async function insertCustomModel(trx: Trx, row: CustomModelRow): Promise<
 
 /**
  * Moves a custom model to its next version (marking it removed or back when `removedAt` is
- * given) if it is still at `row.version`; false when someone changed it first.
+ * given, setting its price column when `pricing` is given) if it is still at `row.version`;
+ * false when someone changed it first.
  */
 export async function bumpCustomModel(
   trx: Trx,
   row: CustomModelRow,
   at: string,
   removedAt?: string | null,
+  pricing?: string | null,
 ): Promise<boolean> {
   const result = await trx
     .updateTable('custom_models')
     .set({
       ...(removedAt !== undefined ? { removed_at: removedAt } : {}),
+      ...(pricing !== undefined ? { pricing } : {}),
       updated_at: at,
       version: row.version + 1,
     })

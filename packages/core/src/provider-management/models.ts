@@ -1,4 +1,4 @@
-import type { CredentialValues, ModelType, ProviderAdapter } from '@switchboard/provider-spec';
+import type { CredentialValues, ModelPricing, ModelType, ProviderAdapter } from '@switchboard/provider-spec';
 import type { Actor } from '../access.ts';
 import type { Core } from '../core.ts';
 import type { CustomModelRow, ProviderCredentialRow, Trx } from '../db/schema.ts';
@@ -7,6 +7,7 @@ import { newId, nowIso } from '../ids.ts';
 import { adapterFor, assertCustomizable, assertServesType, installedAdapter } from './adapters.ts';
 import { loadState } from './catalog.ts';
 import { authorize } from '../service/authorize.ts';
+import { InputCheck } from '../service/input.ts';
 import { type ChangeRecord, mutate } from '../service/mutate.ts';
 import {
   cooldownsById,
@@ -18,6 +19,7 @@ import {
 } from './credential-repository.ts';
 import { insertCredential } from './credentials.ts';
 import { normalizeValues } from './form-values.ts';
+import { checkPricing, type ModelPricingInput, parsePricing, pricingColumn } from './model-pricing.ts';
 import { bumpCustomModel, findCustomModel, insertCustomModel, listCustomModels } from './model-repository.ts';
 import { providerFieldError, VALIDATION_TIMEOUT_MS, validateWithAdapter } from './provider-validation.ts';
 import { changeModelSettings, findModel } from './model-settings.ts';
@@ -45,6 +47,11 @@ export interface AddCustomModelInput {
   model: ModelRef;
   /** May be absent only when re-adding a removed model that kept its credentials. */
   credential?: ModelCredentialInput | undefined;
+  /**
+   * The model's price in USD per million tokens (the catalog's shape); null: no price. Left out:
+   * a new model has no price, an existing or restored one keeps its own.
+   */
+  pricing?: ModelPricingInput | undefined;
 }
 
 /** What `addCustomModel` did. */
@@ -112,6 +119,7 @@ async function upsertCustomModel(
   model: ModelRef,
   source: Exclude<ModelSource, 'predefined'>,
   addingCredential: boolean,
+  pricing?: string | null,
 ): Promise<{ row: CustomModelRow; attached: boolean; restored: boolean }> {
   const existing = await findCustomModel(trx, workspaceId, provider, model);
   const now = nowIso();
@@ -120,19 +128,28 @@ async function upsertCustomModel(
       throw conflict(
         `${model.name} (${model.type}) already exists; give a credential to attach it to the model`,
       );
-    return { row: existing, attached: true, restored: false };
+    if (pricing === undefined || pricing === existing.pricing)
+      return { row: existing, attached: true, restored: false };
+    if (!(await bumpCustomModel(trx, existing, now, undefined, pricing))) throw staleRecord('This model');
+    await recordPriceChange(record, existing, pricing);
+    return { row: { ...existing, pricing, version: existing.version + 1 }, attached: true, restored: false };
   }
   if (existing) {
-    if (!(await bumpCustomModel(trx, existing, now, null))) throw staleRecord('This model');
+    if (!(await bumpCustomModel(trx, existing, now, null, pricing))) throw staleRecord('This model');
     await record({
       kind: 'model',
       action: 'model.restore',
       targetType: 'model',
       targetId: existing.id,
-      details: { provider, model },
+      details: { provider, model, ...(pricing !== undefined ? { pricing: parsePricing(pricing) } : {}) },
     });
     return {
-      row: { ...existing, removed_at: null, version: existing.version + 1 },
+      row: {
+        ...existing,
+        removed_at: null,
+        pricing: pricing === undefined ? existing.pricing : pricing,
+        version: existing.version + 1,
+      },
       attached: false,
       restored: true,
     };
@@ -144,6 +161,7 @@ async function upsertCustomModel(
     model: model.name,
     model_type: model.type,
     source,
+    pricing: pricing ?? null,
     removed_at: null,
     created_at: now,
     updated_at: now,
@@ -155,9 +173,29 @@ async function upsertCustomModel(
     action: 'model.add',
     targetType: 'model',
     targetId: row.id,
-    details: { provider, model, source },
+    details: { provider, model, source, pricing: parsePricing(row.pricing) },
   });
   return { row, attached: false, restored: false };
+}
+
+/** Audits (and publishes) a custom model's new price; the resolve caches reload it with the change. */
+async function recordPriceChange(
+  record: (change: ChangeRecord) => Promise<void>,
+  row: CustomModelRow,
+  pricing: string | null,
+): Promise<void> {
+  await record({
+    kind: 'model',
+    action: 'model.price',
+    targetType: 'model',
+    targetId: row.id,
+    details: {
+      provider: row.provider,
+      model: { name: row.model, type: row.model_type },
+      from: parsePricing(row.pricing),
+      to: parsePricing(pricing),
+    },
+  });
 }
 
 /** The active credential of `row`'s scope, making `row` active when the scope has none. */
@@ -184,6 +222,10 @@ export async function addCustomModel(
   assertCustomizable(adapter, input.model.type);
   const model = { name: input.model.name.trim(), type: input.model.type };
   if (!model.name) throw badRequest('Name the model', { 'model.name': ['Model name is required'] });
+  const check = new InputCheck();
+  const pricing =
+    input.pricing === undefined ? undefined : checkPricing(check, 'pricing', input.pricing, model.type);
+  check.done();
   const prepared = input.credential
     ? await prepareModelCredential(core, input.workspaceId, adapter, model, input.credential)
     : undefined;
@@ -203,6 +245,7 @@ export async function addCustomModel(
       model,
       'custom',
       prepared !== undefined,
+      pricing === undefined ? undefined : pricingColumn(pricing),
     );
     let credential: ProviderCredentialRow | null = null;
     if (prepared && 'reuse' in prepared) credential = await ensureActive(trx, prepared.reuse);
@@ -452,5 +495,49 @@ export async function setModelEnabled(
       details: { provider: input.provider, model: input.model },
     });
     return { enabled: input.enabled, version };
+  });
+}
+
+/** Input of `updateCustomModel`. */
+export interface UpdateCustomModelInput {
+  workspaceId: string;
+  provider: string;
+  model: ModelRef;
+  /** The version the caller saw (optional optimistic concurrency). */
+  version?: number | undefined;
+  /** The new price in USD per million tokens (the catalog's shape); null: no price. */
+  pricing: ModelPricingInput;
+}
+
+/**
+ * Changes a custom model's price (null: no price). Usage, the playground's estimate and API key
+ * budgets use it from the next call on; a predefined model keeps the catalog's price.
+ */
+export async function updateCustomModel(
+  core: Core,
+  actor: Actor,
+  input: UpdateCustomModelInput,
+): Promise<{ pricing: ModelPricing | null; version: number }> {
+  await authorize(core, actor, input.workspaceId, true);
+  adapterFor(core, input.provider);
+  const check = new InputCheck();
+  const pricing = checkPricing(check, 'pricing', input.pricing, input.model.type);
+  check.done();
+  const column = pricingColumn(pricing);
+  return mutate(core, actor, input.workspaceId, async (trx, record) => {
+    const row = await findCustomModel(trx, input.workspaceId, input.provider, input.model);
+    if (!row || row.removed_at !== null) {
+      const predefined = core.providers
+        .get(input.provider as never)
+        ?.manifest.models.some((model) => model.id === input.model.name && model.type === input.model.type);
+      if (predefined)
+        throw badRequest(`${input.model.name} is predefined by the provider; it has the catalog's price`);
+      throw notFound(`Model ${input.provider}/${input.model.name} (${input.model.type})`);
+    }
+    checkVersion('This model', row.version, input.version);
+    if (column === row.pricing) return { pricing, version: row.version };
+    if (!(await bumpCustomModel(trx, row, nowIso(), undefined, column))) throw staleRecord('This model');
+    await recordPriceChange(record, row, column);
+    return { pricing, version: row.version + 1 };
   });
 }

@@ -1,4 +1,4 @@
-import type { CredentialValues, ModelType, ProviderId } from '@switchboard/provider-spec';
+import type { CredentialValues, ModelPricing, ModelType, ProviderId } from '@switchboard/provider-spec';
 import type { ChangeBus } from '../changes.ts';
 import type { DbOrTrx } from '../db/schema.ts';
 import type { Core } from '../core.ts';
@@ -22,6 +22,8 @@ export interface ResolvedModel {
   provider: ProviderId;
   model: string;
   type: ModelType;
+  /** USD per million tokens (the admin's price of a custom model, else the catalog's); null: no price. */
+  pricing: ModelPricing | null;
   /** The active credential (the first load-balancing entry when load balancing is on). */
   credential: ResolvedCredential;
   /** Present when the model balances over two or more credentials: pick by weight, skip keys in cooldown. */
@@ -187,6 +189,7 @@ async function buildEntry(
     provider: model.provider,
     model: model.name,
     type: model.type,
+    pricing: model.pricing,
     credential,
     ...(serving.length > 1 ? { loadBalancing: { credentials: serving } } : {}),
   };

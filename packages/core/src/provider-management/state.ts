@@ -1,5 +1,6 @@
 import type {
   ModelInfo,
+  ModelPricing,
   ModelType,
   ProviderAdapter,
   ProviderId,
@@ -12,6 +13,7 @@ import type {
   ProviderCredentialRow,
   ProviderInstallRow,
 } from '../db/schema.ts';
+import { type PricingSource, parsePricing } from './model-pricing.ts';
 import type { WorkspaceProviderRows } from './repository.ts';
 import type { CredentialView, ModelSource, ModelStatus, ModelView } from './types.ts';
 
@@ -37,6 +39,10 @@ export interface ModelState {
   info: ModelInfo | undefined;
   customModel: CustomModelRow | undefined;
   setting: ModelSettingRow | undefined;
+  /** The price in effect: the admin's for a custom model that has one, else the catalog's; null: no price. */
+  pricing: ModelPricing | null;
+  /** Where `pricing` comes from. */
+  pricingSource: PricingSource;
   /** The credentials this model may use: its provider's, or its own for a custom model. */
   pool: ProviderCredentialRow[];
   active: ProviderCredentialRow | undefined;
@@ -201,6 +207,10 @@ function makeModel(
       reason: `The active credential "${credential?.name}" failed validation${credential?.status_reason ? `: ${credential.status_reason}` : ''}; fix or replace it`,
     };
   }
+  // An admin's price wins over the catalog's: a custom model named like a predefined one may be
+  // a fine-tune or a deployment billed differently.
+  const custom = customModel ? parsePricing(customModel.pricing) : null;
+  const catalog = info?.pricing ?? null;
   return {
     provider: manifest.id,
     name,
@@ -209,6 +219,8 @@ function makeModel(
     info,
     customModel,
     setting,
+    pricing: custom ?? catalog,
+    pricingSource: custom ? 'custom' : catalog ? 'catalog' : null,
     pool,
     active,
     serving,
@@ -289,7 +301,8 @@ export function modelView(state: WorkspaceProviderState, model: ModelState, nowM
     contextSize: model.info?.contextSize ?? null,
     maxOutputTokens: model.info?.maxOutputTokens ?? null,
     features: model.info?.features ?? [],
-    pricing: model.info?.pricing ?? null,
+    pricing: model.pricing,
+    pricingSource: model.pricingSource,
     version: modelVersion(model),
   };
 }

@@ -7,6 +7,7 @@ import type {
   ProviderId,
   ProviderManifest,
 } from '@switchboard/provider-spec';
+import type { PricingSource } from './model-pricing.ts';
 
 /** The default-model types, in the order the console shows them. */
 export const DEFAULT_MODEL_TYPES = [
@@ -105,10 +106,13 @@ export interface ModelView {
   contextSize: number | null;
   maxOutputTokens: number | null;
   features: ModelFeature[];
+  /** USD per million tokens: the admin's price for a custom model that has one, else the catalog's; null: no price. */
   pricing: ModelPricing | null;
+  /** Where `pricing` comes from: the provider catalog, the admin (`custom`), or nowhere (null). */
+  pricingSource: PricingSource;
   /**
-   * The model's version: moves only when this model changes (enabled, load balancing, removed or
-   * restored). Every model procedure (`enable`, `disable`, `remove`, `loadBalancing.set`) checks it.
+   * The model's version: moves only when this model changes (enabled, load balancing, price, removed
+   * or restored). Every model procedure (`enable`, `disable`, `remove`, `loadBalancing.set`) checks it.
    */
   version: number;
 }

@@ -31,7 +31,8 @@ export async function models(
         (model) =>
           isUsable(model.status) &&
           !missing.get(principal.workspaceId, model.provider, model.name, now) &&
-          (principal.limits?.allows(model.provider, model.name) ?? true),
+          (principal.limits?.allows(model.provider, model.name) ?? true) &&
+          (principal.limits?.countable(model.pricing) ?? true),
       )
       .map((model) => ({
         id: `${model.provider}/${model.name}`,

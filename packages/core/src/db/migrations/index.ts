@@ -8,6 +8,7 @@ import * as tokenExpiry from './2026-12-07T0800-token-expiry.ts';
 import * as tokenScopes from './2026-12-07T1000-token-scopes.ts';
 import * as apiKeyLimits from './2026-12-07T1200-api-key-limits.ts';
 import * as credentialLastSuccess from './2026-12-07T1300-credential-last-success.ts';
+import * as customModelPrices from './2026-12-07T1400-custom-model-prices.ts';
 import * as slidingKeyLimits from './2026-12-07T1600-sliding-key-limits.ts';
 
 /**
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T1000-token-scopes': tokenScopes,
   '2026-12-07T1200-api-key-limits': apiKeyLimits,
   '2026-12-07T1300-credential-last-success': credentialLastSuccess,
+  '2026-12-07T1400-custom-model-prices': customModelPrices,
   '2026-12-07T1600-sliding-key-limits': slidingKeyLimits,
 };
 
