@@ -201,17 +201,17 @@ describe.each(ENGINES)('credential last successes on %s', (engine) => {
         provider: migrationProvider,
         ...(schema ? { migrationTableSchema: schema } : {}),
       });
-      const down = await migrator.migrateDown();
+      // Back to just before this migration (later ones go down first), then up to the latest.
+      const down = await migrator.migrateTo('2026-12-07T1200-api-key-limits');
       expect(down.error).toBeUndefined();
-      expect(down.results?.map((result) => result.migrationName)).toEqual([
-        '2026-12-07T1300-credential-last-success',
-      ]);
+      const undone = down.results?.map((result) => result.migrationName) ?? [];
+      expect(undone.at(-1)).toBe('2026-12-07T1300-credential-last-success');
       await own.db
         .updateTable('provider_credentials')
         .set({ status: 'invalid' })
         .where('id', '=', flaky.id)
         .execute();
-      expect(await migrateToLatest(own.db, schema)).toEqual(['2026-12-07T1300-credential-last-success']);
+      expect(await migrateToLatest(own.db, schema)).toEqual([...undone].reverse());
       expect(await credentialLastSuccesses(own, ws.member, { workspaceId: ws.workspaceId })).toEqual(
         [
           { credentialId: steady.id, at: steady.validatedAt, via: 'check' },
