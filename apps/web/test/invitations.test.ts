@@ -133,6 +133,28 @@ describe('revoking an invitation in the console', () => {
     await page.getByText('No pending invitations').waitFor();
   });
 
+  it('keeps one change feed open through member changes, so no notice is missed', async () => {
+    // A feed restarted on every member change (which reloads the layout's data) missed the
+    // notices sent while it reconnected: an invitation made just after an accept never showed.
+    const feeds: string[] = [];
+    const count = (request: { url(): string }) => {
+      if (request.url().includes('/trpc/changes.subscribe')) feeds.push(request.url());
+    };
+    page.on('request', count);
+    try {
+      for (const email of ['feed-one@example.test', 'feed-two@example.test']) {
+        const invitation = await owner.members.invite.mutate({ workspaceId, email, role: 'member' });
+        const row = page.locator(`[data-invitation="${email}"]`);
+        await row.waitFor();
+        await owner.members.revokeInvitation.mutate({ workspaceId, invitationId: invitation.id });
+        await row.waitFor({ state: 'detached' });
+      }
+      expect(feeds).toEqual([]);
+    } finally {
+      page.off('request', count);
+    }
+  });
+
   it('shows an editor no pending invitations and no Revoke', async () => {
     const user = await createUser(harness.server.core, OPERATOR, { ...EDITOR, name: 'Eda Editor' });
     await owner.members.invite.mutate({ workspaceId, email: EDITOR.email, role: 'editor' });

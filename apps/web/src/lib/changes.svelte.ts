@@ -1,4 +1,5 @@
 import { invalidate } from '$app/navigation';
+import { navigating } from '$app/state';
 import { api } from './api';
 
 /** Dependency key of every load that shows workspace data; the change feed invalidates it. */
@@ -14,9 +15,19 @@ export type LiveState = 'connecting' | 'live' | 'offline';
  */
 export function followChanges(workspaceId: string, onState: (state: LiveState) => void): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const refetch = () => {
+  let me = false;
+  const refetch = (alsoMe = false) => {
+    me ||= alsoMe;
     clearTimeout(timer);
     timer = setTimeout(() => {
+      // An invalidation started during a navigation would cancel it (SvelteKit reloads the
+      // current page instead): wait for the navigation to end, then refetch.
+      if (navigating.to) {
+        refetch();
+        return;
+      }
+      if (me) void invalidate('sb:me');
+      me = false;
       void invalidate(WORKSPACE_DATA);
     }, 150);
   };
@@ -24,10 +35,14 @@ export function followChanges(workspaceId: string, onState: (state: LiveState) =
   const subscription = api.changes.subscribe.subscribe(
     { workspaceId },
     {
-      onStarted: () => onState('live'),
-      onData: (event) => {
-        if (event.kind === 'member' || event.kind === 'workspace') void invalidate('sb:me');
+      // Notices sent before the feed started (the page's data was loaded earlier, or the feed
+      // reconnected after a drop) are not replayed: one refetch covers them.
+      onStarted: () => {
+        onState('live');
         refetch();
+      },
+      onData: (event) => {
+        refetch(event.kind === 'member' || event.kind === 'workspace');
       },
       onConnectionStateChange: (state) => {
         if (state.state === 'connecting' && state.error) onState('offline');
