@@ -235,8 +235,9 @@ providers:
         values: { base_url: "${baseUrl}", api_key: { env: BENCH_UPSTREAM_KEY } }
         active: true
     models:
-      - { name: bench-model, type: llm, credential: local }
-      - { name: bench-model-slow, type: llm, credential: local }
+      # Priced: the bench key has a budget, and a budgeted key refuses unpriced models (decision 0032).
+      - { name: bench-model, type: llm, credential: local, pricing: { inputPerMillion: 0.15, outputPerMillion: 0.6 } }
+      - { name: bench-model-slow, type: llm, credential: local, pricing: { inputPerMillion: 0.15, outputPerMillion: 0.6 } }
   openai:
     credentials:
       - name: openai-local
