@@ -1145,7 +1145,7 @@ beforeAll(async () => {
     workspaceId,
     provider: 'anthropic',
     name: 'anthropic-main',
-    values: { api_key: 'sk-ant-test-fake-matrix-0001', base_url: url('anthropic') },
+    values: { api_key: 'fake-anthropic-key-for-tests-matrix', base_url: url('anthropic') },
   });
   await createCredential(server.core, actor, {
     workspaceId,
