@@ -321,6 +321,7 @@ describe('fuzzing', () => {
     // leave them to the section's end, which accounts for every row.
     { usageLater = false } = {},
   ): Promise<string[]> {
+    if (usageLater) await settleStoredResponses();
     const before: DatabaseSnapshot = await databaseSnapshot(server.core);
     const outcome = await send();
     totals.cases += 1;
@@ -332,6 +333,8 @@ describe('fuzzing', () => {
     }
     if (isRejected(outcome)) {
       totals.rejected += 1;
+      // A save the refused call began itself would land after the snapshot below without this.
+      if (usageLater) await settleStoredResponses();
       const changes = snapshotChanges(before, await databaseSnapshot(server.core)).filter(
         (change) => !(usageLater && change.startsWith('usage_events ')),
       );
@@ -343,6 +346,20 @@ describe('fuzzing', () => {
       }
     }
     return wrong;
+  }
+
+  /**
+   * Waits for the server's background saves of stored responses, so that each lands within the
+   * case that began it: an earlier answered call's save would otherwise show as a later
+   * refused call's change (the snapshot reads table after table). Any
+   * lookup of a stored response first waits for the saves in flight (its 404 here is expected).
+   */
+  async function settleStoredResponses(): Promise<void> {
+    const answer = await fetch(`${server.url}/v1/responses/resp_fuzz_barrier`, {
+      headers: { authorization: `Bearer ${w.a.apiKey}` },
+    });
+    await answer.arrayBuffer();
+    expect(answer.status).toBe(404);
   }
 
   /** The health check still answers and the process still runs: counted as a crash otherwise. */
