@@ -112,6 +112,25 @@ describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
     expect(error.headers?.get('retry-after')).toMatch(/^\d+$/);
   });
 
+  it('admits exactly the limit of a burst sent at once, and counts its tokens with no call after it', async () => {
+    now = at('14:40:10');
+    const name = 'five of a burst';
+    const { openai } = clients(await newKey(name, { requestsPerMinute: 5, tokensPerMinute: 10_000 }));
+    // A first call rolls the key's row into this minute; the burst then arrives in one turn of
+    // the event loop and is admitted together only if all of it fits, else call by call.
+    await chat(openai);
+    const answers = await Promise.allSettled(Array.from({ length: 12 }, () => chat(openai)));
+    expect(answers.filter((answer) => answer.status === 'fulfilled')).toHaveLength(4);
+    for (const answer of answers)
+      if (answer.status === 'rejected') expect((answer.reason as { status?: number }).status).toBe(429);
+    // Five answers of 17 tokens each: written by the gateway soon, though no call carries them.
+    const usage = async () =>
+      (await listApiKeys(fixture.server.core, actor, { workspaceId: fixture.workspaceId })).find(
+        (key) => key.name === name,
+      )?.usage;
+    await expect.poll(usage).toEqual({ requestsThisMinute: 5, tokensThisMinute: 85, spendThisMonth: 0 });
+  });
+
   it('judges a sliding minute: three calls at the end of a minute leave room for one at the start of the next', async () => {
     const key = await newKey('three a minute', { requestsPerMinute: 3 });
     const { openai } = clients(key);

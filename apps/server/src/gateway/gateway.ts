@@ -145,6 +145,9 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
     runtime,
     handle: (request, response) => handle(request, response),
     handleAs: (principal, request, response) => handle(request, response, principal),
-    close: () => runtime.close(),
+    close: async () => {
+      await runtime.close();
+      await auth.close();
+    },
   };
 }

@@ -2,25 +2,35 @@ import {
   type ApiKeyLimits,
   addApiKeySpend,
   admitApiKeyCall,
+  admitApiKeyCalls,
   allowsModel,
   type CompiledLimits,
   type Core,
   compileLimits,
   isResync,
+  NO_SPEND,
   openPinnedCredential,
   type Refusal,
   type ResolvedCredential,
   type ResolvedModel,
+  type UnsavedSpend,
 } from '@switchboard/core';
 import type { ModelPricing } from '@switchboard/provider-spec';
 import type { Logger } from '../log.ts';
 import { GatewayError } from './errors.ts';
 import type { Route } from './runtime.ts';
 
-// The gateway's side of API key limits (decisions 0026, 0031). A key's model list is checked from
-// memory; its requests and tokens (over a sliding minute) and budget against the shared counters
-// in the database (one atomic statement per call, only for keys that have such a limit), so the
-// bound holds across instances; its pinned credential replaces the model's own choice of key.
+// The gateway's side of API key limits (decisions 0026, 0031, 0036). A key's model list is checked
+// from memory; its requests and tokens (over a sliding minute) and budget against the shared
+// counters in the database (one atomic statement per call, only for keys that have such a limit),
+// so the bound holds across instances; its pinned credential replaces the model's own choice of key.
+
+/**
+ * How long a finished call's tokens and cost may wait here for the key's next admission to carry
+ * them into its counters before they are written on their own: other servers and `apiKeys.list`
+ * see them at most this late.
+ */
+const SPEND_WRITE_DELAY_MS = 200;
 
 /** How each refusal is answered: OpenAI's `type` and the stable `code`. */
 const REFUSALS: Record<Refusal['limit'], { type: string; code: string; what: (value: number) => string }> = {
@@ -86,8 +96,11 @@ export class KeyLimits {
   readonly #limiter: KeyLimiter;
   /** The model routes with this key's pinned credential, by the resolved model they replace. */
   readonly #pinnedRoutes = new WeakMap<ResolvedModel, Route>();
-  /** The last spend write of this key here: the next admission waits for it, so this instance counts exactly. */
-  #pending: Promise<void> | undefined;
+  /**
+   * Calls of this key that arrived in this turn of the event loop: admitted together in the next
+   * check phase, by one statement (one commit) while the key has room for them all.
+   */
+  #waiting: { resolve: (refusal: Refusal | null) => void; reject: (error: unknown) => void }[] = [];
 
   constructor(apiKeyId: string, compiled: CompiledLimits, limiter: KeyLimiter) {
     this.#apiKeyId = apiKeyId;
@@ -118,9 +131,9 @@ export class KeyLimits {
    */
   async admit(route: Route, workspaceId: string): Promise<Route> {
     if (this.compiled.metered) {
-      if (this.#pending) await this.#pending;
-      const { core } = this.#limiter;
-      const refusal = await admitApiKeyCall(core.db, this.#apiKeyId, this.compiled, core.limitClock());
+      const refusal = await new Promise<Refusal | null>((resolve, reject) => {
+        if (this.#waiting.push({ resolve, reject }) === 1) setImmediate(() => void this.#admitWaiting());
+      });
       if (refusal) throw refused(refusal);
     }
     const pin = this.compiled.credentials[route.resolved.provider];
@@ -134,17 +147,43 @@ export class KeyLimits {
     return pinned;
   }
 
-  /** Adds a finished call's tokens and cost (usage x the model's price) to the key's counters, in the background. */
+  /**
+   * Admits the waiting calls: together, carrying this server's unsaved spend of the key, judged
+   * with it; when they do not all fit (or a minute turned), the spend is written first and each
+   * call is judged alone, so this server counts exactly either way.
+   */
+  async #admitWaiting(): Promise<void> {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    const limiter = this.#limiter;
+    const { db } = limiter.core;
+    let unsaved: UnsavedSpend | undefined = limiter.takeUnsaved(this.#apiKeyId);
+    try {
+      const now = limiter.core.limitClock();
+      if (await admitApiKeyCalls(db, this.#apiKeyId, this.compiled, now, waiting.length, unsaved)) {
+        for (const call of waiting) call.resolve(null);
+        return;
+      }
+      limiter.addUnsaved(this.#apiKeyId, unsaved.tokens, unsaved.costNanos);
+      unsaved = undefined;
+      await limiter.writeUnsaved();
+      for (const call of waiting)
+        call.resolve(await admitApiKeyCall(db, this.#apiKeyId, this.compiled, limiter.core.limitClock()));
+    } catch (error) {
+      // Only the first statement can fail with the spend still in hand, and it wrote nothing.
+      if (unsaved) limiter.addUnsaved(this.#apiKeyId, unsaved.tokens, unsaved.costNanos);
+      for (const call of waiting) call.reject(error);
+    }
+  }
+
+  /** Adds a finished call's tokens and cost (usage x the model's price) to the key's counters, soon. */
   spent(resolved: ResolvedModel, tokensIn: number, tokensOut: number): void {
     if (!this.compiled.metered || tokensIn + tokensOut === 0) return;
-    const cost = costNanos(resolved.pricing, tokensIn, tokensOut);
-    const { core } = this.#limiter;
-    const write = addApiKeySpend(core.db, this.#apiKeyId, tokensIn + tokensOut, cost, core.limitClock())
-      .catch((error: unknown) => this.#limiter.logger.warn('API key usage count failed', { error }))
-      .finally(() => {
-        if (this.#pending === write) this.#pending = undefined;
-      });
-    this.#pending = write;
+    this.#limiter.addUnsaved(
+      this.#apiKeyId,
+      tokensIn + tokensOut,
+      costNanos(resolved.pricing, tokensIn, tokensOut),
+    );
   }
 }
 
@@ -161,12 +200,19 @@ export function costNanos(pricing: ModelPricing | null, tokensIn: number, tokens
   );
 }
 
-/** Per-process state of API key limits: decrypted pinned credentials. */
+/**
+ * Per-process state of API key limits: decrypted pinned credentials, and the spend of finished
+ * calls not yet in the counters (kept by key id, not by `KeyLimits`, which a change replaces).
+ */
 export class KeyLimiter {
   readonly core: Core;
   readonly logger: Logger;
   /** Decrypted pinned credentials by workspace, dropped when anything in the workspace changes. */
   readonly #pins = new Map<string, Map<string, Promise<ResolvedCredential | null>>>();
+  /** Finished calls' tokens and cost by API key id, until an admission or the timer writes them. */
+  readonly #unsaved = new Map<string, UnsavedSpend>();
+  #writeTimer: NodeJS.Timeout | undefined;
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(core: Core, logger: Logger) {
     this.core = core;
@@ -175,6 +221,58 @@ export class KeyLimiter {
       if (isResync(event)) this.#pins.clear();
       else this.#pins.delete(event.workspaceId);
     });
+  }
+
+  /** Counts a finished call's spend for the key's next admission, or the timer, to write. */
+  addUnsaved(apiKeyId: string, tokens: number, costNanos: number): void {
+    if (tokens === 0 && costNanos === 0) return;
+    const unsaved = this.#unsaved.get(apiKeyId);
+    if (unsaved) {
+      unsaved.tokens += tokens;
+      unsaved.costNanos += costNanos;
+    } else this.#unsaved.set(apiKeyId, { tokens, costNanos });
+    this.#writeTimer ??= setTimeout(() => {
+      this.#writeTimer = undefined;
+      void this.writeUnsaved();
+    }, SPEND_WRITE_DELAY_MS).unref();
+  }
+
+  /** The key's unsaved spend, now the caller's to write (or to give back with `addUnsaved`). */
+  takeUnsaved(apiKeyId: string): UnsavedSpend {
+    const unsaved = this.#unsaved.get(apiKeyId);
+    if (!unsaved) return NO_SPEND;
+    this.#unsaved.delete(apiKeyId);
+    return unsaved;
+  }
+
+  /** Writes every key's unsaved spend (on the timer, and at shutdown); a failed write is kept for the next. */
+  writeUnsaved(): Promise<void> {
+    this.#writing = this.#writing.then(async () => {
+      for (const apiKeyId of [...this.#unsaved.keys()]) {
+        const unsaved = this.takeUnsaved(apiKeyId);
+        try {
+          await addApiKeySpend(
+            this.core.db,
+            apiKeyId,
+            unsaved.tokens,
+            unsaved.costNanos,
+            this.core.limitClock(),
+          );
+        } catch (error) {
+          this.logger.warn('API key usage count failed; will retry', { error });
+          this.addUnsaved(apiKeyId, unsaved.tokens, unsaved.costNanos);
+          return;
+        }
+      }
+    });
+    return this.#writing;
+  }
+
+  /** Writes what is unsaved and stops the timer (graceful shutdown). */
+  async close(): Promise<void> {
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
+    await this.writeUnsaved();
   }
 
   /** The gateway's view of a key's limits; null when the key has none (nothing to check). */

@@ -72,6 +72,11 @@ export class GatewayAuth {
     });
   }
 
+  /** Writes what API key limits still hold in memory (graceful shutdown). */
+  close(): Promise<void> {
+    return this.#limiter.close();
+  }
+
   /**
    * The principal of `Authorization: Bearer sbk_…`, or `sbp_…` with `X-Switchboard-Workspace`,
    * when it is cached and fresh: the synchronous hot path. Undefined means "ask `authenticate`".

@@ -34,6 +34,18 @@ export interface ApiKeyUsage {
   spendThisMonth: number;
 }
 
+/**
+ * Tokens and cost (nano-dollars) of finished calls that one server has not written to the key's
+ * row yet: the gateway carries them into its next admission of the key, so both are one write.
+ */
+export interface UnsavedSpend {
+  tokens: number;
+  costNanos: number;
+}
+
+/** No spend to carry. */
+export const NO_SPEND: UnsavedSpend = Object.freeze({ tokens: 0, costNanos: 0 });
+
 /** Milliseconds in a counting window. */
 const MINUTE_MS = 60_000;
 
@@ -154,9 +166,7 @@ export async function admitApiKeyCall(
   limits: CompiledLimits,
   now: Date,
 ): Promise<Refusal | null> {
-  const minute = minuteOf(now);
-  const elapsedMs = now.getTime() % MINUTE_MS;
-  if (await countThisMinute(db, apiKeyId, limits, minute, elapsedMs)) return null;
+  if (await admitApiKeyCalls(db, apiKeyId, limits, now, 1)) return null;
   for (let attempt = 0; attempt < 2; attempt++) {
     const refusal = await refusalOf(db, apiKeyId, limits, now);
     if (refusal) return refusal;
@@ -167,25 +177,40 @@ export async function admitApiKeyCall(
 }
 
 /**
- * Counts the call in a row of the current minute whose limits have room; false when the row is
- * of another minute, absent, or at a limit. Its month is the current one too (every write sets
- * both), so the budget needs no month test. Kept short: SQLite prepares each statement anew.
+ * Counts `calls` calls of one key, and adds `unsaved` (one server's finished calls' tokens and
+ * cost), in one short statement when the key's row is of the current minute and has room for
+ * all of them with `unsaved` added; false, and nothing written, otherwise (then each call takes
+ * `admitApiKeyCall`, after `unsaved` is written). Admitting them together is admitting them one
+ * after another: tokens and budget are "admit while under", and calls do not add to them. Its
+ * month is the current one too (every write sets both), so the budget needs no month test. The
+ * text is the same for every call of a key: SQLite prepares each new text.
  */
-async function countThisMinute(
+export async function admitApiKeyCalls(
   db: DbOrTrx,
   apiKeyId: string,
   limits: CompiledLimits,
-  minute: string,
-  elapsedMs: number,
+  now: Date,
+  calls: number,
+  unsaved: UnsavedSpend = NO_SPEND,
 ): Promise<boolean> {
-  const conditions: RawBuilder<unknown>[] = [sql`api_key_id = ${apiKeyId}`, sql`minute = ${minute}`];
+  const elapsedMs = now.getTime() % MINUTE_MS;
+  const conditions: RawBuilder<unknown>[] = [sql`api_key_id = ${apiKeyId}`, sql`minute = ${minuteOf(now)}`];
+  // Room for all: the sliding count is still under the limit before the last of them.
   if (limits.requestsPerMinute !== null)
-    conditions.push(sqlUnder(sql`previous_requests`, sql`requests`, limits.requestsPerMinute, elapsedMs));
+    conditions.push(
+      sqlUnder(sql`previous_requests`, sql`requests + ${calls - 1}`, limits.requestsPerMinute, elapsedMs),
+    );
   if (limits.tokensPerMinute !== null)
-    conditions.push(sqlUnder(sql`previous_tokens`, sql`tokens`, limits.tokensPerMinute, elapsedMs));
-  if (limits.budgetNanos !== null) conditions.push(sql`cost_nanos < ${limits.budgetNanos}`);
+    conditions.push(
+      sqlUnder(sql`previous_tokens`, sql`tokens + ${unsaved.tokens}`, limits.tokensPerMinute, elapsedMs),
+    );
+  if (limits.budgetNanos !== null)
+    conditions.push(sql`cost_nanos + ${unsaved.costNanos} < ${limits.budgetNanos}`);
   const counted = await sql<{ requests: number }>`
-    update api_key_counters set requests = requests + 1
+    update api_key_counters set
+      requests = requests + ${calls},
+      tokens = tokens + ${unsaved.tokens},
+      cost_nanos = cost_nanos + ${unsaved.costNanos}
     where ${sql.join(conditions, sql` and `)}
     returning requests`.execute(db);
   return counted.rows.length > 0;

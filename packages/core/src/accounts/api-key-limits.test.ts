@@ -4,7 +4,7 @@ import { realAdapters } from '../../test/provider-kit.ts';
 import { createTestCore, createTestCoreOn, freshTestTarget } from '../../test/test-core.ts';
 import type { Core } from '../core.ts';
 import { newId, nowIso } from '../ids.ts';
-import { addApiKeySpend, admitApiKeyCall } from './api-key-counters.ts';
+import { addApiKeySpend, admitApiKeyCall, admitApiKeyCalls } from './api-key-counters.ts';
 import { compileLimits, toNanos } from './api-key-limits.ts';
 import { getApiKeyPolicy, setApiKeyPolicy } from './api-key-policy.ts';
 import { createApiKey, listApiKeys, revokeApiKey, updateApiKey } from './api-keys.ts';
@@ -297,6 +297,48 @@ describe.each(ENGINES)('API key limits on %s', (engine) => {
     expect(overBudget).toMatchObject({ limit: 'budget', value: 1 });
     expect(overBudget?.retryAfterSeconds).toBeGreaterThan(0);
     expect(await admitApiKeyCall(core.db, view.id, limits, at('14:02:30', 2027, 0))).toBeNull();
+  });
+
+  it('admits calls together only when all fit, judging the spend carried with them, and writes nothing otherwise', async () => {
+    const { view } = await createApiKey(core, owner, {
+      workspaceId,
+      name: 'together',
+      requestsPerMinute: 5,
+      tokensPerMinute: 100,
+      monthlyBudget: 1,
+    });
+    const limits = compileLimits(view.limits);
+    const now = at('14:30:30');
+    // No row of this minute yet: the together path leaves the first call to the upsert.
+    expect(await admitApiKeyCalls(core.db, view.id, limits, now, 2)).toBe(false);
+    expect(await admitApiKeyCall(core.db, view.id, limits, now)).toBeNull();
+    // Two more with 60 tokens and a quarter dollar carried: all fit, all written by one statement.
+    expect(
+      await admitApiKeyCalls(core.db, view.id, limits, now, 2, { tokens: 60, costNanos: toNanos(0.25) }),
+    ).toBe(true);
+    expect(await usageOf(view.id, now)).toEqual({
+      requestsThisMinute: 3,
+      tokensThisMinute: 60,
+      spendThisMonth: 0.25,
+    });
+    // Three more would make six of five: refused together, nothing written, though two would fit.
+    expect(await admitApiKeyCalls(core.db, view.id, limits, now, 3)).toBe(false);
+    expect(await usageOf(view.id, now)).toMatchObject({ requestsThisMinute: 3 });
+    // Carried tokens that reach the limit refuse the call they ride on, and are not written.
+    expect(await admitApiKeyCalls(core.db, view.id, limits, now, 1, { tokens: 40, costNanos: 0 })).toBe(
+      false,
+    );
+    // Nor does a carried cost that spends the budget.
+    expect(
+      await admitApiKeyCalls(core.db, view.id, limits, now, 1, { tokens: 0, costNanos: toNanos(0.75) }),
+    ).toBe(false);
+    expect(await usageOf(view.id, now)).toEqual({
+      requestsThisMinute: 3,
+      tokensThisMinute: 60,
+      spendThisMonth: 0.25,
+    });
+    expect(await admitApiKeyCalls(core.db, view.id, limits, now, 2, { tokens: 39, costNanos: 0 })).toBe(true);
+    expect(await usageOf(view.id, now)).toMatchObject({ requestsThisMinute: 5, tokensThisMinute: 99 });
   });
 
   it('judges a sliding minute: a full minute at its end leaves no second full minute at the start of the next', async () => {

@@ -2,10 +2,13 @@ export {
   type ApiKeyUsage,
   addApiKeySpend,
   admitApiKeyCall,
+  admitApiKeyCalls,
   type LimitHit,
   minuteOf,
   monthOf,
+  NO_SPEND,
   type Refusal,
+  type UnsavedSpend,
 } from './api-key-counters.ts';
 export {
   type ApiKeyLimits,
