@@ -125,7 +125,8 @@ export async function serve<Input, Request, Result>(
       runtime.succeeded(done.credentialId);
     } else await relay(runtime, principal, call, answer, response);
   } catch (error) {
-    sendError(response, call.failed(error), endpoint.errorBody);
+    const gatewayError = call.failed(error);
+    runtime.usage.afterJournal(() => sendError(response, gatewayError, endpoint.errorBody));
   }
 }
 
@@ -144,14 +145,16 @@ function sendWhole(call: CallRecord, answer: WholeAnswer, response: ServerRespon
   call.tokensIn = answer.tokensIn;
   call.tokensOut = answer.tokensOut;
   call.firstByte();
-  // Recorded (and journaled) before the answer leaves: a client that has its answer has its usage
-  // counted, even if the server is killed the next instant.
+  // Recorded, and sent once journaled: a client that has its answer has its usage counted, even
+  // if the server is killed the next instant.
   call.finish('ok', 200);
-  if (answer.contentType === undefined) sendJson(response, answer.body);
-  else {
-    response.writeHead(200, { 'content-type': answer.contentType });
-    response.end(answer.body);
-  }
+  call.runtime.usage.afterJournal(() => {
+    if (answer.contentType === undefined) sendJson(response, answer.body);
+    else {
+      response.writeHead(200, { 'content-type': answer.contentType });
+      response.end(answer.body);
+    }
+  });
 }
 
 /**
@@ -196,7 +199,7 @@ async function relay(
       const { code, status } = toGatewayError(failed);
       call.finish(code, status);
     }
-    response.end();
+    runtime.usage.afterJournal(() => response.end());
   } catch (error) {
     // Once bytes went out the status cannot change: the stream ends the endpoint's way (an error
     // event, or a cut connection), so clients see a failure, never a silently truncated answer.
@@ -206,8 +209,7 @@ async function relay(
     call.finish(clientClosed ? 'client_closed' : gatewayError.code, clientClosed ? 499 : gatewayError.status);
     if (!clientClosed) {
       const ending = answer.failure(gatewayError);
-      if (ending) response.end(ending);
-      else response.destroy();
+      runtime.usage.afterJournal(() => (ending ? response.end(ending) : response.destroy()));
     }
   }
 }

@@ -67,6 +67,31 @@ describe.each(ENGINES)('usage journal on %s', (engine) => {
     expect(await storedCalls(core)).toHaveLength(25);
   });
 
+  it('lets an answer go only once its record is written, one write for a turn of records', async () => {
+    const { core, workspaceId } = await coreWithWorkspace(engine);
+    const recorder = new UsageRecorder(core, { intervalMs: 60_000, batchSize: 10_000 });
+    cleanups.push(() => recorder.close());
+    const lines = () =>
+      readdirSync(journalDir(core)).flatMap((segment) =>
+        readFileSync(join(journalDir(core), segment), 'utf8')
+          .split('\n')
+          .filter(Boolean),
+      );
+    // Nothing waits: the answer goes at once.
+    let sent = 0;
+    recorder.afterJournal(() => sent++);
+    expect(sent).toBe(1);
+    const seen: number[] = [];
+    for (let index = 1; index <= 3; index++) {
+      recorder.record(call(workspaceId, index));
+      recorder.afterJournal(() => seen.push(lines().length));
+    }
+    expect(seen).toEqual([]);
+    await turn();
+    // Each answer saw every line of its turn already written.
+    expect(seen).toEqual([3, 3, 3]);
+  });
+
   it('empties its journal as batches reach the database', async () => {
     const { core, workspaceId } = await coreWithWorkspace(engine);
     const recorder = new UsageRecorder(core, { intervalMs: 60_000, batchSize: 10_000 });

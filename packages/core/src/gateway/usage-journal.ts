@@ -25,9 +25,10 @@ const SEGMENT = /^(\d+)-([a-z0-9]+)-(\d+)\.jsonl$/;
 /**
  * Append-only local journal of usage rows that are not yet in the database, so a crash between
  * answering a call and the next batch insert loses nothing: a later start replays it (inserts
- * are idempotent by usage id). Each line is written when it is appended, before the gateway sends
- * the answer's last bytes (so an acknowledged call is on disk, at least in the page cache), and
- * fsync'd on a timer off the request path. Each process writes its own segment files,
+ * are idempotent by usage id). The lines appended in one turn of the event loop are written
+ * together by one `write` in its check phase, and the gateway sends an answer's last bytes only
+ * once its line is written (`afterWrite`), so an acknowledged call is on disk, at least in the
+ * page cache; an fsync runs on a timer off the request path. Each process writes its own segment files,
  * `<pid>-<instance>-<n>.jsonl`; a flush seals the current segment, and once the rows it covers are
  * in the database its files are deleted.
  */
@@ -41,6 +42,10 @@ export class UsageJournal {
   #file: string | null = null;
   #dirty = false;
   readonly #sealed: string[] = [];
+  /** Lines appended in this turn of the event loop, written together in its check phase. */
+  #pending: string[] = [];
+  /** What waits for the pending lines to be written (the answers of their calls). */
+  #afterWrite: (() => void)[] = [];
 
   constructor(dir: string, options: UsageJournalOptions) {
     this.#dir = dir;
@@ -57,11 +62,27 @@ export class UsageJournal {
   }
 
   /**
-   * Writes one row now: one small `write` to the page cache (a few microseconds), never waiting
-   * for the disk. A failed write is reported; the row stays queued for the database either way.
+   * Queues one row; the rows of a turn of the event loop are written together at its end, by one
+   * small `write` to the page cache, never waiting for the disk. A failed write is reported; the
+   * row stays queued for the database either way.
    */
   append(row: readonly unknown[]): void {
-    const bytes = Buffer.from(`${JSON.stringify(row)}\n`, 'utf8');
+    if (this.#pending.push(JSON.stringify(row)) === 1) setImmediate(this.#writePending);
+  }
+
+  /** Runs `callback` once every row appended so far is written: now when none waits. */
+  afterWrite(callback: () => void): void {
+    if (this.#pending.length === 0) callback();
+    else this.#afterWrite.push(callback);
+  }
+
+  /** Writes the pending rows, then runs what waited for them (whether or not the write failed). */
+  readonly #writePending = (): void => {
+    if (this.#pending.length === 0) return;
+    const bytes = Buffer.from(`${this.#pending.join('\n')}\n`, 'utf8');
+    const callbacks = this.#afterWrite;
+    this.#pending = [];
+    this.#afterWrite = [];
     try {
       if (this.#fd === null) {
         this.#file = join(this.#dir, `${this.#prefix}-${this.#segment++}.jsonl`);
@@ -73,13 +94,22 @@ export class UsageJournal {
     } catch (error) {
       this.#onError(error);
     }
-  }
+    for (const callback of callbacks) {
+      try {
+        callback();
+      } catch (error) {
+        this.#onError(error);
+      }
+    }
+  };
 
   /**
    * Ends the current segment, so rows appended from now on go to a new one, and returns every
    * sealed segment not yet released: the caller releases them once their rows are in the database.
    */
   seal(): string[] {
+    // The rows about to be inserted include the pending ones: they belong to this segment.
+    this.#writePending();
     const fd = this.#fd;
     if (fd !== null && this.#file) {
       this.#sealed.push(this.#file);
@@ -123,6 +153,7 @@ export class UsageJournal {
 
   /** Stops the fsync timer and closes the current segment (after the last flush released it). */
   close(): void {
+    this.#writePending();
     clearInterval(this.#fsyncTimer);
     if (this.#fd !== null) closeSync(this.#fd);
     this.#fd = null;

@@ -267,6 +267,16 @@ export class UsageRecorder {
     }
   }
 
+  /**
+   * Runs `send` once every record so far is in the crash journal (at the end of this turn of the
+   * event loop, or now when nothing waits or there is no journal): the gateway sends an answer's
+   * last bytes this way, so a client that has its answer has its usage kept.
+   */
+  afterJournal(send: () => void): void {
+    if (this.#journal) this.#journal.afterWrite(send);
+    else send();
+  }
+
   /** Stops the timer and writes what is left (graceful shutdown); the journal is then empty. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
