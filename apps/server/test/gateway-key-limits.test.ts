@@ -93,11 +93,26 @@ describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
       // Four calls at 14:00:10 weigh fully until 14:01:00, then fade: under four from 14:01:00.001.
       expect(refused.headers?.get('retry-after')).toBe('51');
     }
+    // Counting tokens is a request of the key too.
+    const countError = await rejection(
+      anthropic.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }] }),
+    );
+    expect(countError).toBeInstanceOf(Anthropic.RateLimitError);
     const anthropicError = await rejection(message(anthropic));
     expect(anthropicError).toBeInstanceOf(Anthropic.RateLimitError);
     const refused = anthropicError as InstanceType<typeof Anthropic.RateLimitError>;
     expect((refused.error as { error: { type: string } }).error.type).toBe('rate_limit_error');
     expect(refused.headers?.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('counts a token count as a request of the key', async () => {
+    now = at('14:50:10');
+    const { anthropic } = clients(await newKey('two a minute', { requestsPerMinute: 2 }));
+    const count = () =>
+      anthropic.messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }] });
+    expect((await count()).input_tokens).toBeGreaterThan(0);
+    await message(anthropic);
+    expect(await rejection(count())).toBeInstanceOf(Anthropic.RateLimitError);
   });
 
   it('counts tokens per minute from usage and refuses once they are spent', async () => {

@@ -172,7 +172,9 @@ export async function countTokens(
       request = parseMessagesRequest(translatable(body), true);
       untranslatable = error;
     }
-    const route = await runtime.route(principal, 'llm', request.model);
+    let route = await runtime.route(principal, 'llm', request.model);
+    // A count is a request of the key like any other (and asks the provider with its pinned key).
+    if (principal.limits) route = await principal.limits.admit(route, principal.workspaceId);
     if (relays(route, 'anthropic-count-tokens')) {
       const headers = anthropicHeaders(response.req?.headers);
       const signal = clientGone(response);
