@@ -7,6 +7,7 @@ export {
   purgeExpiredResponses,
   type ResponseToSave,
   saveResponse,
+  saveResponses,
   setResponseRetention,
   type StoredResponse,
 } from './responses.ts';

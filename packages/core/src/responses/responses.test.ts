@@ -9,6 +9,7 @@ import {
   purgeExpiredResponses,
   type ResponseToSave,
   saveResponse,
+  saveResponses,
 } from './responses.ts';
 
 const DAY_MS = 86_400_000;
@@ -59,6 +60,17 @@ describe.each(ENGINES)('stored responses on %s', (engine) => {
       { id: 'msg_resp_fresh' },
     ]);
     expect(await findResponse(core, workspaceId, 'resp_fresh')).toBeDefined();
+  });
+
+  it('saves responses together, all or none', async () => {
+    const now = new Date();
+    expect(await saveResponses(core, [response('resp_one', now), response('resp_two', now)])).toBe(2);
+    expect(await findResponse(core, workspaceId, 'resp_two')).toBeDefined();
+    // A response already stored fails the batch: the one beside it is not stored either.
+    await expect(
+      saveResponses(core, [response('resp_three', now), response('resp_one', now)]),
+    ).rejects.toThrow();
+    expect(await findResponse(core, workspaceId, 'resp_three')).toBeUndefined();
   });
 
   it('never shows one workspace the responses of another', async () => {

@@ -46,25 +46,40 @@ export interface ResponseToSave {
  * Returns whether it was stored.
  */
 export async function saveResponse(core: Core, response: ResponseToSave): Promise<boolean> {
-  const days = await findRetentionDays(core.db, response.workspaceId);
-  if (!days) return false;
-  const createdAt = response.createdAt.toISOString();
-  await core.db.transaction().execute((trx) =>
-    insertStoredResponse(trx, {
-      row: {
-        id: response.id,
-        workspace_id: response.workspaceId,
-        api_key_id: response.apiKeyId,
-        user_id: response.userId,
-        body: JSON.stringify(response.body),
-        input_items: JSON.stringify(response.inputItems),
-        created_at: createdAt,
-        expires_at: new Date(response.createdAt.getTime() + days * DAY_MS).toISOString(),
-      },
-      items: response.outputItems.map((item) => ({ id: item.id, item: JSON.stringify(item.item) })),
-    }),
-  );
-  return true;
+  return (await saveResponses(core, [response])) === 1;
+}
+
+/**
+ * Saves completed responses, of any workspaces, in one transaction: all or none (a caller that
+ * must not lose the others to one bad response retries them one by one). Each is kept for its
+ * workspace's retention, and not at all when that is 0 days. Returns how many were stored.
+ */
+export async function saveResponses(core: Core, responses: readonly ResponseToSave[]): Promise<number> {
+  return core.db.transaction().execute(async (trx) => {
+    const retention = new Map<string, number | undefined>();
+    let stored = 0;
+    for (const response of responses) {
+      if (!retention.has(response.workspaceId))
+        retention.set(response.workspaceId, await findRetentionDays(trx, response.workspaceId));
+      const days = retention.get(response.workspaceId);
+      if (!days) continue;
+      await insertStoredResponse(trx, {
+        row: {
+          id: response.id,
+          workspace_id: response.workspaceId,
+          api_key_id: response.apiKeyId,
+          user_id: response.userId,
+          body: JSON.stringify(response.body),
+          input_items: JSON.stringify(response.inputItems),
+          created_at: response.createdAt.toISOString(),
+          expires_at: new Date(response.createdAt.getTime() + days * DAY_MS).toISOString(),
+        },
+        items: response.outputItems.map((item) => ({ id: item.id, item: JSON.stringify(item.item) })),
+      });
+      stored++;
+    }
+    return stored;
+  });
 }
 
 /** A workspace's stored, unexpired response, or undefined. */

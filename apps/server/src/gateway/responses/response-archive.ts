@@ -7,6 +7,7 @@ import {
   type ResponseToSave,
   type StoredResponse,
   saveResponse,
+  saveResponses,
 } from '@switchboard/core';
 import type { Logger } from '../../log.ts';
 
@@ -14,14 +15,17 @@ import type { Logger } from '../../log.ts';
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
- * Keeps Responses API responses for later turns. Saving happens after the answer went out,
- * off the request path; a lookup first waits for the saves still in flight, so a client that
- * continues a conversation at once finds its previous response.
+ * Keeps Responses API responses for later turns. Saving happens off the request path: the
+ * responses finished in one turn of the event loop are saved together, in one transaction at its
+ * end. A lookup first waits for the saves queued or in flight, so a client that continues a
+ * conversation at once finds its previous response.
  */
 export class ResponseArchive {
   readonly #core: Core;
   readonly #logger: Logger;
   readonly #saving = new Set<Promise<void>>();
+  /** Responses finished in this turn of the event loop, saved together at its end. */
+  #queued: ResponseToSave[] = [];
   readonly #purging: NodeJS.Timeout;
 
   constructor(core: Core, logger: Logger) {
@@ -43,13 +47,34 @@ export class ResponseArchive {
 
   /** Saves a finished response in the background (a failure is logged: the client has its answer). */
   save(response: ResponseToSave): void {
-    const saving = saveResponse(this.#core, response)
-      .then(() => undefined)
-      .catch((error: unknown) => {
-        this.#logger.warn('storing a response failed', { workspaceId: response.workspaceId, error });
-      })
+    if (this.#queued.push(response) > 1) return;
+    const saving = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#saveQueued())
       .finally(() => this.#saving.delete(saving));
     this.#saving.add(saving);
+  }
+
+  /** Saves the queued responses in one transaction; when it fails, each alone, so one bad response loses only itself. */
+  async #saveQueued(): Promise<void> {
+    const batch = this.#queued;
+    this.#queued = [];
+    try {
+      await saveResponses(this.#core, batch);
+      return;
+    } catch (error) {
+      if (batch.length === 1) return this.#failed(batch[0] as ResponseToSave, error);
+    }
+    for (const response of batch) {
+      try {
+        await saveResponse(this.#core, response);
+      } catch (error) {
+        this.#failed(response, error);
+      }
+    }
+  }
+
+  #failed(response: ResponseToSave, error: unknown): void {
+    this.#logger.warn('storing a response failed', { workspaceId: response.workspaceId, error });
   }
 
   /** A stored response of the workspace. */
