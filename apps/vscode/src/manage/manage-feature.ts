@@ -9,6 +9,7 @@ import { targetOfCredential } from '../switch/switch-targets.ts';
 import { type NodeView, TYPE_LABELS } from '../tree/tree-model.ts';
 import type { ModelView, ProviderView, Snapshot, WorkspaceData } from '../workspace-data.ts';
 import { askForm } from './credential-form.ts';
+import { askPrice } from './model-price.ts';
 
 /** Models that may become the default of `type`: enabled, of that type, able to answer now. */
 export function defaultCandidates(snapshot: Snapshot, type: string): ModelView[] {
@@ -269,6 +270,8 @@ export class ManageFeature extends Disposable {
               )
             )?.type;
       if (!type) return false;
+      const pricing = await askPrice(name.trim(), type);
+      if (pricing === undefined) return false;
       const newKey = vscode.l10n.t('A new key');
       const reuse = provider.credentials.map((credential) => ({
         label: vscode.l10n.t('Key "{0}" of {1}', credential.name, provider.label),
@@ -301,6 +304,8 @@ export class ManageFeature extends Disposable {
             provider: provider.id,
             model: { name: name.trim(), type },
             credential,
+            // No price typed: an existing model keeps its own.
+            ...(pricing ? { pricing } : {}),
           }),
       );
       return added.attached

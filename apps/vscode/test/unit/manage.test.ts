@@ -131,7 +131,8 @@ describe('managing from the editor', () => {
   });
 
   it('adds a custom model served by a key the provider already has', async () => {
-    answers.inputBox.push('gpt-4o-custom');
+    // No price typed: the model has none.
+    answers.inputBox.push('gpt-4o-custom', '');
     answers.quickPick.push('Chat', 'Key "dev"');
     await commands.executeCommand('switchboard.addCustomModel', row(harness, 'provider/openai'));
     expect(recorded.messages.filter((message) => message.kind === 'error')).toEqual([]);
@@ -142,6 +143,26 @@ describe('managing from the editor', () => {
     expect(models.find((model) => model.name === 'gpt-4o-custom')).toMatchObject({
       source: 'custom',
       status: 'active',
+      pricing: null,
+    });
+  });
+
+  it('adds a custom model with its price, refusing a price it cannot read', async () => {
+    answers.inputBox.push('gpt-4o-priced', '0.5, 1.5');
+    answers.quickPick.push('Chat', 'Key "dev"');
+    await commands.executeCommand('switchboard.addCustomModel', row(harness, 'provider/openai'));
+    expect(recorded.messages.filter((message) => message.kind === 'error')).toEqual([]);
+    const priceBox = recorded.inputBoxes[1];
+    for (const wrong of ['free', '-1', '0.5, 1.5, 2', '0.5;1.5'])
+      expect(priceBox?.validation(wrong)).toBeTruthy();
+    for (const right of ['', '0', '0.5', ' 0.5 , 1.5 ']) expect(priceBox?.validation(right)).toBeUndefined();
+    const models = await fixture.client.models.list.query({
+      workspaceId: fixture.workspaceId,
+      provider: 'openai',
+    });
+    expect(models.find((model) => model.name === 'gpt-4o-priced')?.pricing).toEqual({
+      inputPerMillion: 0.5,
+      outputPerMillion: 1.5,
     });
   });
 });
