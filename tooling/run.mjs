@@ -31,6 +31,8 @@ function nodeEnv() {
   if (!env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node.h'))) {
     env.npm_config_nodedir = prefix;
   }
+  // node-gyp compiles one file at a time by default; better-sqlite3 has two (SQLite and its binding).
+  env.JOBS ??= 'max';
   return env;
 }
 
@@ -49,6 +51,18 @@ function runPnpm(args, { allowFailure = false, captureStdout = false } = {}) {
   return { status, stdout: result.stdout ?? '' };
 }
 
+/** Runs pnpm like runPnpm, without waiting: resolves to its exit status (1 when it cannot start). */
+function startPnpm(args) {
+  return new Promise((resolve) => {
+    const child = spawn(pnpm.bin, [...pnpm.args, ...args], { cwd: root, stdio: 'inherit', env: nodeEnv() });
+    child.on('error', (error) => {
+      console.error(`run: cannot start ${pnpm.bin}: ${error.message}`);
+      resolve(1);
+    });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
 /** The package folders whose tests this run starts (turbo's dry run), or none if turbo refuses the arguments. */
 function plannedTestDirs(turboArgs) {
   const dryRun = runPnpm(['exec', 'turbo', ...turboArgs, '--dry=json'], {
@@ -59,10 +73,21 @@ function plannedTestDirs(turboArgs) {
   return testedPackageDirs(JSON.parse(dryRun.stdout), root);
 }
 
-runPnpm(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
+const frozen = process.env.CI ? ['--frozen-lockfile'] : [];
 
 if (command === 'start') {
-  runPnpm(['--filter', '@switchboard/web', 'run', 'build:if-needed']); // the console, when missing or stale
+  // On a fresh clone, compiling better-sqlite3 (about 70 s, one core) and building the console
+  // (about 25 s) are most of the wait; they need nothing from each other, so the install runs
+  // no build scripts and the two then run side by side on two cores. `rebuild --pending` runs
+  // only the scripts an install skipped: nothing on a second start.
+  // See docs/decisions/0037-start-builds-in-parallel.md.
+  runPnpm(['install', '--ignore-scripts', ...frozen]);
+  const statuses = await Promise.all([
+    startPnpm(['rebuild', '--pending']),
+    startPnpm(['--filter', '@switchboard/web', 'run', 'build:if-needed']), // the console, when missing or stale
+  ]);
+  const failed = statuses.find((status) => status !== 0);
+  if (failed !== undefined) process.exit(failed);
   // Started from the repository root, so SWITCHBOARD_DATA_DIR=./data means the same folder
   // for the server and for `pnpm switchboard`. In its own process group, so a Ctrl-C reaches it
   // once (forwarded from here) rather than twice, which would skip the graceful shutdown.
@@ -84,6 +109,7 @@ if (command === 'start') {
   watch.unref();
   server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else if (command === 'test') {
+  runPnpm(['install', ...frozen]);
   const turboArgs = ['run', 'lint', 'typecheck', 'test', '--continue', ...rest];
   const dirs = plannedTestDirs(turboArgs);
   removeReports(dirs);
