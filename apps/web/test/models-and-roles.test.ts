@@ -75,6 +75,20 @@ describe('custom models, defaults and roles in the console', () => {
     expect(keys[0]?.credentials.map((credential) => credential.name).sort()).toEqual(['vllm-a', 'vllm-b']);
   });
 
+  it('playground: with no default model set, it starts on a usable model instead of the default', async () => {
+    await page.getByRole('link', { name: 'Playground' }).click();
+    await page.waitForURL(`**/w/${workspaceId}/playground`);
+    const model = page.getByLabel('Model');
+    // "Workspace default" would only answer "no default llm model is set" on a first call.
+    await page.waitForFunction(
+      () => (document.getElementById('playground-model') as HTMLSelectElement | null)?.value !== 'default',
+    );
+    expect(await model.inputValue()).toBe('openai-compatible/qwen2.5-7b');
+    expect(await model.locator('option', { hasText: 'Workspace default (none set)' }).isDisabled()).toBe(true);
+    await page.getByRole('link', { name: 'Model providers' }).click();
+    await page.waitForURL(`**/w/${workspaceId}/providers`);
+  });
+
   it('sets a default model, and warns when its model stops working', async () => {
     await page.getByRole('link', { name: 'Default models' }).click();
     await page.waitForURL(`**/w/${workspaceId}/defaults`);
