@@ -51,12 +51,12 @@ function runPnpm(args, { allowFailure = false, captureStdout = false } = {}) {
   return { status, stdout: result.stdout ?? '' };
 }
 
-/** Runs pnpm like runPnpm, without waiting: resolves to its exit status (1 when it cannot start). */
-function startPnpm(args) {
+/** Starts a command from the repository root without waiting: resolves to its exit status (1 when it cannot start). */
+function started(bin, args) {
   return new Promise((resolve) => {
-    const child = spawn(pnpm.bin, [...pnpm.args, ...args], { cwd: root, stdio: 'inherit', env: nodeEnv() });
+    const child = spawn(bin, args, { cwd: root, stdio: 'inherit', env: nodeEnv() });
     child.on('error', (error) => {
-      console.error(`run: cannot start ${pnpm.bin}: ${error.message}`);
+      console.error(`run: cannot start ${bin}: ${error.message}`);
       resolve(1);
     });
     child.on('exit', (code) => resolve(code ?? 1));
@@ -83,8 +83,9 @@ if (command === 'start') {
   // See docs/decisions/0037-start-builds-in-parallel.md.
   runPnpm(['install', '--ignore-scripts', ...frozen]);
   const statuses = await Promise.all([
-    startPnpm(['rebuild', '--pending']),
-    startPnpm(['--filter', '@switchboard/web', 'run', 'build:if-needed']), // the console, when missing or stale
+    started(pnpm.bin, [...pnpm.args, 'rebuild', '--pending']),
+    // The console, when missing or stale (the script itself: a second pnpm would only add its start-up).
+    started(process.execPath, ['apps/web/scripts/build-if-needed.mjs']),
   ]);
   const failed = statuses.find((status) => status !== 0);
   if (failed !== undefined) process.exit(failed);
