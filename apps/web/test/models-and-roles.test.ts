@@ -84,7 +84,9 @@ describe('custom models, defaults and roles in the console', () => {
       () => (document.getElementById('playground-model') as HTMLSelectElement | null)?.value !== 'default',
     );
     expect(await model.inputValue()).toBe('openai-compatible/qwen2.5-7b');
-    expect(await model.locator('option', { hasText: 'Workspace default (none set)' }).isDisabled()).toBe(true);
+    expect(await model.locator('option', { hasText: 'Workspace default (none set)' }).isDisabled()).toBe(
+      true,
+    );
     await page.getByRole('link', { name: 'Model providers' }).click();
     await page.waitForURL(`**/w/${workspaceId}/providers`);
   });
