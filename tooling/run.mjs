@@ -6,6 +6,7 @@
 // downloads them. See docs/decisions/0002-npm-entry-points.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pnpmCommand } from './runner/src/pnpm-command.mjs';
@@ -31,8 +32,6 @@ function nodeEnv() {
   if (!env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node.h'))) {
     env.npm_config_nodedir = prefix;
   }
-  // node-gyp compiles one file at a time by default; better-sqlite3 has two (SQLite and its binding).
-  env.JOBS ??= 'max';
   return env;
 }
 
@@ -51,10 +50,20 @@ function runPnpm(args, { allowFailure = false, captureStdout = false } = {}) {
   return { status, stdout: result.stdout ?? '' };
 }
 
-/** Starts a command from the repository root without waiting: resolves to its exit status (1 when it cannot start). */
-function started(bin, args) {
+/**
+ * Starts a command from the repository root without waiting (at the given niceness, 0 = as this
+ * process): resolves to its exit status (1 when it cannot start).
+ */
+function started(bin, args, { priority = 0 } = {}) {
   return new Promise((resolve) => {
     const child = spawn(bin, args, { cwd: root, stdio: 'inherit', env: nodeEnv() });
+    if (priority !== 0 && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, priority);
+      } catch {
+        // Not allowed here (some containers): it then shares the CPU evenly, which is only slower.
+      }
+    }
     child.on('error', (error) => {
       console.error(`run: cannot start ${bin}: ${error.message}`);
       resolve(1);
@@ -84,8 +93,10 @@ if (command === 'start') {
   runPnpm(['install', '--ignore-scripts', ...frozen]);
   const statuses = await Promise.all([
     started(pnpm.bin, [...pnpm.args, 'rebuild', '--pending']),
-    // The console, when missing or stale (the script itself: a second pnpm would only add its start-up).
-    started(process.execPath, ['apps/web/scripts/build-if-needed.mjs']),
+    // The console, when missing or stale (the script itself: a second pnpm would only add its
+    // start-up). Niced: the compile is the longer of the two, so it gets the CPU first when
+    // something else is running too.
+    started(process.execPath, ['apps/web/scripts/build-if-needed.mjs'], { priority: 10 }),
   ]);
   const failed = statuses.find((status) => status !== 0);
   if (failed !== undefined) process.exit(failed);
