@@ -156,6 +156,8 @@ async function firstCall(page: Page, url: string, upstream: FakeUpstream): Promi
   await step('continue past the token to the providers page', {}, 1, async () => {
     await page.getByRole('button', { name: 'Continue to the console' }).click();
     await page.getByRole('heading', { name: 'Model providers', exact: true }).waitFor();
+    // Where the person looks for the provider to install.
+    await page.screenshot({ path: join(SCREENSHOT, '..', 'providers-page.png') });
   });
   await step('install OpenAI-compatible API from the catalog', {}, 1, async () => {
     await page.getByRole('button', { name: 'Install OpenAI-compatible API', exact: true }).click();
@@ -172,7 +174,7 @@ async function firstCall(page: Page, url: string, upstream: FakeUpstream): Promi
       'API base URL': endpoint.length,
       'API key': KEY.length,
     },
-    3,
+    2,
     async () => {
       await page
         .locator('[data-provider="openai-compatible"]')
@@ -180,7 +182,7 @@ async function firstCall(page: Page, url: string, upstream: FakeUpstream): Promi
         .click();
       const dialog = page.getByRole('dialog', { name: 'Add a model to OpenAI-compatible API' });
       await dialog.getByLabel('Model name').fill(MODEL);
-      await dialog.getByLabel('Model type').selectOption('llm');
+      // Model type starts on LLM: a person leaves it.
       await dialog.getByLabel('Key name').fill('local');
       await dialog.getByLabel('API base URL').fill(endpoint);
       await dialog.getByLabel('API key').fill(KEY);
