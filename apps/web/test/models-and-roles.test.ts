@@ -80,10 +80,7 @@ describe('custom models, defaults and roles in the console', () => {
     await page.waitForURL(`**/w/${workspaceId}/playground`);
     const model = page.getByLabel('Model');
     // "Workspace default" would only answer "no default llm model is set" on a first call.
-    await page.waitForFunction(
-      () => (document.getElementById('playground-model') as HTMLSelectElement | null)?.value !== 'default',
-    );
-    expect(await model.inputValue()).toBe('openai-compatible/qwen2.5-7b');
+    await expect.poll(() => model.inputValue(), { timeout: 30_000 }).toBe('openai-compatible/qwen2.5-7b');
     expect(await model.locator('option', { hasText: 'Workspace default (none set)' }).isDisabled()).toBe(
       true,
     );
