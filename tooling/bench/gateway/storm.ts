@@ -82,6 +82,8 @@ providers:
     models:
       - name: ${stormModel.name}
         type: ${stormModel.type}
+        # Priced: the bench key has a budget, and a budgeted key refuses unpriced models (decision 0032).
+        pricing: { inputPerMillion: 0.15, outputPerMillion: 0.6 }
         credentials:
 ${entries.join('\n')}
 `;
