@@ -83,6 +83,8 @@ export interface NativeRequest {
 export interface NativeResponse {
   contentType: string;
   body: AsyncIterable<Uint8Array>;
+  /** Reads the whole body at once (cheaper than iterating `body`), for an answer that is not a stream. */
+  bytes?(): Promise<Uint8Array>;
   /**
    * The failure an event of the relayed stream reports (its `data:` payload, parsed), as the adapter
    * maps the same failure when it translates the stream; undefined for an event that is no error.

@@ -139,6 +139,7 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
       return {
         contentType: (Array.isArray(type) ? type[0] : type) ?? 'application/json',
         body: response.body,
+        bytes: () => response.bytes(),
         // `event: error` midway, mapped as the translated stream maps it.
         streamError: (event) => (event.type === 'error' ? streamEventError(event, errorContext) : undefined),
       };

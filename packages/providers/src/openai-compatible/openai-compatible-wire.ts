@@ -211,6 +211,7 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
       return {
         contentType: header(response, 'content-type') ?? 'application/json',
         body: response.body,
+        bytes: () => response.bytes(),
         streamError: (event) => responsesStreamError(event, errors),
       };
     },

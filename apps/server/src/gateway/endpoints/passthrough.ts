@@ -52,7 +52,10 @@ export async function relayAttempt(
     { api, body, headers },
     { credentials: credential.values, signal },
   );
-  if (!stream) return { relayed: true, contentType: answer.contentType, whole: await readAll(answer.body) };
+  if (!stream) {
+    const whole = answer.bytes ? await answer.bytes() : await readAll(answer.body);
+    return { relayed: true, contentType: answer.contentType, whole };
+  }
   const iterator = answer.body[Symbol.asyncIterator]();
   const relayed: Relayed = { relayed: true, contentType: answer.contentType, iterator };
   if (answer.streamError) relayed.streamError = answer.streamError.bind(answer);
