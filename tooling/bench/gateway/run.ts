@@ -235,18 +235,20 @@ async function main(): Promise<number> {
     Object.assign(loads, await stage('load', () => measureRounds(targets)));
     if (bareProxy && switchboard)
       apiLoads = await stage('responses and messages', () => measureApis([bareProxy, switchboard]));
-    // Idle reference proxies are stopped so the stream tests below have the machine to themselves.
-    await bareProxy?.process.stop();
-    await portkey?.process.stop();
-
     if (switchboard) {
+      // The bare proxy too: any proxy's first byte pays a second loopback hop, which is not
+      // Switchboard's own cost.
+      const streamed = [upstream, bareProxy, switchboard].filter((target) => target !== undefined);
       timeToFirstByte = await stage('time to first byte', () =>
-        measureTimeToFirstByte([upstream, switchboard], {
+        measureTimeToFirstByte(streamed, {
           requests: settings.timeToFirstByteRequests,
           warmup: 5,
         }),
       );
     }
+    // Idle reference proxies are stopped so the stream tests below have the machine to themselves.
+    await bareProxy?.process.stop();
+    await portkey?.process.stop();
     // The same streams straight to the upstream first: if they fail there, the harness is at fault.
     directStreams = await stage('concurrent streams (direct)', () =>
       measureConcurrentStreams(upstream, upstream, {
@@ -391,6 +393,7 @@ async function main(): Promise<number> {
     portkey_c1_mean_ms: round(portkey?.c1.meanLatencyMs, 3),
     direct_ttfb_ms: round(timeToFirstByte?.medianMs.direct, 3),
     switchboard_ttfb_ms: round(timeToFirstByte?.medianMs.switchboard, 3),
+    bare_proxy_ttfb_ms: round(timeToFirstByte?.medianMs['bare-proxy'], 3),
     ttfb_incomplete_streams: timeToFirstByte?.incomplete ?? null,
     streams_1000_completed: switchboardStreams?.complete ?? null,
     streams_1000_peak_open: switchboardStreams?.peakOpen ?? null,
@@ -414,7 +417,7 @@ async function main(): Promise<number> {
   note(table(loads));
   if (timeToFirstByte) {
     note(
-      `time to first byte (median of ${settings.timeToFirstByteRequests}): direct ${result.direct_ttfb_ms} ms, switchboard ${result.switchboard_ttfb_ms} ms`,
+      `time to first byte (median of ${settings.timeToFirstByteRequests}): direct ${result.direct_ttfb_ms} ms, bare proxy ${result.bare_proxy_ttfb_ms} ms, switchboard ${result.switchboard_ttfb_ms} ms`,
     );
   }
   for (const [name, streams] of [
