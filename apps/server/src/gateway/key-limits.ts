@@ -31,6 +31,8 @@ import type { Route } from './runtime.ts';
  * see them at most this late.
  */
 const SPEND_WRITE_DELAY_MS = 200;
+/** How long a spend write that failed (the database away) waits before it is tried again. */
+const SPEND_RETRY_DELAY_MS = 5_000;
 
 /** How each refusal is answered: OpenAI's `type` and the stable `code`. */
 const REFUSALS: Record<Refusal['limit'], { type: string; code: string; what: (value: number) => string }> = {
@@ -212,6 +214,8 @@ export class KeyLimiter {
   /** Finished calls' tokens and cost by API key id, until an admission or the timer writes them. */
   readonly #unsaved = new Map<string, UnsavedSpend>();
   #writeTimer: NodeJS.Timeout | undefined;
+  /** Shut down: nothing more is scheduled (a late call's spend waits in memory for nobody). */
+  #closed = false;
   #writing: Promise<void> = Promise.resolve();
 
   constructor(core: Core, logger: Logger) {
@@ -224,17 +228,18 @@ export class KeyLimiter {
   }
 
   /** Counts a finished call's spend for the key's next admission, or the timer, to write. */
-  addUnsaved(apiKeyId: string, tokens: number, costNanos: number): void {
+  addUnsaved(apiKeyId: string, tokens: number, costNanos: number, delayMs = SPEND_WRITE_DELAY_MS): void {
     if (tokens === 0 && costNanos === 0) return;
     const unsaved = this.#unsaved.get(apiKeyId);
     if (unsaved) {
       unsaved.tokens += tokens;
       unsaved.costNanos += costNanos;
     } else this.#unsaved.set(apiKeyId, { tokens, costNanos });
+    if (this.#closed) return;
     this.#writeTimer ??= setTimeout(() => {
       this.#writeTimer = undefined;
       void this.writeUnsaved();
-    }, SPEND_WRITE_DELAY_MS).unref();
+    }, delayMs).unref();
   }
 
   /** The key's unsaved spend, now the caller's to write (or to give back with `addUnsaved`). */
@@ -260,7 +265,7 @@ export class KeyLimiter {
           );
         } catch (error) {
           this.logger.warn('API key usage count failed; will retry', { error });
-          this.addUnsaved(apiKeyId, unsaved.tokens, unsaved.costNanos);
+          this.addUnsaved(apiKeyId, unsaved.tokens, unsaved.costNanos, SPEND_RETRY_DELAY_MS);
           return;
         }
       }
@@ -270,6 +275,7 @@ export class KeyLimiter {
 
   /** Writes what is unsaved and stops the timer (graceful shutdown). */
   async close(): Promise<void> {
+    this.#closed = true;
     clearTimeout(this.#writeTimer);
     this.#writeTimer = undefined;
     await this.writeUnsaved();
