@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSwitchboardClient, type RouterInputs, type SwitchboardClient } from '@switchboard/client';
 import { createPersonalAccessToken, createUser } from '@switchboard/core';
 import { createLogger, loadConsole, type RunningServer, readEnv, startServer } from '@switchboard/server';
+import { CHROMIUM_FLAGS, chromiumPath } from '@switchboard/test-utils';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 // The browser tests' real parts: the whole server (API, gateway, built console) on SQLite in a
@@ -29,25 +30,6 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
     .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
     .then((result) => result.violations.map((violation) =>
       violation.id + ': ' + violation.nodes.map((node) => node.target.join(' ')).join(', ')))`);
-}
-
-/** Chromium's flags for a quiet, reproducible headless run on a shared machine. */
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Debian's Chromium: the binary itself when present (the /usr/bin wrapper only adds flags). */
-export function chromiumPath(): string {
-  const candidates = [process.env.SWITCHBOARD_CHROMIUM, '/usr/lib/chromium/chromium', '/usr/bin/chromium'];
-  const found = candidates.find((candidate): candidate is string => !!candidate && existsSync(candidate));
-  if (!found) throw new Error('Chromium is missing: apt-get install chromium (.ci/run does it)');
-  return found;
 }
 
 /** A started server with the console, and what a test needs to drive it. */
@@ -81,7 +63,7 @@ export async function startConsoleHarness(): Promise<ConsoleHarness> {
   const browser = await chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS],
   });
   mkdirSync(SCREENSHOTS, { recursive: true });
   const pageErrors: Error[] = [];

@@ -6,10 +6,10 @@
 // and builds the console; this builds it too when it is missing), then `pnpm --filter @switchboard/first-call measure`.
 // See docs/first-call.md.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
+import { CHROMIUM_FLAGS, chromiumPath, type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import { chromium, type Page } from 'playwright-core';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -94,15 +94,6 @@ function startServer(dataDir: string): Promise<{ url: string; server: ChildProce
     });
     server.on('exit', (code) => reject(new Error(`the server exited with ${code}:\n${output}`)));
   });
-}
-
-/** Debian's Chromium (the binary itself when present: the /usr/bin wrapper only adds flags). */
-function chromiumPath(): string {
-  const found = [process.env.SWITCHBOARD_CHROMIUM, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
-    (candidate): candidate is string => !!candidate && existsSync(candidate),
-  );
-  if (!found) throw new Error('Chromium is missing: apt-get install chromium');
-  return found;
 }
 
 async function firstCall(page: Page, url: string, upstream: FakeUpstream): Promise<Step[]> {
@@ -216,15 +207,7 @@ const listening = performance.now();
 const browser = await chromium.launch({
   executablePath: chromiumPath(),
   headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
+  args: [...CHROMIUM_FLAGS],
 });
 try {
   mkdirSync(join(SCREENSHOT, '..'), { recursive: true });

@@ -1,4 +1,5 @@
 export { type ConnectProxy, startConnectProxy } from './connect-proxy.ts';
+export { CHROMIUM_FLAGS, chromiumPath } from './chromium.ts';
 export { type DatabaseTarget, ENGINES, type EngineName, freshDatabaseTarget } from './database-targets.ts';
 export {
   type CannedResponse,

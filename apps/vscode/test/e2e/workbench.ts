@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHROMIUM_FLAGS } from '@switchboard/test-utils';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 
 /** Where screenshots go: inside `.test-results`, which CI keeps. */
@@ -29,15 +30,7 @@ export async function launchBrowser(env: NodeJS.ProcessEnv): Promise<Browser> {
     executablePath,
     headless: true,
     env: env as Record<string, string>,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: [...CHROMIUM_FLAGS],
   });
 }
 
