@@ -301,7 +301,7 @@ describe('the admin pages in a browser', () => {
     await row.waitFor();
     await page.getByText('No pending invitations').waitFor();
     await row.getByLabel(`Role of ${INVITEE.email}`).selectOption('member');
-    await page.getByText(`${INVITEE.email} is now member`).waitFor();
+    await page.getByText(`${INVITEE.email} is now a member`).waitFor();
     const members = await owner.members.list.query({ workspaceId });
     expect(members.find((member) => member.email === INVITEE.email)?.role).toBe('member');
   });
