@@ -1,8 +1,13 @@
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
-import { createPersonalAccessToken, createUser } from '@switchboard/core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from './harness.ts';
+import {
+  accessibilityProblems,
+  type ConsoleHarness,
+  signIn,
+  signInAsNewMember,
+  startConsoleHarness,
+} from './harness.ts';
 
 // The editors' API key policy on the API keys page: an admin sets it (a bad field named by the
 // server next to it, nothing saved; then a good one), an editor's open page follows live, shows
@@ -11,14 +16,6 @@ import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from 
 
 const ADMIN = { email: 'policy-admin@example.test', password: 'a long enough password' };
 const EDITOR = { email: 'policy-editor@example.test', password: 'another long password' };
-
-async function signIn(page: Page, account: { email: string; password: string }, next: string): Promise<void> {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`**${next}`);
-}
 
 describe("the editors' API key policy in the console", () => {
   let harness: ConsoleHarness;
@@ -36,25 +33,16 @@ describe("the editors' API key policy in the console", () => {
     });
     workspaceId = setup.workspace.id;
     admin = createSwitchboardClient({ url: harness.server.url, token: setup.token });
-    const user = await createUser(
-      harness.server.core,
-      { kind: 'system', label: 'test' },
-      { ...EDITOR, name: 'Eli Editor' },
-    );
-    await admin.members.invite.mutate({ workspaceId, email: EDITOR.email, role: 'editor' });
-    const { token } = await createPersonalAccessToken(
-      harness.server.core,
-      { kind: 'user', userId: user.id },
-      { name: 'test' },
-    );
-    const asEditor = createSwitchboardClient({ url: harness.server.url, token });
-    const [invitation] = await asEditor.members.myInvitations.query();
-    await asEditor.members.accept.mutate({ invitationId: invitation?.id ?? '' });
-
     adminPage = await harness.newPage();
     await signIn(adminPage.page, ADMIN, keysPath());
-    editorPage = await harness.newPage();
-    await signIn(editorPage.page, EDITOR, keysPath());
+    editorPage = await signInAsNewMember(harness, {
+      inviter: admin,
+      workspaceId,
+      account: EDITOR,
+      role: 'editor',
+      name: 'Eli Editor',
+      next: keysPath(),
+    });
   });
   afterAll(async () => {
     await adminPage?.context.close();

@@ -1,8 +1,15 @@
 import { createSwitchboardClient, type SwitchboardClient } from '@switchboard/client';
-import { createPersonalAccessToken, createUser } from '@switchboard/core';
+import { createPersonalAccessToken } from '@switchboard/core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from './harness.ts';
+import {
+  accessibilityProblems,
+  type ConsoleHarness,
+  createAccount,
+  signIn,
+  signInAsNewMember,
+  startConsoleHarness,
+} from './harness.ts';
 
 // Taking back an invitation: an owner invites, revokes after confirmation, and the invitee's
 // link then finds nothing; a revoke made elsewhere shows live; an editor sees no pending
@@ -11,15 +18,6 @@ import { accessibilityProblems, type ConsoleHarness, startConsoleHarness } from 
 const OWNER = { email: 'revoke-owner@example.test', password: 'a long enough password' };
 const INVITEE = { email: 'revoked-invitee@example.test', password: 'another long password' };
 const EDITOR = { email: 'revoke-editor@example.test', password: 'a third long password' };
-const OPERATOR = { kind: 'system', label: 'test' } as const;
-
-async function signIn(page: Page, account: { email: string; password: string }, next: string): Promise<void> {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`**${next}`);
-}
 
 /** A typed client acting as a user the operator created (a personal access token). */
 async function clientFor(harness: ConsoleHarness, userId: string): Promise<SwitchboardClient> {
@@ -50,7 +48,7 @@ describe('revoking an invitation in the console', () => {
     workspaceId = setup.workspace.id;
     owner = createSwitchboardClient({ url: harness.server.url, token: setup.token });
     // Accounts come from the operator (decision 0011).
-    inviteeId = (await createUser(harness.server.core, OPERATOR, { ...INVITEE, name: 'Rae Revoked' })).id;
+    inviteeId = await createAccount(harness, INVITEE, 'Rae Revoked');
     ({ context, page } = await harness.newPage());
     await signIn(page, OWNER, membersPath());
   });
@@ -156,16 +154,17 @@ describe('revoking an invitation in the console', () => {
   });
 
   it('shows an editor no pending invitations and no Revoke', async () => {
-    const user = await createUser(harness.server.core, OPERATOR, { ...EDITOR, name: 'Eda Editor' });
-    await owner.members.invite.mutate({ workspaceId, email: EDITOR.email, role: 'editor' });
-    const asEditor = await clientFor(harness, user.id);
-    const [own] = await asEditor.members.myInvitations.query();
-    await asEditor.members.accept.mutate({ invitationId: own?.id ?? '' });
     // One invitation still pending, so there would be something to revoke.
     await owner.members.invite.mutate({ workspaceId, email: INVITEE.email, role: 'member' });
-    const editor = await harness.newPage();
+    const editor = await signInAsNewMember(harness, {
+      inviter: owner,
+      workspaceId,
+      account: EDITOR,
+      role: 'editor',
+      name: 'Eda Editor',
+      next: membersPath(),
+    });
     try {
-      await signIn(editor.page, EDITOR, membersPath());
       await editor.page.locator(`[data-member="${EDITOR.email}"]`).waitFor();
       await editor.page.getByText('Only owners and admins can invite or change members.').waitFor();
       expect(await editor.page.getByRole('heading', { name: 'Pending invitations' }).count()).toBe(0);

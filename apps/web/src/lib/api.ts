@@ -61,6 +61,16 @@ export function fieldErrorsOf(error: unknown): FieldErrors {
   return result;
 }
 
+/**
+ * The messages for a field and for its entries (`models[1]` from core, `models.1` from zod,
+ * `credentials.openai`), for an input that edits a list or a map as one text.
+ */
+export function errorsUnder(errors: FieldErrors, field: string): string[] {
+  return Object.entries(errors)
+    .filter(([path]) => path === field || path.startsWith(`${field}[`) || path.startsWith(`${field}.`))
+    .flatMap(([, messages]) => messages);
+}
+
 /** A sentence for a failed call, for a toast or a form's error line. */
 export function messageOf(error: unknown): string {
   if (error instanceof TRPCClientError) return error.message;
