@@ -48,6 +48,22 @@ const ndjson = (lines: unknown[]) => lines.map((line) => `${JSON.stringify(line)
 
 type WithReasoning = { reasoning_content?: string; thinking_blocks?: unknown[] };
 
+/** The reasoning and the text a chat completions stream carried, each joined. */
+async function readReasoning(
+  stream: AsyncIterable<OpenAI.ChatCompletionChunk>,
+): Promise<{ reasoning: string; text: string }> {
+  let reasoning = '';
+  let text = '';
+  for await (const chunk of stream) {
+    const delta = chunk.choices[0]?.delta as
+      | (OpenAI.ChatCompletionChunk.Choice.Delta & WithReasoning)
+      | undefined;
+    reasoning += delta?.reasoning_content ?? '';
+    text += delta?.content ?? '';
+  }
+  return { reasoning, text };
+}
+
 describe('reasoning_effort and parallel_tool_calls: false, emulated per provider', () => {
   let fixture: UpstreamsFixture;
 
@@ -223,15 +239,7 @@ describe('reasoning_effort and parallel_tool_calls: false, emulated per provider
         messages: [{ role: 'user', content: 'Weather?' }],
         reasoning_effort: 'minimal',
       });
-      let reasoning = '';
-      let text = '';
-      for await (const chunk of stream) {
-        const delta = chunk.choices[0]?.delta as
-          | (OpenAI.ChatCompletionChunk.Choice.Delta & WithReasoning)
-          | undefined;
-        reasoning += delta?.reasoning_content ?? '';
-        text += delta?.content ?? '';
-      }
+      const { reasoning, text } = await readReasoning(stream);
       expect(reasoning).toBe('Paris is in France.');
       expect(text).toBe('Mild.');
       const final = (await stream.finalMessage()) as OpenAI.ChatCompletionMessage & WithReasoning;
@@ -382,15 +390,7 @@ describe('reasoning_effort and parallel_tool_calls: false, emulated per provider
         reasoning_effort: 'xhigh',
         stream: true,
       });
-      let reasoning = '';
-      let text = '';
-      for await (const chunk of stream) {
-        const delta = chunk.choices[0]?.delta as
-          | (OpenAI.ChatCompletionChunk.Choice.Delta & WithReasoning)
-          | undefined;
-        reasoning += delta?.reasoning_content ?? '';
-        text += delta?.content ?? '';
-      }
+      const { reasoning, text } = await readReasoning(stream);
       expect(reasoning).toBe('Thinking about light.');
       expect(text).toBe('Scattering.');
       expect((sent(streamPath).generationConfig as Record<string, unknown>).thinkingConfig).toEqual({
