@@ -65,9 +65,14 @@ describe('the console in a browser', () => {
   it('first run: the setup page creates the owner and the first workspace, and shows a token once', async () => {
     await page.goto('/');
     await page.waitForURL('**/setup');
+    // The workspace is named after the owner as they type, until they name it themselves.
+    await page.getByLabel('Your name').pressSequentially('Ada Admin');
+    expect(await page.getByLabel('Workspace name').inputValue()).toBe("Ada's workspace");
+    await page.getByLabel('Workspace name').fill('Acme');
+    await page.getByLabel('Your name').fill('Ada');
+    expect(await page.getByLabel('Workspace name').inputValue()).toBe('Acme');
     await page.getByLabel('Email').fill(EMAIL);
     await page.getByLabel('Password').fill('short');
-    await page.getByLabel('Workspace name').fill('Acme');
     await page.getByRole('button', { name: 'Create account' }).click();
     // The server's rule, shown next to its field.
     expect(await page.locator('#password-error').textContent()).toMatch(/8 characters/);
