@@ -11,6 +11,7 @@ import {
   installProvider,
   listApiKeys,
   setupFirstOwner,
+  startCooldown,
 } from '@switchboard/core';
 import { createAllAdapters } from '@switchboard/providers';
 import { ENGINES, type FakeUpstream, freshDatabaseTarget, startFakeUpstream } from '@switchboard/test-utils';
@@ -31,6 +32,7 @@ import { TEST_MASTER_KEY, testEnv } from './helpers.ts';
 const MODEL = 'openai-compatible/local-model';
 const EMBED = 'openai-compatible/local-embed';
 const OPENAI_KEY = 'sk-test-fake-openai-priced';
+const KEY_C = 'sk-test-gateway-key-c';
 
 /** A time on 2026-12-07, UTC: the limits' clock is set, so no test waits for a minute to turn. */
 const at = (time: string) => {
@@ -222,6 +224,55 @@ describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
       .filter((request) => request.path === '/v1/chat/completions')
       .map(keyOf);
     expect(keys).toEqual([KEY_B, KEY_A, KEY_B]);
+  });
+
+  it("takes a pinned key's rest as stored, without opening the key again for any rest", async () => {
+    const { core } = fixture.server;
+    const limiter = fixture.server.gateway.keyLimiter;
+    const credential = (name: string, key: string) =>
+      createCredential(core, actor, {
+        workspaceId: fixture.workspaceId,
+        provider: 'openai-compatible',
+        name,
+        values: { base_url: `${fixture.upstream.url}/v1`, api_key: key },
+      });
+    const spare = await credential('spare', 'sk-test-gateway-key-spare');
+    const pinned = await credential('billing-c', KEY_C);
+    const { openai } = clients(
+      await newKey('bills account c', { credentials: { 'openai-compatible': pinned.id } }),
+    );
+    expect((await chat(openai)).choices[0]?.message.content).toBe(`answered with ${KEY_C}`);
+    const opened = limiter.pinsOpened;
+
+    // Another key of the workspace rests, as under a 429 storm: the pinned key is not opened again
+    // (each opening reads and decrypts it).
+    const rest = (credentialId: string) =>
+      startCooldown(core, {
+        workspaceId: fixture.workspaceId,
+        credentialId,
+        until: new Date(Date.now() + 60_000),
+        reason: 'rate limited',
+      });
+    await rest(spare.id);
+    expect((await chat(openai)).choices[0]?.message.content).toBe(`answered with ${KEY_C}`);
+    expect(limiter.pinsOpened).toBe(opened);
+
+    // The pinned key itself rests (another instance saw its 429): its calls are refused here too,
+    // without reaching the provider, and still without opening it again.
+    await rest(pinned.id);
+    const refusal = async () => {
+      const error = await chat(openai).then(
+        () => null,
+        (caught: unknown) => caught,
+      );
+      return error instanceof OpenAI.APIError ? error.status : 200;
+    };
+    await expect.poll(refusal, { timeout: 5_000 }).toBe(503);
+    const sentWithC = () => fixture.upstream.requests.filter((request) => keyOf(request) === KEY_C).length;
+    const before = sentWithC();
+    expect(await refusal()).toBe(503);
+    expect(sentWithC()).toBe(before);
+    expect(limiter.pinsOpened).toBe(opened);
   });
 
   it('counts spend from usage x catalog price and refuses with budget_exceeded over the budget', async () => {

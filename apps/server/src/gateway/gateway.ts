@@ -11,6 +11,7 @@ import { models } from './endpoints/models.ts';
 import { responses, storedResponse } from './endpoints/responses.ts';
 import { errorBody, GatewayError, invalidRequest, sendError, toGatewayError } from './errors.ts';
 import { anthropicErrorBody } from './messages/messages-output.ts';
+import type { KeyLimiter } from './key-limits.ts';
 import { GatewayAuth, type Principal } from './principal.ts';
 import { GatewayRuntime } from './runtime.ts';
 import { DEFAULT_LIMITS, type GatewayLimits } from './limits.ts';
@@ -37,6 +38,8 @@ export interface Gateway {
    */
   handleAs(principal: Principal, request: IncomingMessage, response: ServerResponse): void;
   runtime: GatewayRuntime;
+  /** API key limits' per-process state, for tests. */
+  keyLimiter: KeyLimiter;
   close(): Promise<void>;
 }
 
@@ -143,6 +146,7 @@ export function createGateway(core: Core, logger: Logger, limits: GatewayLimits 
 
   return {
     runtime,
+    keyLimiter: auth.limiter,
     handle: (request, response) => handle(request, response),
     handleAs: (principal, request, response) => handle(request, response, principal),
     close: async () => {

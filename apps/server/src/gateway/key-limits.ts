@@ -13,6 +13,7 @@ import {
   type Refusal,
   type ResolvedCredential,
   type ResolvedModel,
+  storedRestUntil,
   type UnsavedSpend,
 } from '@switchboard/core';
 import type { ModelPricing } from '@switchboard/provider-spec';
@@ -209,8 +210,14 @@ export function costNanos(pricing: ModelPricing | null, tokensIn: number, tokens
 export class KeyLimiter {
   readonly core: Core;
   readonly logger: Logger;
-  /** Decrypted pinned credentials by workspace, dropped when anything in the workspace changes. */
+  /**
+   * Decrypted pinned credentials by workspace, dropped when anything in the workspace changes but
+   * a rest: a key's rest only updates its own cooldown, in place (a 429 storm starts and ends
+   * rests many times a second, and each would otherwise decrypt every pinned key again).
+   */
   readonly #pins = new Map<string, Map<string, Promise<ResolvedCredential | null>>>();
+  /** Pinned credentials opened (read and decrypted) so far; tests read it. */
+  pinsOpened = 0;
   /** Finished calls' tokens and cost by API key id, until an admission or the timer writes them. */
   readonly #unsaved = new Map<string, UnsavedSpend>();
   #writeTimer: NodeJS.Timeout | undefined;
@@ -223,8 +230,27 @@ export class KeyLimiter {
     this.logger = logger;
     core.changes.subscribe((event) => {
       if (isResync(event)) this.#pins.clear();
+      else if (event.kind === 'cooldown' && event.id) this.#restChanged(event.workspaceId, event.id);
       else this.#pins.delete(event.workspaceId);
     });
+  }
+
+  /**
+   * A key started or ended a rest (here or on another instance): a pinned copy of it takes the
+   * stored rest, read after the event, so the routes that hold it see it. Read failing, the copy
+   * is dropped and opened again on its next call.
+   */
+  #restChanged(workspaceId: string, credentialId: string): void {
+    const workspace = this.#pins.get(workspaceId);
+    const opening = workspace?.get(credentialId);
+    if (!workspace || !opening) return;
+    void opening
+      .then(async (credential) => {
+        if (credential) credential.cooldownUntilMs = await storedRestUntil(this.core, credentialId);
+      })
+      .catch(() => {
+        if (workspace.get(credentialId) === opening) workspace.delete(credentialId);
+      });
   }
 
   /** Counts a finished call's spend for the key's next admission, or the timer, to write. */
@@ -296,8 +322,9 @@ export class KeyLimiter {
     credentialId: string,
   ): Promise<ResolvedCredential> {
     const serving = resolved.loadBalancing?.credentials ?? [resolved.credential];
+    // The model's own object, not a copy: the resolve snapshot updates its rest in place.
     const own = serving.find((candidate) => candidate.id === credentialId);
-    if (own) return { id: own.id, values: own.values, cooldownUntilMs: own.cooldownUntilMs };
+    if (own) return own;
     let workspace = this.#pins.get(workspaceId);
     if (!workspace) {
       workspace = new Map();
@@ -305,6 +332,7 @@ export class KeyLimiter {
     }
     let opening = workspace.get(credentialId);
     if (!opening) {
+      this.pinsOpened += 1;
       opening = openPinnedCredential(this.core, workspaceId, resolved.provider, credentialId);
       workspace.set(credentialId, opening);
       opening.catch(() => workspace?.delete(credentialId));

@@ -53,11 +53,12 @@ const unauthorized = (message: string) =>
 export class GatewayAuth {
   readonly #core: Core;
   readonly #cache = new Map<string, Entry>();
-  readonly #limiter: KeyLimiter;
+  /** API key limits' per-process state (tests read its counters). */
+  readonly limiter: KeyLimiter;
 
   constructor(core: Core, logger: Logger) {
     this.#core = core;
-    this.#limiter = new KeyLimiter(core, logger);
+    this.limiter = new KeyLimiter(core, logger);
     core.changes.subscribe((event) => {
       if (isResync(event)) this.#cache.clear();
       else if (event.kind === 'sign-in') {
@@ -74,7 +75,7 @@ export class GatewayAuth {
 
   /** Writes what API key limits still hold in memory (graceful shutdown). */
   close(): Promise<void> {
-    return this.#limiter.close();
+    return this.limiter.close();
   }
 
   /**
@@ -134,7 +135,7 @@ export class GatewayAuth {
     if (!isPersonal) {
       const key = await authenticateApiKey(this.#core, token);
       if (!key) return null;
-      const limits = this.#limiter.forKey(key.apiKeyId, key.limits);
+      const limits = this.limiter.forKey(key.apiKeyId, key.limits);
       return { workspaceId: key.workspaceId, apiKeyId: key.apiKeyId, userId: null, limits };
     }
     const user = await authenticatePersonalToken(this.#core, token);

@@ -5,7 +5,7 @@ import { openValues } from '../provider-management/sealed-values.ts';
 /**
  * The credential an API key is pinned to, decrypted for a provider call, with its stored
  * cooldown; null when it no longer exists (removed since the key was pinned). For the gateway,
- * which caches the answer until the workspace changes.
+ * which caches the answer until the workspace changes (a rest of the key only updates its cooldown).
  */
 export async function openPinnedCredential(
   core: Core,
@@ -21,14 +21,16 @@ export async function openPinnedCredential(
     .where('id', '=', credentialId)
     .executeTakeFirst();
   if (!row) return null;
+  const cooldownUntilMs = await storedRestUntil(core, credentialId);
+  return { id: row.id, values: Object.freeze(await openValues(core, core.db, row)), cooldownUntilMs };
+}
+
+/** Until when a credential rests, as stored (epoch ms; 0 when it does not rest). */
+export async function storedRestUntil(core: Core, credentialId: string): Promise<number> {
   const cooldown = await core.db
     .selectFrom('credential_cooldowns')
     .select('until')
     .where('credential_id', '=', credentialId)
     .executeTakeFirst();
-  return {
-    id: row.id,
-    values: Object.freeze(await openValues(core, core.db, row)),
-    cooldownUntilMs: cooldown ? Date.parse(cooldown.until) : 0,
-  };
+  return cooldown ? Date.parse(cooldown.until) : 0;
 }
