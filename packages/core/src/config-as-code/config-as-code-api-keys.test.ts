@@ -1,32 +1,15 @@
 import { ENGINES, type FakeUpstream } from '@switchboard/test-utils';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { getApiKeyPolicy } from '../accounts/api-key-policy.ts';
 import { createApiKey, listApiKeys } from '../accounts/api-keys.ts';
-import { createTestCore } from '../../test/test-core.ts';
+import { applied, parseValid, useConfigFixture } from '../../test/config-kit.ts';
 import type { Core } from '../core.ts';
 import { listCredentials } from '../provider-management/credentials.ts';
-import {
-  createTestWorkspace,
-  realAdapters,
-  startOpenAIFormatUpstream,
-  type TestWorkspace,
-} from '../../test/provider-kit.ts';
-import { type ApplyFailure, type ApplyResult, applyConfig } from './apply.ts';
+import type { TestWorkspace } from '../../test/provider-kit.ts';
+import { applyConfig } from './apply.ts';
 import { exportConfig } from './export.ts';
-import { type ConfigFile, parseConfigFile } from './schema.ts';
-
-function parse(text: string): ConfigFile {
-  const result = parseConfigFile(text);
-  if ('problems' in result) throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
-  return result.config;
-}
-
-async function applied(promise: Promise<ApplyResult | ApplyFailure>): Promise<ApplyResult> {
-  const result = await promise;
-  if ('problems' in result) throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
-  return result;
-}
+import { parseConfigFile } from './schema.ts';
 
 describe.each(ENGINES)('API keys in configuration as code on %s', (engine) => {
   let core: Core;
@@ -49,14 +32,9 @@ providers:
         values: { api_key: { env: OPENAI_BILLING_API_KEY }, base_url: "${upstream.url}/v1" }
 ${apiKeys}`;
 
-  beforeAll(async () => {
-    upstream = await startOpenAIFormatUpstream();
-  });
-  afterAll(() => upstream.close());
-  beforeEach(async () => {
-    core = await createTestCore(engine, { providers: realAdapters() });
-    ws = await createTestWorkspace(core);
-    return () => core.close();
+  const fixture = useConfigFixture(engine);
+  beforeEach(() => {
+    ({ core, ws, upstream } = fixture);
   });
 
   it('sets the limits of named keys and the editors policy, exports them, and round-trips with no change', async () => {
@@ -66,7 +44,7 @@ ${apiKeys}`;
       name: 'left-alone',
       requestsPerMinute: 9,
     });
-    const config = parse(
+    const config = parseValid(
       file(`
 apiKeys:
   - name: support-bot
@@ -132,7 +110,7 @@ apiKeyPolicy:
       maxMonthlyBudget: 5,
     });
     expect(exported).not.toContain('sk-test');
-    const again = await applied(applyConfig(core, ws.admin, parse(exported), env));
+    const again = await applied(applyConfig(core, ws.admin, parseValid(exported), env));
     expect(again.changes).toEqual([]);
 
     // The section is matched exactly: a field left out is no limit.
@@ -140,7 +118,7 @@ apiKeyPolicy:
       applyConfig(
         core,
         ws.admin,
-        parse(file('apiKeys:\n  - { name: support-bot, requestsPerMinute: 61 }\n')),
+        parseValid(file('apiKeys:\n  - { name: support-bot, requestsPerMinute: 61 }\n')),
         env,
       ),
     );
@@ -177,7 +155,7 @@ apiKeys:
     const result = await applyConfig(
       core,
       ws.admin,
-      parse(
+      parseValid(
         file(`
 apiKeys:
   - { name: nobody }

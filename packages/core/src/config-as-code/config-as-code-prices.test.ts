@@ -1,33 +1,15 @@
 import { ENGINES, type FakeUpstream } from '@switchboard/test-utils';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { createTestCore } from '../../test/test-core.ts';
-import {
-  createTestWorkspace,
-  realAdapters,
-  startOpenAIFormatUpstream,
-  type TestWorkspace,
-} from '../../test/provider-kit.ts';
+import { applied, parseValid, useConfigFixture } from '../../test/config-kit.ts';
+import type { TestWorkspace } from '../../test/provider-kit.ts';
 import type { Core } from '../core.ts';
 import { listModels } from '../provider-management/models.ts';
-import { type ApplyFailure, type ApplyResult, applyConfig } from './apply.ts';
+import { applyConfig } from './apply.ts';
 import { exportConfig } from './export.ts';
-import { type ConfigFile, parseConfigFile } from './schema.ts';
 
 // Custom model prices in the configuration file (decision 0032): a listed custom model's
 // `pricing` is matched like its other fields (left out: no price), exported, and round-trips.
-
-function parse(text: string): ConfigFile {
-  const result = parseConfigFile(text);
-  if ('problems' in result) throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
-  return result.config;
-}
-
-async function applied(promise: Promise<ApplyResult | ApplyFailure>): Promise<ApplyResult> {
-  const result = await promise;
-  if ('problems' in result) throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
-  return result;
-}
 
 describe.each(ENGINES)('custom model prices in configuration as code on %s', (engine) => {
   let core: Core;
@@ -55,14 +37,9 @@ ${pricing}`;
       (model) => model.name === 'gpt-4o-mini',
     )?.pricing;
 
-  beforeAll(async () => {
-    upstream = await startOpenAIFormatUpstream();
-  });
-  afterAll(() => upstream.close());
-  beforeEach(async () => {
-    core = await createTestCore(engine, { providers: realAdapters() });
-    ws = await createTestWorkspace(core);
-    return () => core.close();
+  const fixture = useConfigFixture(engine);
+  beforeEach(() => {
+    ({ core, ws, upstream } = fixture);
   });
 
   it('adds a model with its price, exports it, round-trips, and clears it when left out', async () => {
@@ -70,7 +47,7 @@ ${pricing}`;
       applyConfig(
         core,
         ws.admin,
-        parse(file('        pricing: { inputPerMillion: 0.4, outputPerMillion: 1.6 }')),
+        parseValid(file('        pricing: { inputPerMillion: 0.4, outputPerMillion: 1.6 }')),
         env,
       ),
     );
@@ -95,9 +72,9 @@ ${pricing}`;
       inputPerMillion: 0.4,
       outputPerMillion: 1.6,
     });
-    expect((await applied(applyConfig(core, ws.admin, parse(exported), env))).changes).toEqual([]);
+    expect((await applied(applyConfig(core, ws.admin, parseValid(exported), env))).changes).toEqual([]);
 
-    const cleared = await applied(applyConfig(core, ws.admin, parse(file('')), env));
+    const cleared = await applied(applyConfig(core, ws.admin, parseValid(file('')), env));
     expect(cleared.changes.map((change) => change.description)).toEqual([
       'set the price of model openai-compatible/gpt-4o-mini (llm) to no price',
     ]);
@@ -108,7 +85,7 @@ ${pricing}`;
     const result = await applyConfig(
       core,
       ws.admin,
-      parse(file('        pricing: { inputPerMillion: -1 }')),
+      parseValid(file('        pricing: { inputPerMillion: -1 }')),
       env,
     );
     expect('problems' in result && result.problems).toEqual([

@@ -1,5 +1,6 @@
 import { ENGINES, type FakeUpstream } from '@switchboard/test-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { applied, parseValid } from '../../test/config-kit.ts';
 import { createTestCore } from '../../test/test-core.ts';
 import type { Core } from '../core.ts';
 import { maskSecret } from '../crypto/mask.ts';
@@ -16,19 +17,12 @@ import {
 } from '../../test/provider-kit.ts';
 import { type ApplyFailure, type ApplyResult, applyConfig, ConfigProblemsError, planApply } from './apply.ts';
 import { exportConfig } from './export.ts';
-import { type ConfigFile, parseConfigFile } from './schema.ts';
+import { parseConfigFile } from './schema.ts';
 
 const KEY_MAIN = 'sk-test-openai-0001';
 const KEY_SPARE = 'sk-test-openai-0002';
 const KEY_TUNED = 'sk-test-openai-0003';
 const KEY_BAD = 'sk-test-bad-0004';
-
-/** Parses a file that must be valid. */
-function parse(text: string): ConfigFile {
-  const result = parseConfigFile(text);
-  if ('problems' in result) throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
-  return result.config;
-}
 
 /** The problems `planApply` rejects with (fails the test when it resolves or throws anything else). */
 async function problemsOf(promise: Promise<unknown>) {
@@ -47,13 +41,6 @@ async function applyProblems(promise: Promise<ApplyResult | ApplyFailure>) {
     throw new Error(`expected problems, got changes: ${JSON.stringify(result.changes)}`);
   expect(result.applied).toEqual([]);
   return result.problems;
-}
-
-/** Applies a file that must apply. */
-async function applied(promise: Promise<ApplyResult | ApplyFailure>): Promise<ApplyResult> {
-  const result = await promise;
-  if ('problems' in result) throw new Error(`unexpected problems: ${JSON.stringify(result.problems)}`);
-  return result;
 }
 
 describe('parseConfigFile', () => {
@@ -211,7 +198,7 @@ ${overrides.extra ?? ''}`;
   });
 
   it('makes the workspace match the file through the services, and a second run changes nothing', async () => {
-    const config = parse(file());
+    const config = parseValid(file());
     const planned = await planApply(core, config, env);
     const result = await applied(applyConfig(core, ws.admin, config, env));
     expect(result.changes).toEqual(planned);
@@ -265,8 +252,8 @@ ${overrides.extra ?? ''}`;
   });
 
   it('changes only what differs: a new key is validated and stored, left-out entries are removed', async () => {
-    await applied(applyConfig(core, ws.admin, parse(file()), env));
-    const changed = parse(
+    await applied(applyConfig(core, ws.admin, parseValid(file()), env));
+    const changed = parseValid(
       file()
         .replace(/ {6}- name: spare\n.*\n/, '')
         .replace('      - { name: tts-1, type: tts, enabled: false }\n', ''),
@@ -292,13 +279,13 @@ ${overrides.extra ?? ''}`;
     ]);
     expect(await planApply(core, changed, rotated)).toEqual([]);
 
-    const withoutModel = parse(file().replace(/ {6}- name: my-model\n(.*\n){3}/, ''));
+    const withoutModel = parseValid(file().replace(/ {6}- name: my-model\n(.*\n){3}/, ''));
     const removal = await applied(applyConfig(core, ws.admin, withoutModel, env));
     expect(removal.changes.map((change) => change.description)).toContain(
       'remove model openai/my-model (llm); its credentials are kept',
     );
     // Putting it back re-adds it with the credential it kept: no key typed again, no validation needed.
-    const back = await applied(applyConfig(core, ws.admin, parse(file()), env));
+    const back = await applied(applyConfig(core, ws.admin, parseValid(file()), env));
     expect(back.changes.map((change) => change.action)).toEqual(['restore-model']);
   });
 
@@ -307,7 +294,7 @@ ${overrides.extra ?? ''}`;
       applyConfig(
         core,
         ws.admin,
-        parse(
+        parseValid(
           file({ extra: '' }).replace(
             '{ api_key: { env: OPENAI_SPARE_KEY }',
             '{ api_key: "sk-test-openai-0002"',
@@ -332,7 +319,7 @@ ${overrides.extra ?? ''}`;
 
   it('lists every credential the provider rejects, at its path, before changing anything', async () => {
     const problems = await applyProblems(
-      applyConfig(core, ws.admin, parse(file()), {
+      applyConfig(core, ws.admin, parseValid(file()), {
         ...env,
         OPENAI_MAIN_KEY: KEY_BAD,
         OPENAI_TUNED_KEY: KEY_BAD,
@@ -351,7 +338,7 @@ ${overrides.extra ?? ''}`;
     const problems = await problemsOf(
       planApply(
         core,
-        parse(`
+        parseValid(`
 workspace: ${ws.workspaceId}
 providers:
   not-a-provider: {}
@@ -386,13 +373,13 @@ defaults:
         message: 'openai/no-such-model is not a llm model of this workspace or of the file',
       },
     ]);
-    expect(await problemsOf(planApply(core, parse('workspace: Nowhere'), {}))).toEqual([
+    expect(await problemsOf(planApply(core, parseValid('workspace: Nowhere'), {}))).toEqual([
       { path: 'workspace', message: 'no workspace named "Nowhere"' },
     ]);
   });
 
   it('applies the documented example to an OpenAI-compatible server', async () => {
-    const config = parse(`
+    const config = parseValid(`
 workspace: Acme
 providers:
   openai-compatible:
@@ -416,7 +403,7 @@ defaults:
     const defaults = await getDefaultModels(core, ws.member, { workspaceId: ws.workspaceId });
     expect([defaults.llm?.model, defaults.llm?.status]).toEqual(['my-model', 'active']);
     expect(await planApply(core, config, localEnv)).toEqual([]);
-    const exported = parse(await exportConfig(core, ws.workspaceId));
+    const exported = parseValid(await exportConfig(core, ws.workspaceId));
     expect(exported.providers?.['openai-compatible']?.models).toEqual([
       { name: 'my-model', type: 'llm', credential: 'local' },
     ]);
@@ -437,10 +424,10 @@ providers:
     models:
       - { name: my-model, type: llm, credential: local }
 `;
-    await applied(applyConfig(core, ws.admin, parse(text(false)), { LOCAL_KEY: 'sk-test-local-0001' }));
-    await applied(applyConfig(core, ws.admin, parse(file()), env));
+    await applied(applyConfig(core, ws.admin, parseValid(text(false)), { LOCAL_KEY: 'sk-test-local-0001' }));
+    await applied(applyConfig(core, ws.admin, parseValid(file()), env));
     const rotated = await applied(
-      applyConfig(core, ws.admin, parse(text(true)), { LOCAL_KEY: 'sk-test-local-0002' }),
+      applyConfig(core, ws.admin, parseValid(text(true)), { LOCAL_KEY: 'sk-test-local-0002' }),
     );
     expect(rotated.changes.map((change) => change.description)).toEqual([
       'update credential "local" of openai-compatible (api_key)',
@@ -458,16 +445,16 @@ providers:
   });
 
   it('only lets owners and admins apply', async () => {
-    const problems = await applyProblems(applyConfig(core, ws.editor, parse(file()), env));
+    const problems = await applyProblems(applyConfig(core, ws.editor, parseValid(file()), env));
     expect(problems[0]?.message).toMatch(/owner or an admin/);
     expect(await listProviders(core, ws.admin, { workspaceId: ws.workspaceId })).toEqual([]);
   });
 
   it('exports the configuration without secrets, and the export applies back with no changes', async () => {
-    await applied(applyConfig(core, ws.admin, parse(file()), env));
+    await applied(applyConfig(core, ws.admin, parseValid(file()), env));
     const exported = await exportConfig(core, 'Acme');
     expect(exported).not.toContain('sk-test');
-    const config = parse(exported);
+    const config = parseValid(exported);
     expect(config.workspace).toBe('Acme');
     expect(config.providers?.openai?.credentials).toEqual([
       {
