@@ -246,7 +246,7 @@ export class KeyLimiter {
     if (!workspace || !opening) return;
     void opening
       .then(async (credential) => {
-        if (credential) credential.cooldownUntilMs = await storedRestUntil(this.core, credentialId);
+        if (credential) credential.cooldownUntilMs = await storedRestUntil(this.core.db, credentialId);
       })
       .catch(() => {
         if (workspace.get(credentialId) === opening) workspace.delete(credentialId);

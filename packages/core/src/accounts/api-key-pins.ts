@@ -1,5 +1,6 @@
 import type { Core } from '../core.ts';
 import type { ResolvedCredential } from '../provider-management/resolve.ts';
+import { storedRestUntil } from '../provider-management/credential-repository.ts';
 import { openValues } from '../provider-management/sealed-values.ts';
 
 /**
@@ -21,16 +22,6 @@ export async function openPinnedCredential(
     .where('id', '=', credentialId)
     .executeTakeFirst();
   if (!row) return null;
-  const cooldownUntilMs = await storedRestUntil(core, credentialId);
+  const cooldownUntilMs = await storedRestUntil(core.db, credentialId);
   return { id: row.id, values: Object.freeze(await openValues(core, core.db, row)), cooldownUntilMs };
-}
-
-/** Until when a credential rests, as stored (epoch ms; 0 when it does not rest). */
-export async function storedRestUntil(core: Core, credentialId: string): Promise<number> {
-  const cooldown = await core.db
-    .selectFrom('credential_cooldowns')
-    .select('until')
-    .where('credential_id', '=', credentialId)
-    .executeTakeFirst();
-  return cooldown ? Date.parse(cooldown.until) : 0;
 }

@@ -22,7 +22,7 @@ export {
   patternCovers,
   toNanos,
 } from './api-key-limits.ts';
-export { openPinnedCredential, storedRestUntil } from './api-key-pins.ts';
+export { openPinnedCredential } from './api-key-pins.ts';
 export { type ApiKeyPolicyInput, getApiKeyPolicy, setApiKeyPolicy } from './api-key-policy.ts';
 export * from './api-keys.ts';
 export * from './audit-log.ts';

@@ -218,6 +218,16 @@ export async function cooldownsById(
   return new Map(rows.map((row) => [row.credential_id, row]));
 }
 
+/** Until when a credential rests, as stored (epoch ms; 0 when it does not rest). */
+export async function storedRestUntil(db: DbOrTrx, credentialId: string): Promise<number> {
+  const row = await db
+    .selectFrom('credential_cooldowns')
+    .select('until')
+    .where('credential_id', '=', credentialId)
+    .executeTakeFirst();
+  return row ? Date.parse(row.until) : 0;
+}
+
 /** Ends a credential's stored cooldown (its key changed, or a real call proved it again). */
 export async function deleteCooldown(db: DbOrTrx, credentialId: string): Promise<void> {
   await db.deleteFrom('credential_cooldowns').where('credential_id', '=', credentialId).execute();

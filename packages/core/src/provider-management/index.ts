@@ -10,7 +10,7 @@ export {
   type ModelPricingInput,
   type PricingSource,
 } from './model-pricing.ts';
-export { credentialScope } from './credential-repository.ts';
+export { credentialScope, storedRestUntil } from './credential-repository.ts';
 export { loadWorkspaceRows, type WorkspaceProviderRows } from './repository.ts';
 export * from './resolve.ts';
 export {

@@ -5,6 +5,7 @@ import type { Core } from '../core.ts';
 import { badRequest, CoreError, notFound } from '../errors.ts';
 import { isResync } from '../changes/transport.ts';
 import { loadState } from './catalog.ts';
+import { storedRestUntil } from './credential-repository.ts';
 import { openValues } from './sealed-values.ts';
 import { defaultViews } from './defaults.ts';
 import { type ModelState, modelKey, type WorkspaceProviderState } from './state.ts';
@@ -99,20 +100,14 @@ export class ResolveCache {
       for (const credential of objects) credential.cooldownUntilMs = written;
       return;
     }
-    (this.#db as DbOrTrx)
-      .selectFrom('credential_cooldowns')
-      .select('until')
-      .where('credential_id', '=', credentialId)
-      .executeTakeFirst()
-      .then(
-        (row) => {
-          const untilMs = row ? Date.parse(row.until) : 0;
-          for (const credential of objects) credential.cooldownUntilMs = untilMs;
-        },
-        () => {
-          if (this.snapshots.get(workspaceId) === snapshot) this.invalidate(workspaceId);
-        },
-      );
+    storedRestUntil(this.#db as DbOrTrx, credentialId).then(
+      (untilMs) => {
+        for (const credential of objects) credential.cooldownUntilMs = untilMs;
+      },
+      () => {
+        if (this.snapshots.get(workspaceId) === snapshot) this.invalidate(workspaceId);
+      },
+    );
   }
 
   /**
