@@ -1,6 +1,7 @@
 import { ENGINES } from '@switchboard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestCore } from '../../test/test-core.ts';
+import { usageCall } from '../../test/usage-kit.ts';
 import type { Core } from '../core.ts';
 import { newId, nowIso } from '../ids.ts';
 import { cooldownFor, UNTIL_CHANGED_MS } from './cooldowns.ts';
@@ -112,22 +113,7 @@ describe.each(ENGINES)('UsageRecorder on %s', (engine) => {
   it('writes queued records in batches, and everything left on close', async () => {
     const recorder = new UsageRecorder(core, { intervalMs: 60_000, batchSize: 1_000 });
     for (let i = 0; i < 1_234; i++) {
-      recorder.record({
-        workspaceId,
-        apiKeyId: null,
-        userId: 'usr_x',
-        provider: 'openai',
-        model: 'gpt-4o-mini',
-        modelType: 'llm',
-        credentialId: null,
-        tokensIn: 1,
-        tokensOut: 2,
-        latencyMs: 3.4,
-        ttfbMs: null,
-        outcome: 'ok',
-        status: 200,
-        at: new Date(),
-      });
+      recorder.record(usageCall(workspaceId, 1));
     }
     await recorder.close();
     const count = await core.db

@@ -4,8 +4,8 @@ import { ENGINES } from '@switchboard/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestCore } from '../../test/test-core.ts';
 import type { Core } from '../core.ts';
-import { newId, nowIso } from '../ids.ts';
-import { type UsageRecord, UsageRecorder } from './usage.ts';
+import { addWorkspace, usageCall as call } from '../../test/usage-kit.ts';
+import { UsageRecorder } from './usage.ts';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -15,30 +15,8 @@ afterEach(async () => {
 async function coreWithWorkspace(engine: (typeof ENGINES)[number]) {
   const core = await createTestCore(engine);
   cleanups.push(() => core.close());
-  const workspaceId = newId('ws');
-  await core.db
-    .insertInto('workspaces')
-    .values({ id: workspaceId, name: 'U', created_at: nowIso(), updated_at: nowIso() })
-    .execute();
-  return { core, workspaceId };
+  return { core, workspaceId: await addWorkspace(core) };
 }
-
-const call = (workspaceId: string, tokensIn: number): UsageRecord => ({
-  workspaceId,
-  apiKeyId: null,
-  userId: 'usr_x',
-  provider: 'openai',
-  model: 'gpt-4o-mini',
-  modelType: 'llm',
-  credentialId: null,
-  tokensIn,
-  tokensOut: 2,
-  latencyMs: 3.4,
-  ttfbMs: null,
-  outcome: 'ok',
-  status: 200,
-  at: new Date(),
-});
 
 async function storedCalls(core: Core): Promise<number[]> {
   const rows = await core.db.selectFrom('usage_events').select('tokens_in').orderBy('tokens_in').execute();
