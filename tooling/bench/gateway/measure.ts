@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Pool, request } from 'undici';
-import { treeCpuMicros, treePssKb, treeRssKb } from './processes.ts';
+import { mainThreadCpuMicros, treeCpuMicros, treePssKb, treeRssKb } from './processes.ts';
 import { STREAM_CHUNKS } from './shared.ts';
 import type { Target } from './targets.ts';
 
@@ -106,17 +106,24 @@ export function measureLoad(
   });
 }
 
-/** One load, with the CPU the target's processes spent per successful call (µs; NaN when none succeeded). */
+/**
+ * One load, with the CPU the target's processes spent per successful call, and the part of it
+ * its main thread spent (µs; NaN when none succeeded).
+ */
 export async function measureLoadWithCpu(
   target: Target,
   connections: number,
   seconds: number,
   api: BenchApi = 'chat',
-): Promise<{ load: LoadResult; cpuMicrosPerCall: number }> {
-  const before = treeCpuMicros(target.process.pid);
+): Promise<{ load: LoadResult; cpuMicrosPerCall: number; mainThreadMicrosPerCall: number }> {
+  const pid = target.process.pid;
+  const before = treeCpuMicros(pid);
+  const mainBefore = mainThreadCpuMicros(pid);
   const load = await measureLoad(target, connections, seconds, api);
-  const spent = treeCpuMicros(target.process.pid) - before;
-  return { load, cpuMicrosPerCall: load.succeeded > 0 ? spent / load.succeeded : Number.NaN };
+  const spent = treeCpuMicros(pid) - before;
+  const mainSpent = mainThreadCpuMicros(pid) - mainBefore;
+  const per = (micros: number) => (load.succeeded > 0 ? micros / load.succeeded : Number.NaN);
+  return { load, cpuMicrosPerCall: per(spent), mainThreadMicrosPerCall: per(mainSpent) };
 }
 
 /** Time to first byte of streamed completions, for two targets measured alternately. */

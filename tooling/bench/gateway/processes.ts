@@ -51,6 +51,17 @@ export function treeCpuMicros(rootPid: number): number {
   return total;
 }
 
+/**
+ * CPU time (user and system) of a process's main thread so far, in microseconds: for Node, the
+ * event loop's thread, which bounds a server's throughput when the machine has cores to spare
+ * (its other threads, the GC's helpers and libuv's pool, run beside it).
+ */
+export function mainThreadCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
 function parentOf(pid: number): number | undefined {
   try {
     return Number(statFields(pid)[1]);

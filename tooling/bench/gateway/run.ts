@@ -82,7 +82,7 @@ function round(value: number | undefined, digits: number): number | null {
 }
 
 /** A target's load numbers: medians over the rounds (failures summed), and CPU per call at c50. */
-type Loads = { c1: LoadResult; c50: LoadResult; cpuMicrosPerCall: number };
+type Loads = { c1: LoadResult; c50: LoadResult; cpuMicrosPerCall: number; mainThreadMicrosPerCall: number };
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -114,17 +114,19 @@ async function measureRounds(targets: Target[]): Promise<Record<string, Loads>> 
   const samples = new Map(
     targets.map((target) => [
       target.name,
-      { c1: [] as LoadResult[], c50: [] as LoadResult[], cpu: [] as number[] },
+      { c1: [] as LoadResult[], c50: [] as LoadResult[], cpu: [] as number[], main: [] as number[] },
     ]),
   );
   for (let round = 0; round < settings.rounds; round += 1) {
     const order = targets.map((_, index) => targets[(index + round) % targets.length] as Target);
     for (const target of order) {
       const c1 = await measureLoad(target, 1, settings.seconds);
-      const { load: c50, cpuMicrosPerCall } = await measureLoadWithCpu(target, 50, settings.seconds, 'chat');
+      const measured = await measureLoadWithCpu(target, 50, settings.seconds, 'chat');
+      const c50 = measured.load;
       samples.get(target.name)?.c1.push(c1);
       samples.get(target.name)?.c50.push(c50);
-      samples.get(target.name)?.cpu.push(cpuMicrosPerCall);
+      samples.get(target.name)?.cpu.push(measured.cpuMicrosPerCall);
+      samples.get(target.name)?.main.push(measured.mainThreadMicrosPerCall);
       const failed = c1.failed + c50.failed;
       note(
         `  round ${round + 1} ${target.name}: c1 ${c1.requestsPerSecond.toFixed(0)} req/s (${c1.meanLatencyMs.toFixed(3)} ms), c50 ${c50.requestsPerSecond.toFixed(0)} req/s${failed > 0 ? `, ${failed} failed` : ''}`,
@@ -134,13 +136,21 @@ async function measureRounds(targets: Target[]): Promise<Record<string, Loads>> 
   return Object.fromEntries(
     [...samples].map(([name, lists]) => [
       name,
-      { c1: combine(lists.c1), c50: combine(lists.c50), cpuMicrosPerCall: median(lists.cpu) },
+      {
+        c1: combine(lists.c1),
+        c50: combine(lists.c50),
+        cpuMicrosPerCall: median(lists.cpu),
+        mainThreadMicrosPerCall: median(lists.main),
+      },
     ]),
   );
 }
 
 /** c50 throughput and CPU per call of one API, per target: medians over rounds in rotating order. */
-type ApiLoads = Record<string, { c50: LoadResult; cpuMicrosPerCall: number }>;
+type ApiLoads = Record<
+  string,
+  { c50: LoadResult; cpuMicrosPerCall: number; mainThreadMicrosPerCall: number }
+>;
 
 /**
  * The Responses and Messages APIs beside chat: the bare proxy relays them to the upstream as it
@@ -151,21 +161,34 @@ async function measureApis(targets: Target[]): Promise<Record<'responses' | 'mes
   for (const api of ['responses', 'messages'] as const) {
     for (const target of targets) await measureLoad(target, 50, settings.warmupSeconds, api);
     const samples = new Map(
-      targets.map((target) => [target.name, { c50: [] as LoadResult[], cpu: [] as number[] }]),
+      targets.map((target) => [
+        target.name,
+        { c50: [] as LoadResult[], cpu: [] as number[], main: [] as number[] },
+      ]),
     );
     for (let round = 0; round < settings.rounds; round += 1) {
       const order = targets.map((_, index) => targets[(index + round) % targets.length] as Target);
       for (const target of order) {
-        const { load, cpuMicrosPerCall } = await measureLoadWithCpu(target, 50, settings.seconds, api);
+        const { load, cpuMicrosPerCall, mainThreadMicrosPerCall } = await measureLoadWithCpu(
+          target,
+          50,
+          settings.seconds,
+          api,
+        );
         samples.get(target.name)?.c50.push(load);
         samples.get(target.name)?.cpu.push(cpuMicrosPerCall);
+        samples.get(target.name)?.main.push(mainThreadMicrosPerCall);
         note(
-          `  ${api} round ${round + 1} ${target.name}: c50 ${load.requestsPerSecond.toFixed(0)} req/s, ${cpuMicrosPerCall.toFixed(0)} µs CPU/call${load.failed > 0 ? `, ${load.failed} failed` : ''}`,
+          `  ${api} round ${round + 1} ${target.name}: c50 ${load.requestsPerSecond.toFixed(0)} req/s, ${cpuMicrosPerCall.toFixed(0)} µs CPU/call (main thread ${mainThreadMicrosPerCall.toFixed(0)})${load.failed > 0 ? `, ${load.failed} failed` : ''}`,
         );
       }
     }
     for (const [name, lists] of samples)
-      result[api][name] = { c50: combine(lists.c50), cpuMicrosPerCall: median(lists.cpu) };
+      result[api][name] = {
+        c50: combine(lists.c50),
+        cpuMicrosPerCall: median(lists.cpu),
+        mainThreadMicrosPerCall: median(lists.main),
+      };
   }
   return result;
 }
@@ -197,10 +220,13 @@ function apiRatio(loads: ApiLoads | undefined): number | undefined {
   return switchboard && bare ? switchboard.c50.requestsPerSecond / bare.c50.requestsPerSecond : undefined;
 }
 
-function apiCpu(loads: ApiLoads | undefined) {
+function apiCpu(
+  loads: Record<string, Pick<Loads, 'cpuMicrosPerCall' | 'mainThreadMicrosPerCall'> | undefined> | undefined,
+  field: 'cpuMicrosPerCall' | 'mainThreadMicrosPerCall',
+) {
   return {
-    switchboard: round(loads?.switchboard?.cpuMicrosPerCall, 0),
-    bare_proxy: round(loads?.['bare-proxy']?.cpuMicrosPerCall, 0),
+    switchboard: round(loads?.switchboard?.[field], 0),
+    bare_proxy: round(loads?.['bare-proxy']?.[field], 0),
   };
 }
 
@@ -357,12 +383,15 @@ async function main(): Promise<number> {
       messages: round(apiRatio(apiLoads?.messages), 3),
     },
     cpu_us_per_call_c50: {
-      chat: {
-        switchboard: round(switchboard?.cpuMicrosPerCall, 0),
-        bare_proxy: round(bareProxy?.cpuMicrosPerCall, 0),
-      },
-      responses: apiCpu(apiLoads?.responses),
-      messages: apiCpu(apiLoads?.messages),
+      chat: apiCpu(loads, 'cpuMicrosPerCall'),
+      responses: apiCpu(apiLoads?.responses, 'cpuMicrosPerCall'),
+      messages: apiCpu(apiLoads?.messages, 'cpuMicrosPerCall'),
+    },
+    // The part of it on the main thread (the event loop), which bounds throughput where cores are spare.
+    main_thread_us_per_call_c50: {
+      chat: apiCpu(loads, 'mainThreadMicrosPerCall'),
+      responses: apiCpu(apiLoads?.responses, 'mainThreadMicrosPerCall'),
+      messages: apiCpu(apiLoads?.messages, 'mainThreadMicrosPerCall'),
     },
     // One model over BENCH_STORM_CREDENTIALS keys at c50: throughput while the upstream rate limits
     // a rotating share of them, against the same server quiet, and CPU per call in both phases.
