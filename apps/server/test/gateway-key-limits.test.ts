@@ -259,7 +259,10 @@ describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
 
     // The pinned key itself rests (another instance saw its 429): its calls are refused here too,
     // without reaching the provider, and still without opening it again.
+    const takenAsWritten = limiter.restsTakenAsWritten;
     await rest(pinned.id);
+    // Stored by this process, so taken as written rather than read back.
+    expect(limiter.restsTakenAsWritten).toBe(takenAsWritten + 1);
     const refusal = async () => {
       const error = await chat(openai).then(
         () => null,
@@ -272,6 +275,24 @@ describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
     const before = sentWithC();
     expect(await refusal()).toBe(503);
     expect(sentWithC()).toBe(before);
+    expect(limiter.pinsOpened).toBe(opened);
+
+    // Another instance ends the rest: its row changes and its notice arrives from outside, so the
+    // rest is read back, and the pinned key answers again.
+    await core.db
+      .updateTable('credential_cooldowns')
+      .set({ until: new Date(Date.now() - 1_000).toISOString() })
+      .where('credential_id', '=', pinned.id)
+      .execute();
+    core.changes.deliver({
+      workspaceId: fixture.workspaceId,
+      kind: 'cooldown',
+      id: pinned.id,
+      action: 'cooldown.end',
+      at: new Date().toISOString(),
+    });
+    await expect.poll(refusal, { timeout: 5_000 }).toBe(200);
+    expect(limiter.restsTakenAsWritten).toBe(takenAsWritten + 1);
     expect(limiter.pinsOpened).toBe(opened);
   });
 

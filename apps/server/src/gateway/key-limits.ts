@@ -218,6 +218,8 @@ export class KeyLimiter {
   readonly #pins = new Map<string, Map<string, Promise<ResolvedCredential | null>>>();
   /** Pinned credentials opened (read and decrypted) so far; tests read it. */
   pinsOpened = 0;
+  /** Rests of pinned credentials taken as this process wrote them, without a read; tests read it. */
+  restsTakenAsWritten = 0;
   /** Finished calls' tokens and cost by API key id, until an admission or the timer writes them. */
   readonly #unsaved = new Map<string, UnsavedSpend>();
   #writeTimer: NodeJS.Timeout | undefined;
@@ -237,16 +239,20 @@ export class KeyLimiter {
 
   /**
    * A key started or ended a rest (here or on another instance): a pinned copy of it takes the
-   * stored rest, read after the event, so the routes that hold it see it. Read failing, the copy
-   * is dropped and opened again on its next call.
+   * stored rest (as written here, or read after the event), so the routes that hold it see it.
+   * Read failing, the copy is dropped and opened again on its next call.
    */
   #restChanged(workspaceId: string, credentialId: string): void {
     const workspace = this.#pins.get(workspaceId);
     const opening = workspace?.get(credentialId);
     if (!workspace || !opening) return;
+    // A rest this process stored is taken as written; only another instance's is read back.
+    const written = this.core.resolveCache.restWritten(credentialId);
+    if (written !== undefined) this.restsTakenAsWritten += 1;
     void opening
       .then(async (credential) => {
-        if (credential) credential.cooldownUntilMs = await storedRestUntil(this.core.db, credentialId);
+        if (credential)
+          credential.cooldownUntilMs = written ?? (await storedRestUntil(this.core.db, credentialId));
       })
       .catch(() => {
         if (workspace.get(credentialId) === opening) workspace.delete(credentialId);

@@ -86,7 +86,6 @@ export class ResolveCache {
    */
   #cooldownChanged(workspaceId: string, credentialId: string): void {
     const written = this.#written.get(credentialId);
-    this.#written.delete(credentialId);
     const snapshot = this.snapshots.get(workspaceId);
     if (!snapshot || this.loading.has(workspaceId)) {
       this.invalidate(workspaceId);
@@ -116,7 +115,21 @@ export class ResolveCache {
    * Under a 429 storm that read was one of the queries each upstream 429 cost.
    */
   cooldownWritten(credentialId: string, untilMs: number): void {
-    if (this.#db) this.#written.set(credentialId, untilMs);
+    if (!this.#db) return;
+    this.#written.set(credentialId, untilMs);
+    // Kept while the notice, published right after, reaches every local listener; then dropped.
+    queueMicrotask(() => {
+      if (this.#written.get(credentialId) === untilMs) this.#written.delete(credentialId);
+    });
+  }
+
+  /**
+   * The rest this process has just stored for a credential, while its notice is being delivered
+   * (other listeners, such as the gateway's pinned keys, take it instead of reading the row);
+   * undefined for a notice from another process.
+   */
+  restWritten(credentialId: string): number | undefined {
+    return this.#written.get(credentialId);
   }
 
   /** Drops one workspace's snapshot (or every one); a load under way is not kept. */
