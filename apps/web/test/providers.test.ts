@@ -88,7 +88,11 @@ describe('the console in a browser', () => {
     await page.waitForURL(/\/w\/[^/]+\/providers$/);
     workspaceId = decodeURIComponent(new URL(page.url()).pathname.split('/')[2] ?? '');
     await page.getByRole('heading', { name: 'Model providers', exact: true }).waitFor();
-    expect(await page.getByTestId('configured-count').textContent()).toContain('0 of 0 configured');
+    // Nothing installed: the empty state says so, with no search, filter or "0 of 0" count beside it.
+    await page.getByText('No providers installed yet').waitFor();
+    expect(await page.getByTestId('configured-count').count()).toBe(0);
+    expect(await page.getByRole('searchbox', { name: 'Search providers' }).count()).toBe(0);
+    await harness.screenshot(page, '02-no-providers-yet');
   });
 
   it('signs out, refuses a wrong password, and signs in again', async () => {
