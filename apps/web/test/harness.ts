@@ -21,10 +21,22 @@ export const SCREENSHOTS = new URL('../.test-results/screenshots/', import.meta.
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /**
- * WCAG 2.1 A and AA problems axe-core finds on the page as it is now, one line each
- * (`rule: selectors`); empty when there are none.
+ * WCAG 2.1 A and AA problems axe-core finds on the page once its transitions have ended, one
+ * line each (`rule: selectors`); empty when there are none.
  */
 export async function accessibilityProblems(page: Page): Promise<string[]> {
+  // Text mid-fade (a toast sliding behind a newer one, a dialog opening) is at partial opacity,
+  // which axe reads as low contrast: wait for every finite animation and transition to end
+  // (again, for those that one ending starts). A string, as the page's CSP forbids eval for functions.
+  for (let round = 0; round < 5; round++) {
+    const waited = await page.evaluate<number>(`(async () => {
+      const running = document.getAnimations().filter((animation) =>
+        animation.playState === 'running' && animation.effect?.getTiming().iterations !== Infinity);
+      await Promise.all(running.map((animation) => animation.finished.catch(() => undefined)));
+      return running.length;
+    })()`);
+    if (waited === 0) break;
+  }
   await page.evaluate(AXE_SOURCE);
   return page.evaluate<string[]>(`axe
     .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
