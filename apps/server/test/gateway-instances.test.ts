@@ -1,26 +1,20 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   type Actor,
   setLoadBalancing,
   activateCredential,
   addCustomModel,
   createApiKey,
-  createCore,
   createCredential,
   installProvider,
   listCredentials,
   removeCredential,
   setupFirstOwner,
 } from '@switchboard/core';
-import { createAllAdapters } from '@switchboard/providers';
-import { type FakeUpstream, freshDatabaseTarget, startFakeUpstream } from '@switchboard/test-utils';
+import { type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.ts';
-import { type RunningServer, startServer } from '../src/server.ts';
+import type { RunningServer } from '../src/server.ts';
 import { completion, keyOf } from './gateway-fixture.ts';
-import { TEST_MASTER_KEY, testEnv } from './helpers.ts';
+import { startServerPair } from './helpers.ts';
 
 // Two server processes' worth of state (two Cores, two HTTP servers, two change feeds)
 // on one PostgreSQL database: what one does, the other follows within a second.
@@ -54,16 +48,7 @@ describe('two gateway instances sharing PostgreSQL', () => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify(completion('m', keyOf(request))));
     });
-    const target = await freshDatabaseTarget('postgres');
-    const open = () =>
-      createCore({
-        database: target,
-        dataDir: mkdtempSync(join(tmpdir(), 'switchboard-instance-')),
-        masterKey: { env: TEST_MASTER_KEY },
-        providers: createAllAdapters(),
-      });
-    first = await startServer(testEnv(), createLogger('silent'), await open());
-    second = await startServer(testEnv(), createLogger('silent'), await open());
+    [first, second] = await startServerPair('postgres');
 
     const setup = await setupFirstOwner(first.core, {
       email: 'i@example.test',

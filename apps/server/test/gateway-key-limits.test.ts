@@ -1,24 +1,18 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import {
   type Actor,
   addCustomModel,
   createApiKey,
-  createCore,
   createCredential,
   installProvider,
   listApiKeys,
   setupFirstOwner,
   startCooldown,
 } from '@switchboard/core';
-import { createAllAdapters } from '@switchboard/providers';
-import { ENGINES, type FakeUpstream, freshDatabaseTarget, startFakeUpstream } from '@switchboard/test-utils';
+import { ENGINES, type FakeUpstream, startFakeUpstream } from '@switchboard/test-utils';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.ts';
-import { type RunningServer, startServer } from '../src/server.ts';
+import type { RunningServer } from '../src/server.ts';
 import {
   completion,
   type GatewayFixture,
@@ -27,7 +21,7 @@ import {
   keyOf,
   startGatewayFixture,
 } from './gateway-fixture.ts';
-import { TEST_MASTER_KEY, testEnv } from './helpers.ts';
+import { startServerPair } from './helpers.ts';
 
 const MODEL = 'openai-compatible/local-model';
 const EMBED = 'openai-compatible/local-embed';
@@ -337,107 +331,89 @@ describe.each(ENGINES)('API key limits at the gateway on %s', (engine) => {
 
 // Two servers (two Cores, two HTTP servers) on one database share one key's limit: PostgreSQL, and
 // a SQLite file, where the two connections take turns at SQLite's write lock (decision 0022).
-describe.each(['postgres', 'a sqlite file'] as const)(
-  'API key limits shared by two gateway instances on %s',
-  (shared) => {
-    let upstream: FakeUpstream;
-    let first: RunningServer;
-    let second: RunningServer;
-    let apiKey: string;
+describe.each(ENGINES)('API key limits shared by two gateway instances on %s', (engine) => {
+  let upstream: FakeUpstream;
+  let first: RunningServer;
+  let second: RunningServer;
+  let apiKey: string;
 
-    beforeAll(async () => {
-      upstream = await startFakeUpstream();
-      upstream.route('GET', '/v1/models', { json: { object: 'list', data: [] } });
-      upstream.route('POST', '/v1/chat/completions', (request, response) => {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(completion('shared', keyOf(request))));
-      });
-      const target =
-        shared === 'postgres'
-          ? await freshDatabaseTarget('postgres')
-          : {
-              engine: 'sqlite' as const,
-              filename: join(mkdtempSync(join(tmpdir(), 'switchboard-shared-')), 'shared.db'),
-            };
-      const open = () =>
-        createCore({
-          database: target,
-          dataDir: mkdtempSync(join(tmpdir(), 'switchboard-instance-')),
-          masterKey: { env: TEST_MASTER_KEY },
-          providers: createAllAdapters(),
-        });
-      first = await startServer(testEnv(), createLogger('silent'), await open());
-      second = await startServer(testEnv(), createLogger('silent'), await open());
-      const setup = await setupFirstOwner(first.core, {
-        email: 'limits@example.test',
-        password: 'long enough pass',
-        workspaceName: 'Limits',
-      });
-      const actor: Actor = { kind: 'user', userId: setup.user.id };
-      const workspaceId = setup.workspace.id;
-      await installProvider(first.core, actor, { workspaceId, provider: 'openai-compatible' });
-      await addCustomModel(first.core, actor, {
-        workspaceId,
-        provider: 'openai-compatible',
-        model: { name: 'shared', type: 'llm' },
-        credential: {
-          name: 'one',
-          values: { base_url: `${upstream.url}/v1`, api_key: 'sk-test-fake-shared' },
-        },
-      });
-      apiKey = (await createApiKey(first.core, actor, { workspaceId, name: 'shared', requestsPerMinute: 6 }))
-        .key;
+  beforeAll(async () => {
+    upstream = await startFakeUpstream();
+    upstream.route('GET', '/v1/models', { json: { object: 'list', data: [] } });
+    upstream.route('POST', '/v1/chat/completions', (request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(completion('shared', keyOf(request))));
     });
-    afterAll(async () => {
-      await second?.stop();
-      await first?.stop();
-      await upstream?.close();
+    [first, second] = await startServerPair(engine);
+    const setup = await setupFirstOwner(first.core, {
+      email: 'limits@example.test',
+      password: 'long enough pass',
+      workspaceName: 'Limits',
     });
+    const actor: Actor = { kind: 'user', userId: setup.user.id };
+    const workspaceId = setup.workspace.id;
+    await installProvider(first.core, actor, { workspaceId, provider: 'openai-compatible' });
+    await addCustomModel(first.core, actor, {
+      workspaceId,
+      provider: 'openai-compatible',
+      model: { name: 'shared', type: 'llm' },
+      credential: {
+        name: 'one',
+        values: { base_url: `${upstream.url}/v1`, api_key: 'sk-test-fake-shared' },
+      },
+    });
+    apiKey = (await createApiKey(first.core, actor, { workspaceId, name: 'shared', requestsPerMinute: 6 }))
+      .key;
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await first?.stop();
+    await upstream?.close();
+  });
 
-    it('admits six calls between them, then both answer 429; a minute later, the sliding minute holds between them', async () => {
-      let now = at('14:00:59.5');
-      for (const server of [first, second]) server.core.limitClock = () => now;
-      upstream.requests.length = 0;
-      const client = (server: RunningServer) =>
-        new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
-      const calls = await Promise.allSettled(
-        Array.from({ length: 16 }, (_, index) =>
-          client(index % 2 === 0 ? first : second).chat.completions.create({
-            model: 'openai-compatible/shared',
-            messages: [{ role: 'user', content: 'Hi' }],
-          }),
-        ),
+  it('admits six calls between them, then both answer 429; a minute later, the sliding minute holds between them', async () => {
+    let now = at('14:00:59.5');
+    for (const server of [first, second]) server.core.limitClock = () => now;
+    upstream.requests.length = 0;
+    const client = (server: RunningServer) =>
+      new OpenAI({ baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 10_000 });
+    const calls = await Promise.allSettled(
+      Array.from({ length: 16 }, (_, index) =>
+        client(index % 2 === 0 ? first : second).chat.completions.create({
+          model: 'openai-compatible/shared',
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      ),
+    );
+    expect(calls.filter((call) => call.status === 'fulfilled')).toHaveLength(6);
+    const refused = calls.flatMap((call) => (call.status === 'rejected' ? [call.reason] : []));
+    expect(refused).toHaveLength(10);
+    for (const error of refused) {
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('rate_limit_exceeded');
+    }
+    for (const server of [first, second]) {
+      const error = await rejection(
+        client(server).chat.completions.create({
+          model: 'openai-compatible/shared',
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
       );
-      expect(calls.filter((call) => call.status === 'fulfilled')).toHaveLength(6);
-      const refused = calls.flatMap((call) => (call.status === 'rejected' ? [call.reason] : []));
-      expect(refused).toHaveLength(10);
-      for (const error of refused) {
-        expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-        expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('rate_limit_exceeded');
-      }
-      for (const server of [first, second]) {
-        const error = await rejection(
-          client(server).chat.completions.create({
-            model: 'openai-compatible/shared',
-            messages: [{ role: 'user', content: 'Hi' }],
-          }),
-        );
-        expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-      }
-      expect(upstream.requests.filter((request) => request.path === '/v1/chat/completions')).toHaveLength(6);
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    }
+    expect(upstream.requests.filter((request) => request.path === '/v1/chat/completions')).toHaveLength(6);
 
-      // One second later, in the next minute: six weighted 59.5/60 leave room for one call between them.
-      now = at('14:01:00.5');
-      const next = await Promise.allSettled(
-        Array.from({ length: 8 }, (_, index) =>
-          client(index % 2 === 0 ? first : second).chat.completions.create({
-            model: 'openai-compatible/shared',
-            messages: [{ role: 'user', content: 'Hi' }],
-          }),
-        ),
-      );
-      expect(next.filter((call) => call.status === 'fulfilled')).toHaveLength(1);
-      expect(upstream.requests.filter((request) => request.path === '/v1/chat/completions')).toHaveLength(7);
-    });
-  },
-);
+    // One second later, in the next minute: six weighted 59.5/60 leave room for one call between them.
+    now = at('14:01:00.5');
+    const next = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, index) =>
+        client(index % 2 === 0 ? first : second).chat.completions.create({
+          model: 'openai-compatible/shared',
+          messages: [{ role: 'user', content: 'Hi' }],
+        }),
+      ),
+    );
+    expect(next.filter((call) => call.status === 'fulfilled')).toHaveLength(1);
+    expect(upstream.requests.filter((request) => request.path === '/v1/chat/completions')).toHaveLength(7);
+  });
+});

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Core, createCore } from '@switchboard/core';
 import { createAllAdapters } from '@switchboard/providers';
+import { freshTestTarget } from '@switchboard/core/testing';
 import { type EngineName, freshDatabaseTarget } from '@switchboard/test-utils';
 import type { ServerEnv } from '../src/env.ts';
 import { DEFAULT_LIMITS } from '../src/gateway/gateway.ts';
@@ -47,6 +48,24 @@ export async function startTestServer(
     providers: createAllAdapters(),
   });
   return startServer(env, logger, core);
+}
+
+/**
+ * Two servers (two Cores, two HTTP servers) on one fresh database, as two instances of one
+ * deployment: one PostgreSQL schema, or one SQLite file that both open.
+ */
+export async function startServerPair(engine: EngineName): Promise<[RunningServer, RunningServer]> {
+  const target = await freshTestTarget(engine, { file: true });
+  const open = () =>
+    createCore({
+      database: target,
+      dataDir: mkdtempSync(join(tmpdir(), 'switchboard-instance-')),
+      masterKey: { env: TEST_MASTER_KEY },
+      providers: createAllAdapters(),
+    });
+  const first = await startServer(testEnv(), createLogger('silent'), await open());
+  const second = await startServer(testEnv(), createLogger('silent'), await open());
+  return [first, second];
 }
 
 /** The tRPC code, message and field errors of a call through the typed client that must fail. */
