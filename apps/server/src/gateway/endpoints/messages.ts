@@ -24,6 +24,7 @@ import {
   anthropicTokens,
   type Relayed,
   relayAttempt,
+  relayedUsage,
   relays,
 } from './passthrough.ts';
 
@@ -69,7 +70,6 @@ function parseCall(body: Json, headers: Record<string, string>): MessagesCall {
 
 const encoder = new TextEncoder();
 /** Reads a relayed body where it lies (`Buffer.from(bytes)` would copy it first). */
-const decoder = new TextDecoder();
 
 /**
  * POST /v1/messages: Anthropic's Messages API, passed through to Anthropic (`cache_control`,
@@ -128,12 +128,7 @@ export const messages: Endpoint<Json, MessagesCall, ChatResult | BegunStream | R
 /** Anthropic's answer as it came, its usage read on the way. */
 function relayedAnswer(result: Relayed): Answer {
   if (result.whole) {
-    let usage: AnthropicUsageFields | undefined;
-    try {
-      usage = (JSON.parse(decoder.decode(result.whole)) as { usage?: AnthropicUsageFields }).usage;
-    } catch {
-      usage = undefined;
-    }
+    const usage = relayedUsage(result.whole) as AnthropicUsageFields | undefined;
     return { kind: 'whole', body: result.whole, contentType: result.contentType, ...anthropicTokens(usage) };
   }
   const tap = new AnthropicUsageTap(result.streamError);

@@ -3,6 +3,7 @@ import type { ResolvedCredential } from '@switchboard/core';
 import type { CancelSignal, NativeApi, NativeResponse, ProviderError } from '@switchboard/provider-spec';
 import type { Route } from '../runtime.ts';
 import type { TokenCount } from '../serve.ts';
+import { topLevelMember, UNREAD } from '../top-level-member.ts';
 
 // Passthrough: a request in a provider's own API (the Responses API to OpenAI, the Messages API to
 // Anthropic) goes as it is and its answer's bytes come back unchanged; the gateway only reads what
@@ -70,6 +71,20 @@ async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 }
 
 const decoder = new TextDecoder();
+
+/**
+ * The `usage` member of a relayed whole answer (undefined when it has none or is not JSON): read
+ * from the end of the bytes, or, when that cannot tell, by parsing them all.
+ */
+export function relayedUsage(whole: Uint8Array): unknown {
+  const usage = topLevelMember(whole, 'usage');
+  if (usage !== UNREAD) return usage;
+  try {
+    return (JSON.parse(decoder.decode(whole)) as { usage?: unknown }).usage;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Reads server-sent events as they pass, handing the `data:` payloads that `wants` picks (by a
