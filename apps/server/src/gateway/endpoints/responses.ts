@@ -29,6 +29,7 @@ import {
   type Relayed,
   RelayedFailure,
   relayAttempt,
+  relayedUsage,
   relays,
   SseTap,
 } from './passthrough.ts';
@@ -60,6 +61,8 @@ async function resolveConversation(
     earlier.push(...(previous.inputItems as InputItem[]), ...((previous.body.output ?? []) as InputItem[]));
   }
   const ids = referencedIds(request.input);
+  // Nothing to resolve (the common case): the input is the conversation.
+  if (earlier.length === 0 && ids.length === 0) return request.input;
   const found = new Map<string, InputItem>();
   for (const id of ids) {
     const item = await archive.item(principal.workspaceId, id);
@@ -113,10 +116,25 @@ function keepRelayed(call: ResponsesCall, response: Json): void {
   });
 }
 
+/** A Responses API usage object, as far as the usage record reads it. */
+interface ResponsesUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+}
+
 /** Tokens of a Responses API usage object. */
-function responsesTokens(response: Json | undefined): TokenCount {
-  const usage = response?.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+function responsesTokens(usage: ResponsesUsage | undefined): TokenCount {
   return { tokensIn: usage?.input_tokens ?? 0, tokensOut: usage?.output_tokens ?? 0 };
+}
+
+/** A relayed body as a JSON object, or undefined when it is not one. */
+function parsed(whole: Uint8Array): Json | undefined {
+  try {
+    const value: unknown = JSON.parse(decoder.decode(whole));
+    return value !== null && typeof value === 'object' ? (value as Json) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -125,25 +143,29 @@ function responsesTokens(response: Json | undefined): TokenCount {
  * gateway's archive, which the provider does not know).
  */
 function relayedBody(call: ResponsesCall, route: Route): Json {
-  const { previous_response_id: _previous, ...body } = call.request.body;
-  return { ...body, model: route.resolved.model, input: call.conversation };
+  const { body } = call.request;
+  // One copy of the client's body when it continues no earlier response (the common case).
+  if (!('previous_response_id' in body))
+    return { ...body, model: route.resolved.model, input: call.conversation };
+  const { previous_response_id: _previous, ...rest } = body;
+  return { ...rest, model: route.resolved.model, input: call.conversation };
 }
 
 /** The provider's own answer, unchanged; usage read and the response kept on the way. */
 function relayedAnswer(result: Relayed, call: ResponsesCall): Answer {
   if (result.whole) {
-    let response: Json | undefined;
-    try {
-      response = JSON.parse(decoder.decode(result.whole)) as Json;
-    } catch {
-      response = undefined;
-    }
-    if (response) keepRelayed(call, response);
+    let usage: unknown;
+    if (call.request.store) {
+      // Kept for later turns: the whole response is needed.
+      const response = parsed(result.whole);
+      if (response) keepRelayed(call, response);
+      usage = response?.usage;
+    } else usage = relayedUsage(result.whole);
     return {
       kind: 'whole',
       body: result.whole,
       contentType: result.contentType,
-      ...responsesTokens(response),
+      ...responsesTokens(usage as ResponsesUsage | undefined),
     };
   }
   let finished: Json | undefined;
@@ -173,7 +195,7 @@ function relayedAnswer(result: Relayed, call: ResponsesCall): Answer {
     first: result.first as IteratorResult<Uint8Array>,
     chunks: result.iterator as AsyncIterator<Uint8Array>,
     rewrite: tap.see,
-    usage: () => responsesTokens(finished),
+    usage: () => responsesTokens(finished?.usage as ResponsesUsage | undefined),
     failed: failure.failed,
     failure: (error) => encoder.encode(`event: error\ndata: ${errorEvent(error)}\n\n`),
   };
