@@ -1,5 +1,6 @@
 import {
   type CallContext,
+  type CredentialValues,
   InvalidCredentialsError,
   type ModelFeature,
   type ModelInfo,
@@ -11,6 +12,7 @@ import {
 import { baseUrl, stringValue } from '../shared/fields.ts';
 import { createHttpClient, type HttpRequest, type HttpSettings } from '../shared/http.ts';
 import { secretValues } from '../shared/redact.ts';
+import { RelayedResponse } from '../shared/relayed-response.ts';
 import type { ErrorContext } from '../shared/upstream-errors.ts';
 import { type AnthropicResponse, toChatCompletion } from './anthropic-chat.ts';
 import { readAnthropicErrorBody, refineAnthropicError, streamEventError } from './anthropic-errors.ts';
@@ -32,6 +34,27 @@ interface AnthropicModelEntry {
 
 /** The client headers a relayed Messages API call passes on. */
 const RELAYED_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
+
+/**
+ * The headers of a request to Anthropic: its API version (the client's when it sent one), the
+ * client's beta flags, JSON, and the key.
+ */
+function requestHeaders(apiKey: string, clientHeaders: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {
+    'anthropic-version': ANTHROPIC_VERSION,
+    'content-type': 'application/json',
+  };
+  for (const name of RELAYED_HEADERS) {
+    const value = clientHeaders[name];
+    if (value) headers[name] = value;
+  }
+  headers['x-api-key'] = apiKey;
+  return headers;
+}
+
+/** A relayed stream's `event: error` midway, mapped as the translated stream maps it. */
+const relayedStreamError = (event: Record<string, unknown>, context: ErrorContext) =>
+  event.type === 'error' ? streamEventError(event, context) : undefined;
 
 /** Where each relayed API's requests go. */
 const RELAYED_PATHS: Partial<Record<NativeApi, string>> = {
@@ -61,35 +84,68 @@ function toModelInfo(entry: AnthropicModelEntry): ModelInfo {
 export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAdapter {
   const client = createHttpClient(settings, readAnthropicErrorBody);
 
+  // The gateway calls with the same credential objects again and again (its resolve cache holds
+  // them until they change), so what a call derives from them is kept per object, as the OpenAI
+  // wire does: the error context (secrets to redact), the base URL and the request headers.
+  interface Derived {
+    errors: ErrorContext;
+    baseUrl: string;
+    apiKey: string | undefined;
+    proxyUrl: string | undefined;
+    headers: Record<string, string>;
+    /** The headers with a client's protocol headers (relayed calls), by their values. */
+    withClient: Map<string, Record<string, string>>;
+  }
+  const derivedByCredentials = new WeakMap<CredentialValues, Derived>();
+  function derived(credentials: CredentialValues): Derived {
+    let entry = derivedByCredentials.get(credentials);
+    if (!entry) {
+      const apiKey = stringValue(credentials, 'api_key');
+      entry = {
+        errors: { provider: 'anthropic', label: 'Anthropic', secrets: secretValues(FORMS, credentials) },
+        baseUrl: baseUrl(credentials, ANTHROPIC_DEFAULT_BASE_URL),
+        apiKey,
+        proxyUrl: stringValue(credentials, 'proxy_url'),
+        headers: requestHeaders(apiKey ?? '', {}),
+        withClient: new Map(),
+      };
+      derivedByCredentials.set(credentials, entry);
+    }
+    return entry;
+  }
+
+  /** The request headers with the client's protocol headers, kept per distinct set (a few at most). */
+  function headersWith(entry: Derived, clientHeaders: Record<string, string>): Record<string, string> {
+    const key = RELAYED_HEADERS.map((name) => clientHeaders[name] ?? '').join('\u0000');
+    let headers = entry.withClient.get(key);
+    if (!headers) {
+      // The values come from clients: a flood of distinct ones must not grow the map forever.
+      if (entry.withClient.size >= 32) entry.withClient.clear();
+      headers = requestHeaders(entry.apiKey ?? '', clientHeaders);
+      entry.withClient.set(key, headers);
+    }
+    return headers;
+  }
+
   const send = async (
     context: CallContext,
     request: Omit<HttpRequest, 'url' | 'headers' | 'signal'> & { path: string },
     notFoundField?: string,
     clientHeaders?: Record<string, string>,
   ) => {
-    const { credentials } = context;
-    const errorContext: ErrorContext = {
-      provider: 'anthropic',
-      label: 'Anthropic',
-      secrets: secretValues(FORMS, credentials),
-      ...(notFoundField ? { notFoundField } : {}),
-    };
-    const apiKey = stringValue(credentials, 'api_key');
-    if (!apiKey) throw new InvalidCredentialsError('Anthropic: no API key is set', { provider: 'anthropic' });
-    const headers: Record<string, string> = {
-      'anthropic-version': ANTHROPIC_VERSION,
-      ...clientHeaders,
-      'x-api-key': apiKey,
-    };
+    const entry = derived(context.credentials);
+    const errorContext = notFoundField ? { ...entry.errors, notFoundField } : entry.errors;
+    if (!entry.apiKey)
+      throw new InvalidCredentialsError('Anthropic: no API key is set', { provider: 'anthropic' });
     try {
       const response = await client.send(
         {
           method: request.method,
-          url: `${baseUrl(credentials, ANTHROPIC_DEFAULT_BASE_URL)}${request.path}`,
-          headers,
+          url: `${entry.baseUrl}${request.path}`,
+          headers: clientHeaders ? headersWith(entry, clientHeaders) : entry.headers,
           body: request.body,
           signal: context.signal,
-          proxyUrl: stringValue(credentials, 'proxy_url'),
+          proxyUrl: entry.proxyUrl,
         },
         errorContext,
       );
@@ -123,26 +179,15 @@ export function createAnthropicAdapter(settings: HttpSettings = {}): ProviderAda
       const path = RELAYED_PATHS[request.api];
       if (!path)
         throw new UnsupportedError(`Anthropic: cannot relay ${request.api}`, { provider: 'anthropic' });
-      const headers: Record<string, string> = {};
-      // Only the protocol headers: the client's own key and hop-by-hop headers stay behind.
-      for (const name of RELAYED_HEADERS) {
-        const value = request.headers[name];
-        if (value) headers[name] = value;
-      }
+      // Only the protocol headers are taken from the client's (headersWith): its own key and
+      // hop-by-hop headers stay behind.
       const { response, errorContext } = await send(
         context,
         { method: 'POST', path, body: request.body },
         undefined,
-        headers,
+        request.headers,
       );
-      const type = response.headers['content-type'];
-      return {
-        contentType: (Array.isArray(type) ? type[0] : type) ?? 'application/json',
-        body: response.body,
-        bytes: () => response.bytes(),
-        // `event: error` midway, mapped as the translated stream maps it.
-        streamError: (event) => (event.type === 'error' ? streamEventError(event, errorContext) : undefined),
-      };
+      return new RelayedResponse(response, relayedStreamError, errorContext);
     },
 
     async chat(request, context) {

@@ -23,6 +23,7 @@ import {
 } from '@switchboard/provider-spec';
 import { createHttpClient, type HttpClient, type HttpResponse, type HttpSettings } from '../shared/http.ts';
 import { redactedExcerpt, secretValues } from '../shared/redact.ts';
+import { RelayedResponse } from '../shared/relayed-response.ts';
 import { stringValue } from '../shared/fields.ts';
 import { type ErrorContext, errorForStatus } from '../shared/upstream-errors.ts';
 import { readOpenAIErrorBody, responsesStreamError } from './openai-compatible-errors.ts';
@@ -97,11 +98,6 @@ const SPEECH_TYPES: Record<string, string> = {
   flac: 'audio/flac',
   wav: 'audio/wav',
   pcm: 'audio/pcm',
-};
-
-const header = (response: HttpResponse, name: string): string | undefined => {
-  const value = response.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 };
 
 /** Creates the OpenAI wire for one provider. */
@@ -208,12 +204,7 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
     async relay(request, context) {
       const model = typeof request.body.model === 'string' ? request.body.model : undefined;
       const { response, errors } = await post('responses', model, request.body, context);
-      return {
-        contentType: header(response, 'content-type') ?? 'application/json',
-        body: response.body,
-        bytes: () => response.bytes(),
-        streamError: (event) => responsesStreamError(event, errors),
-      };
+      return new RelayedResponse(response, responsesStreamError, errors);
     },
 
     async chat(request, context) {
@@ -359,7 +350,7 @@ export function createOpenAIWire(options: OpenAIWireOptions): OpenAIWire {
     async speak(request, context) {
       const { response } = await post('speech', request.model, request, context);
       const contentType =
-        header(response, 'content-type') ?? SPEECH_TYPES[request.response_format ?? 'mp3'] ?? 'audio/mpeg';
+        response.header('content-type') ?? SPEECH_TYPES[request.response_format ?? 'mp3'] ?? 'audio/mpeg';
       return { contentType, body: response.body };
     },
 

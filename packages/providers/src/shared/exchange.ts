@@ -67,6 +67,24 @@ export class Exchange implements Dispatcher.DispatchHandler, AsyncIterator<Uint8
     return this.#headers;
   }
 
+  /**
+   * One response header (its first value), read from the raw head without parsing all of it: a
+   * relayed answer needs only its content type.
+   */
+  header(name: string): string | undefined {
+    if (this.#headers) {
+      const value = this.#headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    }
+    const raw = this.#rawHeaders;
+    for (let index = 0; index + 1 < raw.length; index += 2) {
+      const key = raw[index] as Buffer;
+      if (key.length === name.length && key.toString('latin1').toLowerCase() === name)
+        return (raw[index + 1] as Buffer).toString('latin1');
+    }
+    return undefined;
+  }
+
   /** What a transport failure becomes for the reader (as it is, here). */
   protected mapError(error: unknown): unknown {
     return error;

@@ -100,6 +100,16 @@ describe('createHttpClient', () => {
     expect(await response.json()).toEqual({ answer: 42 });
   });
 
+  it('reads one header without parsing them all (the first of a repeated one), and the same after', async () => {
+    const response = await post('/json');
+    expect(response.header('content-type')).toBe('application/json');
+    expect(response.header('x-multi')).toBe('a');
+    expect(response.header('retry-after')).toBeUndefined();
+    expect(response.headers['x-multi']).toEqual(['a', 'b']);
+    expect(response.header('x-multi')).toBe('a');
+    await response.text();
+  });
+
   it('reads a body chunk by chunk and, when the reader stops early, ends the upstream response', async () => {
     const response = await post('/endless');
     const seen: string[] = [];

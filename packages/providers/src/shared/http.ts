@@ -90,6 +90,8 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   headers: ResponseHeaders;
+  /** One header's first value (a lower-case name), without parsing them all. */
+  header(name: string): string | undefined;
   body: AsyncIterable<Uint8Array>;
   /** Reads the whole body as text. */
   text(): Promise<string>;
