@@ -59,12 +59,21 @@ export class GatewayRuntime {
     });
   }
 
-  /** The model for `requested` (or the default of `type`) in the principal's workspace. */
-  async route(principal: Principal, type: ModelType, requested: string | undefined): Promise<Route> {
+  /**
+   * The model for `requested` (or the default of `type`) in the principal's workspace: at once
+   * when the workspace's models are cached (nearly every call; no promise to wait for), else
+   * once they are read.
+   */
+  route(principal: Principal, type: ModelType, requested: string | undefined): Route | Promise<Route> {
     const name = requested === undefined || requested === null ? undefined : String(requested);
-    const resolved =
-      resolveModelCached(this.core, principal.workspaceId, type, name) ??
-      (await resolveModel(this.core, principal.workspaceId, type, name));
+    const cached = resolveModelCached(this.core, principal.workspaceId, type, name);
+    if (cached) return this.#routeTo(principal, cached);
+    return resolveModel(this.core, principal.workspaceId, type, name).then((resolved) =>
+      this.#routeTo(principal, resolved),
+    );
+  }
+
+  #routeTo(principal: Principal, resolved: ResolvedModel): Route {
     // A key limited to some models is refused the others, whichever name reached them.
     principal.limits?.checkModel(resolved);
     const adapter = this.core.providers.get(resolved.provider);

@@ -69,7 +69,6 @@ function parseCall(body: Json, headers: Record<string, string>): MessagesCall {
 }
 
 const encoder = new TextEncoder();
-/** Reads a relayed body where it lies (`Buffer.from(bytes)` would copy it first). */
 
 /**
  * POST /v1/messages: Anthropic's Messages API, passed through to Anthropic (`cache_control`,
