@@ -3,7 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortedError, type CancelSignal, UpstreamUnavailableError } from '@switchboard/provider-spec';
+import {
+  AbortedError,
+  type CancelSignal,
+  TimeoutError,
+  UpstreamUnavailableError,
+} from '@switchboard/provider-spec';
 import { Exchange } from './exchange.ts';
 import { createHttpClient, type HttpClient } from './http.ts';
 
@@ -170,6 +175,51 @@ describe('createHttpClient', () => {
 
   it('reads an error status with its body and headers (Retry-After) into a ProviderError', async () => {
     await expect(post('/refused')).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 7_000 });
+  });
+});
+
+describe('timeouts', () => {
+  const impatient = createHttpClient({ dispatcher, timeouts: { firstByteMs: 150, idleMs: 150 } }, (text) => ({
+    message: text,
+  }));
+  const send = (path: string) =>
+    impatient.send({ method: 'POST', url: `${origin}${path}`, body: {}, signal: new TestSignal() }, context);
+
+  beforeAll(() => {
+    routes.set('/silent', () => undefined);
+    routes.set('/stalls', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.write('data: 1\n\n');
+    });
+  });
+
+  it('fails a call with no response head within the first-byte limit', async () => {
+    const error = await send('/silent').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as Error).message).toContain('first-byte timeout');
+  });
+
+  it('fails a body that goes silent for the idle limit', async () => {
+    const response = await send('/stalls');
+    const reading = (async () => {
+      for await (const _chunk of response.body);
+    })();
+    const error = await reading.catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as Error).message).toContain('idle timeout');
+  });
+
+  it('does not count a reader that falls behind as the upstream going silent', async () => {
+    const response = await send('/large');
+    let received = 0;
+    let first = true;
+    for await (const chunk of response.body) {
+      received += chunk.length;
+      // Far longer than the idle limit, with the upstream paused behind the unread bytes.
+      if (first) await new Promise((resolve) => setTimeout(resolve, 600));
+      first = false;
+    }
+    expect(received).toBe(LARGE_BYTES);
   });
 });
 
