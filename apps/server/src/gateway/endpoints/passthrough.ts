@@ -72,18 +72,23 @@ async function readAll(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 
 const decoder = new TextDecoder();
 
+/** A relayed whole answer as a JSON object (read where it lies), or undefined when it is not one. */
+export function relayedJson(whole: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(decoder.decode(whole));
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The `usage` member of a relayed whole answer (undefined when it has none or is not JSON): read
  * from the end of the bytes, or, when that cannot tell, by parsing them all.
  */
 export function relayedUsage(whole: Uint8Array): unknown {
   const usage = topLevelMember(whole, 'usage');
-  if (usage !== UNREAD) return usage;
-  try {
-    return (JSON.parse(decoder.decode(whole)) as { usage?: unknown }).usage;
-  } catch {
-    return undefined;
-  }
+  return usage === UNREAD ? relayedJson(whole)?.usage : usage;
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   type Relayed,
   RelayedFailure,
   relayAttempt,
+  relayedJson,
   relayedUsage,
   relays,
   SseTap,
@@ -127,16 +128,6 @@ function responsesTokens(usage: ResponsesUsage | undefined): TokenCount {
   return { tokensIn: usage?.input_tokens ?? 0, tokensOut: usage?.output_tokens ?? 0 };
 }
 
-/** A relayed body as a JSON object, or undefined when it is not one. */
-function parsed(whole: Uint8Array): Json | undefined {
-  try {
-    const value: unknown = JSON.parse(decoder.decode(whole));
-    return value !== null && typeof value === 'object' ? (value as Json) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The body relayed to a provider that speaks the Responses API: the client's, with the provider's
  * model id and the conversation resolved here (earlier turns and `item_reference`s live in this
@@ -157,7 +148,7 @@ function relayedAnswer(result: Relayed, call: ResponsesCall): Answer {
     let usage: unknown;
     if (call.request.store) {
       // Kept for later turns: the whole response is needed.
-      const response = parsed(result.whole);
+      const response = relayedJson(result.whole);
       if (response) keepRelayed(call, response);
       usage = response?.usage;
     } else usage = relayedUsage(result.whole);
@@ -202,8 +193,6 @@ function relayedAnswer(result: Relayed, call: ResponsesCall): Answer {
 }
 
 const encoder = new TextEncoder();
-/** Reads a relayed body where it lies (`Buffer.from(bytes)` would copy it first). */
-const decoder = new TextDecoder();
 
 /** The Responses API's `error` event. */
 const errorEvent = (error: GatewayError) =>
