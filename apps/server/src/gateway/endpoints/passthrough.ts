@@ -97,6 +97,8 @@ export function relayedUsage(whole: Uint8Array): unknown {
  */
 export class SseTap {
   #tail = '';
+  /** Its own: a character split across two chunks waits in it for the rest of this stream alone. */
+  readonly #decoder = new TextDecoder();
   readonly #wants: (line: string) => boolean;
   readonly #onData: (json: string) => void;
 
@@ -107,7 +109,7 @@ export class SseTap {
 
   /** Looks at one chunk; returns it unchanged (a StreamAnswer rewrite that rewrites nothing). */
   readonly see = (chunk: Uint8Array): Uint8Array => {
-    const text = this.#tail + decoder.decode(chunk, { stream: true });
+    const text = this.#tail + this.#decoder.decode(chunk, { stream: true });
     let start = 0;
     let end = text.indexOf('\n', start);
     while (end !== -1) {
